@@ -1,0 +1,268 @@
+/**
+ * The fold of one process: its submit record, then its claims, expiries and client
+ * mutations in ledger order, interleaved with the colony events that reach into it
+ * (its executor removed, remove-all). Each record is checked against the rights its
+ * author had at that place in the order (via the Timeline); a refused record changes
+ * nothing and keeps its reason.
+ */
+import { sha3Hex } from './crypto.js'
+import type { FoldEntry } from './entry.js'
+import type { ColonyEvent, Timeline } from './timeline.js'
+import {
+  AttributeType, EXEC_TIMEOUT_ERROR, ExecutorState, isFinal, type ProcessInfo, ProcessState,
+  type ProcessStateValue, WAIT_TIMEOUT_ERROR
+} from './state.js'
+import { executorMatches } from './matching.js'
+
+const DAY_MS = 86_400_000
+
+export type Refuse = (id: string, reason: string) => void
+
+/** Creates the process from its submit entry, or returns the reason the submit is refused. */
+export function createProcess (e: FoldEntry, tl: Timeline): ProcessInfo | string {
+  if (e.invalid !== undefined) return e.invalid
+  const m = e.msg
+  if (m?.msgtype !== 'submitfuncspecmsg') return 'not a submit record'
+  const spec = m.spec
+  const colonyname = spec.conditions.colonyname
+  if (tl.colonyAt(colonyname, e.key) === undefined) return `colony ${JSON.stringify(colonyname)} does not exist`
+  if (!tl.isSiteOfAt(colonyname, e.rec.o, e.key)) return 'the origin node is not a site of the colony'
+  const executor = tl.executorAt(colonyname, e.author, e.key)
+  const user = tl.userAt(colonyname, e.author, e.key)
+  if (executor?.state !== ExecutorState.APPROVED && user === undefined) return 'only members of the colony may submit'
+  const t = e.rec.t.w
+  const processid = e.id
+  return {
+    processid,
+    colonyname,
+    initiatorid: e.author,
+    initiatorname: executor?.executorname ?? user?.name ?? '',
+    spec,
+    state: ProcessState.WAITING,
+    attempt: 1,
+    assignedexecutorid: '',
+    isassigned: false,
+    site: '',
+    submissiontime: t,
+    prioritytime: t - spec.priority * DAY_MS,
+    starttime: 0,
+    endtime: 0,
+    waitdeadline: spec.maxwaittime > 0 ? t + spec.maxwaittime * 1000 : 0,
+    execdeadline: 0,
+    retries: 0,
+    in: [],
+    out: [],
+    errors: [],
+    attributes: Object.keys(spec.env).sort().map(key => ({
+      attributeid: sha3Hex(`${processid}/env/${key}`),
+      targetid: processid,
+      targetcolonyname: colonyname,
+      targetprocessgraphid: '',
+      attributetype: AttributeType.ENV,
+      key,
+      value: spec.env[key] as string
+    })),
+    logs: [],
+    waitforparents: false,
+    parents: [],
+    children: [],
+    processgraphid: '',
+    removed: false,
+    history: [{ at: t, state: ProcessState.WAITING, attempt: 1, executorid: '', site: '', record: e.id }],
+    submitkey: e.key
+  }
+}
+
+function transition (p: ProcessInfo, state: ProcessStateValue, at: number, record: string): void {
+  p.state = state
+  if (isFinal(state)) p.endtime = at
+  p.history.push({ at, state, attempt: p.attempt, executorid: p.assignedexecutorid, site: p.site, record })
+}
+
+/** Back to the queue for a fresh attempt (exec timeout with retries left, executor removed). */
+function requeue (p: ProcessInfo, at: number, record: string): void {
+  p.attempt += 1
+  p.assignedexecutorid = ''
+  p.isassigned = false
+  p.site = ''
+  p.starttime = 0
+  p.execdeadline = 0
+  p.waitdeadline = p.spec.maxwaittime > 0 ? at + p.spec.maxwaittime * 1000 : 0
+  transition(p, ProcessState.WAITING, at, record)
+}
+
+/** Applies one colony event to the process (the event's key lies after the submit). */
+export function applyEvent (p: ProcessInfo, ev: ColonyEvent, at: number): void {
+  if (p.removed) return
+  switch (ev.kind) {
+    case 'removeexecutor':
+      if (p.state === ProcessState.RUNNING && p.assignedexecutorid === ev.executorid) requeue(p, at, '')
+      return
+    case 'removeall':
+      if (p.state === ProcessState.RUNNING) return
+      if (ev.state === -1 || ev.state === p.state) p.removed = true
+      return
+    case 'removecolony':
+      p.removed = true
+  }
+}
+
+/** Applies one process record in order; returns the reason when it is refused. */
+export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): string | undefined {
+  if (e.invalid !== undefined) return e.invalid
+  if (p.removed) return 'the process was removed'
+  const key = e.key
+  const at = e.rec.t.w
+  const colony = p.colonyname
+  if (!tl.isSiteOfAt(colony, e.rec.o, key)) return 'the origin node is not a site of the colony'
+  const b = e.rec.b
+
+  if (b.k === 'claim') {
+    if (p.state !== ProcessState.WAITING) return `attempt ${b.attempt} cannot be claimed: the process is ${stateName(p.state)}`
+    if (b.attempt !== p.attempt) return `attempt ${b.attempt} is not the current attempt (${p.attempt})`
+    if (p.waitforparents) return 'the process waits for its parents'
+    const c = tl.colonyAt(colony, key)
+    if (c?.paused === true) return 'assignments are paused in the colony'
+    const x = tl.executorAt(colony, b.executorid, key)
+    if (x === undefined) return 'the executor is not in the colony'
+    if (x.state !== ExecutorState.APPROVED) return 'the executor is not approved'
+    if (!executorMatches(p.spec.conditions, x)) return 'the executor does not match the conditions'
+    p.assignedexecutorid = b.executorid
+    p.isassigned = true
+    p.site = e.rec.o
+    p.starttime = at
+    p.execdeadline = p.spec.maxexectime > 0 ? at + p.spec.maxexectime * 1000 : 0
+    p.waitdeadline = 0
+    transition(p, ProcessState.RUNNING, at, e.id)
+    return undefined
+  }
+
+  if (b.k === 'expire') {
+    if (b.attempt !== p.attempt) return `attempt ${b.attempt} is not the current attempt (${p.attempt})`
+    if (b.what === 'wait') {
+      if (p.state !== ProcessState.WAITING) return 'the process is not waiting'
+      if (p.waitdeadline === 0 || at < p.waitdeadline) return 'the wait deadline has not passed'
+      p.errors = [WAIT_TIMEOUT_ERROR]
+      transition(p, ProcessState.FAILED, at, e.id)
+      return undefined
+    }
+    if (p.state !== ProcessState.RUNNING) return 'the process is not running'
+    if (p.execdeadline === 0 || at < p.execdeadline) return 'the execution deadline has not passed'
+    if (p.spec.maxretries === -1 || p.retries < p.spec.maxretries) {
+      p.retries += 1
+      requeue(p, at, e.id)
+    } else {
+      p.errors = [EXEC_TIMEOUT_ERROR]
+      transition(p, ProcessState.FAILED, at, e.id)
+    }
+    return undefined
+  }
+
+  if (b.k !== 'env' || e.msg === undefined) return 'not a process record'
+  const m = e.msg
+  const member = tl.isMemberAt(colony, e.author, key)
+  if (!member) return 'only members of the colony may act on its processes'
+
+  switch (m.msgtype) {
+    case 'cancelprocessmsg':
+      if (p.processgraphid !== '') return 'a process of a workflow is cancelled with its workflow'
+      if (p.state !== ProcessState.WAITING && p.state !== ProcessState.RUNNING) return `a ${stateName(p.state)} process cannot be cancelled`
+      transition(p, ProcessState.CANCELLED, at, e.id)
+      return undefined
+    case 'removeprocessmsg':
+      if (p.processgraphid !== '') return 'a process of a workflow is removed with its workflow'
+      if (p.state === ProcessState.RUNNING) return 'a running process cannot be removed'
+      p.removed = true
+      return undefined
+    default:
+      break
+  }
+
+  // The rest belong to the executor assigned to the running attempt.
+  if (p.assignedexecutorid === '' || p.assignedexecutorid !== e.author) return 'only the assigned executor may do this'
+  if (b.att !== undefined && b.att !== p.attempt) return `attempt ${b.att} was superseded by attempt ${p.attempt}`
+  if (p.state !== ProcessState.RUNNING) return `the process is ${stateName(p.state)}, not running`
+  const executor = tl.executorAt(colony, e.author, key)
+  switch (m.msgtype) {
+    case 'closesuccessfulmsg':
+      if (m.out.length > 0) p.out = m.out
+      transition(p, ProcessState.SUCCESS, at, e.id)
+      return undefined
+    case 'closefailedmsg':
+      p.errors = m.errors
+      transition(p, ProcessState.FAILED, at, e.id)
+      return undefined
+    case 'setoutputmsg':
+      if (m.out.length > 0) p.out = m.out
+      return undefined
+    case 'addattributemsg': {
+      const a = m.attribute
+      p.attributes.push({
+        attributeid: e.id,
+        targetid: p.processid,
+        targetcolonyname: colony,
+        targetprocessgraphid: p.processgraphid,
+        attributetype: a.attributetype,
+        key: a.key,
+        value: a.value
+      })
+      return undefined
+    }
+    case 'addlogmsg':
+      p.logs.push({
+        processid: p.processid,
+        colonyname: colony,
+        executorname: executor?.executorname ?? '',
+        message: m.message,
+        timestamp: at,
+        id: e.id
+      })
+      return undefined
+    default:
+      return `${m.msgtype} does not apply to a process`
+  }
+}
+
+/**
+ * Folds a whole process from scratch: `entries` sorted by key with the submit first,
+ * `events` the colony's events sorted by key.
+ */
+export function foldProcess (entries: readonly FoldEntry[], events: readonly ColonyEvent[], tl: Timeline, refuse: Refuse): ProcessInfo | undefined {
+  const submit = entries[0]
+  if (submit === undefined) return undefined
+  const created = createProcess(submit, tl)
+  if (typeof created === 'string') {
+    for (const e of entries) refuse(e.id, e === submit ? created : 'the process does not exist')
+    return undefined
+  }
+  const p = created
+  let j = firstAfter(events, submit.key)
+  for (let i = 1; i < entries.length; i++) {
+    const e = entries[i] as FoldEntry
+    for (; j < events.length && (events[j] as ColonyEvent).key < e.key; j++) applyEvent(p, events[j] as ColonyEvent, keyWall(events[j] as ColonyEvent))
+    const reason = applyEntry(p, e, tl)
+    if (reason !== undefined) refuse(e.id, reason)
+  }
+  for (; j < events.length; j++) applyEvent(p, events[j] as ColonyEvent, keyWall(events[j] as ColonyEvent))
+  return p
+}
+
+export function firstAfter (events: readonly ColonyEvent[], key: string): number {
+  let lo = 0
+  let hi = events.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((events[mid] as ColonyEvent).key <= key) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** The wall time encoded at the front of an order key. */
+export function keyWall (ev: { key: string }): number {
+  return Number(ev.key.slice(0, 15))
+}
+
+function stateName (s: number): string {
+  return ['waiting', 'running', 'successful', 'failed', 'cancelled'][s] ?? `state ${s}`
+}

@@ -1,0 +1,135 @@
+/**
+ * The colony state the fold derives from the ledger. Times are HLC wall milliseconds of
+ * the records that caused them, so every node derives the same values; the API turns
+ * them into ColonyOS's wire shapes.
+ */
+import type { FunctionSpec } from './spec.js'
+
+export const ProcessState = { WAITING: 0, RUNNING: 1, SUCCESS: 2, FAILED: 3, CANCELLED: 4 } as const
+export type ProcessStateValue = typeof ProcessState[keyof typeof ProcessState]
+export const PROCESS_STATE_NAMES = ['WAITING', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED'] as const
+
+export const ExecutorState = { PENDING: 0, APPROVED: 1, REJECTED: 2, UNREGISTERED: 3 } as const
+export type ExecutorStateValue = typeof ExecutorState[keyof typeof ExecutorState]
+
+export const AttributeType = { IN: 0, OUT: 1, ERR: 2, ENV: 3 } as const
+
+export const WAIT_TIMEOUT_ERROR = 'Maximum waiting time limit exceeded'
+export const EXEC_TIMEOUT_ERROR = 'Maximum execution time limit exceeded'
+
+export interface SiteInfo {
+  readonly nodeid: string
+  readonly operatorid: string
+  readonly name: string
+}
+
+export interface ColonyInfo {
+  /** the colony owner's id (ColonyOS: colony id = id of the colony key) */
+  readonly colonyid: string
+  readonly name: string
+  /** node ids admitted as sites of this colony; the founding node first */
+  readonly sites: readonly string[]
+  readonly paused: boolean
+}
+
+export interface ExecutorInfo {
+  readonly executorid: string
+  readonly executortype: string
+  readonly executorname: string
+  readonly colonyname: string
+  readonly state: ExecutorStateValue
+  readonly requirefuncreg: boolean
+  readonly locationname: string
+  /** HLC ms of the add */
+  readonly commissiontime: number
+  /** the capabilities object as registered, kept verbatim for replies */
+  readonly capabilities: unknown
+}
+
+export interface UserInfo {
+  readonly colonyname: string
+  readonly userid: string
+  readonly name: string
+  readonly email: string
+  readonly phone: string
+}
+
+export interface FunctionInfo {
+  readonly functionid: string
+  readonly colonyname: string
+  readonly executorname: string
+  readonly executortype: string
+  readonly funcname: string
+  readonly description: string
+}
+
+export interface AttributeInfo {
+  readonly attributeid: string
+  readonly targetid: string
+  readonly targetcolonyname: string
+  readonly targetprocessgraphid: string
+  readonly attributetype: number
+  readonly key: string
+  readonly value: string
+}
+
+export interface LogEntry {
+  readonly processid: string
+  readonly colonyname: string
+  readonly executorname: string
+  readonly message: string
+  /** HLC ms of the log record */
+  readonly timestamp: number
+  /** record id: a stable, unique order within a millisecond */
+  readonly id: string
+}
+
+/** One step in a process's life: which site and executor held which attempt, and when. */
+export interface HistoryStep {
+  readonly at: number
+  readonly state: ProcessStateValue
+  readonly attempt: number
+  readonly executorid: string
+  readonly site: string
+  readonly record: string
+}
+
+export interface ProcessInfo {
+  readonly processid: string
+  readonly colonyname: string
+  readonly initiatorid: string
+  readonly initiatorname: string
+  readonly spec: FunctionSpec
+  state: ProcessStateValue
+  /** the attempt now running, or the next one to be claimed when waiting */
+  attempt: number
+  assignedexecutorid: string
+  isassigned: boolean
+  /** the site whose claim won the current attempt ('' when none) */
+  site: string
+  readonly submissiontime: number
+  /** submission ms − priority days: lowest runs first */
+  readonly prioritytime: number
+  starttime: number
+  endtime: number
+  waitdeadline: number
+  execdeadline: number
+  retries: number
+  in: unknown[]
+  out: unknown[]
+  errors: string[]
+  attributes: AttributeInfo[]
+  logs: LogEntry[]
+  waitforparents: boolean
+  parents: string[]
+  children: string[]
+  processgraphid: string
+  removed: boolean
+  history: HistoryStep[]
+  /** order key of the submit record: the tie-break in the waiting queue */
+  readonly submitkey: string
+}
+
+export function isFinal (state: number): boolean {
+  return state === ProcessState.SUCCESS || state === ProcessState.FAILED || state === ProcessState.CANCELLED
+}

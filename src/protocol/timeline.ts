@@ -1,0 +1,304 @@
+/**
+ * The colony-level fold: sites, colonies, executors, users and functions, folded in
+ * ledger order into *versioned* values. Process records are checked against the rights
+ * their author had at the record's own place in the order ("was E an approved executor
+ * at key k?"), whatever order the records reached this node in: `at(key)` answers that.
+ */
+import type { FoldEntry } from './entry.js'
+import type { Message } from './messages.js'
+import {
+  type ColonyInfo, type ExecutorInfo, ExecutorState, type FunctionInfo, type SiteInfo, type UserInfo
+} from './state.js'
+
+/** A value's successive versions, each stamped with the order key of the record that set it. */
+export class Versioned<T> {
+  private readonly keys: string[] = []
+  private readonly vals: Array<T | undefined> = []
+
+  /** Versions must be set in ascending key order (the fold applies records in order). */
+  set (key: string, value: T | undefined): void {
+    this.keys.push(key)
+    this.vals.push(value)
+  }
+
+  /** The value in force just before `key`. */
+  at (key: string): T | undefined {
+    let lo = 0
+    let hi = this.keys.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if ((this.keys[mid] as string) < key) lo = mid + 1
+      else hi = mid
+    }
+    return lo === 0 ? undefined : this.vals[lo - 1]
+  }
+
+  get current (): T | undefined {
+    return this.vals.length === 0 ? undefined : this.vals[this.vals.length - 1]
+  }
+}
+
+/** Message types folded at colony level (the rest concern one process). */
+export const COLONY_LEVEL = new Set([
+  'addcolonymsg', 'removecolonymsg', 'addexecutormsg', 'approveexecutormsg', 'rejectexecutormsg',
+  'removeexecutormsg', 'addusermsg', 'removeusermsg', 'pauseassignmentsmsg', 'resumeassignmentsmsg',
+  'addfunctionmsg', 'removefunctionmsg', 'removeallprocessesmsg'
+])
+
+export interface ColonyEvent {
+  readonly key: string
+  /** removeall: processes in `state` (−1: every state but RUNNING); removecolony: all of them */
+  readonly kind: 'removeexecutor' | 'removeall' | 'removecolony'
+  readonly executorid?: string
+  readonly state?: number
+}
+
+/** Which colony a colony-level entry concerns ('' for a site declaration or an unreadable one). */
+export function colonyOfEntry (e: FoldEntry): string {
+  const m = e.msg
+  if (m === undefined) return ''
+  switch (m.msgtype) {
+    case 'addcolonymsg': return m.colony.name
+    case 'addexecutormsg': return m.executor.colonyname
+    case 'addusermsg': return m.user.colonyname
+    case 'addfunctionmsg': return m.fun.colonyname
+    case 'removefunctionmsg': return ''
+    default: return 'colonyname' in m && typeof m.colonyname === 'string' ? m.colonyname : ''
+  }
+}
+
+export class Timeline {
+  readonly sites = new Map<string, Versioned<SiteInfo>>()
+  readonly colonies = new Map<string, Versioned<ColonyInfo>>()
+  readonly executors = new Map<string, Map<string, Versioned<ExecutorInfo>>>()
+  readonly users = new Map<string, Map<string, Versioned<UserInfo>>>()
+  /** current functions per colony, by function id */
+  readonly functions = new Map<string, Map<string, FunctionInfo>>()
+  readonly events = new Map<string, ColonyEvent[]>()
+  readonly refusals = new Map<string, string>()
+  private readonly execByName = new Map<string, Map<string, string>>()
+
+  // ---- queries "as of" a place in the order -------------------------------------------
+
+  siteAt (nodeid: string, key: string): SiteInfo | undefined {
+    return this.sites.get(nodeid)?.at(key)
+  }
+
+  colonyAt (name: string, key: string): ColonyInfo | undefined {
+    return this.colonies.get(name)?.at(key)
+  }
+
+  executorAt (colony: string, executorid: string, key: string): ExecutorInfo | undefined {
+    return this.executors.get(colony)?.get(executorid)?.at(key)
+  }
+
+  userAt (colony: string, userid: string, key: string): UserInfo | undefined {
+    return this.users.get(colony)?.get(userid)?.at(key)
+  }
+
+  /** ColonyOS membership: an approved executor or a user of the colony. */
+  isMemberAt (colony: string, id: string, key: string): boolean {
+    return this.executorAt(colony, id, key)?.state === ExecutorState.APPROVED || this.userAt(colony, id, key) !== undefined
+  }
+
+  isSiteOfAt (colony: string, nodeid: string, key: string): boolean {
+    return this.colonyAt(colony, key)?.sites.includes(nodeid) ?? false
+  }
+
+  eventsOf (colony: string): readonly ColonyEvent[] {
+    return this.events.get(colony) ?? []
+  }
+
+  // ---- the fold, one entry at a time in ledger order ------------------------------------
+
+  apply (e: FoldEntry): void {
+    const reason = this.check(e)
+    if (reason !== undefined) this.refusals.set(e.id, reason)
+  }
+
+  /** Applies the entry, or returns why it is refused (and changes nothing). */
+  private check (e: FoldEntry): string | undefined {
+    if (e.invalid !== undefined) return e.invalid
+    const b = e.rec.b
+    if (b.k === 'site') {
+      // Only the node itself writes its site record (the batch signature proves authorship).
+      let v = this.sites.get(e.rec.o)
+      if (v === undefined) this.sites.set(e.rec.o, v = new Versioned())
+      v.set(e.key, { nodeid: e.rec.o, operatorid: b.operatorid, name: b.name })
+      return undefined
+    }
+    const m = e.msg
+    if (b.k !== 'env' || m === undefined) return 'not a colony-level record'
+    if (m.msgtype === 'addcolonymsg') return this.addColony(e, m)
+
+    const name = colonyOfEntry(e)
+    const colony = m.msgtype === 'removefunctionmsg' ? undefined : this.colonies.get(name)?.current
+    if (m.msgtype !== 'removefunctionmsg') {
+      if (colony === undefined) return `colony ${JSON.stringify(name)} does not exist`
+      if (!colony.sites.includes(e.rec.o)) return 'the origin node is not a site of the colony'
+    }
+    switch (m.msgtype) {
+      case 'removecolonymsg': {
+        if (this.sites.get(e.rec.o)?.current?.operatorid !== e.author) return 'only the operator of a site of the colony may remove it'
+        this.colonies.get(name)?.set(e.key, undefined)
+        for (const [id, v] of this.executors.get(name) ?? []) if (v.current !== undefined) this.removeExecutor(name, id, e.key)
+        for (const v of this.users.get(name)?.values() ?? []) if (v.current !== undefined) v.set(e.key, undefined)
+        this.execByName.delete(name)
+        this.functions.delete(name)
+        this.pushEvent(name, { key: e.key, kind: 'removecolony' })
+        return undefined
+      }
+      case 'addexecutormsg': {
+        if (colony?.colonyid !== e.author) return 'only the colony owner may add executors'
+        const x = m.executor
+        const byName = this.execByName.get(name)
+        if (byName?.has(x.executorname) === true) return `an executor named ${JSON.stringify(x.executorname)} already exists in the colony`
+        if (this.executors.get(name)?.get(x.executorid)?.current !== undefined) return 'an executor with this id already exists in the colony'
+        this.setExecutor(e.key, {
+          executorid: x.executorid,
+          executortype: x.executortype,
+          executorname: x.executorname,
+          colonyname: name,
+          state: ExecutorState.PENDING,
+          requirefuncreg: x.requirefuncreg,
+          locationname: x.locationname,
+          commissiontime: e.rec.t.w,
+          capabilities: x.capabilities
+        })
+        return undefined
+      }
+      case 'approveexecutormsg':
+      case 'rejectexecutormsg': {
+        if (colony?.colonyid !== e.author) return 'only the colony owner may approve or reject executors'
+        const x = this.executorByName(name, m.executorname)
+        if (x === undefined) return `executor ${JSON.stringify(m.executorname)} does not exist`
+        this.setExecutor(e.key, { ...x, state: m.msgtype === 'approveexecutormsg' ? ExecutorState.APPROVED : ExecutorState.REJECTED })
+        return undefined
+      }
+      case 'removeexecutormsg': {
+        if (colony?.colonyid !== e.author) return 'only the colony owner may remove executors'
+        const x = this.executorByName(name, m.executorname)
+        if (x === undefined) return `executor ${JSON.stringify(m.executorname)} does not exist`
+        this.removeExecutor(name, x.executorid, e.key)
+        return undefined
+      }
+      case 'addusermsg': {
+        if (colony?.colonyid !== e.author) return 'only the colony owner may add users'
+        const u = m.user
+        const users = this.users.get(name)
+        for (const v of users?.values() ?? []) {
+          if (v.current?.name === u.name) return `a user named ${JSON.stringify(u.name)} already exists in the colony`
+        }
+        if (users?.get(u.userid)?.current !== undefined) return 'a user with this id already exists in the colony'
+        this.versioned(this.users, name, u.userid).set(e.key, {
+          colonyname: name, userid: u.userid, name: u.name, email: u.email, phone: u.phone
+        })
+        return undefined
+      }
+      case 'removeusermsg': {
+        if (colony?.colonyid !== e.author) return 'only the colony owner may remove users'
+        for (const v of this.users.get(name)?.values() ?? []) {
+          if (v.current?.name === m.name) {
+            v.set(e.key, undefined)
+            return undefined
+          }
+        }
+        return `user ${JSON.stringify(m.name)} does not exist`
+      }
+      case 'pauseassignmentsmsg':
+      case 'resumeassignmentsmsg': {
+        if (colony === undefined || colony.colonyid !== e.author) return 'only the colony owner may pause or resume assignments'
+        this.colonies.get(name)?.set(e.key, { ...colony, paused: m.msgtype === 'pauseassignmentsmsg' })
+        return undefined
+      }
+      case 'removeallprocessesmsg': {
+        if (colony?.colonyid !== e.author) return 'only the colony owner may remove all processes'
+        if (m.state === 1) return 'running processes cannot be removed'
+        this.pushEvent(name, { key: e.key, kind: 'removeall', state: m.state })
+        return undefined
+      }
+      case 'addfunctionmsg': {
+        const f = m.fun
+        const x = this.executorByName(name, f.executorname)
+        if (x === undefined) return `executor ${JSON.stringify(f.executorname)} does not exist`
+        if (x.executorid !== e.author) return 'an executor may only add functions to itself'
+        if (x.state !== ExecutorState.APPROVED) return 'the executor is not approved'
+        let fns = this.functions.get(name)
+        if (fns === undefined) this.functions.set(name, fns = new Map())
+        for (const old of fns.values()) {
+          // Re-registering the same function (an executor restarting) keeps one entry.
+          if (old.executorname === f.executorname && old.funcname === f.funcname) return undefined
+        }
+        fns.set(e.id, {
+          functionid: e.id, colonyname: name, executorname: f.executorname,
+          executortype: x.executortype, funcname: f.funcname, description: f.description
+        })
+        return undefined
+      }
+      case 'removefunctionmsg': {
+        for (const [cname, fns] of this.functions) {
+          const f = fns.get(m.functionid)
+          if (f === undefined) continue
+          if (!(this.colonies.get(cname)?.current?.sites.includes(e.rec.o) ?? false)) return 'the origin node is not a site of the colony'
+          const x = this.executorByName(cname, f.executorname)
+          if (x?.executorid !== e.author) return 'an executor may only remove its own functions'
+          fns.delete(m.functionid)
+          return undefined
+        }
+        return 'function does not exist'
+      }
+      default:
+        return `${m.msgtype} is not a colony-level message`
+    }
+  }
+
+  private addColony (e: FoldEntry, m: Extract<Message, { msgtype: 'addcolonymsg' }>): string | undefined {
+    const site = this.sites.get(e.rec.o)?.current
+    if (site === undefined) return 'the origin node has not declared itself'
+    if (site.operatorid !== e.author) return 'only the node operator may add colonies'
+    const name = m.colony.name
+    if (this.colonies.get(name)?.current !== undefined) return `a colony named ${JSON.stringify(name)} already exists`
+    let v = this.colonies.get(name)
+    if (v === undefined) this.colonies.set(name, v = new Versioned())
+    v.set(e.key, { colonyid: m.colony.colonyid, name, sites: [e.rec.o], paused: false })
+    return undefined
+  }
+
+  private executorByName (colony: string, name: string): ExecutorInfo | undefined {
+    const id = this.execByName.get(colony)?.get(name)
+    return id === undefined ? undefined : this.executors.get(colony)?.get(id)?.current
+  }
+
+  private setExecutor (key: string, x: ExecutorInfo): void {
+    this.versioned(this.executors, x.colonyname, x.executorid).set(key, x)
+    let byName = this.execByName.get(x.colonyname)
+    if (byName === undefined) this.execByName.set(x.colonyname, byName = new Map())
+    byName.set(x.executorname, x.executorid)
+  }
+
+  private removeExecutor (colony: string, executorid: string, key: string): void {
+    const v = this.executors.get(colony)?.get(executorid)
+    const x = v?.current
+    if (v === undefined || x === undefined) return
+    v.set(key, undefined)
+    this.execByName.get(colony)?.delete(x.executorname)
+    // Its functions go with it, and its running processes return to the queue.
+    const fns = this.functions.get(colony)
+    for (const [id, f] of fns ?? []) if (f.executorname === x.executorname) fns?.delete(id)
+    this.pushEvent(colony, { key, kind: 'removeexecutor', executorid })
+  }
+
+  private pushEvent (colony: string, ev: ColonyEvent): void {
+    let list = this.events.get(colony)
+    if (list === undefined) this.events.set(colony, list = [])
+    list.push(ev)
+  }
+
+  private versioned<T> (m: Map<string, Map<string, Versioned<T>>>, colony: string, id: string): Versioned<T> {
+    let inner = m.get(colony)
+    if (inner === undefined) m.set(colony, inner = new Map())
+    let v = inner.get(id)
+    if (v === undefined) inner.set(id, v = new Versioned())
+    return v
+  }
+}

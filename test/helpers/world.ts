@@ -1,0 +1,127 @@
+/**
+ * A small colony for tests: real keys, real signed envelopes, records with chosen
+ * clocks. `entry()` goes through the same verification as ingest (signature recovery,
+ * message parsing), so the fold sees exactly what a node would give it.
+ */
+import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
+import type { FoldEntry } from '../../src/protocol/entry.js'
+import { signEnvelope } from '../../src/protocol/envelope.js'
+import type { LedgerRecord, RecordBody } from '../../src/protocol/records.js'
+import { entryFromRecord } from '../../src/protocol/verify.js'
+
+export interface Key { readonly prv: string, readonly id: string }
+
+export function newKey (): Key {
+  const prv = generatePrivateKey()
+  return { prv, id: idFromPrivateKey(prv) }
+}
+
+export class World {
+  readonly colony: string
+  readonly operator = newKey()
+  readonly node = newKey()
+  readonly owner = newKey()
+  readonly executors = new Map<string, Key>()
+  readonly users = new Map<string, Key>()
+  /** wall clock for the next record, ms; every record advances it by 1 ms unless set */
+  t = 1_700_000_000_000
+  private l = 0
+
+  constructor (colony = 'dev') {
+    this.colony = colony
+  }
+
+  /** A record at the current time from `origin` (default: this world's node). */
+  record (b: RecordBody, opts: { at?: number, origin?: string } = {}): LedgerRecord {
+    if (opts.at !== undefined) this.t = opts.at
+    else this.t += 1
+    return { o: opts.origin ?? this.node.id, t: { w: this.t, l: this.l++ % 3 }, b }
+  }
+
+  entry (b: RecordBody, opts: { at?: number, origin?: string } = {}): FoldEntry {
+    return entryFromRecord(this.record(b, opts))
+  }
+
+  env (msg: { msgtype: string } & Record<string, unknown>, signer: Key, opts: { at?: number, origin?: string, att?: number } = {}): FoldEntry {
+    const body: RecordBody = opts.att === undefined
+      ? { k: 'env', env: signEnvelope(msg, signer.prv) }
+      : { k: 'env', env: signEnvelope(msg, signer.prv), att: opts.att }
+    return this.entry(body, opts)
+  }
+
+  site (node: Key = this.node, operator: Key = this.operator, opts: { at?: number } = {}): FoldEntry {
+    return this.entry({ k: 'site', operatorid: operator.id, name: 'site' }, { ...opts, origin: node.id })
+  }
+
+  addColony (by: Key = this.operator): FoldEntry {
+    return this.env({ msgtype: 'addcolonymsg', colony: { colonyid: this.owner.id, name: this.colony } }, by)
+  }
+
+  addExecutor (name: string, type = 'cli', by: Key = this.owner, extra: Record<string, unknown> = {}): FoldEntry {
+    let k = this.executors.get(name)
+    if (k === undefined) this.executors.set(name, k = newKey())
+    return this.env({
+      msgtype: 'addexecutormsg',
+      executor: { executorid: k.id, executortype: type, executorname: name, colonyname: this.colony, ...extra }
+    }, by)
+  }
+
+  approve (name: string, by: Key = this.owner): FoldEntry {
+    return this.env({ msgtype: 'approveexecutormsg', colonyname: this.colony, executorname: name }, by)
+  }
+
+  reject (name: string, by: Key = this.owner): FoldEntry {
+    return this.env({ msgtype: 'rejectexecutormsg', colonyname: this.colony, executorname: name }, by)
+  }
+
+  removeExecutor (name: string, by: Key = this.owner): FoldEntry {
+    return this.env({ msgtype: 'removeexecutormsg', colonyname: this.colony, executorname: name }, by)
+  }
+
+  addUser (name: string, by: Key = this.owner): FoldEntry {
+    let k = this.users.get(name)
+    if (k === undefined) this.users.set(name, k = newKey())
+    return this.env({ msgtype: 'addusermsg', user: { colonyname: this.colony, userid: k.id, name, email: '', phone: '' } }, by)
+  }
+
+  exec (name: string): Key {
+    const k = this.executors.get(name)
+    if (k === undefined) throw new Error(`no executor ${name} in the test world`)
+    return k
+  }
+
+  user (name: string): Key {
+    const k = this.users.get(name)
+    if (k === undefined) throw new Error(`no user ${name} in the test world`)
+    return k
+  }
+
+  /** The usual start: site, colony, one approved `cli` executor "e1", one user "u1". */
+  setup (): FoldEntry[] {
+    return [this.site(), this.addColony(), this.addExecutor('e1'), this.approve('e1'), this.addUser('u1')]
+  }
+
+  submit (spec: Record<string, unknown> = {}, by?: Key, opts: { at?: number, origin?: string } = {}): FoldEntry {
+    const { conditions, ...rest } = spec
+    return this.env({
+      msgtype: 'submitfuncspecmsg',
+      spec: { funcname: 'echo', ...rest, conditions: { colonyname: this.colony, executortype: 'cli', ...(conditions as object ?? {}) } }
+    }, by ?? this.user('u1'), opts)
+  }
+
+  claim (processid: string, executor: string, attempt = 1, opts: { at?: number, origin?: string } = {}): FoldEntry {
+    return this.entry({ k: 'claim', processid, attempt, executorid: this.exec(executor).id }, opts)
+  }
+
+  expire (processid: string, what: 'wait' | 'exec', attempt = 1, opts: { at?: number, origin?: string } = {}): FoldEntry {
+    return this.entry({ k: 'expire', processid, attempt, what }, opts)
+  }
+
+  close (processid: string, executor: string, out: unknown[] = [], opts: { at?: number, att?: number } = {}): FoldEntry {
+    return this.env({ msgtype: 'closesuccessfulmsg', processid, out }, this.exec(executor), opts)
+  }
+
+  fail (processid: string, executor: string, errors: string[] = ['boom'], opts: { at?: number, att?: number } = {}): FoldEntry {
+    return this.env({ msgtype: 'closefailedmsg', processid, errors }, this.exec(executor), opts)
+  }
+}
