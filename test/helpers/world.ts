@@ -38,6 +38,11 @@ export class World {
     return { o: opts.origin ?? this.node.id, t: { w: this.t, l: this.l++ % 3 }, b }
   }
 
+  /** The same message as a record body for a Ledger's appendLocal (author already verified). */
+  local (msg: { msgtype: string } & Record<string, unknown>, signer: Key): { body: RecordBody, author: string } {
+    return { body: { k: 'env', env: signEnvelope(msg, signer.prv) }, author: signer.id }
+  }
+
   entry (b: RecordBody, opts: { at?: number, origin?: string } = {}): FoldEntry {
     return entryFromRecord(this.record(b, opts))
   }

@@ -1,0 +1,491 @@
+/**
+ * The level-backed ledger of one node (DESIGN decisions 4 and 10).
+ *
+ * Truth: signed batches per origin (`batches`), with `records` mapping each record id to
+ * its batch and its verified author. Everything else is a projection of the fold
+ * (`procs`, the waiting `queue`, processes `bystate`, `logs`, the colony-level `colony`
+ * snapshot), written in the same atomic level batch as the records that caused it, and
+ * rebuildable from the batches alone.
+ *
+ * Local appends are group-committed: every append requested while a write is in flight
+ * goes into the next batch, one signature and one disk write for all of them.
+ */
+import { EventEmitter } from 'node:events'
+import { Level } from 'level'
+import { canonicalJson } from '../protocol/canonical.js'
+import { idFromPrivateKey, sha3Hex } from '../protocol/crypto.js'
+import { type FoldEntry, makeEntry } from '../protocol/entry.js'
+import { LedgerFold } from '../protocol/fold.js'
+import { compareHlc, type Hlc, HybridClock } from '../protocol/hlc.js'
+import {
+  type Batch, isFromFuture, type LedgerRecord, type RecordBody, recordId, signBatch, verifyBatch
+} from '../protocol/records.js'
+import { isFinal, type ProcessInfo, ProcessState } from '../protocol/state.js'
+import { entryFromRecord } from '../protocol/verify.js'
+import {
+  batchKey, END, logKey, queueKey, queuePrefix, SEP, stateKey, statePrefix
+} from './keys.js'
+
+/** Bump when the projection layout or the fold's semantics change: projections rebuild on open. */
+export const PROJECTION_VERSION = 1
+
+export interface LedgerOptions {
+  readonly dir: string
+  /** the node's secp256k1 private key: its identity as an origin of records */
+  readonly nodeKey: string
+  readonly now?: () => number
+  /** records further ahead than this are held back until their time (default 60 s) */
+  readonly maxSkewMs?: number
+}
+
+/** A record for the local log; `author` is the verified signer of an envelope body. */
+export interface LocalRecord {
+  readonly body: RecordBody
+  readonly author?: string
+}
+
+export interface AppendResult {
+  readonly ids: string[]
+  readonly seq: number
+}
+
+export interface IngestResult {
+  /** batches stored now (not seen before) */
+  readonly stored: number
+  /** records handed to the fold now */
+  readonly applied: number
+  /** records held back because their clock is too far ahead */
+  readonly held: number
+}
+
+interface RecordRef {
+  /** origin */ o: string
+  /** batch sequence */ s: number
+  /** verified author */ a: string
+}
+
+interface Written {
+  queue?: string
+  state?: string
+  logs: number
+  lastLog: string
+}
+
+type Op = { type: 'put', sublevel: any, key: string, value: unknown } | { type: 'del', sublevel: any, key: string }
+
+interface PendingAppend {
+  readonly records: readonly LocalRecord[]
+  readonly resolve: (r: AppendResult) => void
+  readonly reject: (err: unknown) => void
+}
+
+export class Ledger extends EventEmitter {
+  readonly nodeId: string
+  readonly fold = new LedgerFold()
+  readonly clock: HybridClock
+  private readonly db: Level<string, any>
+  private readonly batches: any
+  private readonly records: any
+  private readonly procs: any
+  private readonly queue: any
+  private readonly bystate: any
+  private readonly logs: any
+  private readonly colony: any
+  private readonly meta: any
+  private readonly nodeKey: string
+  private readonly now: () => number
+  private readonly maxSkewMs: number
+  /** per origin: highest sequence such that 1…seq are all stored */
+  private readonly vv = new Map<string, number>()
+  /** per origin: stored sequences above the contiguous prefix */
+  private readonly gaps = new Map<string, Set<number>>()
+  private readonly written = new Map<string, Written>()
+  private held: FoldEntry[] = []
+  private heldTimer: NodeJS.Timeout | undefined
+  private ownSeq = 0
+  private pending: PendingAppend[] = []
+  private chain: Promise<unknown> = Promise.resolve()
+  private flushScheduled = false
+  private dirtyMarked = false
+  private failed: Error | undefined
+  private closed = false
+
+  private constructor (opts: LedgerOptions) {
+    super()
+    this.nodeKey = opts.nodeKey
+    this.nodeId = idFromPrivateKey(opts.nodeKey)
+    this.now = opts.now ?? Date.now
+    this.maxSkewMs = opts.maxSkewMs ?? 60_000
+    this.clock = new HybridClock({ now: this.now, maxSkewMs: this.maxSkewMs })
+    this.db = new Level<string, any>(opts.dir, { valueEncoding: 'json' })
+    const sub = (name: string): any => this.db.sublevel<string, any>(name, { valueEncoding: 'json' })
+    this.batches = sub('batches')
+    this.records = sub('records')
+    this.procs = sub('procs')
+    this.queue = sub('queue')
+    this.bystate = sub('bystate')
+    this.logs = sub('logs')
+    this.colony = sub('colony')
+    this.meta = sub('meta')
+  }
+
+  static async open (opts: LedgerOptions): Promise<Ledger> {
+    const l = new Ledger(opts)
+    await l.db.open()
+    await l.load()
+    return l
+  }
+
+  /** Reads every batch back into the fold; rebuilds the projections if the last run did not close cleanly. */
+  private async load (): Promise<void> {
+    const refs = new Map<string, RecordRef>()
+    for await (const [id, ref] of this.records.iterator()) refs.set(id, ref)
+    const entries: FoldEntry[] = []
+    let maxT: Hlc = { w: 0, l: 0 }
+    for await (const [, batch] of this.batches.iterator()) {
+      const b = batch as Batch
+      this.noteSeq(b.origin, b.seq)
+      if (b.origin === this.nodeId && b.seq > this.ownSeq) this.ownSeq = b.seq
+      for (const rec of b.records) {
+        const id = recordId(rec)
+        // Authors were verified when the batch was first stored: no signature recovery on restart.
+        entries.push(entryFromRecord(rec, id, refs.get(id)?.a))
+        if (compareHlc(rec.t, maxT) > 0) maxT = rec.t
+      }
+    }
+    this.clock.observe(maxT)
+    this.feed(entries)
+    this.fold.drainChanges()
+    const version = await this.meta.get('projection-version')
+    const clean = await this.meta.get('clean')
+    if (version !== PROJECTION_VERSION || clean !== true) {
+      await this.rebuildProjections()
+    } else {
+      for (const p of this.allProcesses()) this.written.set(p.processid, this.writtenFor(p))
+    }
+  }
+
+  // ---- version vectors ---------------------------------------------------------------
+
+  private noteSeq (origin: string, seq: number): void {
+    let top = this.vv.get(origin) ?? 0
+    if (seq <= top) return
+    let gaps = this.gaps.get(origin)
+    if (gaps === undefined) this.gaps.set(origin, gaps = new Set())
+    gaps.add(seq)
+    while (gaps.has(top + 1)) gaps.delete(++top)
+    this.vv.set(origin, top)
+    if (gaps.size === 0) this.gaps.delete(origin)
+  }
+
+  hasBatch (origin: string, seq: number): boolean {
+    return seq <= (this.vv.get(origin) ?? 0) || (this.gaps.get(origin)?.has(seq) ?? false)
+  }
+
+  /** origin → highest contiguous sequence stored */
+  versionVector (): Map<string, number> {
+    return new Map(this.vv)
+  }
+
+  /** Stored batches of one origin from `fromSeq` on, in order, at most `limit`. */
+  async getBatches (origin: string, fromSeq: number, limit = 1000): Promise<Batch[]> {
+    const out: Batch[] = []
+    for await (const [, b] of this.batches.iterator({ gte: batchKey(origin, fromSeq), lt: origin + END, limit })) out.push(b)
+    return out
+  }
+
+  // ---- writing -------------------------------------------------------------------------
+
+  /** Appends records originated here as one signed batch (group-committed with concurrent calls). */
+  appendLocal (records: readonly LocalRecord[]): Promise<AppendResult> {
+    if (this.failed !== undefined) return Promise.reject(this.failed)
+    if (this.closed) return Promise.reject(new Error('the ledger is closed'))
+    return new Promise((resolve, reject) => {
+      this.pending.push({ records, resolve, reject })
+      if (!this.flushScheduled) {
+        this.flushScheduled = true
+        this.chain = this.chain.then(async () => await this.flush())
+      }
+    })
+  }
+
+  private async flush (): Promise<void> {
+    this.flushScheduled = false
+    const group = this.pending
+    this.pending = []
+    if (group.length === 0) return
+    try {
+      const seq = this.ownSeq + 1
+      const recs: LedgerRecord[] = []
+      const entries: FoldEntry[] = []
+      const results: AppendResult[] = []
+      for (const p of group) {
+        const ids: string[] = []
+        for (const r of p.records) {
+          const rec: LedgerRecord = { o: this.nodeId, t: this.clock.tick(), b: r.body }
+          const id = recordId(rec)
+          recs.push(rec)
+          ids.push(id)
+          entries.push(r.body.k === 'env' ? entryFromRecord(rec, id, r.author) : makeEntry(rec, this.nodeId, undefined, undefined, id))
+        }
+        results.push({ ids, seq })
+      }
+      const batch = signBatch(this.nodeId, seq, recs, this.nodeKey)
+      await this.commit([{ batch, ids: entries.map(e => e.id), authors: entries.map(e => e.author) }], entries)
+      this.ownSeq = seq
+      group.forEach((p, i) => p.resolve(results[i] as AppendResult))
+    } catch (err) {
+      this.fail(err)
+      for (const p of group) p.reject(err)
+    }
+  }
+
+  /**
+   * Stores batches from other nodes: verifies the batch signature and each envelope once,
+   * skips batches already held, holds back records from the far future.
+   * The caller has validated the batch shape (parseBatch) at the boundary.
+   */
+  ingest (batches: readonly Batch[]): Promise<IngestResult> {
+    if (this.failed !== undefined) return Promise.reject(this.failed)
+    const run = async (): Promise<IngestResult> => {
+      const stored: Array<{ batch: Batch, ids: string[], authors: string[] }> = []
+      const entries: FoldEntry[] = []
+      const seen = new Set<string>()
+      for (const batch of batches) {
+        const k = batch.origin + SEP + batch.seq
+        if (this.hasBatch(batch.origin, batch.seq) || seen.has(k)) continue
+        if (batch.origin === this.nodeId) continue // our own log is only written here
+        seen.add(k)
+        const ids = verifyBatch(batch)
+        const authors: string[] = []
+        batch.records.forEach((rec, i) => {
+          const id = ids[i] as string
+          const e = entryFromRecord(rec, id)
+          authors.push(e.author)
+          entries.push(e)
+          this.clock.observe(rec.t)
+        })
+        stored.push({ batch, ids, authors })
+      }
+      if (stored.length === 0) return { stored: 0, applied: 0, held: 0 }
+      const before = this.held.length
+      await this.commit(stored, entries)
+      const held = this.held.length - before
+      return { stored: stored.length, applied: entries.length - held, held }
+    }
+    const p = this.chain.then(run)
+    this.chain = p.catch(() => {})
+    return p
+  }
+
+  /** Gives entries to the fold, holding back those from the far future. */
+  private feed (entries: readonly FoldEntry[]): void {
+    const now = this.now()
+    const ready: FoldEntry[] = []
+    for (const e of entries) {
+      if (isFromFuture(e.rec, now, this.maxSkewMs)) this.held.push(e)
+      else ready.push(e)
+    }
+    this.fold.add(ready)
+    this.scheduleRelease()
+  }
+
+  private scheduleRelease (): void {
+    if (this.heldTimer !== undefined || this.held.length === 0 || this.closed) return
+    const due = Math.min(...this.held.map(e => e.rec.t.w)) - this.maxSkewMs
+    this.heldTimer = setTimeout(() => {
+      this.heldTimer = undefined
+      this.releaseDue().catch(err => this.fail(err))
+    }, Math.max(0, due - this.now()) + 1)
+    this.heldTimer.unref()
+  }
+
+  /** Hands held-back records whose time has come to the fold; returns how many. */
+  async releaseDue (): Promise<number> {
+    const p = this.chain.then(async () => await this.releaseHeld())
+    this.chain = p.catch(() => {})
+    return await p
+  }
+
+  private async releaseHeld (): Promise<number> {
+    const now = this.now()
+    const ready = this.held.filter(e => !isFromFuture(e.rec, now, this.maxSkewMs))
+    this.held = this.held.filter(e => isFromFuture(e.rec, now, this.maxSkewMs))
+    if (ready.length > 0) {
+      this.fold.add(ready)
+      await this.db.batch(await this.projectionOps() as any)
+      this.emit('change')
+    }
+    this.scheduleRelease()
+    return ready.length
+  }
+
+  /** Records currently held back, for inspection. */
+  heldCount (): number {
+    return this.held.length
+  }
+
+  /** One atomic write: the batches, their record refs, and the projections they change. */
+  private async commit (stored: ReadonlyArray<{ batch: Batch, ids: string[], authors: string[] }>, entries: readonly FoldEntry[]): Promise<void> {
+    if (!this.dirtyMarked) {
+      // Until a clean close says otherwise, a restart rebuilds the projections.
+      await this.meta.put('clean', false)
+      this.dirtyMarked = true
+    }
+    const ops: Op[] = []
+    for (const { batch, ids, authors } of stored) {
+      ops.push({ type: 'put', sublevel: this.batches, key: batchKey(batch.origin, batch.seq), value: batch })
+      ids.forEach((id, i) => ops.push({ type: 'put', sublevel: this.records, key: id, value: { o: batch.origin, s: batch.seq, a: authors[i] as string } satisfies RecordRef }))
+    }
+    this.feed(entries)
+    ops.push(...await this.projectionOps())
+    await this.db.batch(ops as any)
+    for (const { batch } of stored) this.noteSeq(batch.origin, batch.seq)
+    this.emit('change')
+  }
+
+  private fail (err: unknown): void {
+    this.failed ??= err instanceof Error ? err : new Error(String(err))
+    this.emit('error', this.failed)
+  }
+
+  // ---- projections ---------------------------------------------------------------------
+
+  private * allProcesses (): IterableIterator<ProcessInfo> {
+    yield * this.fold.processes()
+  }
+
+  private writtenFor (p: ProcessInfo): Written {
+    const w: Written = { logs: p.logs.length, lastLog: p.logs[p.logs.length - 1]?.id ?? '' }
+    if (!p.removed) {
+      w.state = stateKey(p.colonyname, p.state, p.submissiontime, p.processid)
+      if (p.state === ProcessState.WAITING && !p.waitforparents) {
+        w.queue = queueKey(p.colonyname, p.spec.conditions.executortype, p.prioritytime, p.submitkey)
+      }
+    }
+    return w
+  }
+
+  /** Projection writes for whatever the fold changed since the last call. */
+  private async projectionOps (): Promise<Op[]> {
+    const ops: Op[] = []
+    const { processes, colonyLevel } = this.fold.drainChanges()
+    for (const pid of processes) {
+      const p = this.fold.processRaw(pid)
+      const old = this.written.get(pid)
+      if (p === undefined) continue
+      const w = this.writtenFor(p)
+      if (old?.queue !== undefined && old.queue !== w.queue) ops.push({ type: 'del', sublevel: this.queue, key: old.queue })
+      if (old?.state !== undefined && old.state !== w.state) ops.push({ type: 'del', sublevel: this.bystate, key: old.state })
+      if (w.queue !== undefined && w.queue !== old?.queue) ops.push({ type: 'put', sublevel: this.queue, key: w.queue, value: pid })
+      if (w.state !== undefined && w.state !== old?.state) ops.push({ type: 'put', sublevel: this.bystate, key: w.state, value: pid })
+      if (p.removed) {
+        ops.push({ type: 'del', sublevel: this.procs, key: pid })
+      } else {
+        const { logs: _logs, ...rest } = p
+        ops.push({ type: 'put', sublevel: this.procs, key: pid, value: rest })
+      }
+      // Logs are append-only in the normal case; after a re-fold changed them, rewrite them.
+      const appendOnly = old !== undefined && old.logs <= p.logs.length && (old.logs === 0 || p.logs[old.logs - 1]?.id === old.lastLog)
+      if (!appendOnly && old !== undefined) {
+        for await (const k of this.logs.keys({ gt: pid + SEP, lt: pid + END })) ops.push({ type: 'del', sublevel: this.logs, key: k })
+      }
+      const from = appendOnly ? old.logs : 0
+      if (!p.removed) {
+        for (let i = from; i < p.logs.length; i++) {
+          const l = p.logs[i]
+          if (l !== undefined) ops.push({ type: 'put', sublevel: this.logs, key: logKey(pid, l.timestamp, l.id), value: l })
+        }
+      }
+      this.written.set(pid, w)
+    }
+    if (colonyLevel) ops.push({ type: 'put', sublevel: this.colony, key: 'state', value: this.colonySnapshot() })
+    return ops
+  }
+
+  private colonySnapshot (): unknown {
+    return this.fold.colonies().map(c => ({
+      colony: c,
+      executors: this.fold.executors(c.name),
+      users: this.fold.users(c.name),
+      functions: this.fold.functions(c.name)
+    }))
+  }
+
+  /**
+   * Drops every projection and writes it anew from the fold of the stored batches
+   * (`colonies node rebuild`). Returns the projection hash, equal before and after
+   * when nothing was wrong.
+   */
+  async rebuildProjections (): Promise<{ records: number, processes: number, hash: string }> {
+    for (const s of [this.procs, this.queue, this.bystate, this.logs, this.colony]) await s.clear()
+    this.written.clear()
+    const ops: Op[] = []
+    let n = 0
+    const flush = async (): Promise<void> => {
+      if (ops.length > 0) await this.db.batch(ops.splice(0) as any)
+    }
+    for (const p of this.fold.processesRaw()) {
+      const w = this.writtenFor(p)
+      if (!p.removed) {
+        const { logs, ...rest } = p
+        ops.push({ type: 'put', sublevel: this.procs, key: p.processid, value: rest })
+        if (w.state !== undefined) ops.push({ type: 'put', sublevel: this.bystate, key: w.state, value: p.processid })
+        if (w.queue !== undefined) ops.push({ type: 'put', sublevel: this.queue, key: w.queue, value: p.processid })
+        for (const l of logs) ops.push({ type: 'put', sublevel: this.logs, key: logKey(p.processid, l.timestamp, l.id), value: l })
+        n++
+      }
+      this.written.set(p.processid, w)
+      if (ops.length > 5000) await flush()
+    }
+    ops.push({ type: 'put', sublevel: this.colony, key: 'state', value: this.colonySnapshot() })
+    await flush()
+    this.fold.drainChanges()
+    await this.meta.put('projection-version', PROJECTION_VERSION)
+    return { records: this.fold.size, processes: n, hash: await this.projectionHash() }
+  }
+
+  /** A hash over every projection entry as stored on disk. */
+  async projectionHash (): Promise<string> {
+    const parts: string[] = []
+    for (const [name, s] of [['procs', this.procs], ['queue', this.queue], ['bystate', this.bystate], ['logs', this.logs], ['colony', this.colony]] as const) {
+      for await (const [k, v] of s.iterator()) parts.push(name + SEP + k + SEP + canonicalJson(v))
+    }
+    return sha3Hex(parts.join('\n'))
+  }
+
+  // ---- queries on the projections ------------------------------------------------------
+
+  /** Waiting process ids for one executor type, lowest priority time first. */
+  async waiting (colony: string, executortype: string, limit = 100): Promise<string[]> {
+    const prefix = queuePrefix(colony, executortype)
+    return await this.queue.values({ gte: prefix, lt: prefix.slice(0, -1) + END, limit }).all()
+  }
+
+  async processesByState (colony: string, state: number, limit = 100): Promise<string[]> {
+    const prefix = statePrefix(colony, state)
+    return await this.bystate.values({ gte: prefix, lt: prefix.slice(0, -1) + END, limit }).all()
+  }
+
+  async storedProcess (processid: string): Promise<Omit<ProcessInfo, 'logs'> | undefined> {
+    return await this.procs.get(processid)
+  }
+
+  async storedLogs (processid: string, limit = 500, sinceMs = 0): Promise<Array<ProcessInfo['logs'][number]>> {
+    return await this.logs.values({ gte: logKey(processid, sinceMs, ''), lt: processid + END, limit }).all()
+  }
+
+  // ---- life cycle ------------------------------------------------------------------------
+
+  /** Waits for every write in flight, then marks the store clean and closes it. */
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.heldTimer !== undefined) clearTimeout(this.heldTimer)
+    await this.chain.catch(() => {})
+    if (this.failed === undefined && this.db.status === 'open') await this.meta.put('clean', true)
+    await this.db.close()
+  }
+}
+
+export { isFinal }
