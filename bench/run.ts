@@ -1,0 +1,40 @@
+/**
+ * `npm run bench`: every benchmark of this machine in one run. Ratios are taken within
+ * this process (native vs fallback crypto; per-record cost at 10k vs 100k records), since
+ * the machines are shared and absolute times are only context.
+ * Writes bench/results/bench-<time>.json (generated, not committed).
+ * Options: --quick (smaller sizes, for a smoke run).
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { cpus, totalmem } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { benchCrypto } from './crypto.js'
+import { benchIngest } from './ingest.js'
+
+const quick = process.argv.includes('--quick')
+const sizes = quick ? [3_000, 30_000] : [10_000, 100_000]
+
+const results: Record<string, Record<string, number>> = {}
+console.log(`colonynet bench on ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}${quick ? ' (quick)' : ''}`)
+
+console.log('\n[1/2] signature recovery, native vs fallback')
+results.crypto = await benchCrypto(quick ? 400 : 1200)
+
+console.log('\n[2/2] ingest: verify + fold + store, and fold cost as the ledger grows')
+results.ingest = await benchIngest(sizes)
+const small = results.ingest[`fold µs/record @${sizes[0]}`] ?? NaN
+const large = results.ingest[`fold µs/record @${sizes[1]}`] ?? NaN
+results.ingest[`fold cost ratio ${sizes[1]}/${sizes[0]}`] = Number((large / small).toFixed(2))
+
+console.log('')
+for (const [group, figures] of Object.entries(results)) {
+  console.log(group)
+  console.table(figures)
+}
+
+const dir = join(dirname(fileURLToPath(import.meta.url)), 'results')
+await mkdir(dir, { recursive: true })
+const file = join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+await writeFile(file, JSON.stringify({ date: new Date().toISOString(), cores: cpus().length, node: process.version, quick, results }, null, 2))
+console.log(`results written to ${file}`)
