@@ -3,16 +3,11 @@
  * the records that caused them, so every node derives the same values; the API turns
  * them into ColonyOS's wire shapes.
  */
-import type { FunctionSpec } from './spec.js'
+import { type ExecutorStateValue, type FunctionSpec, ProcessState, type ProcessStateValue } from './spec.js'
 
-export const ProcessState = { WAITING: 0, RUNNING: 1, SUCCESS: 2, FAILED: 3, CANCELLED: 4 } as const
-export type ProcessStateValue = typeof ProcessState[keyof typeof ProcessState]
+export { AttributeType, ExecutorState, ProcessState } from './spec.js'
+export type { ExecutorStateValue, ProcessStateValue } from './spec.js'
 export const PROCESS_STATE_NAMES = ['WAITING', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED'] as const
-
-export const ExecutorState = { PENDING: 0, APPROVED: 1, REJECTED: 2, UNREGISTERED: 3 } as const
-export type ExecutorStateValue = typeof ExecutorState[keyof typeof ExecutorState]
-
-export const AttributeType = { IN: 0, OUT: 1, ERR: 2, ENV: 3 } as const
 
 export const WAIT_TIMEOUT_ERROR = 'Maximum waiting time limit exceeded'
 export const EXEC_TIMEOUT_ERROR = 'Maximum execution time limit exceeded'
