@@ -13,7 +13,7 @@
 import { canonicalJson } from './canonical.js'
 import { sha3Hex } from './crypto.js'
 import { compareEntries, type FoldEntry } from './entry.js'
-import { applyEntry, applyEvent, foldProcess, keyWall } from './process-fold.js'
+import { applyEntry, applyEvent, createProcess, foldProcess, keyWall } from './process-fold.js'
 import type { ColonyInfo, ExecutorInfo, FunctionInfo, ProcessInfo, UserInfo } from './state.js'
 import { COLONY_LEVEL, colonyOfEntry, Timeline } from './timeline.js'
 
@@ -183,6 +183,30 @@ export class LedgerFold {
     let m = this.refusalsByUnit.get(unit)
     if (m === undefined) this.refusalsByUnit.set(unit, m = new Map())
     return m
+  }
+
+  /**
+   * Would `e` be applied if it were added now, after everything held? Returns the reason
+   * it would be refused. Nothing changes. A node asks this before it appends a client's
+   * mutation, so refused requests get an error reply instead of a ledger record.
+   */
+  preview (e: FoldEntry): string | undefined {
+    if (e.invalid !== undefined) return e.invalid
+    const pid = processRef(e)
+    if (pid === undefined) {
+      // Colony-level records are rare: replay the timeline on a scratch copy.
+      const scratch = new Timeline()
+      for (const c of this.colonyEntries) scratch.apply(c)
+      scratch.apply(e)
+      return scratch.refusals.get(e.id)
+    }
+    if (e.msg?.msgtype === 'submitfuncspecmsg') {
+      const created = createProcess(e, this.timeline)
+      return typeof created === 'string' ? created : undefined
+    }
+    const proc = this.units.get(pid)?.proc
+    if (proc === undefined) return 'the process does not exist'
+    return applyEntry(structuredClone(proc), e, this.timeline)
   }
 
   // ---- reading the state -----------------------------------------------------------------

@@ -49,6 +49,12 @@ export interface AppendResult {
   readonly seq: number
 }
 
+/** Emitted as 'change' after each durable write: which processes changed, and whether colony-level state did. */
+export interface LedgerChange {
+  readonly processes: readonly string[]
+  readonly colonyLevel: boolean
+}
+
 export interface IngestResult {
   /** batches stored now (not seen before) */
   readonly stored: number
@@ -108,6 +114,8 @@ export class Ledger extends EventEmitter {
   private flushScheduled = false
   private dirtyMarked = false
   private failed: Error | undefined
+  /** what the last projection write covered, announced once it is on disk */
+  private lastChange: LedgerChange = { processes: [], colonyLevel: false }
   private closed = false
 
   private constructor (opts: LedgerOptions) {
@@ -314,7 +322,7 @@ export class Ledger extends EventEmitter {
     if (ready.length > 0) {
       this.fold.add(ready)
       await this.db.batch(await this.projectionOps() as any)
-      this.emit('change')
+      this.emit('change', this.lastChange)
     }
     this.scheduleRelease()
     return ready.length
@@ -341,7 +349,7 @@ export class Ledger extends EventEmitter {
     ops.push(...await this.projectionOps())
     await this.db.batch(ops as any)
     for (const { batch } of stored) this.noteSeq(batch.origin, batch.seq)
-    this.emit('change')
+    this.emit('change', this.lastChange)
   }
 
   private fail (err: unknown): void {
@@ -370,6 +378,7 @@ export class Ledger extends EventEmitter {
   private async projectionOps (): Promise<Op[]> {
     const ops: Op[] = []
     const { processes, colonyLevel } = this.fold.drainChanges()
+    this.lastChange = { processes, colonyLevel }
     for (const pid of processes) {
       const p = this.fold.processRaw(pid)
       const old = this.written.get(pid)

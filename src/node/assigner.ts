@@ -1,0 +1,127 @@
+/**
+ * Assignment on one site: `assignprocessmsg` as a real long-poll. An idle executor waits
+ * on an event, not a polling loop; each process that becomes waiting wakes exactly one
+ * waiting executor of its colony and type (no thundering herd). The chosen process is
+ * claimed by a ledger record (`claim`), and the executor gets it only once the fold has
+ * accepted that claim.
+ */
+import { ForbiddenError, NotFoundError } from '../protocol/errors.js'
+import { executorMatches, type Offer, resourcesFit } from '../protocol/matching.js'
+import { type ExecutorInfo, type ProcessInfo, ProcessState } from '../protocol/state.js'
+import type { Ledger, LedgerChange } from '../store/ledger.js'
+
+interface Waiter {
+  readonly executor: ExecutorInfo
+  readonly wake: () => void
+}
+
+const key = (colony: string, type: string): string => colony + '\x00' + type
+
+export class Assigner {
+  private readonly waiters = new Map<string, Waiter[]>()
+  /** processes this node is claiming right now: never offered twice */
+  private readonly reserved = new Set<string>()
+  private readonly ledger: Ledger
+
+  constructor (ledger: Ledger) {
+    this.ledger = ledger
+  }
+
+  /** Number of executors currently waiting (for statistics and tests). */
+  waiting (): number {
+    let n = 0
+    for (const list of this.waiters.values()) n += list.length
+    return n
+  }
+
+  /**
+   * Finds and claims a process for `executor`. `timeoutSec` > 0 waits up to that long;
+   * < 0 tries once. Throws NotFoundError when nothing could be assigned.
+   */
+  async assign (executor: ExecutorInfo, offer: Offer, timeoutSec: number, signal?: AbortSignal): Promise<ProcessInfo> {
+    const deadline = Date.now() + Math.max(0, timeoutSec) * 1000
+    for (;;) {
+      if (signal?.aborted === true) throw new NotFoundError('the request was aborted')
+      const paused = this.ledger.fold.colony(executor.colonyname)?.paused === true
+      if (!paused) {
+        const p = await this.tryClaim(executor, offer)
+        if (p !== undefined) return p
+      }
+      const left = deadline - Date.now()
+      if (timeoutSec < 0 || left <= 0) {
+        throw paused
+          ? new NotFoundError('No processes available: colony assignments are paused')
+          : new NotFoundError('No process available for assignment')
+      }
+      await this.waitForWork(executor, left, signal)
+    }
+  }
+
+  private async waitForWork (executor: ExecutorInfo, ms: number, signal?: AbortSignal): Promise<void> {
+    const k = key(executor.colonyname, executor.executortype)
+    await new Promise<void>(resolve => {
+      let list = this.waiters.get(k)
+      if (list === undefined) this.waiters.set(k, list = [])
+      const done = (): void => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', done)
+        const l = this.waiters.get(k)
+        const i = l?.indexOf(waiter) ?? -1
+        if (l !== undefined && i >= 0) l.splice(i, 1)
+        resolve()
+      }
+      const waiter: Waiter = { executor, wake: done }
+      const timer = setTimeout(done, ms)
+      signal?.addEventListener('abort', done, { once: true })
+      list.push(waiter)
+    })
+  }
+
+  /** The next waiting process this executor may run, claimed for it; undefined when none. */
+  private async tryClaim (executor: ExecutorInfo, offer: Offer): Promise<ProcessInfo | undefined> {
+    const fold = this.ledger.fold
+    for (const limit of [64, 4096]) {
+      const ids = await this.ledger.waiting(executor.colonyname, executor.executortype, limit)
+      for (const pid of ids) {
+        if (this.reserved.has(pid)) continue
+        const p = fold.process(pid)
+        if (p === undefined || p.state !== ProcessState.WAITING || p.waitforparents) continue
+        if (!executorMatches(p.spec.conditions, executor) || !resourcesFit(p.spec.conditions, offer)) continue
+        this.reserved.add(pid)
+        try {
+          const { ids: [claimId] } = await this.ledger.appendLocal([{
+            body: { k: 'claim', processid: pid, attempt: p.attempt, executorid: executor.executorid }
+          }])
+          const after = fold.process(pid)
+          if (claimId !== undefined && fold.refusal(claimId) === undefined && after?.assignedexecutorid === executor.executorid) return after
+        } finally {
+          this.reserved.delete(pid)
+        }
+      }
+      if (ids.length < limit) break
+    }
+    return undefined
+  }
+
+  /** Wakes one waiting executor per process that became claimable. */
+  onChange (change: LedgerChange): void {
+    const fold = this.ledger.fold
+    for (const pid of change.processes) {
+      const p = fold.process(pid)
+      if (p === undefined || p.state !== ProcessState.WAITING || p.waitforparents) continue
+      const list = this.waiters.get(key(p.colonyname, p.spec.conditions.executortype))
+      const w = list?.find(w => executorMatches(p.spec.conditions, w.executor))
+      w?.wake()
+    }
+    if (change.colonyLevel) {
+      // A resume (or an executor approved) may make waiting work assignable: let each waiter look once.
+      for (const list of this.waiters.values()) for (const w of [...list]) w.wake()
+    }
+  }
+}
+
+export function requireApprovedExecutor (executor: ExecutorInfo | undefined, colony: string): ExecutorInfo {
+  if (executor === undefined) throw new ForbiddenError(`Access denied, not an executor of colony ${JSON.stringify(colony)}`)
+  if (executor.state !== 1) throw new ForbiddenError('Access denied, the executor is not approved')
+  return executor
+}

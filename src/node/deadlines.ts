@@ -1,0 +1,88 @@
+/**
+ * Writes expiry records when a process's wait or execution deadline passes. The fold
+ * decides from record clocks whether an expiry is valid, so any site may write it and
+ * duplicates collapse; this watcher only makes sure someone does, promptly.
+ */
+import { type ProcessInfo, ProcessState } from '../protocol/state.js'
+import type { Ledger, LedgerChange } from '../store/ledger.js'
+
+interface Due {
+  readonly at: number
+  readonly attempt: number
+  readonly what: 'wait' | 'exec'
+}
+
+function dueOf (p: ProcessInfo | undefined): Due | undefined {
+  if (p === undefined) return undefined
+  if (p.state === ProcessState.WAITING && p.waitdeadline > 0) return { at: p.waitdeadline, attempt: p.attempt, what: 'wait' }
+  if (p.state === ProcessState.RUNNING && p.execdeadline > 0) return { at: p.execdeadline, attempt: p.attempt, what: 'exec' }
+  return undefined
+}
+
+export class DeadlineWatcher {
+  private readonly due = new Map<string, Due>()
+  /** expiries already written; a refused one is not retried until its process changes */
+  private readonly tried = new WeakSet<Due>()
+  private timer: NodeJS.Timeout | undefined
+  private timerAt = Infinity
+  private running = false
+  private stopped = false
+  private readonly ledger: Ledger
+  private readonly now: () => number
+
+  constructor (ledger: Ledger, now: () => number = Date.now) {
+    this.ledger = ledger
+    this.now = now
+    for (const p of ledger.fold.processes()) this.track(p.processid, p)
+    this.arm()
+  }
+
+  private track (pid: string, p: ProcessInfo | undefined): void {
+    const d = dueOf(p)
+    if (d === undefined) this.due.delete(pid)
+    else this.due.set(pid, d)
+  }
+
+  onChange (change: LedgerChange): void {
+    for (const pid of change.processes) this.track(pid, this.ledger.fold.process(pid))
+    this.arm()
+  }
+
+  private arm (): void {
+    if (this.stopped) return
+    let next = Infinity
+    for (const d of this.due.values()) if (d.at < next && !this.tried.has(d)) next = d.at
+    if (next === Infinity || next >= this.timerAt) return
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timerAt = next
+    this.timer = setTimeout(() => { void this.fire() }, Math.max(0, next - this.now()))
+    this.timer.unref()
+  }
+
+  private async fire (): Promise<void> {
+    this.timer = undefined
+    this.timerAt = Infinity
+    if (this.running || this.stopped) return
+    this.running = true
+    try {
+      const now = this.now()
+      const bodies = []
+      for (const [pid, d] of this.due) {
+        if (d.at > now || this.tried.has(d)) continue
+        this.tried.add(d)
+        bodies.push({ body: { k: 'expire' as const, processid: pid, attempt: d.attempt, what: d.what } })
+      }
+      if (bodies.length > 0) await this.ledger.appendLocal(bodies)
+    } catch {
+      // The ledger reports its own failures; the next change re-arms the watcher.
+    } finally {
+      this.running = false
+      this.arm()
+    }
+  }
+
+  stop (): void {
+    this.stopped = true
+    if (this.timer !== undefined) clearTimeout(this.timer)
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The node's one port: `POST /api` (ColonyOS RPC), `GET /health`, WebSocket `/pubsub`.
+ * Bodies are limited (MAX_BODY_BYTES) and must be JSON; a client that disconnects aborts
+ * its long-poll.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { WebSocketServer } from 'ws'
+import { errorReply } from '../protocol/envelope.js'
+import { ValidationError } from '../protocol/errors.js'
+import type { PubSub } from './pubsub.js'
+import { decodeRequest, type RpcService, toResult } from './rpc-service.js'
+
+/** The largest RPC body accepted (a spec with big args, a big output): 16 MiB. */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024
+
+export interface HttpServerOptions {
+  readonly rpc: RpcService
+  readonly pubsub: PubSub
+  readonly health: () => Record<string, unknown>
+}
+
+function send (res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+  res.end(text)
+}
+
+async function readBody (req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > MAX_BODY_BYTES) throw new ValidationError('body', `is larger than ${MAX_BODY_BYTES} bytes`)
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+export class HttpServer {
+  readonly server: Server
+  private readonly wss: WebSocketServer
+  private readonly opts: HttpServerOptions
+
+  constructor (opts: HttpServerOptions) {
+    this.opts = opts
+    this.server = createServer((req, res) => { void this.route(req, res) })
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 })
+    this.server.on('upgrade', (req, socket, head) => {
+      if (new URL(req.url ?? '/', 'http://x').pathname !== '/pubsub') {
+        socket.destroy()
+        return
+      }
+      this.wss.handleUpgrade(req, socket, head, ws => {
+        ws.on('message', data => {
+          try {
+            this.opts.pubsub.subscribe(ws, decodeRequest(data.toString()))
+          } catch (err) {
+            ws.send(JSON.stringify(toResult(err).reply))
+            ws.close(1008, 'subscription refused')
+          }
+        })
+        ws.on('error', () => ws.terminate())
+      })
+    })
+  }
+
+  private async route (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://x').pathname
+    try {
+      if (path === '/health' && req.method === 'GET') {
+        send(res, 200, { status: 'ok', ...this.opts.health() })
+        return
+      }
+      if (path !== '/api') {
+        send(res, 404, errorReply(404, `no such endpoint ${req.method ?? ''} ${path}: use POST /api, GET /health or /pubsub`))
+        return
+      }
+      if (req.method !== 'POST') {
+        send(res, 405, errorReply(405, 'use POST /api with a signed envelope'))
+        return
+      }
+      const text = await readBody(req)
+      const ac = new AbortController()
+      res.on('close', () => { if (!res.writableFinished) ac.abort() })
+      const result = await this.opts.rpc.handle(text, ac.signal)
+      if (!res.destroyed) send(res, result.status, result.reply)
+    } catch (err) {
+      if (!res.headersSent && !res.destroyed) {
+        const r = toResult(err)
+        send(res, r.status, r.reply)
+      }
+    }
+  }
+
+  async listen (port: number, host: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject)
+        resolve()
+      })
+    })
+    return (this.server.address() as AddressInfo).port
+  }
+
+  async close (): Promise<void> {
+    for (const ws of this.wss.clients) ws.terminate()
+    this.wss.close()
+    await new Promise<void>(resolve => {
+      this.server.close(() => resolve())
+      this.server.closeAllConnections()
+    })
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * A running site: its ledger, the assigner and deadline watcher that keep its executors
+ * busy, and the ColonyOS-compatible API on one port. `start` and `stop` are the whole
+ * life cycle; everything a node holds lives in its data directory.
+ */
+import { join } from 'node:path'
+import { Ledger, type LedgerChange } from '../store/ledger.js'
+import { Assigner } from './assigner.js'
+import { DeadlineWatcher } from './deadlines.js'
+import { HttpServer } from './http-server.js'
+import { loadIdentity, type NodeIdentity } from './identity.js'
+import { PubSub } from './pubsub.js'
+import { BUILD_VERSION, RpcService } from './rpc-service.js'
+
+export const DEFAULT_PORT = 50080
+
+export interface NodeOptions {
+  readonly dataDir: string
+  /** interface to listen on (default 127.0.0.1; use 0.0.0.0 to serve other machines) */
+  readonly host?: string
+  /** API port (default 50080; 0 picks a free one) */
+  readonly port?: number
+  /** the operator's id (COLONIES_SERVER_ID) */
+  readonly operatorId?: string
+  /** the operator's private key (COLONIES_SERVER_PRVKEY) */
+  readonly operatorPrvkey?: string
+  /** a name for this site, shown to other sites */
+  readonly name?: string
+  readonly log?: (line: string) => void
+}
+
+export class ColonyNode {
+  readonly identity: NodeIdentity
+  readonly ledger: Ledger
+  readonly host: string
+  private readonly http: HttpServer
+  private readonly assigner: Assigner
+  private readonly deadlines: DeadlineWatcher
+  private readonly pubsub: PubSub
+  private boundPort = 0
+  private stopped = false
+
+  private constructor (identity: NodeIdentity, ledger: Ledger, host: string) {
+    this.identity = identity
+    this.ledger = ledger
+    this.host = host
+    this.assigner = new Assigner(ledger)
+    this.deadlines = new DeadlineWatcher(ledger)
+    this.pubsub = new PubSub(ledger)
+    const rpc = new RpcService({ ledger, assigner: this.assigner, identity, port: () => this.boundPort })
+    this.http = new HttpServer({
+      rpc,
+      pubsub: this.pubsub,
+      health: () => ({ version: BUILD_VERSION, nodeid: identity.nodeId, records: ledger.fold.size })
+    })
+    ledger.on('change', (c: LedgerChange) => {
+      this.assigner.onChange(c)
+      this.deadlines.onChange(c)
+      this.pubsub.onChange(c)
+    })
+  }
+
+  static async start (opts: NodeOptions): Promise<ColonyNode> {
+    const identity = await loadIdentity(opts.dataDir, { operatorId: opts.operatorId, operatorPrvkey: opts.operatorPrvkey })
+    const ledger = await Ledger.open({ dir: join(opts.dataDir, 'ledger'), nodeKey: identity.nodeKey })
+    const node = new ColonyNode(identity, ledger, opts.host ?? '127.0.0.1')
+    try {
+      // The node's site record says which operator speaks for it (written once, or when it changes).
+      if (ledger.fold.siteOperator(identity.nodeId) !== identity.operatorId) {
+        await ledger.appendLocal([{ body: { k: 'site', operatorid: identity.operatorId, name: opts.name ?? '' } }])
+      }
+      node.boundPort = await node.http.listen(opts.port ?? DEFAULT_PORT, node.host)
+    } catch (err) {
+      await ledger.close()
+      throw err
+    }
+    opts.log?.(`node ${identity.nodeId} serving the ColonyOS API on ${node.url}`)
+    return node
+  }
+
+  get port (): number {
+    return this.boundPort
+  }
+
+  get url (): string {
+    const host = this.host === '0.0.0.0' ? '127.0.0.1' : this.host
+    return `http://${host}:${this.boundPort}`
+  }
+
+  get nodeId (): string {
+    return this.identity.nodeId
+  }
+
+  get operatorId (): string {
+    return this.identity.operatorId
+  }
+
+  get operatorPrvkey (): string | undefined {
+    return this.identity.operatorPrvkey
+  }
+
+  /** Executors waiting in a long-poll right now. */
+  waitingExecutors (): number {
+    return this.assigner.waiting()
+  }
+
+  async rebuild (): Promise<{ records: number, processes: number, hash: string }> {
+    return await this.ledger.rebuildProjections()
+  }
+
+  async stop (): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    this.deadlines.stop()
+    this.pubsub.close()
+    await this.http.close()
+    await this.ledger.close()
+  }
+}
+
+/** `colonies node rebuild`: drops and rewrites a stopped node's projections from its ledger. */
+export async function rebuildDataDir (dataDir: string): Promise<{ records: number, processes: number, hash: string }> {
+  const identity = await loadIdentity(dataDir, {})
+  const ledger = await Ledger.open({ dir: join(dataDir, 'ledger'), nodeKey: identity.nodeKey })
+  try {
+    return await ledger.rebuildProjections()
+  } finally {
+    await ledger.close()
+  }
+}

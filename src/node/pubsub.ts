@@ -1,0 +1,96 @@
+/**
+ * ColonyOS's WebSocket subscriptions on /pubsub: `subscribeprocessmsg` (one process
+ * reaching a state) and `subscribeprocessesmsg` (any process of an executor type reaching
+ * a state). Each match is sent as a reply envelope (payloadtype subscribeprocessmsg, the
+ * process as payload); the socket closes when the subscription's timeout passes.
+ */
+import type { WebSocket } from 'ws'
+import { ForbiddenError, NotFoundError, ValidationError } from '../protocol/errors.js'
+import { okReply } from '../protocol/envelope.js'
+import { type ProcessInfo } from '../protocol/state.js'
+import { processToWire } from '../protocol/wire.js'
+import type { Ledger, LedgerChange } from '../store/ledger.js'
+import type { Request } from './rpc-service.js'
+
+interface Subscription {
+  readonly ws: WebSocket
+  readonly colony: string
+  readonly processid: string
+  readonly executortype: string
+  readonly state: number
+  timer?: NodeJS.Timeout
+}
+
+export class PubSub {
+  private readonly subs = new Set<Subscription>()
+  /** the state each process was last seen in: a notification is sent on a change into the state */
+  private readonly lastState = new Map<string, number>()
+  private readonly ledger: Ledger
+
+  constructor (ledger: Ledger) {
+    this.ledger = ledger
+    for (const p of ledger.fold.processes()) this.lastState.set(p.processid, p.state)
+  }
+
+  /** Registers a subscription from a verified request; throws a typed error when refused. */
+  subscribe (ws: WebSocket, req: Request): void {
+    const fold = this.ledger.fold
+    const m = req.msg
+    if (m.msgtype !== 'subscribeprocessmsg' && m.msgtype !== 'subscribeprocessesmsg') {
+      throw new ValidationError('msgtype', 'only subscribeprocessmsg and subscribeprocessesmsg are served on /pubsub')
+    }
+    let process: ProcessInfo | undefined
+    let colony = m.colonyname
+    let executortype = m.executortype
+    if (m.msgtype === 'subscribeprocessmsg') {
+      process = fold.process(m.processid)
+      if (process === undefined) throw new NotFoundError(`Process with id ${m.processid} does not exist`)
+      colony = process.colonyname
+      if (executortype === '') executortype = process.spec.conditions.executortype
+    }
+    if (fold.colony(colony) === undefined) throw new NotFoundError(`Colony with name ${JSON.stringify(colony)} does not exist`)
+    if (!fold.isMember(colony, req.signer) && fold.colony(colony)?.colonyid !== req.signer) {
+      throw new ForbiddenError(`Access denied, not a member of colony ${JSON.stringify(colony)}`)
+    }
+    const sub: Subscription = { ws, colony, processid: process?.processid ?? '', executortype, state: m.state }
+    if (m.timeout > 0) sub.timer = setTimeout(() => ws.close(1000, 'subscription timed out'), m.timeout * 1000)
+    this.subs.add(sub)
+    ws.once('close', () => this.remove(sub))
+    // Already there: say so at once (as ColonyOS does), or the subscriber would wait forever.
+    if (process !== undefined && process.state === m.state) this.send(sub, process)
+  }
+
+  private remove (sub: Subscription): void {
+    if (sub.timer !== undefined) clearTimeout(sub.timer)
+    this.subs.delete(sub)
+  }
+
+  private send (sub: Subscription, p: ProcessInfo): void {
+    if (sub.ws.readyState !== sub.ws.OPEN) return
+    sub.ws.send(JSON.stringify(okReply('subscribeprocessmsg', processToWire(p))))
+  }
+
+  onChange (change: LedgerChange): void {
+    const fold = this.ledger.fold
+    for (const pid of change.processes) {
+      const p = fold.process(pid)
+      if (p === undefined) {
+        this.lastState.delete(pid)
+        continue
+      }
+      if (this.lastState.get(pid) === p.state) continue
+      this.lastState.set(pid, p.state)
+      for (const sub of this.subs) {
+        if (sub.state !== p.state || sub.colony !== p.colonyname) continue
+        if (sub.processid !== '' ? sub.processid === pid : sub.executortype === p.spec.conditions.executortype) this.send(sub, p)
+      }
+    }
+  }
+
+  close (): void {
+    for (const sub of this.subs) {
+      this.remove(sub)
+      sub.ws.terminate()
+    }
+  }
+}
