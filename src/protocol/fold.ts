@@ -206,7 +206,9 @@ export class LedgerFold {
     }
     const proc = this.units.get(pid)?.proc
     if (proc === undefined) return 'the process does not exist'
-    return applyEntry(structuredClone(proc), e, this.timeline)
+    // applyEntry only appends to these arrays: a scratch copy need not copy their contents.
+    const scratch = { ...proc, logs: [], attributes: [], history: [] }
+    return applyEntry(scratch, e, this.timeline)
   }
 
   // ---- reading the state -----------------------------------------------------------------
