@@ -19,6 +19,12 @@ const key = (colony: string, type: string): string => colony + '\x00' + type
 
 export class Assigner {
   private readonly waiters = new Map<string, Waiter[]>()
+  /**
+   * Counts wake-worthy changes per (colony, type): an executor that looked at the queue
+   * while a process arrived must look again rather than park (no lost wake-up).
+   */
+  private readonly generation = new Map<string, number>()
+  private colonyGeneration = 0
   /** processes this node is claiming right now: never offered twice */
   private readonly reserved = new Set<string>()
   private readonly ledger: Ledger
@@ -40,8 +46,10 @@ export class Assigner {
    */
   async assign (executor: ExecutorInfo, offer: Offer, timeoutSec: number, signal?: AbortSignal): Promise<ProcessInfo> {
     const deadline = Date.now() + Math.max(0, timeoutSec) * 1000
+    const k = key(executor.colonyname, executor.executortype)
     for (;;) {
       if (signal?.aborted === true) throw new NotFoundError('the request was aborted')
+      const seen = this.stamp(k)
       const paused = this.ledger.fold.colony(executor.colonyname)?.paused === true
       if (!paused) {
         const p = await this.tryClaim(executor, offer)
@@ -53,8 +61,13 @@ export class Assigner {
           ? new NotFoundError('No processes available: colony assignments are paused')
           : new NotFoundError('No process available for assignment')
       }
+      if (this.stamp(k) !== seen) continue
       await this.waitForWork(executor, left, signal)
     }
+  }
+
+  private stamp (k: string): string {
+    return `${this.generation.get(k) ?? 0}/${this.colonyGeneration}`
   }
 
   private async waitForWork (executor: ExecutorInfo, ms: number, signal?: AbortSignal): Promise<void> {
@@ -109,11 +122,14 @@ export class Assigner {
     for (const pid of change.processes) {
       const p = fold.process(pid)
       if (p === undefined || p.state !== ProcessState.WAITING || p.waitforparents) continue
-      const list = this.waiters.get(key(p.colonyname, p.spec.conditions.executortype))
+      const k = key(p.colonyname, p.spec.conditions.executortype)
+      this.generation.set(k, (this.generation.get(k) ?? 0) + 1)
+      const list = this.waiters.get(k)
       const w = list?.find(w => executorMatches(p.spec.conditions, w.executor))
       w?.wake()
     }
     if (change.colonyLevel) {
+      this.colonyGeneration++
       // A resume (or an executor approved) may make waiting work assignable: let each waiter look once.
       for (const list of this.waiters.values()) for (const w of [...list]) w.wake()
     }
