@@ -8,14 +8,13 @@ import * as assert from 'uvu/assert'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generatePrivateKey, idFromPrivateKey, sign } from '../../src/protocol/crypto.js'
+import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
 import { ColonyNode } from '../../src/node/index.js'
+import { assertError, call as callAt, raw as rawAt, type Reply } from '../helpers/raw-rpc.js'
 
 const HEX64 = /^[0-9a-f]{64}$/
 const GO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/
 const ZERO_TIME = '0001-01-01T00:00:00Z'
-
-interface Reply { status: number, payloadtype: string, error: boolean, value: any }
 
 let node: ColonyNode
 let dir: string
@@ -24,27 +23,8 @@ const owner = generatePrivateKey()
 const user = generatePrivateKey()
 const executor = generatePrivateKey()
 
-function envelope (msg: Record<string, unknown>, prvkey: string): string {
-  const payload = Buffer.from(JSON.stringify(msg), 'utf8').toString('base64')
-  return JSON.stringify({ signature: sign(payload, prvkey), payloadtype: msg.msgtype, payload })
-}
-
-async function raw (body: string): Promise<Reply> {
-  const res = await fetch(`${node.url}/api`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
-  const json = await res.json() as { payloadtype: string, payload: string, error: boolean }
-  assert.type(json.payload, 'string')
-  return { status: res.status, payloadtype: json.payloadtype, error: json.error, value: JSON.parse(Buffer.from(json.payload, 'base64').toString('utf8')) }
-}
-
-const call = async (msg: Record<string, unknown>, prvkey: string): Promise<Reply> => await raw(envelope(msg, prvkey))
-
-function assertError (r: Reply, status: number, pattern: RegExp): void {
-  assert.is(r.status, status)
-  assert.is(r.error, true)
-  assert.is(r.payloadtype, 'error')
-  assert.is(r.value.status, status)
-  assert.match(r.value.message, pattern)
-}
+const raw = async (body: string): Promise<Reply> => await rawAt(node.url, body)
+const call = async (msg: Record<string, unknown>, prvkey: string): Promise<Reply> => await callAt(node.url, msg, prvkey)
 
 test.before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'colonynet-compat-'))
