@@ -9,6 +9,7 @@ import { ForbiddenError, NotFoundError } from '../protocol/errors.js'
 import { executorMatches, type Offer, resourcesFit } from '../protocol/matching.js'
 import { type ExecutorInfo, type ProcessInfo, ProcessState } from '../protocol/state.js'
 import type { Ledger, LedgerChange } from '../store/ledger.js'
+import { WaitingQueue } from './waiting-queue.js'
 
 interface Waiter {
   readonly executor: ExecutorInfo
@@ -28,9 +29,11 @@ export class Assigner {
   /** processes this node is claiming right now: never offered twice */
   private readonly reserved = new Set<string>()
   private readonly ledger: Ledger
+  private readonly queue = new WaitingQueue()
 
   constructor (ledger: Ledger) {
     this.ledger = ledger
+    for (const p of ledger.fold.processes()) this.queue.update(p.processid, p)
   }
 
   /** Number of executors currently waiting (for statistics and tests). */
@@ -93,25 +96,21 @@ export class Assigner {
   /** The next waiting process this executor may run, claimed for it; undefined when none. */
   private async tryClaim (executor: ExecutorInfo, offer: Offer): Promise<ProcessInfo | undefined> {
     const fold = this.ledger.fold
-    for (const limit of [64, 4096]) {
-      const ids = await this.ledger.waiting(executor.colonyname, executor.executortype, limit)
-      for (const pid of ids) {
-        if (this.reserved.has(pid)) continue
-        const p = fold.process(pid)
-        if (p === undefined || p.state !== ProcessState.WAITING || p.waitforparents) continue
-        if (!executorMatches(p.spec.conditions, executor) || !resourcesFit(p.spec.conditions, offer)) continue
-        this.reserved.add(pid)
-        try {
-          const { ids: [claimId] } = await this.ledger.appendLocal([{
-            body: { k: 'claim', processid: pid, attempt: p.attempt, executorid: executor.executorid }
-          }])
-          const after = fold.process(pid)
-          if (claimId !== undefined && fold.refusal(claimId) === undefined && after?.assignedexecutorid === executor.executorid) return after
-        } finally {
-          this.reserved.delete(pid)
-        }
+    for (const pid of this.queue.list(executor.colonyname, executor.executortype)) {
+      if (this.reserved.has(pid)) continue
+      const p = fold.process(pid)
+      if (p === undefined || p.state !== ProcessState.WAITING || p.waitforparents) continue
+      if (!executorMatches(p.spec.conditions, executor) || !resourcesFit(p.spec.conditions, offer)) continue
+      this.reserved.add(pid)
+      try {
+        const { ids: [claimId] } = await this.ledger.appendLocal([{
+          body: { k: 'claim', processid: pid, attempt: p.attempt, executorid: executor.executorid }
+        }])
+        const after = fold.process(pid)
+        if (claimId !== undefined && fold.refusal(claimId) === undefined && after?.assignedexecutorid === executor.executorid) return after
+      } finally {
+        this.reserved.delete(pid)
       }
-      if (ids.length < limit) break
     }
     return undefined
   }
@@ -121,6 +120,7 @@ export class Assigner {
     const fold = this.ledger.fold
     for (const pid of change.processes) {
       const p = fold.process(pid)
+      this.queue.update(pid, p)
       if (p === undefined || p.state !== ProcessState.WAITING || p.waitforparents) continue
       const k = key(p.colonyname, p.spec.conditions.executortype)
       this.generation.set(k, (this.generation.get(k) ?? 0) + 1)

@@ -29,6 +29,9 @@ import {
 /** Bump when the projection layout or the fold's semantics change: projections rebuild on open. */
 export const PROJECTION_VERSION = 1
 
+/** How long changes gather before their projections are written (one write for many). */
+export const PROJECTION_DELAY_MS = 25
+
 export interface LedgerOptions {
   readonly dir: string
   /** the node's secp256k1 private key: its identity as an origin of records */
@@ -114,8 +117,10 @@ export class Ledger extends EventEmitter {
   private flushScheduled = false
   private dirtyMarked = false
   private failed: Error | undefined
-  /** what the last projection write covered, announced once it is on disk */
-  private lastChange: LedgerChange = { processes: [], colonyLevel: false }
+  /** processes (and whether colony-level state) changed since the last projection write */
+  private readonly projPending = new Set<string>()
+  private projColony = false
+  private projTimer: NodeJS.Timeout | undefined
   private closed = false
 
   private constructor (opts: LedgerOptions) {
@@ -212,7 +217,8 @@ export class Ledger extends EventEmitter {
       this.pending.push({ records, resolve, reject })
       if (!this.flushScheduled) {
         this.flushScheduled = true
-        this.chain = this.chain.then(async () => await this.flush())
+        // Wait one turn of the event loop: requests parsed in the same turn share a batch.
+        setImmediate(() => { this.chain = this.chain.then(async () => await this.flush()) })
       }
     })
   }
@@ -321,8 +327,7 @@ export class Ledger extends EventEmitter {
     this.held = this.held.filter(e => isFromFuture(e.rec, now, this.maxSkewMs))
     if (ready.length > 0) {
       this.fold.add(ready)
-      await this.db.batch(await this.projectionOps() as any)
-      this.emit('change', this.lastChange)
+      this.announce()
     }
     this.scheduleRelease()
     return ready.length
@@ -333,7 +338,11 @@ export class Ledger extends EventEmitter {
     return this.held.length
   }
 
-  /** One atomic write: the batches, their record refs, and the projections they change. */
+  /**
+   * One atomic write of the batches and their record refs; acknowledged once it resolves.
+   * Only then does the fold see the records (no state that the disk does not hold), and
+   * the projections follow in a coalesced write (see flushProjections).
+   */
   private async commit (stored: ReadonlyArray<{ batch: Batch, ids: string[], authors: string[] }>, entries: readonly FoldEntry[]): Promise<void> {
     if (!this.dirtyMarked) {
       // Until a clean close says otherwise, a restart rebuilds the projections.
@@ -345,11 +354,42 @@ export class Ledger extends EventEmitter {
       ops.push({ type: 'put', sublevel: this.batches, key: batchKey(batch.origin, batch.seq), value: batch })
       ids.forEach((id, i) => ops.push({ type: 'put', sublevel: this.records, key: id, value: { o: batch.origin, s: batch.seq, a: authors[i] as string } satisfies RecordRef }))
     }
-    this.feed(entries)
-    ops.push(...await this.projectionOps())
     await this.db.batch(ops as any)
     for (const { batch } of stored) this.noteSeq(batch.origin, batch.seq)
-    this.emit('change', this.lastChange)
+    this.feed(entries)
+    this.announce()
+  }
+
+  /** Tells listeners what the fold just changed, and queues those projections for writing. */
+  private announce (): void {
+    const change = this.fold.drainChanges()
+    for (const pid of change.processes) this.projPending.add(pid)
+    if (change.colonyLevel) this.projColony = true
+    this.emit('change', change)
+    if (this.projTimer === undefined && !this.closed) {
+      this.projTimer = setTimeout(() => {
+        this.projTimer = undefined
+        this.flushProjections().catch(err => this.fail(err))
+      }, PROJECTION_DELAY_MS)
+    }
+  }
+
+  /**
+   * Writes the projections of everything changed since the last flush, one write for
+   * many records (a process submitted, claimed and closed within the delay is written
+   * once). Projections are caches: after a crash the unclean open rebuilds them.
+   */
+  async flushProjections (): Promise<void> {
+    const p = this.chain.then(async () => {
+      if (this.projTimer !== undefined) {
+        clearTimeout(this.projTimer)
+        this.projTimer = undefined
+      }
+      const ops = await this.projectionOps()
+      if (ops.length > 0) await this.db.batch(ops as any)
+    })
+    this.chain = p.catch(() => {})
+    await p
   }
 
   private fail (err: unknown): void {
@@ -374,11 +414,13 @@ export class Ledger extends EventEmitter {
     return w
   }
 
-  /** Projection writes for whatever the fold changed since the last call. */
+  /** Projection writes for the processes changed since the last projection write. */
   private async projectionOps (): Promise<Op[]> {
     const ops: Op[] = []
-    const { processes, colonyLevel } = this.fold.drainChanges()
-    this.lastChange = { processes, colonyLevel }
+    const processes = [...this.projPending]
+    const colonyLevel = this.projColony
+    this.projPending.clear()
+    this.projColony = false
     for (const pid of processes) {
       const p = this.fold.processRaw(pid)
       const old = this.written.get(pid)
@@ -429,6 +471,8 @@ export class Ledger extends EventEmitter {
   async rebuildProjections (): Promise<{ records: number, processes: number, hash: string }> {
     for (const s of [this.procs, this.queue, this.bystate, this.logs, this.colony]) await s.clear()
     this.written.clear()
+    this.projPending.clear()
+    this.projColony = false
     const ops: Op[] = []
     let n = 0
     const flush = async (): Promise<void> => {
@@ -456,6 +500,7 @@ export class Ledger extends EventEmitter {
 
   /** A hash over every projection entry as stored on disk. */
   async projectionHash (): Promise<string> {
+    await this.flushProjections()
     const parts: string[] = []
     for (const [name, s] of [['procs', this.procs], ['queue', this.queue], ['bystate', this.bystate], ['logs', this.logs], ['colony', this.colony]] as const) {
       for await (const [k, v] of s.iterator()) parts.push(name + SEP + k + SEP + canonicalJson(v))
@@ -464,23 +509,28 @@ export class Ledger extends EventEmitter {
   }
 
   // ---- queries on the projections ------------------------------------------------------
+  // Each first writes the pending projections, so a reader sees its own writes.
 
   /** Waiting process ids for one executor type, lowest priority time first. */
   async waiting (colony: string, executortype: string, limit = 100): Promise<string[]> {
+    await this.flushProjections()
     const prefix = queuePrefix(colony, executortype)
     return await this.queue.values({ gte: prefix, lt: prefix.slice(0, -1) + END, limit }).all()
   }
 
   async processesByState (colony: string, state: number, limit = 100): Promise<string[]> {
+    await this.flushProjections()
     const prefix = statePrefix(colony, state)
     return await this.bystate.values({ gte: prefix, lt: prefix.slice(0, -1) + END, limit }).all()
   }
 
   async storedProcess (processid: string): Promise<Omit<ProcessInfo, 'logs'> | undefined> {
+    await this.flushProjections()
     return await this.procs.get(processid)
   }
 
   async storedLogs (processid: string, limit = 500, sinceMs = 0): Promise<Array<ProcessInfo['logs'][number]>> {
+    await this.flushProjections()
     return await this.logs.values({ gte: logKey(processid, sinceMs, ''), lt: processid + END, limit }).all()
   }
 
@@ -492,6 +542,7 @@ export class Ledger extends EventEmitter {
     this.closed = true
     if (this.heldTimer !== undefined) clearTimeout(this.heldTimer)
     await this.chain.catch(() => {})
+    if (this.failed === undefined && this.db.status === 'open') await this.flushProjections()
     if (this.failed === undefined && this.db.status === 'open') await this.meta.put('clean', true)
     await this.db.close()
   }

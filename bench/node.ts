@@ -1,0 +1,165 @@
+/**
+ * One node, real HTTP, the node in its own process (issue 3):
+ * - sequential submit → assign → close cycles/s from one client (ColonyOS on PostgreSQL: 64/s);
+ * - submit → assigned latency with an executor already waiting (p50, p99; ColonyOS: 25 ms average);
+ * - completed no-op processes/s with 8 executors and a submitter keeping 32 submits in flight.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { createInterface } from 'node:readline'
+import { ColoniesClient } from '../src/client/rpc-client.js'
+import { generatePrivateKey, idFromPrivateKey } from '../src/protocol/crypto.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+export interface BenchNode {
+  readonly url: string
+  readonly child: ChildProcess
+  readonly dir: string
+  stop: () => Promise<void>
+}
+
+/** Starts a node in a child process and waits until it serves. */
+export async function startNodeProcess (operator: string): Promise<BenchNode> {
+  const dir = await mkdtemp(join(tmpdir(), 'colonynet-bench-node-'))
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(here, 'fixtures', 'node-server.ts'), dir, operator], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+    rl.once('line', resolve)
+    child.once('exit', code => reject(new Error(`the node exited (${code}) before serving`)))
+  })
+  const { url } = JSON.parse(line) as { url: string }
+  return {
+    url,
+    child,
+    dir,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise(resolve => child.once('exit', resolve))
+        child.kill('SIGTERM')
+        await exited
+      }
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+}
+
+export interface BenchColony {
+  readonly user: ColoniesClient
+  readonly executors: ColoniesClient[]
+  readonly colony: string
+}
+
+/** Colony, user and `n` approved executors of type `noop`, set up through the RPC. */
+export async function setUpColony (url: string, operator: string, n: number): Promise<BenchColony> {
+  const colony = 'bench'
+  const ownerKey = generatePrivateKey()
+  const op = new ColoniesClient({ url, prvkey: operator })
+  await op.addColony(colony, idFromPrivateKey(ownerKey))
+  const owner = op.withKey(ownerKey)
+  const user = op.withKey(generatePrivateKey())
+  await owner.addUser({ colonyname: colony, userid: user.id, name: 'bench-user' })
+  const executors: ColoniesClient[] = []
+  for (let i = 0; i < n; i++) {
+    const x = op.withKey(generatePrivateKey())
+    await owner.addExecutor({ colonyname: colony, executorid: x.id, executorname: `noop-${i}`, executortype: 'noop' })
+    await owner.approveExecutor(colony, `noop-${i}`)
+    executors.push(x)
+  }
+  return { user, executors, colony }
+}
+
+const spec = (colony: string): any => ({ funcname: 'noop', conditions: { colonyname: colony, executortype: 'noop' } })
+
+function percentile (sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN
+}
+
+export async function sequentialCycles (c: BenchColony, ms: number): Promise<number> {
+  const x = c.executors[0] as ColoniesClient
+  const end = performance.now() + ms
+  let n = 0
+  const start = performance.now()
+  while (performance.now() < end) {
+    await c.user.submitFunctionSpec(spec(c.colony))
+    const p = await x.assign(c.colony, -1)
+    await x.closeSuccessful(p.processid)
+    n++
+  }
+  return n / ((performance.now() - start) / 1000)
+}
+
+/** Submit → assigned, with the executor already parked in a long-poll. */
+export async function assignLatency (c: BenchColony, samples: number): Promise<{ p50: number, p99: number, mean: number }> {
+  const x = c.executors[0] as ColoniesClient
+  const lat: number[] = []
+  for (let i = 0; i < samples; i++) {
+    const waiting = x.assign(c.colony, 10)
+    // let the long-poll reach the node and park before submitting
+    await new Promise(resolve => setTimeout(resolve, 2))
+    const t0 = performance.now()
+    await c.user.submitFunctionSpec(spec(c.colony))
+    const p = await waiting
+    lat.push(performance.now() - t0)
+    await x.closeSuccessful(p.processid)
+  }
+  lat.sort((a, b) => a - b)
+  return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), mean: lat.reduce((a, b) => a + b, 0) / lat.length }
+}
+
+export async function throughput (c: BenchColony, total: number, inFlight = 32): Promise<number> {
+  let submitted = 0
+  let completed = 0
+  const start = performance.now()
+  const submitter = async (): Promise<void> => {
+    while (submitted < total) {
+      submitted++
+      await c.user.submitFunctionSpec(spec(c.colony))
+    }
+  }
+  const executor = async (x: ColoniesClient): Promise<void> => {
+    while (completed < total) {
+      let p
+      try {
+        p = await x.assign(c.colony, 1)
+      } catch (err) {
+        if ((err as Error).name === 'NotFoundError') continue
+        throw err
+      }
+      await x.closeSuccessful(p.processid)
+      completed++
+    }
+  }
+  await Promise.all([...Array.from({ length: inFlight }, submitter), ...c.executors.map(executor)])
+  return completed / ((performance.now() - start) / 1000)
+}
+
+export async function benchNode (opts: { quick?: boolean } = {}, log = console.log): Promise<Record<string, number>> {
+  const operator = generatePrivateKey()
+  const node = await startNodeProcess(operator)
+  try {
+    const c = await setUpColony(node.url, operator, 8)
+    log('  sequential submit → assign → close …')
+    const seq = await sequentialCycles(c, opts.quick === true ? 1000 : 3000)
+    log('  submit → assigned latency with a waiting executor …')
+    const lat = await assignLatency(c, opts.quick === true ? 50 : 300)
+    log('  8 executors, 32 submits in flight …')
+    const tput = await throughput(c, opts.quick === true ? 1000 : 4000)
+    return {
+      'sequential cycles/s': Math.round(seq),
+      'submit→assigned p50 ms': Number(lat.p50.toFixed(2)),
+      'submit→assigned p99 ms': Number(lat.p99.toFixed(2)),
+      'completed/s, 8 executors': Math.round(tput)
+    }
+  } finally {
+    await node.stop()
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  console.table(await benchNode({ quick: process.argv.includes('--quick') }))
+}
