@@ -1,0 +1,25 @@
+/**
+ * The colonynet client: an RPC client for one identity, WebSocket process subscriptions,
+ * the executor SDK and a ready-made executor that runs processes as command lines.
+ */
+export {
+  ColoniesClient, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, serverUrlFromEnv,
+  type AttributeRegistration, type CallOptions, type ColoniesClientOptions, type CronRegistration, type ExecutorRegistration,
+  type FunctionRegistration, type FunctionSpecInput, type GeneratorRegistration, type LogQuery, type ProcessFilter,
+  type UserRegistration, type WorkflowSpecInput
+} from './rpc-client.js'
+export {
+  BadRequestError, ConflictError, ForbiddenError, NodeUnreachableError, NotFoundError, RpcError, WaitTimeoutError, rpcError
+} from './errors.js'
+export {
+  ProcessSubscription, subscribeProcess, subscribeProcesses, waitForState,
+  type SubscribeProcessOptions, type SubscribeProcessesOptions
+} from './subscribe.js'
+export {
+  Executor, ProcessFailedError, ProcessReleasedError,
+  type ExecutionContext, type ExecutorEvent, type ExecutorOptions, type HandlerResult, type ProcessHandler, type RegisterOptions
+} from './executor.js'
+export {
+  argToString, createUnixExecutor, runCommand, splitCommandLine,
+  type CommandSpec, type RunCommandOptions, type RunResult, type UnixExecutorOptions
+} from './unix-executor.js'
