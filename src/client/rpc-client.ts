@@ -5,6 +5,7 @@
  * before anything is sent), signed, and POSTed to {url}/api; the reply is decoded and
  * typed with the wire shapes in spec.ts, or turned into a typed error by its status.
  */
+import { exchange } from './transport.js'
 import { idFromPrivateKey } from '../protocol/crypto.js'
 import { parseReply, signEnvelope, type RpcEnvelope } from '../protocol/envelope.js'
 import { ValidationError } from '../protocol/errors.js'
@@ -202,7 +203,7 @@ export class ColoniesClient {
   }
 
   /** One HTTP exchange with the node; failures to get any answer become NodeUnreachableError. */
-  async #fetch (path: string, init: RequestInit, opts: CallOptions): Promise<{ status: number, text: string }> {
+  async #fetch (path: string, init: { method: 'GET' | 'POST', body?: string }, opts: CallOptions): Promise<{ status: number, text: string }> {
     const { signal } = opts
     if (isAborted(signal)) throw abortReason(signal as AbortSignal)
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs
@@ -212,8 +213,7 @@ export class ColoniesClient {
     const onAbort = (): void => ctrl.abort()
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const res = await fetch(`${this.url}${path}`, { ...init, signal: ctrl.signal })
-      return { status: res.status, text: await res.text() }
+      return await exchange(`${this.url}${path}`, init.method, init.body, ctrl.signal)
     } catch (err) {
       if (isAborted(signal)) throw abortReason(signal as AbortSignal)
       if (timedOut) throw new NodeUnreachableError(this.url, `no reply within ${timeoutMs} ms`, err)
@@ -225,11 +225,7 @@ export class ColoniesClient {
   }
 
   async #post (env: RpcEnvelope, opts: CallOptions): Promise<unknown> {
-    const { status, text } = await this.#fetch('/api', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(env)
-    }, opts)
+    const { status, text } = await this.#fetch('/api', { method: 'POST', body: JSON.stringify(env) }, opts)
     let reply: ReturnType<typeof parseReply>
     try {
       reply = parseReply(text)

@@ -41,18 +41,23 @@ export class DeadlineWatcher {
     const d = dueOf(p)
     if (d === undefined) this.due.delete(pid)
     else this.due.set(pid, d)
+    // O(1) per change: only an earlier deadline moves the timer; a removed one lets it fire early and rescan.
+    if (d !== undefined) this.armAt(d.at)
   }
 
   onChange (change: LedgerChange): void {
     for (const pid of change.processes) this.track(pid, this.ledger.fold.process(pid))
-    this.arm()
   }
 
+  /** Re-arms the timer at the earliest deadline not yet written (a full scan: on start and after each firing). */
   private arm (): void {
-    if (this.stopped) return
     let next = Infinity
     for (const d of this.due.values()) if (d.at < next && !this.tried.has(d)) next = d.at
-    if (next === Infinity || next >= this.timerAt) return
+    this.armAt(next)
+  }
+
+  private armAt (next: number): void {
+    if (this.stopped || next === Infinity || next >= this.timerAt) return
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timerAt = next
     this.timer = setTimeout(() => { void this.fire() }, Math.max(0, next - this.now()))
@@ -62,7 +67,11 @@ export class DeadlineWatcher {
   private async fire (): Promise<void> {
     this.timer = undefined
     this.timerAt = Infinity
-    if (this.running || this.stopped) return
+    if (this.stopped) return
+    if (this.running) {
+      // a firing is writing expiries: look again when it is done
+      return
+    }
     this.running = true
     try {
       const now = this.now()

@@ -134,7 +134,7 @@ export class RpcService {
     const t: Hlc = compareHlc({ w: Date.now(), l: 0 }, peek) > 0 ? { w: Date.now(), l: 0 } : { w: peek.w, l: peek.l + 1 }
     const reason = this.fold.preview(makeEntry({ o: this.identity.nodeId, t, b: body }, req.signer, req.msg))
     if (reason !== undefined) throw refusalError(reason)
-    const { ids: [id] } = await this.ledger.appendLocal([{ body, author: req.signer }])
+    const { ids: [id] } = await this.ledger.appendLocal([{ body, author: req.signer, msg: req.msg }])
     // Another record may have won the race between the check and the write.
     const late = id === undefined ? 'the record was not written' : this.fold.refusal(id)
     if (late !== undefined) throw refusalError(late)

@@ -83,8 +83,8 @@ export function batchSigningText (origin: string, seq: number, ids: readonly str
   return canonicalJson({ kind: 'colonynet/batch/1', origin, seq, ids })
 }
 
-export function signBatch (origin: string, seq: number, records: readonly LedgerRecord[], prvkey: string): Batch {
-  const ids = records.map(recordId)
+/** Signs a batch; `ids` may be passed when the caller already computed them. */
+export function signBatch (origin: string, seq: number, records: readonly LedgerRecord[], prvkey: string, ids = records.map(recordId)): Batch {
   return { origin, seq, records, sig: sign(batchSigningText(origin, seq, ids), prvkey) }
 }
 

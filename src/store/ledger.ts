@@ -22,6 +22,7 @@ import {
 } from '../protocol/records.js'
 import { isFinal, type ProcessInfo, ProcessState } from '../protocol/state.js'
 import { entryFromRecord } from '../protocol/verify.js'
+import type { Message } from '../protocol/messages.js'
 import {
   batchKey, END, logKey, queueKey, queuePrefix, SEP, stateKey, statePrefix
 } from './keys.js'
@@ -41,10 +42,14 @@ export interface LedgerOptions {
   readonly maxSkewMs?: number
 }
 
-/** A record for the local log; `author` is the verified signer of an envelope body. */
+/**
+ * A record for the local log; `author` is the verified signer of an envelope body and
+ * `msg` its already-parsed message (so the envelope is not decoded twice).
+ */
 export interface LocalRecord {
   readonly body: RecordBody
   readonly author?: string
+  readonly msg?: Message
 }
 
 export interface AppendResult {
@@ -240,11 +245,13 @@ export class Ledger extends EventEmitter {
           const id = recordId(rec)
           recs.push(rec)
           ids.push(id)
-          entries.push(r.body.k === 'env' ? entryFromRecord(rec, id, r.author) : makeEntry(rec, this.nodeId, undefined, undefined, id))
+          entries.push(r.body.k === 'env'
+            ? (r.author !== undefined && r.msg !== undefined ? makeEntry(rec, r.author, r.msg, undefined, id) : entryFromRecord(rec, id, r.author))
+            : makeEntry(rec, this.nodeId, undefined, undefined, id))
         }
         results.push({ ids, seq })
       }
-      const batch = signBatch(this.nodeId, seq, recs, this.nodeKey)
+      const batch = signBatch(this.nodeId, seq, recs, this.nodeKey, entries.map(e => e.id))
       await this.commit([{ batch, ids: entries.map(e => e.id), authors: entries.map(e => e.author) }], entries)
       this.ownSeq = seq
       group.forEach((p, i) => p.resolve(results[i] as AppendResult))
