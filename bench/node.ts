@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createInterface } from 'node:readline'
+import { Executor } from '../src/client/executor.js'
 import { ColoniesClient } from '../src/client/rpc-client.js'
 import { generatePrivateKey, idFromPrivateKey } from '../src/protocol/crypto.js'
 
@@ -111,31 +112,37 @@ export async function assignLatency (c: BenchColony, samples: number): Promise<{
   return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), mean: lat.reduce((a, b) => a + b, 0) / lat.length }
 }
 
+/**
+ * Completed processes/s: `c.executors.length` executors built on the executor SDK (no-op
+ * handler, concurrency 1 each, as a user's executor would be) and a submitter keeping
+ * `inFlight` submits going.
+ */
 export async function throughput (c: BenchColony, total: number, inFlight = 32): Promise<number> {
   let submitted = 0
   let completed = 0
+  let resolveDone: () => void = () => {}
+  const done = new Promise<void>(resolve => { resolveDone = resolve })
+  const executors = c.executors.map(client => new Executor({
+    client,
+    colonyname: c.colony,
+    handler: async () => ({ out: [] }),
+    watchIntervalMs: 0,
+    onEvent: e => {
+      if (e.type === 'closed' && ++completed === total) resolveDone()
+    }
+  }))
   const start = performance.now()
+  for (const x of executors) x.start()
   const submitter = async (): Promise<void> => {
     while (submitted < total) {
       submitted++
       await c.user.submitFunctionSpec(spec(c.colony))
     }
   }
-  const executor = async (x: ColoniesClient): Promise<void> => {
-    while (completed < total) {
-      let p
-      try {
-        p = await x.assign(c.colony, 1)
-      } catch (err) {
-        if ((err as Error).name === 'NotFoundError') continue
-        throw err
-      }
-      await x.closeSuccessful(p.processid)
-      completed++
-    }
-  }
-  await Promise.all([...Array.from({ length: inFlight }, submitter), ...c.executors.map(executor)])
-  return completed / ((performance.now() - start) / 1000)
+  await Promise.all([...Array.from({ length: inFlight }, submitter), done])
+  const rate = completed / ((performance.now() - start) / 1000)
+  await Promise.all(executors.map(async x => await x.stop({ graceMs: 1000 })))
+  return rate
 }
 
 export async function benchNode (opts: { quick?: boolean } = {}, log = console.log): Promise<Record<string, number>> {
