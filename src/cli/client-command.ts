@@ -1,0 +1,48 @@
+/**
+ * A command that talks to a node: --host/--port over COLONIES_SERVER_*, and a client
+ * signing with the key the operation needs (member, colony owner or node operator).
+ * The key's setting is remembered so an "access denied" can say which one to check.
+ */
+import type { Command, Interfaces } from '@oclif/core'
+import type { ColoniesClient } from '../client/index.js'
+import { BaseCommand } from './base-command.js'
+import { type Connection, type KeyKind, resolveColonyName, resolveConnection, resolveKey } from './config.js'
+import { connectionFlags } from './flags.js'
+
+export type ClientFlags<T extends typeof Command> = Interfaces.InferredFlags<typeof ClientCommand['baseFlags'] & T['flags']>
+
+export abstract class ClientCommand<T extends typeof Command> extends BaseCommand<T> {
+  static override baseFlags = { ...BaseCommand.baseFlags, ...connectionFlags }
+
+  protected declare flags: ClientFlags<T>
+
+  protected connection (): Connection {
+    const conn = resolveConnection(process.env, { host: this.flags.host, port: this.flags.port })
+    this.failureContext.url = conn.url
+    return conn
+  }
+
+  /** The colony from --colonyname or COLONIES_COLONY_NAME. */
+  protected colonyName (): string {
+    const name = resolveColonyName(process.env, (this.flags as { colonyname?: string }).colonyname)
+    this.failureContext.colonyName = name
+    return name
+  }
+
+  /** A client for the node, signing with the key of `kind` (its flag wins over its variable). */
+  protected async client (kind: KeyKind, flagValue?: string): Promise<ColoniesClient> {
+    const prvkey = resolveKey(process.env, kind, flagValue)
+    return await this.clientWithKey(prvkey, flagValue !== undefined && flagValue !== '' ? `--${kind.flag}` : kind.variable, kind.role)
+  }
+
+  /** A client for an explicit key; `setting` names where the key came from for error messages. */
+  protected async clientWithKey (prvkey: string, setting: string, role: string): Promise<ColoniesClient> {
+    const { url } = this.connection()
+    const { ColoniesClient } = await import('../client/index.js')
+    this.failureContext.keySetting = setting
+    this.failureContext.keyRole = role
+    const client = new ColoniesClient({ url, prvkey })
+    this.detail(`${url} as ${client.id} (${setting})`)
+    return client
+  }
+}

@@ -1,0 +1,107 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Flags } from '@oclif/core'
+import { BaseCommand } from '../base-command.js'
+import { DEV_DATA_DIR, expandDataDir } from '../data-dir.js'
+import { DEV_COLONY, DEV_EXECUTOR, DEV_EXECUTOR_TYPE, devKeys, ensureDevColony } from '../dev-colony.js'
+import { formatExports, parseExports } from '../env-file.js'
+import { startExecutor } from '../executor-runner.js'
+import { explainNodeStartError } from '../node-errors.js'
+import { untilSignalled } from '../signals.js'
+
+/** Running commands get this long to finish after Ctrl-C. */
+const GRACE_MS = 5_000
+
+export default class Dev extends BaseCommand<typeof Dev> {
+  static override summary = 'Run a complete local colony: node, colony "dev", a user and a cli executor'
+  static override description = [
+    `Starts a node (data in ${DEV_DATA_DIR} unless --data), makes sure it holds colony "${DEV_COLONY}" with a user and an approved`,
+    `executor "${DEV_EXECUTOR}" of type "${DEV_EXECUTOR_TYPE}", prints the COLONIES_* variables for another terminal (also written to`,
+    '<data>/dev.env, and reused on the next run), then runs the executor here: the stdout of every process it runs appears',
+    'below. Ctrl-C stops the executor and the node.'
+  ].join(' ')
+
+  static override flags = {
+    data: Flags.string({ description: `Data directory [default: ${DEV_DATA_DIR}]` }),
+    port: Flags.integer({ description: 'API port; 0 picks a free one', default: 50080, min: 0, max: 65535 }),
+    host: Flags.string({ description: 'Interface to listen on', default: '127.0.0.1' }),
+    executor: Flags.boolean({ description: 'Run the cli executor in this process', default: true, allowNo: true }),
+    shell: Flags.boolean({ description: 'The executor runs commands through /bin/sh -c' })
+  }
+
+  static override examples = [
+    '<%= config.bin %> dev',
+    'source ~/.colonynet/dev/dev.env && <%= config.bin %> function submit --spec examples/sayhello.json --wait'
+  ]
+
+  async run (): Promise<void> {
+    const dataDir = expandDataDir(this.flags.data ?? DEV_DATA_DIR)
+    const envFile = join(dataDir, 'dev.env')
+    const saved = await readFile(envFile, 'utf8').then(parseExports, () => ({}))
+
+    const [{ ColonyNode }, { ColoniesClient }, { generatePrivateKey }] = await Promise.all([
+      import('../../node/index.js'), import('../../client/index.js'), import('../../protocol/crypto.js')
+    ])
+    const { host, port } = this.flags
+    const node = await ColonyNode.start({ dataDir, host, port, name: 'dev', log: line => this.detail(line) })
+      .catch(err => { throw explainNodeStartError(err, { dataDir, host, port }) })
+    let executor: Awaited<ReturnType<typeof startExecutor>> | undefined
+    try {
+      this.failureContext = { url: node.url, keySetting: 'the node operator key', keyRole: `the key in ${dataDir}/operator.key` }
+      const operatorKey = node.operatorPrvkey
+      if (operatorKey === undefined) throw new Error(`the node in ${dataDir} has no operator private key to set up the dev colony with`)
+      const operator = new ColoniesClient({ url: node.url, prvkey: operatorKey })
+      const { keys, changes } = await ensureDevColony(operator, devKeys(saved, generatePrivateKey), dataDir)
+
+      const url = new URL(node.url)
+      const vars = [
+        ['COLONIES_SERVER_HOST', url.hostname],
+        ['COLONIES_SERVER_PORT', url.port],
+        ['COLONIES_SERVER_TLS', 'false'],
+        ['COLONIES_SERVER_PRVKEY', operatorKey],
+        ['COLONIES_COLONY_NAME', DEV_COLONY],
+        ['COLONIES_COLONY_PRVKEY', keys.colony],
+        ['COLONIES_PRVKEY', keys.user],
+        ['COLONIES_EXECUTOR_PRVKEY', keys.executor],
+        ['COLONIES_EXECUTOR_TYPE', DEV_EXECUTOR_TYPE]
+      ] as const
+      const exports = formatExports(vars)
+      await writeFile(envFile, `# written by \`colonies dev\`; source it: . ${envFile}\n${exports}\n`, { mode: 0o600 })
+
+      this.output({ url: node.url, nodeid: node.nodeId, operatorid: node.operatorId, datadir: dataDir, envfile: envFile, env: Object.fromEntries(vars) }, () => [
+        `colonynet dev node ${node.nodeId}`,
+        `  API   ${node.url}`,
+        `  data  ${dataDir}`,
+        ...changes.map(c => `  ${c}`),
+        '',
+        `Paste into another terminal (or: source ${envFile}):`,
+        '',
+        exports,
+        '',
+        'Then try:',
+        '  colonies function submit --spec examples/sayhello.json --wait',
+        ''
+      ].join('\n'))
+
+      if (this.flags.executor) {
+        executor = await startExecutor({
+          client: operator.withKey(keys.executor),
+          colonyname: DEV_COLONY,
+          shell: this.flags.shell,
+          out: line => this.log(line),
+          err: line => this.logToStderr(line)
+        })
+        this.note(`Executor ${DEV_EXECUTOR} (type ${DEV_EXECUTOR_TYPE}) is running here. Press Ctrl-C to stop.`)
+      } else {
+        this.note('Serving (no executor: --no-executor). Press Ctrl-C to stop.')
+      }
+
+      const signal = await untilSignalled()
+      this.note(`${signal}: stopping`)
+    } finally {
+      await executor?.stop({ graceMs: GRACE_MS })
+      await node.stop()
+    }
+    this.note('Stopped')
+  }
+}

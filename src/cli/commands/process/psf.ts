@@ -1,0 +1,7 @@
+import { ProcessState } from '../../../protocol/spec.js'
+import { ProcessListCommand } from '../../process-list-command.js'
+
+export default class ProcessPsf extends ProcessListCommand<typeof ProcessPsf> {
+  static override summary = 'List failed processes'
+  protected readonly state = ProcessState.FAILED
+}

@@ -1,0 +1,7 @@
+import { ProcessState } from '../../../protocol/spec.js'
+import { ProcessListCommand } from '../../process-list-command.js'
+
+export default class ProcessPss extends ProcessListCommand<typeof ProcessPss> {
+  static override summary = 'List successful processes'
+  protected readonly state = ProcessState.SUCCESS
+}

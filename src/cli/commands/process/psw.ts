@@ -1,0 +1,7 @@
+import { ProcessState } from '../../../protocol/spec.js'
+import { ProcessListCommand } from '../../process-list-command.js'
+
+export default class ProcessPsw extends ProcessListCommand<typeof ProcessPsw> {
+  static override summary = 'List waiting processes'
+  protected readonly state = ProcessState.WAITING
+}

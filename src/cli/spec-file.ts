@@ -1,0 +1,56 @@
+/**
+ * Reads a function spec file (`function submit --spec F`) and validates it with the same
+ * parser the node uses, so a bad file is refused before anything is sent, with the file
+ * and the offending field named.
+ */
+import { readFile } from 'node:fs/promises'
+import { type FunctionSpec, parseFunctionSpec } from '../protocol/spec.js'
+import { SpecFileError } from './errors.js'
+
+/** "line 3, column 7" for a JSON.parse position, when the message carries one. */
+function where (text: string, message: string): string {
+  const m = /position (\d+)/.exec(message)
+  if (m === null) return ''
+  const pos = Number(m[1])
+  const before = text.slice(0, pos).split('\n')
+  return ` at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`
+}
+
+export function parseSpecText (text: string, file: string): FunctionSpec {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    const msg = (err as Error).message
+    const detail = msg.replace(/ in JSON at position \d+.*$/, '').replace(/ is not valid JSON$/, '')
+    return fail(file, '', `not valid JSON${where(text, msg)}: ${detail}`)
+  }
+  if (Array.isArray(json)) {
+    return fail(file, '', 'holds a list of specs (a workflow); `function submit` takes one function spec object')
+  }
+  try {
+    return parseFunctionSpec(json, 'spec')
+  } catch (err) {
+    const e = err as { name?: string, field?: string, message?: string }
+    if (e.name !== 'ValidationError' || typeof e.field !== 'string') throw err
+    // the message is "<field>: <problem>"; keep the problem only, the field is named separately
+    const problem = (e.message ?? '').startsWith(`${e.field}: `) ? (e.message ?? '').slice(e.field.length + 2) : (e.message ?? '')
+    return fail(file, e.field, problem)
+  }
+}
+
+function fail (file: string, field: string, problem: string): never {
+  throw new SpecFileError(file, field, problem)
+}
+
+export async function loadSpecFile (file: string): Promise<FunctionSpec> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message
+    return fail(file, '', `cannot read the spec file: ${why}`)
+  }
+  return parseSpecText(text, file)
+}
