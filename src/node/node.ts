@@ -3,7 +3,9 @@
  * busy, and the ColonyOS-compatible API on one port. `start` and `stop` are the whole
  * life cycle; everything a node holds lives in its data directory.
  */
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { NotFoundError } from '../protocol/errors.js'
 import { Ledger, type LedgerChange } from '../store/ledger.js'
 import { Assigner } from './assigner.js'
 import { DeadlineWatcher } from './deadlines.js'
@@ -120,6 +122,10 @@ export class ColonyNode {
 
 /** `colonies node rebuild`: drops and rewrites a stopped node's projections from its ledger. */
 export async function rebuildDataDir (dataDir: string): Promise<{ records: number, processes: number, hash: string }> {
+  // Refuse rather than create a node where there was none (a mistyped --data).
+  if (!existsSync(join(dataDir, 'ledger')) || !existsSync(join(dataDir, 'node.key'))) {
+    throw new NotFoundError(`${dataDir} holds no colonynet node (no ledger/ or node.key): check --data`)
+  }
   const identity = await loadIdentity(dataDir, {})
   const ledger = await Ledger.open({ dir: join(dataDir, 'ledger'), nodeKey: identity.nodeKey })
   try {
