@@ -130,8 +130,10 @@ export class RpcService {
       const p = this.fold.process(processid)
       if (p !== undefined && p.assignedexecutorid === req.signer && p.assignedexecutorid !== '') body = { ...body, att: p.attempt }
     }
+    // A clock after everything held: the preview judges the record as if appended now.
     const peek = this.ledger.clock.peek()
-    const t: Hlc = compareHlc({ w: Date.now(), l: 0 }, peek) > 0 ? { w: Date.now(), l: 0 } : { w: peek.w, l: peek.l + 1 }
+    const now: Hlc = { w: Date.now(), l: 0 }
+    const t: Hlc = compareHlc(now, peek) > 0 ? now : { w: peek.w, l: peek.l + 1 }
     const reason = this.fold.preview(makeEntry({ o: this.identity.nodeId, t, b: body }, req.signer, req.msg))
     if (reason !== undefined) throw refusalError(reason)
     const { ids: [id] } = await this.ledger.appendLocal([{ body, author: req.signer, msg: req.msg }])

@@ -15,7 +15,7 @@ import { sha3Hex } from './crypto.js'
 import { compareEntries, type FoldEntry } from './entry.js'
 import { applyEntry, applyEvent, createProcess, foldProcess, keyWall } from './process-fold.js'
 import type { ColonyInfo, ExecutorInfo, FunctionInfo, ProcessInfo, UserInfo } from './state.js'
-import { COLONY_LEVEL, colonyOfEntry, Timeline } from './timeline.js'
+import { colonyOfEntry, Timeline } from './timeline.js'
 
 interface Unit {
   readonly id: string
@@ -327,4 +327,3 @@ export function foldRecords (entries: Iterable<FoldEntry>): LedgerFold {
   return f
 }
 
-export { COLONY_LEVEL }

@@ -38,13 +38,6 @@ export class Versioned<T> {
   }
 }
 
-/** Message types folded at colony level (the rest concern one process). */
-export const COLONY_LEVEL = new Set([
-  'addcolonymsg', 'removecolonymsg', 'addexecutormsg', 'approveexecutormsg', 'rejectexecutormsg',
-  'removeexecutormsg', 'addusermsg', 'removeusermsg', 'pauseassignmentsmsg', 'resumeassignmentsmsg',
-  'addfunctionmsg', 'removefunctionmsg', 'removeallprocessesmsg'
-])
-
 export interface ColonyEvent {
   readonly key: string
   /** removeall: processes in `state` (−1: every state but RUNNING); removecolony: all of them */

@@ -20,7 +20,7 @@ import { compareHlc, type Hlc, HybridClock } from '../protocol/hlc.js'
 import {
   type Batch, isFromFuture, type LedgerRecord, type RecordBody, recordId, signBatch, verifyBatch
 } from '../protocol/records.js'
-import { isFinal, type ProcessInfo, ProcessState } from '../protocol/state.js'
+import { type ProcessInfo, ProcessState } from '../protocol/state.js'
 import { entryFromRecord } from '../protocol/verify.js'
 import type { Message } from '../protocol/messages.js'
 import {
@@ -555,4 +555,3 @@ export class Ledger extends EventEmitter {
   }
 }
 
-export { isFinal }
