@@ -106,6 +106,11 @@ export class ColonyNode {
     return this.assigner.waiting()
   }
 
+  /** Open WebSocket subscriptions right now. */
+  subscriptions (): number {
+    return this.pubsub.count()
+  }
+
   async rebuild (): Promise<{ records: number, processes: number, hash: string }> {
     return await this.ledger.rebuildProjections()
   }

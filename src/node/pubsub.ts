@@ -70,6 +70,11 @@ export class PubSub {
     sub.ws.send(JSON.stringify(okReply('subscribeprocessmsg', processToWire(p))))
   }
 
+  /** Open subscriptions (for statistics and tests). */
+  count (): number {
+    return this.subs.size
+  }
+
   onChange (change: LedgerChange): void {
     const fold = this.ledger.fold
     for (const pid of change.processes) {
