@@ -259,7 +259,15 @@ export interface SubscribeProcessesMsg {
   timeout: number
 }
 
+// sites: colonynet's extension (ColonyOS has one server; a colony here has several sites)
+/** The colony owner admits a node (by its node id) as a site of the colony. */
+export interface AddSiteMsg { msgtype: 'addsitemsg', colonyname: string, nodeid: string, name: string }
+/** The colony owner revokes a site: its later records are refused and it is no longer served. */
+export interface RemoveSiteMsg { msgtype: 'removesitemsg', colonyname: string, nodeid: string }
+export interface GetSitesMsg { msgtype: 'getsitesmsg', colonyname: string }
+
 export type Message =
+  | AddSiteMsg | RemoveSiteMsg | GetSitesMsg
   | AddColonyMsg | RemoveColonyMsg | GetColoniesMsg | GetColonyMsg | GetColonyStatisticsMsg | ChangeColonyIdMsg
   | AddExecutorMsg | ApproveExecutorMsg | RejectExecutorMsg | RemoveExecutorMsg | GetExecutorsMsg | GetExecutorMsg
   | GetExecutorByIdMsg | UpdateExecutorMsg | ChangeExecutorIdMsg
@@ -593,6 +601,11 @@ const PARSERS: Parsers = {
   packgeneratormsg: o => ({ generatorid: id(o, 'generatorid'), arg: str(o, 'arg') }),
   removegeneratormsg: o => ({ generatorid: id(o, 'generatorid'), all: bool(o, 'all') }),
 
+  // sites
+  addsitemsg: o => ({ colonyname: name(o, 'colonyname'), nodeid: id(o, 'nodeid'), name: str(o, 'name') }),
+  removesitemsg: o => ({ colonyname: name(o, 'colonyname'), nodeid: id(o, 'nodeid') }),
+  getsitesmsg: o => ({ colonyname: name(o, 'colonyname') }),
+
   // subscriptions
   subscribeprocessmsg: o => ({
     colonyname: name(o, 'colonyname'),
@@ -614,6 +627,7 @@ export const MSGTYPES: readonly MsgType[] = Object.freeze(Object.keys(PARSERS) a
 
 /** The msgtypes that change state, i.e. go into the ledger. */
 export const MUTATIONS: ReadonlySet<string> = new Set<MsgType>([
+  'addsitemsg', 'removesitemsg',
   'addcolonymsg', 'removecolonymsg', 'changecolonyidmsg',
   'addexecutormsg', 'approveexecutormsg', 'rejectexecutormsg', 'removeexecutormsg', 'updateexecutormsg', 'changeexecutoridmsg',
   'addusermsg', 'removeusermsg', 'changeuseridmsg',

@@ -24,6 +24,8 @@ export interface ColonyInfo {
   readonly name: string
   /** node ids admitted as sites of this colony; the founding node first */
   readonly sites: readonly string[]
+  /** the name the colony owner gave each site when admitting it (the founder's own name for itself) */
+  readonly sitenames: Readonly<Record<string, string>>
   readonly paused: boolean
 }
 

@@ -198,6 +198,20 @@ export class Timeline {
         }
         return `user ${JSON.stringify(m.name)} does not exist`
       }
+      case 'addsitemsg': {
+        if (colony?.colonyid !== e.author) return 'only the colony owner may admit sites'
+        if (colony.sites.includes(m.nodeid)) return 'the node is already a site of the colony'
+        this.colonies.get(name)?.set(e.key, { ...colony, sites: [...colony.sites, m.nodeid], sitenames: { ...colony.sitenames, [m.nodeid]: m.name } })
+        return undefined
+      }
+      case 'removesitemsg': {
+        if (colony?.colonyid !== e.author) return 'only the colony owner may remove sites'
+        if (!colony.sites.includes(m.nodeid)) return 'the node is not a site of the colony'
+        if (colony.sites.length === 1) return 'the last site of a colony cannot be removed'
+        const { [m.nodeid]: _gone, ...sitenames } = colony.sitenames
+        this.colonies.get(name)?.set(e.key, { ...colony, sites: colony.sites.filter(s => s !== m.nodeid), sitenames })
+        return undefined
+      }
       case 'pauseassignmentsmsg':
       case 'resumeassignmentsmsg': {
         if (colony === undefined || colony.colonyid !== e.author) return 'only the colony owner may pause or resume assignments'
@@ -253,7 +267,7 @@ export class Timeline {
     if (this.colonies.get(name)?.current !== undefined) return `a colony named ${JSON.stringify(name)} already exists`
     let v = this.colonies.get(name)
     if (v === undefined) this.colonies.set(name, v = new Versioned())
-    v.set(e.key, { colonyid: m.colony.colonyid, name, sites: [e.rec.o], paused: false })
+    v.set(e.key, { colonyid: m.colony.colonyid, name, sites: [e.rec.o], sitenames: { [e.rec.o]: site.name }, paused: false })
     return undefined
   }
 

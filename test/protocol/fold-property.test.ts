@@ -40,7 +40,8 @@ function history (ops: Op[]): { world: World, entries: FoldEntry[] } {
   const sites = [w.node.id, site2.id]
   const entries: FoldEntry[] = [
     w.site(), w.site(site2, w.operator), w.addColony(),
-    // admit the second site the only way issue 2 knows: it is not a site, so its records are refused
+    // the owner admits the second site, so both compete with claims
+    w.env({ msgtype: 'addsitemsg', colonyname: w.colony, nodeid: site2.id, name: 'b' }, w.owner),
     w.addExecutor('e0'), w.approve('e0'), w.addExecutor('e1'), w.approve('e1'), w.addExecutor('e2'), w.addUser('u1')
   ]
   const pids: string[] = []

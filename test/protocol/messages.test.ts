@@ -105,7 +105,10 @@ const VALID: { [T in MsgType]: Record<string, unknown> } = {
   packgeneratormsg: { generatorid: A, arg: 'x' },
   removegeneratormsg: { generatorid: A, all: false },
   subscribeprocessmsg: { colonyname: 'dev', processid: A, executortype: 'cli', state: 2, timeout: 30 },
-  subscribeprocessesmsg: { colonyname: 'dev', executortype: 'cli', state: 0, timeout: 30 }
+  subscribeprocessesmsg: { colonyname: 'dev', executortype: 'cli', state: 0, timeout: 30 },
+  addsitemsg: { colonyname: 'dev', nodeid: A, name: 'edge-1' },
+  removesitemsg: { colonyname: 'dev', nodeid: A },
+  getsitesmsg: { colonyname: 'dev' }
 }
 
 const msg = <T extends MsgType>(t: T, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ msgtype: t, ...VALID[t], ...extra })
