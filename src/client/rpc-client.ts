@@ -108,6 +108,18 @@ export type GeneratorRegistration = Omit<GeneratorInput, 'workflowspec' | 'timeo
 }
 
 /** The node URL from COLONIES_SERVER_HOST / _PORT / _TLS, as upstream's CLI reads them. */
+/** One site of a colony, as `getsitesmsg` reports it. */
+export interface SiteInfo {
+  nodeid: string
+  name: string
+  self: boolean
+  connected: boolean
+  /** ms since the epoch (0 = never) */
+  lastseen: number
+  /** per origin node: batches this site lacked at its last sync */
+  behind: Record<string, number>
+}
+
 export function serverUrlFromEnv (env: Record<string, string | undefined> = process.env): string {
   const host = env.COLONIES_SERVER_HOST ?? 'localhost'
   const port = env.COLONIES_SERVER_PORT ?? String(DEFAULT_PORT)
@@ -309,6 +321,24 @@ export class ColoniesClient {
   }
 
   /** true while assignments are paused (reply: pausestatusreplymsg {colonyname, ispaused}). */
+  // ---------------------------------------------------------------------------------------
+  // Sites (colonynet: the nodes of a federated colony)
+
+  /** Admits a node as a site of the colony (colony owner). */
+  async addSite (colonyname: string, nodeid: string, name: string, opts?: CallOptions): Promise<void> {
+    await this.send({ msgtype: 'addsitemsg', colonyname, nodeid, name }, opts)
+  }
+
+  /** Revokes a site (colony owner): its later records are refused and it is no longer served. */
+  async removeSite (colonyname: string, nodeid: string, opts?: CallOptions): Promise<void> {
+    await this.send({ msgtype: 'removesitemsg', colonyname, nodeid }, opts)
+  }
+
+  /** The sites of the colony as the node sees them: connected, last seen, batches behind per origin. */
+  async getSites (colonyname: string, opts?: CallOptions): Promise<SiteInfo[]> {
+    return list<SiteInfo>(await this.send({ msgtype: 'getsitesmsg', colonyname }, opts))
+  }
+
   async getPauseStatus (colonyname: string, opts?: CallOptions): Promise<boolean> {
     const r = await this.send<{ ispaused?: boolean }>({ msgtype: 'getpausestatusmsg', colonyname }, opts)
     return r?.ispaused === true

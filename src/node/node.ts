@@ -11,6 +11,7 @@ import { Assigner } from './assigner.js'
 import { DeadlineWatcher } from './deadlines.js'
 import { HttpServer } from './http-server.js'
 import { loadIdentity, type NodeIdentity } from './identity.js'
+import { Federation } from './federation.js'
 import { PubSub } from './pubsub.js'
 import { BUILD_VERSION, RpcService } from './rpc-service.js'
 
@@ -28,6 +29,17 @@ export interface NodeOptions {
   readonly operatorPrvkey?: string
   /** a name for this site, shown to other sites */
   readonly name?: string
+  /** join a federation of sites over libp2p; omitted = a lone site */
+  readonly p2p?: {
+    /** multiaddrs to listen on, e.g. /ip4/0.0.0.0/tcp/50081 (and …/ws for WebSockets) */
+    readonly listen: string[]
+    /** multiaddrs (with /p2p/<peer id>) of sites to connect to */
+    readonly bootstrap?: string[]
+    readonly mdns?: boolean
+    /** a private network's pre-shared key (swarm.key format) */
+    readonly psk?: Uint8Array
+    readonly syncIntervalMs?: number
+  }
   readonly log?: (line: string) => void
 }
 
@@ -39,6 +51,8 @@ export class ColonyNode {
   private readonly assigner: Assigner
   private readonly deadlines: DeadlineWatcher
   private readonly pubsub: PubSub
+  /** present when the node takes part in a federation */
+  federation: Federation | undefined
   private boundPort = 0
   private stopped = false
 
@@ -49,7 +63,7 @@ export class ColonyNode {
     this.assigner = new Assigner(ledger)
     this.deadlines = new DeadlineWatcher(ledger)
     this.pubsub = new PubSub(ledger)
-    const rpc = new RpcService({ ledger, assigner: this.assigner, identity, port: () => this.boundPort })
+    const rpc = new RpcService({ ledger, assigner: this.assigner, identity, port: () => this.boundPort, sites: colony => this.federation?.sites(colony) })
     this.http = new HttpServer({
       rpc,
       pubsub: this.pubsub,
@@ -59,6 +73,7 @@ export class ColonyNode {
       this.assigner.onChange(c)
       this.deadlines.onChange(c)
       this.pubsub.onChange(c)
+      this.federation?.onChange(c)
     })
   }
 
@@ -71,8 +86,23 @@ export class ColonyNode {
       if (ledger.fold.siteOperator(identity.nodeId) !== identity.operatorId) {
         await ledger.appendLocal([{ body: { k: 'site', operatorid: identity.operatorId, name: opts.name ?? '' } }])
       }
+      if (opts.p2p !== undefined) {
+        node.federation = await Federation.start({
+          ledger,
+          nodeKey: identity.nodeKey,
+          nodeId: identity.nodeId,
+          listen: opts.p2p.listen,
+          bootstrap: opts.p2p.bootstrap ?? [],
+          mdns: opts.p2p.mdns ?? false,
+          ...(opts.p2p.psk === undefined ? {} : { psk: opts.p2p.psk }),
+          ...(opts.p2p.syncIntervalMs === undefined ? {} : { syncIntervalMs: opts.p2p.syncIntervalMs }),
+          ...(opts.log === undefined ? {} : { log: opts.log })
+        })
+        node.assigner.setPolicy(node.federation)
+      }
       node.boundPort = await node.http.listen(opts.port ?? DEFAULT_PORT, node.host)
     } catch (err) {
+      await node.federation?.stop()
       await ledger.close()
       throw err
     }
@@ -121,6 +151,7 @@ export class ColonyNode {
     this.deadlines.stop()
     this.pubsub.close()
     await this.http.close()
+    await this.federation?.stop()
     await this.ledger.close()
   }
 }

@@ -22,6 +22,7 @@ import {
 } from '../protocol/wire.js'
 import type { Ledger } from '../store/ledger.js'
 import { type Assigner, requireApprovedExecutor } from './assigner.js'
+import type { SiteStatus } from './federation.js'
 import type { NodeIdentity } from './identity.js'
 
 export const BUILD_VERSION = 'colonynet-0.1.0'
@@ -39,6 +40,8 @@ export interface RpcServiceOptions {
   readonly port: () => number
   /** last time each executor was heard from (assign, close, log): for getexecutor replies */
   readonly heard?: Map<string, number>
+  /** the sites of a colony with their connection state (undefined on a lone node) */
+  readonly sites?: (colony: string) => SiteStatus[] | undefined
 }
 
 /** A decoded, verified request. */
@@ -69,8 +72,10 @@ export class RpcService {
   private readonly identity: NodeIdentity
   private readonly port: () => number
   private readonly heard: Map<string, number>
+  private readonly sites: (colony: string) => SiteStatus[] | undefined
 
   constructor (opts: RpcServiceOptions) {
+    this.sites = opts.sites ?? (() => undefined)
     this.ledger = opts.ledger
     this.assigner = opts.assigner
     this.identity = opts.identity
@@ -191,6 +196,28 @@ export class RpcService {
       case 'getpausestatusmsg':
         this.requireReader(msg.colonyname, signer)
         return { msgtype: 'pausestatusreplymsg', colonyname: msg.colonyname, ispaused: this.fold.colony(msg.colonyname)?.paused === true }
+
+      // sites (colonynet)
+      case 'addsitemsg':
+      case 'removesitemsg':
+        this.requireColony(msg.colonyname)
+        await this.mutate(req)
+        return {}
+      case 'getsitesmsg': {
+        this.requireReader(msg.colonyname, signer)
+        const live = this.sites(msg.colonyname)
+        if (live !== undefined) return live
+        // a lone node: the colony's sites as the ledger has them, this one connected
+        const c = this.fold.colony(msg.colonyname)
+        return (c?.sites ?? []).map(nodeid => ({
+          nodeid,
+          name: c?.sitenames[nodeid] ?? '',
+          self: nodeid === this.identity.nodeId,
+          connected: nodeid === this.identity.nodeId,
+          lastseen: nodeid === this.identity.nodeId ? Date.now() : 0,
+          behind: {}
+        }))
+      }
 
       // executors
       case 'addexecutormsg': {

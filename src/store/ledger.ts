@@ -205,6 +205,24 @@ export class Ledger extends EventEmitter {
     return new Map(this.vv)
   }
 
+  /**
+   * What a peer with version vector `theirs` lacks of ours, origin by origin, in sequence
+   * order: the sync protocol streams it. Cost is proportional to the difference.
+   */
+  async * missingFor (theirs: ReadonlyMap<string, number>, chunk = 256): AsyncGenerator<Batch[]> {
+    const origins = new Set([...this.vv.keys(), ...this.gaps.keys()])
+    for (const origin of [...origins].sort()) {
+      let from = (theirs.get(origin) ?? 0) + 1
+      for (;;) {
+        const batches = await this.getBatches(origin, from, chunk)
+        if (batches.length === 0) break
+        yield batches
+        from = (batches[batches.length - 1] as Batch).seq + 1
+        if (batches.length < chunk) break
+      }
+    }
+  }
+
   /** Stored batches of one origin from `fromSeq` on, in order, at most `limit`. */
   async getBatches (origin: string, fromSeq: number, limit = 1000): Promise<Batch[]> {
     const out: Batch[] = []
@@ -254,6 +272,8 @@ export class Ledger extends EventEmitter {
       const batch = signBatch(this.nodeId, seq, recs, this.nodeKey, entries.map(e => e.id))
       await this.commit([{ batch, ids: entries.map(e => e.id), authors: entries.map(e => e.author) }], entries)
       this.ownSeq = seq
+      // durable now: other sites may hear of it (gossip)
+      this.emit('batch', batch)
       group.forEach((p, i) => p.resolve(results[i] as AppendResult))
     } catch (err) {
       this.fail(err)

@@ -12,7 +12,12 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     data: Flags.string({ description: `Data directory [default: ${NODE_DATA_DIR}]` }),
     port: Flags.integer({ description: 'API port; 0 picks a free one', default: 50080, min: 0, max: 65535 }),
     host: Flags.string({ description: 'Interface to listen on (0.0.0.0 serves other machines)', default: '127.0.0.1' }),
-    name: Flags.string({ description: 'A name for this site, shown to other sites' })
+    name: Flags.string({ description: 'A name for this site, shown to other sites' }),
+    'p2p-port': Flags.integer({ description: 'Join a federation: libp2p TCP port (0 picks one; WebSockets listen on the next port when --ws)', min: 0, max: 65535 }),
+    bootstrap: Flags.string({ description: 'Multiaddr of a site to connect to (repeatable), e.g. /ip4/10.0.0.5/tcp/50081/p2p/16Uiu2…', multiple: true }),
+    ws: Flags.boolean({ description: 'Also listen for libp2p over WebSockets (for sites behind HTTP proxies)' }),
+    mdns: Flags.boolean({ description: 'Find sites on the local network by mDNS' }),
+    psk: Flags.string({ description: 'File with a pre-shared key (swarm.key format): only nodes with the same key can connect' })
   }
 
   static override examples = [
@@ -24,7 +29,19 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     const dataDir = expandDataDir(this.flags.data ?? NODE_DATA_DIR)
     const { ColonyNode } = await import('../../../node/index.js')
     const env = process.env
+    const p2pPort = this.flags['p2p-port']
+    const federated = p2pPort !== undefined || (this.flags.bootstrap ?? []).length > 0
+    let psk: Uint8Array | undefined
+    if (this.flags.psk !== undefined) {
+      const { readFile } = await import('node:fs/promises')
+      psk = await readFile(this.flags.psk)
+    }
+    const p2pHost = this.flags.host === '0.0.0.0' ? '0.0.0.0' : this.flags.host
+    const port = p2pPort ?? 0
+    const listen = [`/ip4/${p2pHost}/tcp/${port}`]
+    if (this.flags.ws) listen.push(`/ip4/${p2pHost}/tcp/${port === 0 ? 0 : port + 1}/ws`)
     const node = await ColonyNode.start({
+      ...(federated ? { p2p: { listen, bootstrap: this.flags.bootstrap ?? [], mdns: this.flags.mdns, ...(psk === undefined ? {} : { psk }) } } : {}),
       dataDir,
       host: this.flags.host,
       port: this.flags.port,
@@ -35,8 +52,15 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     }).catch(err => { throw explainNodeStartError(err, { dataDir, host: this.flags.host, port: this.flags.port }) })
 
     const generated = node.operatorPrvkey !== undefined && node.operatorPrvkey !== env.COLONIES_SERVER_PRVKEY
-    this.output({ nodeid: node.nodeId, operatorid: node.operatorId, url: node.url, datadir: dataDir }, info => {
-      const lines = [renderFields([['Node id', info.nodeid], ['Operator id', info.operatorid], ['URL', info.url], ['Data', info.datadir]])]
+    const p2p = node.federation?.addresses() ?? []
+    this.output({ nodeid: node.nodeId, operatorid: node.operatorId, url: node.url, datadir: dataDir, p2p }, info => {
+      const fields: Array<[string, string]> = [['Node id', info.nodeid], ['Operator id', info.operatorid], ['URL', info.url], ['Data', info.datadir]]
+      for (const a of info.p2p) fields.push(['P2P', a])
+      const lines = [renderFields(fields)]
+      if (info.p2p.length > 0) {
+        lines.push('', 'To admit this node to a colony, its owner runs (against any site of the colony):',
+          `  colonies node add --nodeid ${info.nodeid} --name NAME`)
+      }
       if (generated) {
         lines.push('', `The operator key was generated into ${dataDir}/operator.key. To add colonies:`,
           `  export COLONIES_SERVER_PRVKEY=${node.operatorPrvkey ?? ''}`)

@@ -1,0 +1,366 @@
+/**
+ * A site among sites (DESIGN decisions 5, 6, 8): the libp2p host, one gossip topic per
+ * colony this node is a site of, the sync protocol, and the claim policy the assigner
+ * follows when other sites compete for the same processes.
+ *
+ * Replication is push live, pull to repair: new batches of this node's log are gossiped;
+ * a pull (version vectors, then exactly the missing batches) runs on every new
+ * connection, on subscription changes, when a gap shows in a gossiped log, when a peer
+ * asks us to sync, when the colony admits a site, and on a jittered timer. A lost gossip
+ * message can delay a record but never lose it.
+ */
+import { EventEmitter } from 'node:events'
+import { claimableAt, rankOf } from '../protocol/claims.js'
+import { ColonyError } from '../protocol/errors.js'
+import type { Batch } from '../protocol/records.js'
+import type { ProcessInfo } from '../protocol/state.js'
+import type { Ledger, LedgerChange } from '../store/ledger.js'
+import type { ClaimPolicy } from './assigner.js'
+import { colonyOfTopic, decodeGossip, encodeGossip, topicOf } from './p2p/gossip.js'
+import { P2PHost } from './p2p/host.js'
+import { siteIdOfPeer } from './p2p/peer-identity.js'
+import { pull, serve, SYNC_PROTOCOL, SyncRefusedError } from './p2p/sync-protocol.js'
+
+export interface FederationOptions {
+  readonly ledger: Ledger
+  readonly nodeKey: string
+  readonly nodeId: string
+  readonly listen: string[]
+  readonly bootstrap?: string[]
+  readonly mdns?: boolean
+  readonly psk?: Uint8Array
+  /** mean of the jittered repair timer (default 15 s) */
+  readonly syncIntervalMs?: number
+  /** delay per claim rank (default 40 ms) */
+  readonly rankStepMs?: number
+  readonly log?: (line: string) => void
+}
+
+/** What `getsitesmsg` / `colonies node ls` shows of one site. */
+export interface SiteStatus {
+  readonly nodeid: string
+  readonly name: string
+  readonly self: boolean
+  readonly connected: boolean
+  /** ms since the epoch of the last gossip or sync with it (0 = never) */
+  readonly lastseen: number
+  /** per origin: batches we hold that this site lacked at its last sync with us */
+  readonly behind: Record<string, number>
+}
+
+const IDLE_TTL_MS = 5000
+const IDLE_HEARTBEAT_MS = 2000
+
+export class Federation extends EventEmitter implements ClaimPolicy {
+  readonly host: P2PHost
+  private readonly ledger: Ledger
+  private readonly nodeId: string
+  private readonly topics = new Set<string>()
+  /** colony → site → (type → idle count, when heard) */
+  private readonly idle = new Map<string, Map<string, { types: Readonly<Record<string, number>>, at: number }>>()
+  /** our own idle executors: colony → type → count */
+  private readonly localIdle = new Map<string, Map<string, number>>()
+  private readonly pulling = new Map<string, Promise<void>>()
+  private readonly backoff = new Map<string, number>()
+  private readonly lastSeen = new Map<string, number>()
+  private readonly theirVectors = new Map<string, Map<string, number>>()
+  private delayEwma = 50
+  private timer: NodeJS.Timeout | undefined
+  private heartbeat: NodeJS.Timeout | undefined
+  private readonly syncIntervalMs: number
+  private readonly rankStepMs: number
+  private readonly log: (line: string) => void
+  private stopped = false
+  private ingestChain: Promise<unknown> = Promise.resolve()
+
+  private constructor (opts: FederationOptions, host: P2PHost) {
+    super()
+    this.ledger = opts.ledger
+    this.nodeId = opts.nodeId
+    this.host = host
+    this.syncIntervalMs = opts.syncIntervalMs ?? 15_000
+    this.rankStepMs = opts.rankStepMs ?? 40
+    this.log = opts.log ?? (() => {})
+  }
+
+  static async start (opts: FederationOptions): Promise<Federation> {
+    const host = await P2PHost.start({
+      nodeKey: opts.nodeKey,
+      listen: opts.listen,
+      bootstrap: opts.bootstrap ?? [],
+      mdns: opts.mdns ?? false,
+      ...(opts.psk === undefined ? {} : { psk: opts.psk })
+    })
+    const f = new Federation(opts, host)
+    await f.wire()
+    return f
+  }
+
+  private async wire (): Promise<void> {
+    const { host, ledger } = this
+    host.setValidator((topic, data, from) => this.validate(topic, data, from))
+    host.onMessage((topic, data, from) => this.onGossip(topic, data, from))
+    await host.handle(SYNC_PROTOCOL, async (stream, peer) => {
+      const site = siteIdOfPeer(peer)
+      const allowed = site !== undefined && this.isCoSite(site)
+      try {
+        await serve(stream, ledger, allowed, theirs => {
+          this.theirVectors.set(site as string, theirs)
+          this.touch(site as string)
+        })
+      } catch {
+        stream.abort(new Error('sync failed'))
+      }
+      // A peer that asks has something new, or was just admitted: pull back from it.
+      this.schedulePull(peer, allowed ? 0 : 500)
+    })
+    host.on('peer:connect', (peer: string) => this.schedulePull(peer, 0))
+    host.on('subscription-change', (peer: string) => this.schedulePull(peer, 0))
+    ledger.on('batch', (batch: Batch) => { void this.publishBatch(batch) })
+    this.updateTopics()
+    this.armTimer()
+    this.heartbeat = setInterval(() => this.advertiseAll(), IDLE_HEARTBEAT_MS)
+    this.heartbeat.unref()
+  }
+
+  get peerId (): string {
+    return this.host.peerId
+  }
+
+  addresses (): string[] {
+    return this.host.addresses()
+  }
+
+  /** Colonies this node is a site of (it gossips and claims only in those). */
+  private myColonies (): string[] {
+    return this.ledger.fold.colonies().filter(c => c.sites.includes(this.nodeId)).map(c => c.name)
+  }
+
+  /** A site of some colony this node is also a site of. */
+  private isCoSite (site: string): boolean {
+    return this.ledger.fold.colonies().some(c => c.sites.includes(this.nodeId) && c.sites.includes(site))
+  }
+
+  private touch (site: string): void {
+    this.lastSeen.set(site, Date.now())
+  }
+
+  /** Called by the node on every ledger change. */
+  onChange (change: LedgerChange): void {
+    if (!change.colonyLevel) return
+    const before = new Set(this.topics)
+    this.updateTopics()
+    // a site admitted or removed, or this node joined a colony: repair with everyone now
+    if (this.topics.size !== before.size || [...this.topics].some(t => !before.has(t)) || change.colonyLevel) {
+      for (const peer of this.host.connectedPeers()) this.schedulePull(peer, 0)
+    }
+  }
+
+  private updateTopics (): void {
+    const want = new Set(this.myColonies().map(topicOf))
+    for (const t of want) {
+      if (!this.topics.has(t)) {
+        this.host.subscribe(t)
+        this.topics.add(t)
+      }
+    }
+    for (const t of [...this.topics]) {
+      if (!want.has(t)) {
+        this.host.unsubscribe(t)
+        this.topics.delete(t)
+      }
+    }
+  }
+
+  // ---- gossip ----------------------------------------------------------------------------
+
+  private validate (topic: string, data: Uint8Array, from: string): 'accept' | 'reject' | 'ignore' {
+    const colony = colonyOfTopic(topic)
+    const c = colony === undefined ? undefined : this.ledger.fold.colony(colony)
+    if (c === undefined || !c.sites.includes(this.nodeId)) return 'ignore'
+    const sender = siteIdOfPeer(from)
+    // only sites of the colony may speak on its topic (gossipsub scores the rest down)
+    if (sender === undefined || !c.sites.includes(sender)) return 'reject'
+    let f
+    try {
+      f = decodeGossip(data)
+    } catch {
+      return 'reject'
+    }
+    if (f.k === 'batch') return c.sites.includes(f.batch.origin) ? 'accept' : 'reject'
+    return f.colony === colony && c.sites.includes(f.site) ? 'accept' : 'reject'
+  }
+
+  private onGossip (topic: string, data: Uint8Array, from: string): void {
+    const site = siteIdOfPeer(from)
+    if (site !== undefined) this.touch(site)
+    let f
+    try {
+      f = decodeGossip(data)
+    } catch {
+      return
+    }
+    if (f.k === 'idle') {
+      let m = this.idle.get(f.colony)
+      if (m === undefined) this.idle.set(f.colony, m = new Map())
+      m.set(f.site, { types: f.types, at: Date.now() })
+      return
+    }
+    const batch = f.batch
+    const first = batch.records[0]
+    if (first !== undefined) {
+      const delay = Math.min(500, Math.max(1, Date.now() - first.t.w))
+      this.delayEwma = 0.8 * this.delayEwma + 0.2 * delay
+    }
+    const expected = (this.ledger.versionVector().get(batch.origin) ?? 0) + 1
+    this.ingestChain = this.ingestChain.then(async () => {
+      await this.ledger.ingest([batch])
+    }).catch(err => this.log(`gossip batch from ${batch.origin.slice(0, 8)} refused: ${(err as Error).message}`))
+    // a gap in that log: something was missed, repair from the peer that forwarded this
+    if (batch.seq > expected) this.schedulePull(from, 0)
+    void topic
+  }
+
+  private async publishBatch (batch: Batch): Promise<void> {
+    const data = encodeGossip({ k: 'batch', batch })
+    for (const t of this.topics) {
+      try {
+        await this.host.publish(t, data)
+      } catch (err) {
+        this.log(`publish failed: ${(err as Error).message}`)
+      }
+    }
+  }
+
+  // ---- sync --------------------------------------------------------------------------------
+
+  private armTimer (): void {
+    if (this.stopped) return
+    const jittered = this.syncIntervalMs * (0.5 + Math.random())
+    this.timer = setTimeout(() => {
+      for (const peer of this.host.connectedPeers()) this.schedulePull(peer, 0)
+      this.armTimer()
+    }, jittered)
+    this.timer.unref()
+  }
+
+  /** Pulls from `peer` after `delayMs`, at most one pull per peer at a time. */
+  schedulePull (peer: string, delayMs: number): void {
+    if (this.stopped || this.pulling.has(peer)) return
+    const run = (async () => {
+      if (delayMs > 0) await new Promise(resolve => setTimeout(resolve, delayMs).unref())
+      if (this.stopped) return
+      try {
+        const stream = await this.host.open(peer, SYNC_PROTOCOL)
+        const r = await pull(stream, this.ledger)
+        const site = siteIdOfPeer(peer)
+        if (site !== undefined) {
+          this.touch(site)
+          this.theirVectors.set(site, r.theirs)
+        }
+        this.backoff.delete(peer)
+        if (r.stored > 0) this.emit('synced', { peer, stored: r.stored, bytes: r.bytes })
+      } catch (err) {
+        // refused (not admitted yet) or the connection went: try again later, backing off
+        const next = Math.min(15_000, (this.backoff.get(peer) ?? 500) * 2)
+        this.backoff.set(peer, next)
+        if (!(err instanceof SyncRefusedError) && !(err instanceof ColonyError)) this.log(`sync with ${peer.slice(-8)}: ${(err as Error).message}`)
+        setTimeout(() => { if (this.host.connectedPeers().includes(peer)) this.schedulePull(peer, 0) }, next).unref()
+      }
+    })().finally(() => this.pulling.delete(peer))
+    this.pulling.set(peer, run)
+  }
+
+  /** Resolves when no pull is running (for tests and the demo). */
+  async idleSync (): Promise<void> {
+    while (this.pulling.size > 0) await Promise.allSettled([...this.pulling.values()])
+    await this.ingestChain
+  }
+
+  // ---- claims ------------------------------------------------------------------------------
+
+  /** Sites with an idle executor of this colony and type, as last advertised (self included when idle here). */
+  private idleSites (colony: string, type: string): string[] {
+    const now = Date.now()
+    const c = this.ledger.fold.colony(colony)
+    const out: string[] = []
+    for (const [site, ad] of this.idle.get(colony) ?? []) {
+      if (now - ad.at < IDLE_TTL_MS && (ad.types[type] ?? 0) > 0 && (c?.sites.includes(site) ?? false)) out.push(site)
+    }
+    if ((this.localIdle.get(colony)?.get(type) ?? 0) > 0) out.push(this.nodeId)
+    return out
+  }
+
+  claimableAt (p: ProcessInfo): number {
+    const c = this.ledger.fold.colony(p.colonyname)
+    if (c === undefined || c.sites.length <= 1) return 0
+    const sites = new Set(this.idleSites(p.colonyname, p.spec.conditions.executortype))
+    sites.add(this.nodeId)
+    const rank = rankOf(p.processid, this.nodeId, sites)
+    const since = p.history[p.history.length - 1]?.at ?? p.submissiontime
+    return claimableAt(since, rank, this.rankStepMs)
+  }
+
+  settleMs (colony: string): number {
+    const c = this.ledger.fold.colony(colony)
+    if (c === undefined || c.sites.length <= 1) return 0
+    return Math.ceil(2 * this.delayEwma)
+  }
+
+  onIdle (colony: string, executortype: string, idle: number): void {
+    let m = this.localIdle.get(colony)
+    if (m === undefined) this.localIdle.set(colony, m = new Map())
+    const before = m.get(executortype) ?? 0
+    m.set(executortype, idle)
+    if ((before === 0) !== (idle === 0)) this.advertise(colony)
+  }
+
+  private advertise (colony: string): void {
+    if (!this.topics.has(topicOf(colony))) return
+    const types: Record<string, number> = {}
+    for (const [t, n] of this.localIdle.get(colony) ?? []) if (n > 0) types[t] = n
+    // a fresh timestamp makes every advert a distinct gossip message (no "duplicate")
+    void this.host.publish(topicOf(colony), encodeGossip({ k: 'idle', site: this.nodeId, colony, types, t: Date.now() })).catch(() => {})
+  }
+
+  private advertiseAll (): void {
+    for (const colony of this.localIdle.keys()) {
+      if ([...(this.localIdle.get(colony)?.values() ?? [])].some(n => n > 0)) this.advertise(colony)
+    }
+  }
+
+  // ---- status ------------------------------------------------------------------------------
+
+  sites (colony: string): SiteStatus[] {
+    const c = this.ledger.fold.colony(colony)
+    if (c === undefined) return []
+    const connected = new Set(this.host.connectedPeers().map(p => siteIdOfPeer(p)))
+    const ours = this.ledger.versionVector()
+    return c.sites.map(nodeid => {
+      const theirs = this.theirVectors.get(nodeid)
+      const behind: Record<string, number> = {}
+      if (nodeid !== this.nodeId) {
+        for (const [origin, seq] of ours) {
+          const gap = seq - (theirs?.get(origin) ?? 0)
+          if (gap > 0) behind[origin] = gap
+        }
+      }
+      return {
+        nodeid,
+        name: c.sitenames[nodeid] ?? '',
+        self: nodeid === this.nodeId,
+        connected: nodeid === this.nodeId || connected.has(nodeid),
+        lastseen: nodeid === this.nodeId ? Date.now() : (this.lastSeen.get(nodeid) ?? 0),
+        behind
+      }
+    })
+  }
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat)
+    await Promise.allSettled([...this.pulling.values()])
+    await this.host.stop()
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * What travels on a colony's gossip topic: new batches of a site's log (pushed live), and
+ * small, ephemeral adverts of which executor types a site has idle (for claim ranking;
+ * never part of the ledger). Decoded and validated here, once, at the boundary.
+ */
+import { ValidationError } from '../../protocol/errors.js'
+import { type Batch, parseBatch } from '../../protocol/records.js'
+
+export const topicOf = (colony: string): string => `/colonynet/colony/${colony}/1`
+
+export function colonyOfTopic (topic: string): string | undefined {
+  const m = /^\/colonynet\/colony\/(.+)\/1$/.exec(topic)
+  return m?.[1]
+}
+
+export interface BatchFrame { readonly k: 'batch', readonly batch: Batch }
+
+/** A site says which executor types it has idle executors of, right now. */
+export interface IdleFrame {
+  readonly k: 'idle'
+  readonly site: string
+  readonly colony: string
+  /** executor type → idle executors */
+  readonly types: Readonly<Record<string, number>>
+  /** sender's wall clock, ms: stale adverts are dropped */
+  readonly t: number
+}
+
+export type GossipFrame = BatchFrame | IdleFrame
+
+const enc = new TextEncoder()
+const dec = new TextDecoder('utf-8', { fatal: true })
+
+export function encodeGossip (f: GossipFrame): Uint8Array {
+  return enc.encode(JSON.stringify(f))
+}
+
+const HEX64 = /^[0-9a-f]{64}$/
+
+export function decodeGossip (data: Uint8Array): GossipFrame {
+  let v: unknown
+  try {
+    v = JSON.parse(dec.decode(data))
+  } catch {
+    throw new ValidationError('gossip', 'is not UTF-8 JSON')
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ValidationError('gossip', 'must be an object')
+  const o = v as Record<string, unknown>
+  if (o.k === 'batch') return { k: 'batch', batch: parseBatch(o.batch) }
+  if (o.k === 'idle') {
+    if (typeof o.site !== 'string' || !HEX64.test(o.site)) throw new ValidationError('gossip.site', 'must be a 64-hex node id')
+    if (typeof o.colony !== 'string' || o.colony === '') throw new ValidationError('gossip.colony', 'must be a colony name')
+    if (!Number.isSafeInteger(o.t)) throw new ValidationError('gossip.t', 'must be a time in ms')
+    const types: Record<string, number> = {}
+    if (o.types === null || typeof o.types !== 'object' || Array.isArray(o.types)) throw new ValidationError('gossip.types', 'must be an object')
+    const entries = Object.entries(o.types as Record<string, unknown>)
+    if (entries.length > 256) throw new ValidationError('gossip.types', 'has too many entries')
+    for (const [type, n] of entries) {
+      if (!Number.isSafeInteger(n) || (n as number) < 0) throw new ValidationError(`gossip.types.${type}`, 'must be a count')
+      types[type] = n as number
+    }
+    return { k: 'idle', site: o.site, colony: o.colony, types, t: o.t as number }
+  }
+  throw new ValidationError('gossip.k', 'must be "batch" or "idle"')
+}

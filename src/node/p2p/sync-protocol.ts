@@ -1,0 +1,144 @@
+/**
+ * The sync protocol (DESIGN decisions 4 and 5), in the spirit of y-protocols' sync: the
+ * puller sends its version vector (origin → highest contiguous sequence); the server
+ * answers with exactly the batches the puller lacks, in chunks, then its own vector.
+ * Cost is proportional to the difference, not to the ledger. The puller ingests each
+ * chunk before reading the next, so a slow puller slows the server (backpressure).
+ * Only sites of a colony this node belongs to are served.
+ */
+import { ValidationError } from '../../protocol/errors.js'
+import { type Batch, parseBatch } from '../../protocol/records.js'
+import type { Ledger } from '../../store/ledger.js'
+
+export const SYNC_PROTOCOL = '/colonynet/sync/1'
+/** Bytes of batches per frame (frames are limited to 4 MiB by the host). */
+const CHUNK_BYTES = 512 * 1024
+const MAX_VECTOR = 100_000
+
+/** The subset of a framed libp2p stream the protocol needs. */
+export interface SyncStream extends AsyncIterable<Uint8Array> {
+  send: (frame: Uint8Array) => Promise<void>
+  closeWrite: () => Promise<void>
+  close: () => Promise<void>
+}
+
+type Frame =
+  | { type: 'hello', vv: Array<[string, number]> }
+  | { type: 'batches', batches: Batch[] }
+  | { type: 'done', vv: Array<[string, number]> }
+  | { type: 'refused', reason: string }
+
+const enc = new TextEncoder()
+const dec = new TextDecoder('utf-8', { fatal: true })
+const encode = (f: Frame): Uint8Array => enc.encode(JSON.stringify(f))
+
+function parseVector (v: unknown, field: string): Map<string, number> {
+  if (!Array.isArray(v) || v.length > MAX_VECTOR) throw new ValidationError(field, 'must be an array of [origin, seq] pairs')
+  const out = new Map<string, number>()
+  for (const pair of v) {
+    if (!Array.isArray(pair) || typeof pair[0] !== 'string' || !/^[0-9a-f]{64}$/.test(pair[0]) || !Number.isSafeInteger(pair[1]) || pair[1] < 0) {
+      throw new ValidationError(field, 'must hold [64-hex origin, sequence ≥ 0] pairs')
+    }
+    out.set(pair[0], pair[1])
+  }
+  return out
+}
+
+/** Decodes and validates one sync frame; throws ValidationError naming the problem. */
+export function decodeSyncFrame (data: Uint8Array): Frame {
+  let v: unknown
+  try {
+    v = JSON.parse(dec.decode(data))
+  } catch {
+    throw new ValidationError('sync', 'frame is not UTF-8 JSON')
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ValidationError('sync', 'frame must be an object')
+  const o = v as Record<string, unknown>
+  switch (o.type) {
+    case 'hello': return { type: 'hello', vv: [...parseVector(o.vv, 'sync.vv')] }
+    case 'done': return { type: 'done', vv: [...parseVector(o.vv, 'sync.vv')] }
+    case 'refused': return { type: 'refused', reason: typeof o.reason === 'string' ? o.reason.slice(0, 500) : 'refused' }
+    case 'batches':
+      if (!Array.isArray(o.batches)) throw new ValidationError('sync.batches', 'must be an array')
+      return { type: 'batches', batches: o.batches.map(b => parseBatch(b)) }
+    default:
+      throw new ValidationError('sync.type', 'must be hello, batches, done or refused')
+  }
+}
+
+export class SyncRefusedError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'SyncRefusedError'
+  }
+}
+
+export interface PullResult {
+  /** batches newly stored */
+  readonly stored: number
+  readonly bytes: number
+  /** the server's version vector at the end */
+  readonly theirs: Map<string, number>
+}
+
+/** Pulls what this node lacks from a peer over an opened stream. */
+export async function pull (stream: SyncStream, ledger: Ledger): Promise<PullResult> {
+  const vv = ledger.versionVector()
+  await stream.send(encode({ type: 'hello', vv: [...vv] }))
+  await stream.closeWrite()
+  let stored = 0
+  let bytes = 0
+  for await (const data of stream) {
+    bytes += data.length
+    const f = decodeSyncFrame(data)
+    if (f.type === 'refused') throw new SyncRefusedError(f.reason)
+    if (f.type === 'batches') stored += (await ledger.ingest(f.batches)).stored
+    if (f.type === 'done') {
+      await stream.close()
+      return { stored, bytes, theirs: new Map(f.vv) }
+    }
+  }
+  throw new ValidationError('sync', 'the stream ended before "done"')
+}
+
+/**
+ * Serves one pull. `allowed` says whether the peer may read this node's ledger;
+ * `onHello` learns the peer's version vector (how far behind it is).
+ */
+export async function serve (stream: SyncStream, ledger: Ledger, allowed: boolean, onHello?: (theirs: Map<string, number>) => void): Promise<number> {
+  // read only the first frame: breaking out of a for-await would end the stream
+  const first = await stream[Symbol.asyncIterator]().next()
+  const hello: Frame | undefined = first.done === true ? undefined : decodeSyncFrame(first.value)
+  if (hello?.type !== 'hello') throw new ValidationError('sync', 'the first frame must be "hello"')
+  if (!allowed) {
+    await stream.send(encode({ type: 'refused', reason: 'not a site of any colony of this node' }))
+    await stream.close()
+    return 0
+  }
+  const theirs = new Map(hello.vv)
+  onHello?.(theirs)
+  let sent = 0
+  let chunk: Batch[] = []
+  let size = 0
+  const flush = async (): Promise<void> => {
+    if (chunk.length === 0) return
+    const frame = encode({ type: 'batches', batches: chunk })
+    sent += frame.length
+    await stream.send(frame)
+    chunk = []
+    size = 0
+  }
+  for await (const batches of ledger.missingFor(theirs)) {
+    for (const b of batches) {
+      // a rough size is enough to keep frames well under the limit
+      const n = JSON.stringify(b).length
+      if (size + n > CHUNK_BYTES) await flush()
+      chunk.push(b)
+      size += n
+    }
+  }
+  await flush()
+  await stream.send(encode({ type: 'done', vv: [...ledger.versionVector()] }))
+  await stream.closeWrite()
+  return sent
+}

@@ -1,0 +1,105 @@
+/**
+ * Several real nodes federated over libp2p on 127.0.0.1 (TCP, ephemeral ports, temporary
+ * data directories) in this process: the first founds the colony, the others bootstrap
+ * to it and are admitted by the colony owner, as a user would do it.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
+import { ColonyNode } from '../../src/node/index.js'
+import { call } from './raw-rpc.js'
+import { eventually, type Identity } from './colony-node.js'
+
+export interface Site {
+  node: ColonyNode
+  readonly dir: string
+  readonly name: string
+}
+
+export interface Federation {
+  readonly sites: Site[]
+  readonly colony: string
+  readonly operator: Identity
+  readonly owner: Identity
+  readonly user: Identity
+  /** start one more site, bootstrapped to the first, and admit it */
+  addSite: (name: string, opts?: { admit?: boolean }) => Promise<Site>
+  restart: (site: Site) => Promise<void>
+  stop: () => Promise<void>
+}
+
+const identity = (name: string): Identity => {
+  const prv = generatePrivateKey()
+  return { prv, id: idFromPrivateKey(prv), name }
+}
+
+export async function ok (url: string, msg: Record<string, unknown>, prv: string): Promise<any> {
+  const r = await call(url, msg, prv)
+  if (r.status !== 200) throw new Error(`${String(msg.msgtype)} failed: ${JSON.stringify(r.value)}`)
+  return r.value
+}
+
+async function startSite (dir: string, operator: Identity, bootstrap: string[], port = 0): Promise<ColonyNode> {
+  return await ColonyNode.start({
+    dataDir: dir,
+    port,
+    operatorPrvkey: operator.prv,
+    p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, syncIntervalMs: 3000 }
+  })
+}
+
+export async function startFederation (n: number): Promise<Federation> {
+  const operator = identity('operator')
+  const owner = identity('owner')
+  const user = identity('user')
+  const colony = 'fed'
+  const sites: Site[] = []
+  const dirA = await mkdtemp(join(tmpdir(), 'colonynet-site-'))
+  const a = await startSite(dirA, operator, [])
+  sites.push({ node: a, dir: dirA, name: 'site-0' })
+  await ok(a.url, { msgtype: 'addcolonymsg', colony: { colonyid: owner.id, name: colony } }, operator.prv)
+  await ok(a.url, { msgtype: 'addusermsg', user: { colonyname: colony, userid: user.id, name: 'user', email: '', phone: '' } }, owner.prv)
+
+  const fed: Federation = {
+    sites,
+    colony,
+    operator,
+    owner,
+    user,
+    addSite: async (name, opts = {}) => {
+      const dir = await mkdtemp(join(tmpdir(), 'colonynet-site-'))
+      const first = sites[0] as Site
+      const node = await startSite(dir, operator, first.node.federation?.addresses() ?? [])
+      const site = { node, dir, name }
+      sites.push(site)
+      if (opts.admit !== false) {
+        await ok(first.node.url, { msgtype: 'addsitemsg', colonyname: colony, nodeid: node.nodeId, name }, owner.prv)
+        await eventually(() => node.ledger.fold.colony(colony)?.sites.includes(node.nodeId) === true ? true : undefined, `${name} to learn it was admitted`, 20_000)
+      }
+      return site
+    },
+    restart: async (site) => {
+      const port = site.node.port
+      await site.node.stop()
+      const first = sites[0] as Site
+      const bootstrap = site === first ? (sites[1]?.node.federation?.addresses() ?? []) : (first.node.federation?.addresses() ?? [])
+      site.node = await startSite(site.dir, operator, bootstrap, port)
+    },
+    stop: async () => {
+      for (const s of sites) await s.node.stop()
+      for (const s of sites) await rm(s.dir, { recursive: true, force: true })
+    }
+  }
+  for (let i = 1; i < n; i++) await fed.addSite(`site-${i}`)
+  return fed
+}
+
+/** Resolves when every site holds the same records and computes the same state. */
+export async function converged (sites: Site[], deadlineMs = 20_000): Promise<string> {
+  return await eventually(() => {
+    const hashes = new Set(sites.map(s => s.node.ledger.fold.stateHash()))
+    const sizes = new Set(sites.map(s => s.node.ledger.fold.size))
+    return hashes.size === 1 && sizes.size === 1 ? [...hashes][0] : undefined
+  }, 'all sites to agree', deadlineMs)
+}
