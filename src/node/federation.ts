@@ -72,6 +72,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private readonly log: (line: string) => void
   private stopped = false
   private ingestChain: Promise<unknown> = Promise.resolve()
+  /** gossip frames judged by the validator, for `node status` and tests */
+  readonly gossipStats = { accepted: 0, rejected: 0, ignored: 0 }
 
   private constructor (opts: FederationOptions, host: P2PHost) {
     super()
@@ -175,6 +177,12 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   // ---- gossip ----------------------------------------------------------------------------
 
   private validate (topic: string, data: Uint8Array, from: string): 'accept' | 'reject' | 'ignore' {
+    const verdict = this.judge(topic, data, from)
+    this.gossipStats[verdict === 'accept' ? 'accepted' : verdict === 'reject' ? 'rejected' : 'ignored']++
+    return verdict
+  }
+
+  private judge (topic: string, data: Uint8Array, from: string): 'accept' | 'reject' | 'ignore' {
     const colony = colonyOfTopic(topic)
     const c = colony === undefined ? undefined : this.ledger.fold.colony(colony)
     if (c === undefined || !c.sites.includes(this.nodeId)) return 'ignore'
