@@ -237,6 +237,11 @@ export class LedgerFold {
     return p === undefined || p.removed ? undefined : p
   }
 
+  /** The node whose log holds the process's submit record: where it was submitted. */
+  submitOrigin (processid: string): string | undefined {
+    return this.units.get(processid)?.entries[0]?.rec.o
+  }
+
   /** The folded process, removed ones included (for projections). */
   processRaw (processid: string): ProcessInfo | undefined {
     return this.units.get(processid)?.proc
