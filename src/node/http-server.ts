@@ -17,7 +17,8 @@ export const MAX_BODY_BYTES = 16 * 1024 * 1024
 export interface HttpServerOptions {
   readonly rpc: RpcService
   readonly pubsub: PubSub
-  readonly health: () => Record<string, unknown>
+  /** `full`: also the state hash (costly on a big ledger; asked for with GET /health?state=1) */
+  readonly health: (full: boolean) => Record<string, unknown>
 }
 
 function send (res: ServerResponse, status: number, body: unknown): void {
@@ -66,10 +67,11 @@ export class HttpServer {
   }
 
   private async route (req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://x').pathname
+    const url = new URL(req.url ?? '/', 'http://x')
+    const path = url.pathname
     try {
       if (path === '/health' && req.method === 'GET') {
-        send(res, 200, { status: 'ok', ...this.opts.health() })
+        send(res, 200, { status: 'ok', ...this.opts.health(url.searchParams.get('state') === '1') })
         return
       }
       if (path !== '/api') {

@@ -67,7 +67,12 @@ export class ColonyNode {
     this.http = new HttpServer({
       rpc,
       pubsub: this.pubsub,
-      health: () => ({ version: BUILD_VERSION, nodeid: identity.nodeId, records: ledger.fold.size })
+      health: full => ({
+        version: BUILD_VERSION,
+        nodeid: identity.nodeId,
+        records: ledger.fold.size,
+        ...(full ? { statehash: ledger.fold.stateHash() } : {})
+      })
     })
     ledger.on('change', (c: LedgerChange) => {
       this.assigner.onChange(c)

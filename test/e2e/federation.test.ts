@@ -1,0 +1,116 @@
+/**
+ * Federation end to end, every part its own process: three `colonies node start` sites
+ * (libp2p over TCP on 127.0.0.1), admitted with `colonies node add`, a Unix executor
+ * process at C, work submitted at A with the CLI; every site reaches the same state hash;
+ * a site killed with SIGKILL and restarted catches up.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
+import { eventually } from '../helpers/colony-node.js'
+import { cli, CliProcess, type Env } from '../helpers/cli.js'
+
+interface SiteProc { proc: CliProcess, url: string, p2p: string, nodeid: string, dir: string }
+
+let dir: string
+const operator = generatePrivateKey()
+const owner = generatePrivateKey()
+const userKey = generatePrivateKey()
+const sites: SiteProc[] = []
+
+async function startSite (name: string, bootstrap: string[], port = '0'): Promise<SiteProc> {
+  const d = join(dir, name)
+  const args = ['node', 'start', '--data', d, '--port', port, '--p2p-port', '0', ...bootstrap.flatMap(b => ['--bootstrap', b])]
+  const proc = new CliProcess(args, { COLONIES_SERVER_PRVKEY: operator })
+  const [, url] = await proc.waitFor(/URL\s+(http:\/\/\S+)/) as unknown as [string, string]
+  const [, p2p] = await proc.waitFor(/P2P\s+(\/ip4\/\S+)/) as unknown as [string, string]
+  const [, nodeid] = await proc.waitFor(/Node id\s+([0-9a-f]{64})/) as unknown as [string, string]
+  await proc.waitFor(/Serving/)
+  return { proc, url, p2p, nodeid, dir: d }
+}
+
+const envFor = (s: SiteProc): Env => ({
+  COLONIES_SERVER_HOST: '127.0.0.1',
+  COLONIES_SERVER_PORT: new URL(s.url).port,
+  COLONIES_COLONY_NAME: 'fed',
+  COLONIES_COLONY_PRVKEY: owner,
+  COLONIES_PRVKEY: userKey,
+  COLONIES_SERVER_PRVKEY: operator
+})
+
+async function stateHash (s: SiteProc): Promise<string> {
+  const r = await fetch(`${s.url}/health?state=1`)
+  return (await r.json() as { statehash: string }).statehash
+}
+
+async function agree (): Promise<string> {
+  return await eventually(async () => {
+    const hashes = new Set(await Promise.all(sites.map(stateHash)))
+    return hashes.size === 1 ? [...hashes][0] : undefined
+  }, 'every site to reach the same state hash', 30_000)
+}
+
+test.before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'colonynet-fed-e2e-'))
+  sites.push(await startSite('a', []))
+  const a = sites[0] as SiteProc
+  sites.push(await startSite('b', [a.p2p]), await startSite('c', [a.p2p]))
+  const env = envFor(a)
+  assert.is((await cli(['colony', 'add', '--name', 'fed', '--colonyid', idFromPrivateKey(owner)], env)).code, 0)
+  assert.is((await cli(['user', 'add', '--name', 'alice', '--userid', idFromPrivateKey(userKey)], env)).code, 0)
+  for (const [i, s] of sites.slice(1).entries()) {
+    const r = await cli(['node', 'add', '--nodeid', s.nodeid, '--name', `site-${i + 1}`], env)
+    assert.is(r.code, 0, r.stderr)
+  }
+})
+
+test.after(async () => {
+  for (const s of sites) await s.proc.stop()
+  await rm(dir, { recursive: true, force: true })
+})
+
+test('submitted at A with the CLI, run by a Unix executor process at C, the same state everywhere', async () => {
+  const [a, , c] = sites as [SiteProc, SiteProc, SiteProc]
+  const ls = await eventually(async () => {
+    const r = await cli(['node', 'ls', '--json'], envFor(a))
+    const list = JSON.parse(r.stdout) as Array<{ nodeid: string, connected: boolean }>
+    return list.length === 3 && list.every(s => s.connected) ? list : undefined
+  }, 'A to list three connected sites', 30_000)
+  assert.equal(new Set(ls.map(s => s.nodeid)), new Set(sites.map(s => s.nodeid)))
+
+  const key = generatePrivateKey()
+  const add = await cli(['executor', 'add', '--name', 'unix-c', '--type', 'cli', '--executorid', idFromPrivateKey(key), '--approve'], envFor(a))
+  assert.is(add.code, 0, add.stderr)
+  const x = new CliProcess(['executor', 'start', '--type', 'cli'], { ...envFor(c), COLONIES_EXECUTOR_PRVKEY: key })
+  try {
+    // C must know the executor (by gossip) before it accepts it
+    await x.waitFor(/Waiting for processes/, 30_000)
+    const r = await cli(['function', 'submit', '--spec', 'examples/sayhello.json', '--wait', '--timeout', '60'], envFor(a))
+    assert.is(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^sayhello$/m)
+    await x.waitFor(/^sayhello$/m)
+  } finally {
+    await x.stop('SIGTERM')
+  }
+  await agree()
+})
+
+test('a site killed with SIGKILL and restarted catches up with what it missed', async () => {
+  const [a, b] = sites as [SiteProc, SiteProc, SiteProc]
+  await b.proc.stop('SIGKILL')
+  for (let i = 0; i < 5; i++) {
+    const r = await cli(['function', 'exec', '--func', 'echo', '--args', `missed-${i}`, '--targettype', 'cli'], envFor(a))
+    assert.is(r.code, 0, r.stderr)
+  }
+  const restarted = await startSite('b', [a.p2p], new URL(b.url).port)
+  sites[1] = restarted
+  const hash = await agree()
+  assert.type(hash, 'string')
+  const waiting = await cli(['process', 'psw', '--json'], envFor(restarted))
+  assert.ok((JSON.parse(waiting.stdout) as unknown[]).length >= 5, 'the restarted site lists the processes it missed')
+})
+
+test.run()
