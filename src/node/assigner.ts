@@ -15,19 +15,33 @@ import { WaitingQueue } from './waiting-queue.js'
 
 /** How this site takes part in claiming; a lone site claims at once and needs no settling. */
 export interface ClaimPolicy {
+  /** This site's rendezvous rank for `p` among the sites that could claim it (0 = first). */
+  rank: (p: ProcessInfo) => number
   /** Wall-clock ms from which this site may claim `p` (its rank's turn). */
   claimableAt: (p: ProcessInfo) => number
-  /** How long a won claim must stand before the executor gets the process. */
-  settleMs: (colony: string) => number
-  /** This site's idle executors of a colony and type changed (for adverts). */
-  onIdle: (colony: string, executortype: string, idle: number) => void
+  /**
+   * How long a claim this site just won must stand before the executor gets the process
+   * (`claimedAt`: when the claim was written).
+   */
+  settleMs: (p: ProcessInfo, claimedAt: number) => number
+  /**
+   * This site's executors of a colony and type: `attached` have asked for work in the
+   * last few seconds (busy or not), `idle` are parked in a long-poll now (for adverts).
+   */
+  onPresence: (colony: string, executortype: string, attached: number, idle: number) => void
 }
 
 export const SINGLE_SITE: ClaimPolicy = {
+  rank: () => 0,
   claimableAt: () => 0,
   settleMs: () => 0,
-  onIdle: () => {}
+  onPresence: () => {}
 }
+
+/** An executor that asked for work this recently counts as attached to this site. */
+const ATTACHED_MS = 5000
+/** How many claimable processes, best priority first, an assign weighs by rank. */
+const CANDIDATES = 128
 
 interface Waiter {
   readonly executor: ExecutorInfo
@@ -49,6 +63,8 @@ export class Assigner {
   private readonly ledger: Ledger
   private readonly queue = new WaitingQueue()
   private policy: ClaimPolicy = SINGLE_SITE
+  /** colony+type → executor id → last assign request (ms) */
+  private readonly attached = new Map<string, Map<string, number>>()
   /** claims this site won but lost in the settle window, and claims it wrote (for the demo and tests) */
   readonly stats = { claims: 0, lostInSettle: 0 }
 
@@ -57,12 +73,37 @@ export class Assigner {
     for (const p of ledger.fold.processes()) this.queue.update(p.processid, p)
   }
 
+  private presenceTimer: NodeJS.Timeout | undefined
+
   setPolicy (policy: ClaimPolicy): void {
     this.policy = policy
-    for (const list of this.waiters.values()) {
-      const x = list[0]?.executor
-      if (x !== undefined) policy.onIdle(x.colonyname, x.executortype, list.length)
+    // executors that stopped asking fall out of the attached count: re-report now and then
+    if (this.presenceTimer === undefined) {
+      this.presenceTimer = setInterval(() => {
+        for (const k of this.attached.keys()) {
+          const [colony, type] = k.split('\x00') as [string, string]
+          this.report(colony, type)
+        }
+      }, ATTACHED_MS / 2)
+      this.presenceTimer.unref()
     }
+  }
+
+  stop (): void {
+    if (this.presenceTimer !== undefined) clearInterval(this.presenceTimer)
+  }
+
+  /** Tells the policy how many executors of this colony and type are attached and parked here. */
+  private report (colony: string, type: string): void {
+    const k = key(colony, type)
+    const seen = this.attached.get(k)
+    const now = Date.now()
+    let attached = 0
+    for (const [id, at] of seen ?? []) {
+      if (now - at < ATTACHED_MS) attached++
+      else seen?.delete(id)
+    }
+    this.policy.onPresence(colony, type, attached, this.waiters.get(k)?.length ?? 0)
   }
 
   /** Number of executors currently waiting (for statistics and tests). */
@@ -79,6 +120,10 @@ export class Assigner {
   async assign (executor: ExecutorInfo, offer: Offer, timeoutSec: number, signal?: AbortSignal): Promise<ProcessInfo> {
     const deadline = Date.now() + Math.max(0, timeoutSec) * 1000
     const k = key(executor.colonyname, executor.executortype)
+    let seenBy = this.attached.get(k)
+    if (seenBy === undefined) this.attached.set(k, seenBy = new Map())
+    seenBy.set(executor.executorid, Date.now())
+    this.report(executor.colonyname, executor.executortype)
     for (;;) {
       if (signal?.aborted === true) throw new NotFoundError('the request was aborted')
       const seen = this.stamp(k)
@@ -117,7 +162,7 @@ export class Assigner {
         const i = l?.indexOf(waiter) ?? -1
         if (l !== undefined && i >= 0) {
           l.splice(i, 1)
-          this.policy.onIdle(executor.colonyname, executor.executortype, l.length)
+          this.report(executor.colonyname, executor.executortype)
         }
         resolve()
       }
@@ -125,7 +170,7 @@ export class Assigner {
       const timer = setTimeout(done, ms)
       signal?.addEventListener('abort', done, { once: true })
       list.push(waiter)
-      this.policy.onIdle(executor.colonyname, executor.executortype, list.length)
+      this.report(executor.colonyname, executor.executortype)
     })
   }
 
@@ -136,22 +181,32 @@ export class Assigner {
   private async tryClaim (executor: ExecutorInfo, offer: Offer): Promise<{ process?: ProcessInfo, retryAt: number }> {
     const fold = this.ledger.fold
     let retryAt = Infinity
+    // Among the best-priority claimable processes, take this site's own share first (rank 0),
+    // then other sites' in rank order: sites under load then rarely race for the same process.
+    const candidates: Array<{ p: ProcessInfo, rank: number, i: number }> = []
+    const now = Date.now()
     for (const pid of this.queue.list(executor.colonyname, executor.executortype)) {
       if (this.reserved.has(pid)) continue
       const p = fold.process(pid)
       if (p === undefined || p.state !== ProcessState.WAITING || p.waitforparents) continue
       if (!executorMatches(p.spec.conditions, executor) || !resourcesFit(p.spec.conditions, offer)) continue
       const at = this.policy.claimableAt(p)
-      if (at > Date.now()) {
+      if (at > now) {
         retryAt = Math.min(retryAt, at)
         continue
       }
-      this.reserved.add(pid)
+      candidates.push({ p, rank: this.policy.rank(p), i: candidates.length })
+      if (candidates.length >= CANDIDATES || (candidates.length === 1 && candidates[0]?.rank === 0 && this.policy === SINGLE_SITE)) break
+    }
+    candidates.sort((a, b) => a.rank - b.rank || a.i - b.i)
+    for (const { p } of candidates) {
+      if (this.reserved.has(p.processid) || fold.process(p.processid)?.state !== ProcessState.WAITING) continue
+      this.reserved.add(p.processid)
       try {
         const won = await this.claim(p, executor)
         if (won !== undefined) return { process: won, retryAt }
       } finally {
-        this.reserved.delete(pid)
+        this.reserved.delete(p.processid)
       }
     }
     return { retryAt }
@@ -161,6 +216,7 @@ export class Assigner {
   private async claim (p: ProcessInfo, executor: ExecutorInfo): Promise<ProcessInfo | undefined> {
     const fold = this.ledger.fold
     const attempt = p.attempt
+    const claimedAt = Date.now()
     const { ids: [claimId] } = await this.ledger.appendLocal([{
       body: { k: 'claim', processid: p.processid, attempt, executorid: executor.executorid }
     }])
@@ -173,7 +229,7 @@ export class Assigner {
         : undefined
     }
     if (ours() === undefined) return undefined
-    const settle = this.policy.settleMs(p.colonyname)
+    const settle = this.policy.settleMs(p, claimedAt)
     if (settle > 0) {
       // Another site's claim with a lower (clock, id) may still be on its way: let it arrive.
       await new Promise(resolve => setTimeout(resolve, settle))

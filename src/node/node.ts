@@ -154,6 +154,7 @@ export class ColonyNode {
     if (this.stopped) return
     this.stopped = true
     this.deadlines.stop()
+    this.assigner.stop()
     this.pubsub.close()
     await this.http.close()
     await this.federation?.stop()

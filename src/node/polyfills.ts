@@ -2,6 +2,8 @@
  * libp2p 3 calls `Promise.withResolvers`, which Node adds in 22. Node 20 is supported,
  * so the node layer (where libp2p loads) installs this before anything else.
  */
+import { WebSocket as WsWebSocket } from 'ws'
+
 declare global {
   interface PromiseConstructor {
     withResolvers?: <T>() => { promise: Promise<T>, resolve: (v: T | PromiseLike<T>) => void, reject: (e?: unknown) => void }
@@ -19,5 +21,10 @@ if (typeof Promise.withResolvers !== 'function') {
     return { promise, resolve, reject }
   }
 }
+
+// @libp2p/websockets dials with the global `WebSocket`, which Node adds in 22 (its listener
+// uses `ws`): give Node 20 `ws`'s client, which speaks the same EventTarget-style API.
+const g = globalThis as { WebSocket?: unknown }
+if (typeof g.WebSocket !== 'function') g.WebSocket = WsWebSocket
 
 export {}

@@ -50,7 +50,11 @@ test('gossip from a node that is not a site is rejected: garbage, forged and wel
   const own = signBatch(idFromPrivateKey(rogueKey), 1, [{ o: idFromPrivateKey(rogueKey), t: { w: Date.now(), l: 0 }, b: { k: 'env', env: signEnvelope(submitMsg(fed.colony), fed.user.prv) } }], rogueKey)
   await rogue.publish(topic, encodeGossip({ k: 'batch', batch: own }))
   // wait until A's validator has judged all three, so the checks below are not vacuous
-  await eventually(() => (a.federation?.gossipStats.rejected ?? 0) >= 3 ? true : undefined, 'A to reject the three frames')
+  await eventually(() => {
+    const g = a.federation?.gossipStats
+    return g !== undefined && g.rejected + g.ignored >= 3 ? true : undefined
+  }, 'A to turn the three frames away')
+  assert.ok((a.federation?.gossipStats.rejected ?? 0) >= 1, 'the garbage frame is rejected (scored), not only ignored')
   // the node still serves, and nothing changed
   const p = await ok(a.url, submitMsg(fed.colony), fed.user.prv)
   assert.ok(p.processid)

@@ -1,0 +1,247 @@
+/**
+ * A 3-site federation on loopback, each site its own process (issue 4):
+ * - cross-site submit → start latency (submit at A, executor parked at C): p50, p99;
+ * - completed processes/s with 8 executors spread over the sites, and duplicate
+ *   executions per 1,000 contended processes without a partition;
+ * - duplicate executions when one site is cut off for 5 s while work flows;
+ * - time and bytes for a fresh site to sync a 100,000-record ledger, and bytes when a
+ *   site missed 1 % of it (should be about 1 % of the full sync).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Executor } from '../src/client/executor.js'
+import { ColoniesClient } from '../src/client/rpc-client.js'
+import { generatePrivateKey, idFromPrivateKey } from '../src/protocol/crypto.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+interface Site {
+  readonly name: string
+  readonly child: ChildProcess
+  readonly url: string
+  readonly nodeid: string
+  readonly peerid: string
+  readonly p2p: string[]
+  readonly dir: string
+  synced: { bytes: number, stored: number }
+  send: (cmd: Record<string, unknown>) => void
+  next: (event: string) => Promise<any>
+}
+
+async function startSite (root: string, name: string, operator: string, bootstrap?: string): Promise<Site> {
+  const dir = join(root, name)
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'site-server.ts'), dir, operator, ...(bootstrap === undefined ? [] : [bootstrap])],
+    { stdio: ['pipe', 'pipe', 'inherit'] })
+  const waiting = new Map<string, Array<(v: any) => void>>()
+  const site: Partial<Site> & { synced: { bytes: number, stored: number } } = { synced: { bytes: 0, stored: 0 } }
+  const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+  rl.on('line', line => {
+    const ev = JSON.parse(line) as { event: string, bytes?: number, stored?: number }
+    if (ev.event === 'synced') {
+      site.synced.bytes += ev.bytes ?? 0
+      site.synced.stored += ev.stored ?? 0
+    }
+    const w = waiting.get(ev.event)?.shift()
+    w?.(ev)
+  })
+  const next = async (event: string): Promise<any> => await new Promise(resolve => {
+    let list = waiting.get(event)
+    if (list === undefined) waiting.set(event, list = [])
+    list.push(resolve)
+  })
+  const ready = await next('ready')
+  return Object.assign(site, {
+    name, child, dir, url: ready.url, nodeid: ready.nodeid, peerid: ready.peerid, p2p: ready.p2p,
+    send: (cmd: Record<string, unknown>) => { child.stdin?.write(JSON.stringify(cmd) + '\n') },
+    next
+  }) as Site
+}
+
+async function stopSite (s: Site): Promise<void> {
+  if (s.child.exitCode !== null) return
+  const exited = new Promise(resolve => s.child.once('exit', resolve))
+  s.child.stdin?.end()
+  const t = setTimeout(() => s.child.kill('SIGKILL'), 10_000)
+  await exited
+  clearTimeout(t)
+}
+
+async function status (s: Site, hash = false): Promise<{ records: number, statehash?: string }> {
+  const p = s.next('status')
+  s.send({ cmd: 'status', hash })
+  return await p
+}
+
+async function until<T> (what: string, check: () => Promise<T | undefined> | T | undefined, ms = 120_000): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await check()
+    if (v !== undefined) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 25))
+  }
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN
+
+export async function benchFederation (opts: { quick?: boolean } = {}, log = console.log): Promise<Record<string, number>> {
+  const root = await mkdtemp(join(tmpdir(), 'colonynet-bench-fed-'))
+  const operator = generatePrivateKey()
+  const ownerKey = generatePrivateKey()
+  const userKey = generatePrivateKey()
+  const colony = 'bench'
+  const sites: Site[] = []
+  const results: Record<string, number> = {}
+  try {
+    const a = await startSite(root, 'a', operator)
+    sites.push(a)
+    sites.push(await startSite(root, 'b', operator, a.p2p[0]), await startSite(root, 'c', operator, a.p2p[0]))
+    const [, b, c] = sites as [Site, Site, Site]
+    const op = new ColoniesClient({ url: a.url, prvkey: operator })
+    await op.addColony(colony, idFromPrivateKey(ownerKey))
+    const owner = op.withKey(ownerKey)
+    await owner.addSite(colony, b.nodeid, 'b')
+    await owner.addSite(colony, c.nodeid, 'c')
+    await owner.addUser({ colonyname: colony, userid: idFromPrivateKey(userKey), name: 'bench' })
+    const executors: Array<{ client: ColoniesClient, site: Site }> = []
+    for (let i = 0; i < 8; i++) {
+      const site = sites[i % 3] as Site
+      const x = new ColoniesClient({ url: site.url, prvkey: generatePrivateKey() })
+      await owner.addExecutor({ colonyname: colony, executorid: x.id, executorname: `x${i}`, executortype: 'noop' })
+      await owner.approveExecutor(colony, `x${i}`)
+      executors.push({ client: x, site })
+    }
+    // every site must know every executor before it will serve it
+    await until('the executors to reach every site', async () => {
+      for (const { client } of executors) {
+        try { await client.getExecutorById(colony, client.id) } catch { return undefined }
+      }
+      return true
+    })
+    const user = (s: Site): ColoniesClient => new ColoniesClient({ url: s.url, prvkey: userKey })
+    const spec = { funcname: 'noop', conditions: { colonyname: colony, executortype: 'noop' } }
+
+    log('  cross-site latency: submit at A, executor parked at C …')
+    const atC = executors.find(e => e.site === c)?.client as ColoniesClient
+    const lat: number[] = []
+    for (let i = 0; i < (opts.quick === true ? 40 : 200); i++) {
+      const parked = atC.assign(colony, 10)
+      await new Promise(resolve => setTimeout(resolve, 5))
+      const t0 = performance.now()
+      await user(a).submitFunctionSpec(spec)
+      const p = await parked
+      lat.push(performance.now() - t0)
+      await atC.closeSuccessful(p.processid)
+    }
+    lat.sort((x, y) => x - y)
+    results['cross-site submit→start p50 ms'] = Number(percentile(lat, 0.5).toFixed(1))
+    results['cross-site submit→start p99 ms'] = Number(percentile(lat, 0.99).toFixed(1))
+
+    const run = async (total: number, partitionMs: number): Promise<{ rate: number, duplicates: number }> => {
+      const handled = new Map<string, number>()
+      let closed = 0
+      let resolveDone: () => void = () => {}
+      const done = new Promise<void>(resolve => { resolveDone = resolve })
+      const pids = new Set<string>()
+      const xs = executors.map(({ client }) => new Executor({
+        client,
+        colonyname: colony,
+        watchIntervalMs: 0,
+        handler: async (p) => {
+          handled.set(p.processid, (handled.get(p.processid) ?? 0) + 1)
+          return { out: [] }
+        },
+        onEvent: e => {
+          if (e.type === 'closed' && e.successful && pids.has(e.process.processid)) {
+            pids.delete(e.process.processid)
+            if (++closed === total) resolveDone()
+          }
+        }
+      }).start())
+      const start = performance.now()
+      let submitted = 0
+      const submitter = async (k: number): Promise<void> => {
+        while (submitted < total) {
+          submitted++
+          const p = await user(sites[k % 3] as Site).submitFunctionSpec(spec)
+          pids.add(p.processid)
+        }
+      }
+      const cut = partitionMs > 0
+        ? (async () => {
+            await new Promise(resolve => setTimeout(resolve, 300))
+            c.send({ cmd: 'block', peers: [a.peerid, b.peerid] })
+            a.send({ cmd: 'block', peers: [c.peerid] })
+            b.send({ cmd: 'block', peers: [c.peerid] })
+            await new Promise(resolve => setTimeout(resolve, partitionMs))
+            c.send({ cmd: 'unblock', peers: [a.peerid, b.peerid] })
+            a.send({ cmd: 'unblock', peers: [c.peerid] })
+            b.send({ cmd: 'unblock', peers: [c.peerid] })
+          })()
+        : Promise.resolve()
+      await Promise.all([...Array.from({ length: 24 }, async (_, k) => await submitter(k)), cut])
+      // under a partition a close may be refused on the other side later; count processes, not closes
+      await Promise.race([done, new Promise(resolve => setTimeout(resolve, 60_000))])
+      const rate = total / ((performance.now() - start) / 1000)
+      await Promise.all(xs.map(async x => await x.stop({ graceMs: 1000 })))
+      let duplicates = 0
+      for (const n of handled.values()) if (n > 1) duplicates++
+      return { rate, duplicates }
+    }
+
+    log('  8 executors over 3 sites, submits spread over the sites …')
+    const n = opts.quick === true ? 600 : 2000
+    const steady = await run(n, 0)
+    results['completed/s, 8 executors on 3 sites'] = Math.round(steady.rate)
+    results['duplicate executions per 1,000 (no partition)'] = Number((steady.duplicates * 1000 / n).toFixed(1))
+
+    log('  the same with site C cut off for 5 s …')
+    const cut = await run(n, 5000)
+    results['duplicate executions per 1,000 (5 s partition)'] = Number((cut.duplicates * 1000 / n).toFixed(1))
+    await until('the sites to agree after the partition', async () => {
+      const hs = await Promise.all(sites.map(async s => (await status(s, true)).statehash))
+      return new Set(hs).size === 1 ? true : undefined
+    })
+
+    const fill = opts.quick === true ? 20_000 : 100_000
+    log(`  a fresh site syncs a ledger of ${fill} + records …`)
+    a.send({ cmd: 'fill', n: fill, colony, userKey })
+    await until('A to hold the records', async () => (await status(a)).records >= fill ? true : undefined, 300_000)
+    await until('B and C to hold them', async () => {
+      const [ra, rb, rc] = await Promise.all([status(a), status(b), status(c)])
+      return ra.records === rb.records && rb.records === rc.records ? true : undefined
+    }, 300_000)
+    const total = (await status(a)).records
+    const t0 = performance.now()
+    const d = await startSite(root, 'd', operator, a.p2p[0])
+    sites.push(d)
+    await owner.addSite(colony, d.nodeid, 'd')
+    await until('the fresh site to hold every record', async () => (await status(d)).records >= total ? true : undefined, 300_000)
+    results[`fresh site sync of ${total} records, s`] = Number(((performance.now() - t0) / 1000).toFixed(1))
+    results[`fresh site sync of ${total} records, MiB`] = Number((d.synced.bytes / 2 ** 20).toFixed(1))
+    const full = d.synced.bytes
+
+    log('  a site that missed 1 % of the records catches up …')
+    await stopSite(d)
+    sites.pop()
+    a.send({ cmd: 'fill', n: Math.round(fill / 100), colony, userKey })
+    const target = total + Math.round(fill / 100)
+    await until('A to hold the 1 %', async () => (await status(a)).records >= target ? true : undefined)
+    const d2 = await startSite(root, 'd', operator, a.p2p[0])
+    sites.push(d2)
+    await until('the returning site to catch up', async () => (await status(d2)).records >= target ? true : undefined, 120_000)
+    results['catch-up of 1 %: bytes vs full sync'] = Number((d2.synced.bytes / full).toFixed(4))
+    return results
+  } finally {
+    for (const s of sites) await stopSite(s)
+    await rm(root, { recursive: true, force: true })
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  console.table(await benchFederation({ quick: process.argv.includes('--quick') }))
+}
