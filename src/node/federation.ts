@@ -154,12 +154,9 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   /** Called by the node on every ledger change. */
   onChange (change: LedgerChange): void {
     if (!change.colonyLevel) return
-    const before = new Set(this.topics)
     this.updateTopics()
     // a site admitted or removed, or this node joined a colony: repair with everyone now
-    if (this.topics.size !== before.size || [...this.topics].some(t => !before.has(t)) || change.colonyLevel) {
-      for (const peer of this.host.connectedPeers()) this.schedulePull(peer, 0)
-    }
+    for (const peer of this.host.connectedPeers()) this.schedulePull(peer, 0)
   }
 
   private updateTopics (): void {
@@ -206,7 +203,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     return f.colony === colony && c.sites.includes(f.site) ? 'accept' : 'ignore'
   }
 
-  private onGossip (topic: string, data: Uint8Array, from: string): void {
+  private onGossip (_topic: string, data: Uint8Array, from: string): void {
     const site = siteIdOfPeer(from)
     if (site !== undefined) this.touch(site)
     let f
@@ -233,7 +230,6 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     }).catch(err => this.log(`gossip batch from ${batch.origin.slice(0, 8)} refused: ${(err as Error).message}`))
     // a gap in that log: something was missed, repair from the peer that forwarded this
     if (batch.seq > expected) this.schedulePull(from, 0)
-    void topic
   }
 
   private async publishBatch (batch: Batch): Promise<void> {
