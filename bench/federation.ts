@@ -88,7 +88,7 @@ async function until<T> (what: string, check: () => Promise<T | undefined> | T |
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN
 
-export async function benchFederation (opts: { quick?: boolean } = {}, log = console.log): Promise<Record<string, number>> {
+export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boolean } = {}, log = console.log): Promise<Record<string, number>> {
   const root = await mkdtemp(join(tmpdir(), 'colonynet-bench-fed-'))
   const operator = generatePrivateKey()
   const ownerKey = generatePrivateKey()
@@ -207,6 +207,7 @@ export async function benchFederation (opts: { quick?: boolean } = {}, log = con
       return new Set(hs).size === 1 ? true : undefined
     })
 
+    if (opts.claimsOnly === true) return results
     const fill = opts.quick === true ? 20_000 : 100_000
     log(`  a fresh site syncs a ledger of ${fill} + records …`)
     a.send({ cmd: 'fill', n: fill, colony, userKey })
@@ -243,5 +244,5 @@ export async function benchFederation (opts: { quick?: boolean } = {}, log = con
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  console.table(await benchFederation({ quick: process.argv.includes('--quick') }))
+  console.table(await benchFederation({ quick: process.argv.includes('--quick'), claimsOnly: process.argv.includes('--claims-only') }))
 }

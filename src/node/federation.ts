@@ -33,6 +33,8 @@ export interface FederationOptions {
   readonly syncIntervalMs?: number
   /** delay per claim rank (default 40 ms) */
   readonly rankStepMs?: number
+  /** settle window in units of the smoothed gossip delay (default 2, as decision 6 says) */
+  readonly settleFactor?: number
   readonly log?: (line: string) => void
 }
 
@@ -70,6 +72,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private heartbeat: NodeJS.Timeout | undefined
   private readonly syncIntervalMs: number
   private readonly rankStepMs: number
+  private readonly settleFactor: number
   private readonly log: (line: string) => void
   private stopped = false
   private ingestChain: Promise<unknown> = Promise.resolve()
@@ -86,6 +89,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     this.host = host
     this.syncIntervalMs = opts.syncIntervalMs ?? 15_000
     this.rankStepMs = opts.rankStepMs ?? 40
+    this.settleFactor = opts.settleFactor ?? 2
     this.log = opts.log ?? (() => {})
   }
 
@@ -343,7 +347,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   settleMs (p: ProcessInfo, _claimedAt: number): number {
     const c = this.ledger.fold.colony(p.colonyname)
     if (c === undefined || c.sites.length <= 1) return 0
-    return Math.ceil(2 * this.delayEwma)
+    return Math.ceil(this.settleFactor * this.delayEwma)
   }
 
   onPresence (colony: string, executortype: string, attached: number, _idle: number): void {

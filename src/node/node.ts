@@ -39,6 +39,8 @@ export interface NodeOptions {
     /** a private network's pre-shared key (swarm.key format) */
     readonly psk?: Uint8Array
     readonly syncIntervalMs?: number
+    readonly rankStepMs?: number
+    readonly settleFactor?: number
   }
   readonly log?: (line: string) => void
 }
@@ -101,6 +103,8 @@ export class ColonyNode {
           mdns: opts.p2p.mdns ?? false,
           ...(opts.p2p.psk === undefined ? {} : { psk: opts.p2p.psk }),
           ...(opts.p2p.syncIntervalMs === undefined ? {} : { syncIntervalMs: opts.p2p.syncIntervalMs }),
+          ...(opts.p2p.rankStepMs === undefined ? {} : { rankStepMs: opts.p2p.rankStepMs }),
+          ...(opts.p2p.settleFactor === undefined ? {} : { settleFactor: opts.p2p.settleFactor }),
           ...(opts.log === undefined ? {} : { log: opts.log })
         })
         node.assigner.setPolicy(node.federation)
