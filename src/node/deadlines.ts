@@ -33,7 +33,12 @@ export class DeadlineWatcher {
   constructor (ledger: Ledger, now: () => number = Date.now) {
     this.ledger = ledger
     this.now = now
+    this.stopped = true // until start(): a node that recovers its own log writes nothing before
     for (const p of ledger.fold.processes()) this.track(p.processid, p)
+  }
+
+  start (): void {
+    this.stopped = false
     this.arm()
   }
 

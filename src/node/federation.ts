@@ -68,6 +68,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private readonly lastSeen = new Map<string, number>()
   private readonly theirVectors = new Map<string, Map<string, number>>()
   private delayEwma = 50
+  private firstSyncDone = false
   private timer: NodeJS.Timeout | undefined
   private heartbeat: NodeJS.Timeout | undefined
   private readonly syncIntervalMs: number
@@ -274,8 +275,10 @@ export class Federation extends EventEmitter implements ClaimPolicy {
           this.theirVectors.set(site, r.theirs)
         }
         this.backoff.delete(peer)
+        this.noteFirstSync()
         if (r.stored > 0) this.emit('synced', { peer, stored: r.stored, bytes: r.bytes })
       } catch (err) {
+        if (err instanceof SyncRefusedError) this.noteFirstSync()
         // refused (not admitted yet) or the connection went: try again later, backing off
         const next = Math.min(15_000, (this.backoff.get(peer) ?? 500) * 2)
         this.backoff.set(peer, next)
@@ -284,6 +287,29 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       }
     })().finally(() => this.pulling.delete(peer))
     this.pulling.set(peer, run)
+  }
+
+  /**
+   * Resolves once a first pull from a peer has ended (taken or refused), or after
+   * `timeoutMs`: a node restored from an old backup gets its own later batches back
+   * before it writes again, so it never reuses a sequence number (decision 4).
+   */
+  async firstSync (timeoutMs: number): Promise<boolean> {
+    if (this.firstSyncDone) return true
+    return await new Promise(resolve => {
+      const t = setTimeout(() => resolve(false), timeoutMs)
+      t.unref()
+      this.once('first-sync', () => {
+        clearTimeout(t)
+        resolve(true)
+      })
+    })
+  }
+
+  private noteFirstSync (): void {
+    if (this.firstSyncDone) return
+    this.firstSyncDone = true
+    this.emit('first-sync')
   }
 
   /** Resolves when no pull is running (for tests and the demo). */

@@ -16,6 +16,8 @@ import { PubSub } from './pubsub.js'
 import { BUILD_VERSION, RpcService } from './rpc-service.js'
 
 export const DEFAULT_PORT = 50080
+/** How long a federated node waits, at start, for a first sync before it writes (see firstSync). */
+export const RECOVERY_WAIT_MS = 5000
 
 export interface NodeOptions {
   readonly dataDir: string
@@ -89,10 +91,6 @@ export class ColonyNode {
     const ledger = await Ledger.open({ dir: join(opts.dataDir, 'ledger'), nodeKey: identity.nodeKey })
     const node = new ColonyNode(identity, ledger, opts.host ?? '127.0.0.1')
     try {
-      // The node's site record says which operator speaks for it (written once, or when it changes).
-      if (ledger.fold.siteOperator(identity.nodeId) !== identity.operatorId) {
-        await ledger.appendLocal([{ body: { k: 'site', operatorid: identity.operatorId, name: opts.name ?? '' } }])
-      }
       if (opts.p2p !== undefined) {
         node.federation = await Federation.start({
           ledger,
@@ -108,7 +106,14 @@ export class ColonyNode {
           ...(opts.log === undefined ? {} : { log: opts.log })
         })
         node.assigner.setPolicy(node.federation)
+        // Before writing anything: take back any of our own batches a peer holds and we do not.
+        if ((opts.p2p.bootstrap ?? []).length > 0) await node.federation.firstSync(RECOVERY_WAIT_MS)
       }
+      // The node's site record says which operator speaks for it (written once, or when it changes).
+      if (ledger.fold.siteOperator(identity.nodeId) !== identity.operatorId) {
+        await ledger.appendLocal([{ body: { k: 'site', operatorid: identity.operatorId, name: opts.name ?? '' } }])
+      }
+      node.deadlines.start()
       node.boundPort = await node.http.listen(opts.port ?? DEFAULT_PORT, node.host)
     } catch (err) {
       await node.federation?.stop()

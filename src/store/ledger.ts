@@ -295,7 +295,9 @@ export class Ledger extends EventEmitter {
       for (const batch of batches) {
         const k = batch.origin + SEP + batch.seq
         if (this.hasBatch(batch.origin, batch.seq) || seen.has(k)) continue
-        if (batch.origin === this.nodeId) continue // our own log is only written here
+        // Our own batches come back only when this node lost part of its disk (a restore
+        // from backup): take them, so the next local batch does not reuse a sequence.
+        if (batch.origin === this.nodeId && batch.seq <= this.ownSeq) continue
         seen.add(k)
         const ids = verifyBatch(batch)
         const authors: string[] = []
@@ -311,6 +313,7 @@ export class Ledger extends EventEmitter {
       if (stored.length === 0) return { stored: 0, applied: 0, held: 0 }
       const before = this.held.length
       await this.commit(stored, entries)
+      for (const { batch } of stored) if (batch.origin === this.nodeId && batch.seq > this.ownSeq) this.ownSeq = batch.seq
       const held = this.held.length - before
       return { stored: stored.length, applied: entries.length - held, held }
     }
