@@ -198,7 +198,9 @@ export class Assigner {
       candidates.push({ p, rank: this.policy.rank(p), i: candidates.length })
       if (candidates.length >= CANDIDATES || (candidates.length === 1 && candidates[0]?.rank === 0 && this.policy === SINGLE_SITE)) break
     }
-    candidates.sort((a, b) => a.rank - b.rank || a.i - b.i)
+    // Own share in priority order; another site's share from its far end, since that site
+    // works through it from the front (stealing its next process is what makes duplicates).
+    candidates.sort((a, b) => a.rank - b.rank || (a.rank === 0 ? a.i - b.i : b.i - a.i))
     for (const { p } of candidates) {
       if (this.reserved.has(p.processid) || fold.process(p.processid)?.state !== ProcessState.WAITING) continue
       this.reserved.add(p.processid)
