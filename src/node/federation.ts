@@ -21,13 +21,14 @@ import { P2PHost } from './p2p/host.js'
 import { siteIdOfPeer } from './p2p/peer-identity.js'
 import { pull, serve, SYNC_PROTOCOL, SyncRefusedError } from './p2p/sync-protocol.js'
 
-export interface FederationOptions {
-  readonly ledger: Ledger
-  readonly nodeKey: string
-  readonly nodeId: string
+/** How a node takes part in a federation (`NodeOptions.p2p`). */
+export interface P2POptions {
+  /** multiaddrs to listen on, e.g. /ip4/0.0.0.0/tcp/50081 (and …/ws for WebSockets) */
   readonly listen: string[]
+  /** multiaddrs (with /p2p/<peer id>) of sites to connect to */
   readonly bootstrap?: string[]
   readonly mdns?: boolean
+  /** a private network's pre-shared key (swarm.key format) */
   readonly psk?: Uint8Array
   /** mean of the jittered repair timer (default 15 s) */
   readonly syncIntervalMs?: number
@@ -35,6 +36,12 @@ export interface FederationOptions {
   readonly rankStepMs?: number
   /** settle window in units of the smoothed gossip delay (default 2, as decision 6 says) */
   readonly settleFactor?: number
+}
+
+export interface FederationOptions extends P2POptions {
+  readonly ledger: Ledger
+  readonly nodeKey: string
+  readonly nodeId: string
   readonly log?: (line: string) => void
 }
 
@@ -82,6 +89,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private rankSig = ''
   /** gossip frames judged by the validator, for `node status` and tests */
   readonly gossipStats = { accepted: 0, rejected: 0, ignored: 0 }
+  /** bytes received by gossip and by sync pulls, for `node status` and the bench */
+  readonly traffic = { gossipBytes: 0, syncBytes: 0 }
 
   private constructor (opts: FederationOptions, host: P2PHost) {
     super()
@@ -209,6 +218,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   }
 
   private onGossip (_topic: string, data: Uint8Array, from: string): void {
+    this.traffic.gossipBytes += data.length
     const site = siteIdOfPeer(from)
     if (site !== undefined) this.touch(site)
     let f
@@ -269,6 +279,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       try {
         const stream = await this.host.open(peer, SYNC_PROTOCOL)
         const r = await pull(stream, this.ledger)
+        this.traffic.syncBytes += r.bytes
         const site = siteIdOfPeer(peer)
         if (site !== undefined) {
           this.touch(site)

@@ -11,7 +11,7 @@ import { Assigner } from './assigner.js'
 import { DeadlineWatcher } from './deadlines.js'
 import { HttpServer } from './http-server.js'
 import { loadIdentity, type NodeIdentity } from './identity.js'
-import { Federation } from './federation.js'
+import { Federation, type P2POptions } from './federation.js'
 import { PubSub } from './pubsub.js'
 import { BUILD_VERSION, RpcService } from './rpc-service.js'
 
@@ -32,18 +32,7 @@ export interface NodeOptions {
   /** a name for this site, shown to other sites */
   readonly name?: string
   /** join a federation of sites over libp2p; omitted = a lone site */
-  readonly p2p?: {
-    /** multiaddrs to listen on, e.g. /ip4/0.0.0.0/tcp/50081 (and …/ws for WebSockets) */
-    readonly listen: string[]
-    /** multiaddrs (with /p2p/<peer id>) of sites to connect to */
-    readonly bootstrap?: string[]
-    readonly mdns?: boolean
-    /** a private network's pre-shared key (swarm.key format) */
-    readonly psk?: Uint8Array
-    readonly syncIntervalMs?: number
-    readonly rankStepMs?: number
-    readonly settleFactor?: number
-  }
+  readonly p2p?: P2POptions
   readonly log?: (line: string) => void
 }
 
@@ -93,16 +82,10 @@ export class ColonyNode {
     try {
       if (opts.p2p !== undefined) {
         node.federation = await Federation.start({
+          ...opts.p2p,
           ledger,
           nodeKey: identity.nodeKey,
           nodeId: identity.nodeId,
-          listen: opts.p2p.listen,
-          bootstrap: opts.p2p.bootstrap ?? [],
-          mdns: opts.p2p.mdns ?? false,
-          ...(opts.p2p.psk === undefined ? {} : { psk: opts.p2p.psk }),
-          ...(opts.p2p.syncIntervalMs === undefined ? {} : { syncIntervalMs: opts.p2p.syncIntervalMs }),
-          ...(opts.p2p.rankStepMs === undefined ? {} : { rankStepMs: opts.p2p.rankStepMs }),
-          ...(opts.p2p.settleFactor === undefined ? {} : { settleFactor: opts.p2p.settleFactor }),
           ...(opts.log === undefined ? {} : { log: opts.log })
         })
         node.assigner.setPolicy(node.federation)
