@@ -76,6 +76,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private readonly theirVectors = new Map<string, Map<string, number>>()
   private delayEwma = 50
   private firstSyncDone = false
+  /** resolves when the pull before the next one has ended */
+  private pullTurn: Promise<void> = Promise.resolve()
   private timer: NodeJS.Timeout | undefined
   private heartbeat: NodeJS.Timeout | undefined
   private readonly syncIntervalMs: number
@@ -276,7 +278,14 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     const run = (async () => {
       if (delayMs > 0) await new Promise(resolve => setTimeout(resolve, delayMs).unref())
       if (this.stopped) return
+      // One pull at a time: a site that joins pulls the ledger from one peer, and the next
+      // pull (from any peer) asks only for what is still missing, not for all of it again.
+      const turn = this.pullTurn
+      let release = (): void => {}
+      this.pullTurn = new Promise<void>(resolve => { release = resolve })
+      await turn
       try {
+        if (this.stopped) return
         const stream = await this.host.open(peer, SYNC_PROTOCOL)
         const r = await pull(stream, this.ledger)
         this.traffic.syncBytes += r.bytes
@@ -295,6 +304,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
         this.backoff.set(peer, next)
         if (!(err instanceof SyncRefusedError) && !(err instanceof ColonyError)) this.log(`sync with ${peer.slice(-8)}: ${(err as Error).message}`)
         setTimeout(() => { if (this.host.connectedPeers().includes(peer)) this.schedulePull(peer, 0) }, next).unref()
+      } finally {
+        release()
       }
     })().finally(() => this.pulling.delete(peer))
     this.pulling.set(peer, run)
