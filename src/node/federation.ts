@@ -138,6 +138,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     })
     host.on('peer:connect', (peer: string) => this.schedulePull(peer, 0))
     host.on('subscription-change', (peer: string) => this.schedulePull(peer, 0))
+    // the host dials its bootstrap peers as it starts: those connections came before our listeners
+    for (const peer of host.connectedPeers()) this.schedulePull(peer, 0)
     ledger.on('batch', (batch: Batch) => { void this.publishBatch(batch) })
     this.updateTopics()
     this.armTimer()
