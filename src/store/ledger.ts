@@ -11,6 +11,7 @@
  * goes into the next batch, one signature and one disk write for all of them.
  */
 import { EventEmitter } from 'node:events'
+import { availableParallelism } from 'node:os'
 import { Level } from 'level'
 import { canonicalJson } from '../protocol/canonical.js'
 import { idFromPrivateKey, sha3Hex } from '../protocol/crypto.js'
@@ -23,6 +24,7 @@ import {
 import { type ProcessInfo, ProcessState } from '../protocol/state.js'
 import { entryFromRecord } from '../protocol/verify.js'
 import type { Message } from '../protocol/messages.js'
+import { VerifierPool } from './verifier-pool.js'
 import {
   batchKey, END, logKey, queueKey, queuePrefix, SEP, stateKey, statePrefix
 } from './keys.js'
@@ -33,6 +35,9 @@ export const PROJECTION_VERSION = 1
 /** How long changes gather before their projections are written (one write for many). */
 export const PROJECTION_DELAY_MS = 25
 
+/** Envelopes in one ingest from which recovery goes to the worker pool. */
+const POOL_THRESHOLD = 64
+
 export interface LedgerOptions {
   readonly dir: string
   /** the node's secp256k1 private key: its identity as an origin of records */
@@ -40,6 +45,8 @@ export interface LedgerOptions {
   readonly now?: () => number
   /** records further ahead than this are held back until their time (default 60 s) */
   readonly maxSkewMs?: number
+  /** worker threads for signature recovery of large ingests (default: cores − 1; 0 = none) */
+  readonly verifyThreads?: number
 }
 
 /**
@@ -117,6 +124,9 @@ export class Ledger extends EventEmitter {
   private held: FoldEntry[] = []
   private heldTimer: NodeJS.Timeout | undefined
   private ownSeq = 0
+  private pool: VerifierPool | undefined
+  private poolFailed = false
+  private readonly verifyThreads: number
   private pending: PendingAppend[] = []
   private chain: Promise<unknown> = Promise.resolve()
   private flushScheduled = false
@@ -134,6 +144,7 @@ export class Ledger extends EventEmitter {
     this.nodeId = idFromPrivateKey(opts.nodeKey)
     this.now = opts.now ?? Date.now
     this.maxSkewMs = opts.maxSkewMs ?? 60_000
+    this.verifyThreads = opts.verifyThreads ?? Math.max(0, availableParallelism() - 1)
     this.clock = new HybridClock({ now: this.now, maxSkewMs: this.maxSkewMs })
     this.db = new Level<string, any>(opts.dir, { valueEncoding: 'json' })
     const sub = (name: string): any => this.db.sublevel<string, any>(name, { valueEncoding: 'json' })
@@ -292,6 +303,7 @@ export class Ledger extends EventEmitter {
       const stored: Array<{ batch: Batch, ids: string[], authors: string[] }> = []
       const entries: FoldEntry[] = []
       const seen = new Set<string>()
+      const fresh: Array<{ batch: Batch, ids: string[] }> = []
       for (const batch of batches) {
         const k = batch.origin + SEP + batch.seq
         if (this.hasBatch(batch.origin, batch.seq) || seen.has(k)) continue
@@ -299,11 +311,14 @@ export class Ledger extends EventEmitter {
         // from backup): take them, so the next local batch does not reuse a sequence.
         if (batch.origin === this.nodeId && batch.seq <= this.ownSeq) continue
         seen.add(k)
-        const ids = verifyBatch(batch)
+        fresh.push({ batch, ids: verifyBatch(batch) })
+      }
+      const signers = await this.recoverEnvelopes(fresh.flatMap(f => f.batch.records))
+      for (const { batch, ids } of fresh) {
         const authors: string[] = []
         batch.records.forEach((rec, i) => {
-          const id = ids[i] as string
-          const e = entryFromRecord(rec, id)
+          // a signer recovered in the pool; where it failed, entryFromRecord finds out why
+          const e = entryFromRecord(rec, ids[i] as string, signers.get(rec) ?? undefined)
           authors.push(e.author)
           entries.push(e)
           this.clock.observe(rec.t)
@@ -320,6 +335,31 @@ export class Ledger extends EventEmitter {
     const p = this.chain.then(run)
     this.chain = p.catch(() => {})
     return p
+  }
+
+  /**
+   * Signers of the client envelopes among `records`, recovered on worker threads when
+   * there are enough of them to be worth it (a sync frame; not a gossiped batch).
+   */
+  private async recoverEnvelopes (records: readonly LedgerRecord[]): Promise<Map<LedgerRecord, string | null>> {
+    const out = new Map<LedgerRecord, string | null>()
+    const envs = records.filter(r => r.b.k === 'env')
+    if (envs.length < POOL_THRESHOLD || this.verifyThreads === 0 || this.poolFailed) return out
+    this.pool ??= VerifierPool.create(this.verifyThreads)
+    if (this.pool === undefined) return out
+    try {
+      const ids = await this.pool.recover(envs.map(r => {
+        const env = (r.b as { env: { payload: string, signature: string } }).env
+        return [env.payload, env.signature]
+      }))
+      envs.forEach((r, i) => out.set(r, ids[i] ?? null))
+    } catch {
+      // a broken pool only costs speed: verify on this thread from now on
+      this.poolFailed = true
+      void this.pool.close().catch(() => {})
+      this.pool = undefined
+    }
+    return out
   }
 
   /** Gives entries to the fold, holding back those from the far future. */
@@ -575,6 +615,7 @@ export class Ledger extends EventEmitter {
     if (this.failed === undefined && this.db.status === 'open') await this.flushProjections()
     if (this.failed === undefined && this.db.status === 'open') await this.meta.put('clean', true)
     await this.db.close()
+    await this.pool?.close()
   }
 }
 
