@@ -34,7 +34,9 @@ interface Site {
 
 async function startSite (root: string, name: string, operator: string, bootstrap?: string): Promise<Site> {
   const dir = join(root, name)
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'site-server.ts'), dir, operator, ...(bootstrap === undefined ? [] : [bootstrap])],
+  // BENCH_PROFILE_SITE=d BENCH_PROFILE_DIR=… writes a CPU profile of that site's process
+  const prof = process.env.BENCH_PROFILE_SITE === name ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? '.'}`] : []
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(here, 'fixtures', 'site-server.ts'), dir, operator, ...(bootstrap === undefined ? [] : [bootstrap])],
     { stdio: ['pipe', 'pipe', 'inherit'] })
   const waiting = new Map<string, Array<(v: any) => void>>()
   const site: Partial<Site> & { synced: { bytes: number, stored: number } } = { synced: { bytes: 0, stored: 0 } }
