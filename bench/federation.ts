@@ -16,6 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Executor } from '../src/client/executor.js'
 import { ColoniesClient } from '../src/client/rpc-client.js'
 import { generatePrivateKey, idFromPrivateKey } from '../src/protocol/crypto.js'
+import { eventually } from '../test/helpers/colony-node.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -78,15 +79,9 @@ async function status (s: Site, hash = false): Promise<{ records: number, bytesI
   return await p
 }
 
-async function until<T> (what: string, check: () => Promise<T | undefined> | T | undefined, ms = 120_000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await check()
-    if (v !== undefined) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-}
+/** The tests' deadline wait, with the argument order these call sites read best in. */
+const until = async <T>(what: string, check: () => Promise<T | undefined> | T | undefined, ms = 120_000): Promise<T> =>
+  await eventually(check, what, ms)
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN
 

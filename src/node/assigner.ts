@@ -9,7 +9,7 @@
  */
 import { ForbiddenError, NotFoundError } from '../protocol/errors.js'
 import { executorMatches, type Offer, resourcesFit } from '../protocol/matching.js'
-import { type ExecutorInfo, type ProcessInfo, ProcessState } from '../protocol/state.js'
+import { type ExecutorInfo, ExecutorState, type ProcessInfo, ProcessState } from '../protocol/state.js'
 import type { Ledger, LedgerChange } from '../store/ledger.js'
 import { WaitingQueue } from './waiting-queue.js'
 
@@ -65,8 +65,6 @@ export class Assigner {
   private policy: ClaimPolicy = SINGLE_SITE
   /** colony+type → executor id → last assign request (ms) */
   private readonly attached = new Map<string, Map<string, number>>()
-  /** claims this site won but lost in the settle window, and claims it wrote (for the demo and tests) */
-  readonly stats = { claims: 0, lostInSettle: 0 }
 
   constructor (ledger: Ledger) {
     this.ledger = ledger
@@ -222,7 +220,6 @@ export class Assigner {
     const { ids: [claimId] } = await this.ledger.appendLocal([{
       body: { k: 'claim', processid: p.processid, attempt, executorid: executor.executorid }
     }])
-    this.stats.claims++
     const ours = (): ProcessInfo | undefined => {
       const now = fold.process(p.processid)
       return claimId !== undefined && fold.refusal(claimId) === undefined && now?.assignedexecutorid === executor.executorid &&
@@ -235,10 +232,7 @@ export class Assigner {
     if (settle > 0) {
       // Another site's claim with a lower (clock, id) may still be on its way: let it arrive.
       await new Promise(resolve => setTimeout(resolve, settle))
-      if (ours() === undefined) {
-        this.stats.lostInSettle++
-        return undefined
-      }
+      if (ours() === undefined) return undefined
     }
     return ours()
   }
@@ -266,6 +260,6 @@ export class Assigner {
 
 export function requireApprovedExecutor (executor: ExecutorInfo | undefined, colony: string): ExecutorInfo {
   if (executor === undefined) throw new ForbiddenError(`Access denied, not an executor of colony ${JSON.stringify(colony)}`)
-  if (executor.state !== 1) throw new ForbiddenError('Access denied, the executor is not approved')
+  if (executor.state !== ExecutorState.APPROVED) throw new ForbiddenError('Access denied, the executor is not approved')
   return executor
 }

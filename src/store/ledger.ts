@@ -190,7 +190,7 @@ export class Ledger extends EventEmitter {
     if (version !== PROJECTION_VERSION || clean !== true) {
       await this.rebuildProjections()
     } else {
-      for (const p of this.allProcesses()) this.written.set(p.processid, this.writtenFor(p))
+      for (const p of this.fold.processesRaw()) this.written.set(p.processid, this.writtenFor(p))
     }
   }
 
@@ -468,10 +468,6 @@ export class Ledger extends EventEmitter {
   }
 
   // ---- projections ---------------------------------------------------------------------
-
-  private * allProcesses (): IterableIterator<ProcessInfo> {
-    yield * this.fold.processes()
-  }
 
   private writtenFor (p: ProcessInfo): Written {
     const w: Written = { logs: p.logs.length, lastLog: p.logs[p.logs.length - 1]?.id ?? '' }
