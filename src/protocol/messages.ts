@@ -28,6 +28,7 @@
  * Not implemented here (no COLONYOS.md need): files, snapshots, locations, nodes,
  * blueprints, channels, cluster, reportallocationmsg.
  */
+import { parseCronExpression } from './cron.js'
 import { ValidationError } from './errors.js'
 import {
   type AttributeTypeValue, type Capabilities, type Colony, type FunctionArg, type FunctionSpec,
@@ -562,6 +563,8 @@ const PARSERS: Parsers = {
     const random = readBool(c, 'random', p)
     if (interval === -1 && cronexpression === '') throw new ValidationError('cron.cronexpression', 'is required when interval is -1')
     if (interval === -1 && random) throw new ValidationError('cron.random', 'only works with an interval')
+    // the schedule must be readable before the cron enters the ledger (cron.ts names the bad field)
+    if (interval === -1) parseCronExpression(cronexpression)
     return {
       cron: {
         colonyname,

@@ -13,6 +13,7 @@ import {
   type ProcessStateValue, WAIT_TIMEOUT_ERROR
 } from './state.js'
 import { executorMatches } from './matching.js'
+import type { FunctionSpec } from './spec.js'
 
 const DAY_MS = 86_400_000
 
@@ -30,13 +31,45 @@ export function createProcess (e: FoldEntry, tl: Timeline): ProcessInfo | string
   const executor = tl.executorAt(colonyname, e.author, e.key)
   const user = tl.userAt(colonyname, e.author, e.key)
   if (executor?.state !== ExecutorState.APPROVED && user === undefined) return 'only members of the colony may submit'
-  const t = e.rec.t.w
-  const processid = e.id
-  return {
-    processid,
+  return newProcess({
+    processid: e.id,
     colonyname,
     initiatorid: e.author,
     initiatorname: executor?.executorname ?? user?.name ?? '',
+    spec,
+    at: e.rec.t.w,
+    record: e.id,
+    submitkey: e.key
+  })
+}
+
+export interface NewProcess {
+  readonly processid: string
+  readonly colonyname: string
+  readonly initiatorid: string
+  readonly initiatorname: string
+  readonly spec: FunctionSpec
+  /** HLC ms of the record that creates it */
+  readonly at: number
+  readonly record: string
+  readonly submitkey: string
+  /** workflow nodes */
+  readonly processgraphid?: string
+  readonly parents?: string[]
+  readonly children?: string[]
+  readonly in?: unknown[]
+}
+
+/** A fresh WAITING process; a workflow node with parents waits for them (no wait deadline yet). */
+export function newProcess (n: NewProcess): ProcessInfo {
+  const { processid, colonyname, spec, at: t } = n
+  const parents = n.parents ?? []
+  const waitforparents = parents.length > 0
+  return {
+    processid,
+    colonyname,
+    initiatorid: n.initiatorid,
+    initiatorname: n.initiatorname,
     spec,
     state: ProcessState.WAITING,
     attempt: 1,
@@ -47,40 +80,40 @@ export function createProcess (e: FoldEntry, tl: Timeline): ProcessInfo | string
     prioritytime: t - spec.priority * DAY_MS,
     starttime: 0,
     endtime: 0,
-    waitdeadline: spec.maxwaittime > 0 ? t + spec.maxwaittime * 1000 : 0,
+    waitdeadline: spec.maxwaittime > 0 && !waitforparents ? t + spec.maxwaittime * 1000 : 0,
     execdeadline: 0,
     retries: 0,
-    in: [],
+    in: n.in ?? [],
     out: [],
     errors: [],
     attributes: Object.keys(spec.env).sort().map(key => ({
       attributeid: sha3Hex(`${processid}/env/${key}`),
       targetid: processid,
       targetcolonyname: colonyname,
-      targetprocessgraphid: '',
+      targetprocessgraphid: n.processgraphid ?? '',
       attributetype: AttributeType.ENV,
       key,
       value: spec.env[key] as string
     })),
     logs: [],
-    waitforparents: false,
-    parents: [],
-    children: [],
-    processgraphid: '',
+    waitforparents,
+    parents,
+    children: n.children ?? [],
+    processgraphid: n.processgraphid ?? '',
     removed: false,
-    history: [{ at: t, state: ProcessState.WAITING, attempt: 1, executorid: '', site: '', record: e.id }],
-    submitkey: e.key
+    history: [{ at: t, state: ProcessState.WAITING, attempt: 1, executorid: '', site: '', record: n.record }],
+    submitkey: n.submitkey
   }
 }
 
-function transition (p: ProcessInfo, state: ProcessStateValue, at: number, record: string): void {
+export function transition (p: ProcessInfo, state: ProcessStateValue, at: number, record: string): void {
   p.state = state
   if (isFinal(state)) p.endtime = at
   p.history.push({ at, state, attempt: p.attempt, executorid: p.assignedexecutorid, site: p.site, record })
 }
 
 /** Back to the queue for a fresh attempt (exec timeout with retries left, executor removed). */
-function requeue (p: ProcessInfo, at: number, record: string): void {
+export function requeue (p: ProcessInfo, at: number, record: string): void {
   p.attempt += 1
   p.assignedexecutorid = ''
   p.isassigned = false
@@ -141,6 +174,7 @@ export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): string 
     if (b.attempt !== p.attempt) return `attempt ${b.attempt} is not the current attempt (${p.attempt})`
     if (b.what === 'wait') {
       if (p.state !== ProcessState.WAITING) return 'the process is not waiting'
+      if (p.waitforparents) return 'the process waits for its parents'
       if (p.waitdeadline === 0 || at < p.waitdeadline) return 'the wait deadline has not passed'
       p.errors = [WAIT_TIMEOUT_ERROR]
       transition(p, ProcessState.FAILED, at, e.id)
@@ -263,6 +297,6 @@ export function keyWall (ev: { key: string }): number {
   return Number(ev.key.slice(0, 15))
 }
 
-function stateName (s: number): string {
+export function stateName (s: number): string {
   return ['waiting', 'running', 'successful', 'failed', 'cancelled'][s] ?? `state ${s}`
 }

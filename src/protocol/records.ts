@@ -25,6 +25,11 @@ export interface EnvelopeBody {
    * refused by the fold even if the same executor holds the newer attempt.
    */
   readonly att?: number
+  /**
+   * Inputs the origin node supplies with a client's `runcronmsg`: the previous run's leaf
+   * outputs, which become the roots' `in` of the workflow the run starts.
+   */
+  readonly in?: readonly unknown[]
 }
 
 /** A node declares itself: the operator key (ColonyOS's server owner) that speaks for it. */
@@ -50,7 +55,36 @@ export interface ExpireBody {
   readonly what: 'wait' | 'exec'
 }
 
-export type RecordBody = EnvelopeBody | SiteBody | ClaimBody | ExpireBody
+/**
+ * A cron fired at its scheduled time `at` (ms). Its identity is (cron, at): any site may
+ * write it, and every copy names the same workflow (graphIdOfFire), so one run results.
+ * `in` carries the previous run's leaf outputs for the new run's roots.
+ */
+export interface FireBody {
+  readonly k: 'fire'
+  readonly colonyname: string
+  readonly cronid: string
+  readonly at: number
+  readonly in: readonly unknown[]
+}
+
+/**
+ * A generator consumed `packs` (pack record ids, in pack order) into one workflow whose
+ * roots get `args`. Sites that see the same packs write the same firing (same workflow
+ * id); of two firings that share a pack, the first in ledger order wins.
+ */
+export interface GenFireBody {
+  readonly k: 'genfire'
+  readonly colonyname: string
+  readonly generatorid: string
+  readonly packs: readonly string[]
+  readonly args: readonly string[]
+}
+
+export type RecordBody = EnvelopeBody | SiteBody | ClaimBody | ExpireBody | FireBody | GenFireBody
+
+/** Most packs one generator firing may consume (a trigger above it fires in several workflows). */
+export const MAX_PACKS_PER_FIRING = 10_000
 
 export interface LedgerRecord {
   /** origin: the id of the node that wrote the record into its log */
@@ -69,6 +103,16 @@ export interface Batch {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/
+
+/** The workflow a scheduled cron firing starts: the same for every site that writes it. */
+export function graphIdOfFire (b: FireBody): string {
+  return sha3Hex(canonicalJson({ kind: 'colonynet/cron-run/1', cronid: b.cronid, at: b.at }))
+}
+
+/** The workflow a generator firing starts: the same for every site that consumes the same packs. */
+export function graphIdOfGenFire (b: GenFireBody): string {
+  return sha3Hex(canonicalJson({ kind: 'colonynet/generator-run/1', generatorid: b.generatorid, packs: b.packs }))
+}
 
 export function recordId (rec: LedgerRecord): string {
   return sha3Hex(canonicalJson(rec))
@@ -127,8 +171,11 @@ function parseBody (v: unknown, path: string): RecordBody {
       if (b.att !== undefined && (!Number.isSafeInteger(b.att) || (b.att as number) < 1)) {
         throw new ValidationError(`${path}.att`, 'must be an integer ≥ 1')
       }
-      const out: EnvelopeBody = { k: 'env', env: { signature: env.signature, payloadtype: env.payloadtype, payload: env.payload } }
-      return b.att === undefined ? out : { ...out, att: b.att as number }
+      if (b.in !== undefined && !Array.isArray(b.in)) throw new ValidationError(`${path}.in`, 'must be an array')
+      let out: EnvelopeBody = { k: 'env', env: { signature: env.signature, payloadtype: env.payloadtype, payload: env.payload } }
+      if (b.att !== undefined) out = { ...out, att: b.att as number }
+      if (b.in !== undefined) out = { ...out, in: b.in as unknown[] }
+      return out
     }
     case 'site':
       if (typeof b.operatorid !== 'string' || !HEX64.test(b.operatorid)) throw new ValidationError(`${path}.operatorid`, 'must be a 64-hex id')
@@ -144,8 +191,29 @@ function parseBody (v: unknown, path: string): RecordBody {
       if (!Number.isSafeInteger(b.attempt) || (b.attempt as number) < 1) throw new ValidationError(`${path}.attempt`, 'must be an integer ≥ 1')
       if (b.what !== 'wait' && b.what !== 'exec') throw new ValidationError(`${path}.what`, 'must be "wait" or "exec"')
       return { k: 'expire', processid: b.processid, attempt: b.attempt as number, what: b.what }
+    case 'fire':
+      if (typeof b.colonyname !== 'string' || b.colonyname === '') throw new ValidationError(`${path}.colonyname`, 'must be a colony name')
+      if (typeof b.cronid !== 'string' || !HEX64.test(b.cronid)) throw new ValidationError(`${path}.cronid`, 'must be a 64-hex id')
+      if (!Number.isSafeInteger(b.at) || (b.at as number) < 0 || (b.at as number) % 1000 !== 0) throw new ValidationError(`${path}.at`, 'must be a whole second in ms')
+      if (!Array.isArray(b.in)) throw new ValidationError(`${path}.in`, 'must be an array')
+      return { k: 'fire', colonyname: b.colonyname, cronid: b.cronid, at: b.at as number, in: b.in as unknown[] }
+    case 'genfire': {
+      if (typeof b.colonyname !== 'string' || b.colonyname === '') throw new ValidationError(`${path}.colonyname`, 'must be a colony name')
+      if (typeof b.generatorid !== 'string' || !HEX64.test(b.generatorid)) throw new ValidationError(`${path}.generatorid`, 'must be a 64-hex id')
+      const packs = b.packs
+      const args = b.args
+      if (!Array.isArray(packs) || packs.length === 0 || packs.length > MAX_PACKS_PER_FIRING ||
+        !packs.every(x => typeof x === 'string' && HEX64.test(x))) {
+        throw new ValidationError(`${path}.packs`, `must be 1 to ${MAX_PACKS_PER_FIRING} 64-hex record ids`)
+      }
+      if (new Set(packs).size !== packs.length) throw new ValidationError(`${path}.packs`, 'must not repeat a pack')
+      if (!Array.isArray(args) || args.length !== packs.length || !args.every(x => typeof x === 'string')) {
+        throw new ValidationError(`${path}.args`, 'must be one string per pack')
+      }
+      return { k: 'genfire', colonyname: b.colonyname, generatorid: b.generatorid, packs: packs as string[], args: args as string[] }
+    }
     default:
-      throw new ValidationError(`${path}.k`, 'must be one of env, site, claim, expire')
+      throw new ValidationError(`${path}.k`, 'must be one of env, site, claim, expire, fire, genfire')
   }
 }
 

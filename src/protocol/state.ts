@@ -130,3 +130,56 @@ export interface ProcessInfo {
 export function isFinal (state: number): boolean {
   return state === ProcessState.SUCCESS || state === ProcessState.FAILED || state === ProcessState.CANCELLED
 }
+
+/** A workflow: its nodes are processes of one fold unit (see graph-fold.ts). */
+export interface GraphInfo {
+  readonly processgraphid: string
+  readonly colonyname: string
+  readonly initiatorid: string
+  readonly initiatorname: string
+  /** node process ids in creation order (children added later come last) */
+  readonly processids: string[]
+  readonly rootprocessids: string[]
+  state: ProcessStateValue
+  readonly submissiontime: number
+  starttime: number
+  endtime: number
+  removed: boolean
+  /** what started it: a client's submit, a cron run or a generator firing */
+  readonly source: GraphSource
+}
+
+export type GraphSource =
+  | { readonly kind: 'submit' }
+  | { readonly kind: 'cron', readonly cronid: string, /** scheduled ms; 0 for a run-now */ readonly at: number }
+  | { readonly kind: 'generator', readonly generatorid: string, readonly packs: number }
+
+export interface CronInfo {
+  readonly cronid: string
+  readonly colonyname: string
+  readonly initiatorid: string
+  readonly initiatorname: string
+  readonly name: string
+  readonly cronexpression: string
+  /** seconds; -1 = use cronexpression */
+  readonly interval: number
+  readonly random: boolean
+  /** the workflow as JSON text (as submitted), and parsed */
+  readonly workflowspec: string
+  readonly waitforprevprocessgraph: boolean
+  /** HLC ms of the add: the anchor of interval and @every schedules */
+  readonly created: number
+}
+
+export interface GeneratorInfo {
+  readonly generatorid: string
+  readonly colonyname: string
+  readonly initiatorid: string
+  readonly initiatorname: string
+  readonly name: string
+  readonly workflowspec: string
+  readonly trigger: number
+  /** seconds; ≤ 0 = never fire on timeout */
+  readonly timeout: number
+  readonly created: number
+}

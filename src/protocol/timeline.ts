@@ -7,7 +7,8 @@
 import type { FoldEntry } from './entry.js'
 import type { Message } from './messages.js'
 import {
-  type ColonyInfo, type ExecutorInfo, ExecutorState, type FunctionInfo, type SiteInfo, type UserInfo
+  type ColonyInfo, type CronInfo, type ExecutorInfo, ExecutorState, type FunctionInfo, type GeneratorInfo,
+  type SiteInfo, type UserInfo
 } from './state.js'
 
 /** A value's successive versions, each stamped with the order key of the record that set it. */
@@ -40,8 +41,11 @@ export class Versioned<T> {
 
 export interface ColonyEvent {
   readonly key: string
-  /** removeall: processes in `state` (−1: every state but RUNNING); removecolony: all of them */
-  readonly kind: 'removeexecutor' | 'removeall' | 'removecolony'
+  /**
+   * removeall: standalone processes in `state` (−1: every state but RUNNING);
+   * removeallgraphs: workflows in `state`; removecolony: all of them
+   */
+  readonly kind: 'removeexecutor' | 'removeall' | 'removeallgraphs' | 'removecolony'
   readonly executorid?: string
   readonly state?: number
 }
@@ -55,6 +59,8 @@ export function colonyOfEntry (e: FoldEntry): string {
     case 'addexecutormsg': return m.executor.colonyname
     case 'addusermsg': return m.user.colonyname
     case 'addfunctionmsg': return m.fun.colonyname
+    case 'addcronmsg': return m.cron.colonyname
+    case 'addgeneratormsg': return m.generator.colonyname
     case 'removefunctionmsg': return ''
     default: return 'colonyname' in m && typeof m.colonyname === 'string' ? m.colonyname : ''
   }
@@ -68,6 +74,9 @@ export class Timeline {
   /** current functions per colony, by function id */
   readonly functions = new Map<string, Map<string, FunctionInfo>>()
   readonly events = new Map<string, ColonyEvent[]>()
+  /** crons and generators by id (ids are record ids: unique across colonies) */
+  readonly crons = new Map<string, Versioned<CronInfo>>()
+  readonly generators = new Map<string, Versioned<GeneratorInfo>>()
   readonly refusals = new Map<string, string>()
   private readonly execByName = new Map<string, Map<string, string>>()
 
@@ -98,6 +107,22 @@ export class Timeline {
     return this.colonyAt(colony, key)?.sites.includes(nodeid) ?? false
   }
 
+  cronAt (cronid: string, key: string): CronInfo | undefined {
+    return this.crons.get(cronid)?.at(key)
+  }
+
+  generatorAt (generatorid: string, key: string): GeneratorInfo | undefined {
+    return this.generators.get(generatorid)?.at(key)
+  }
+
+  /** The colony a colony-level entry concerns (crons and generators are named by id). */
+  colonyOf (e: FoldEntry): string {
+    const m = e.msg
+    if (m?.msgtype === 'removecronmsg') return this.crons.get(m.cronid)?.current?.colonyname ?? ''
+    if (m?.msgtype === 'removegeneratormsg') return this.generators.get(m.generatorid)?.current?.colonyname ?? ''
+    return colonyOfEntry(e)
+  }
+
   eventsOf (colony: string): readonly ColonyEvent[] {
     return this.events.get(colony) ?? []
   }
@@ -124,7 +149,9 @@ export class Timeline {
     if (b.k !== 'env' || m === undefined) return 'not a colony-level record'
     if (m.msgtype === 'addcolonymsg') return this.addColony(e, m)
 
-    const name = colonyOfEntry(e)
+    const name = this.colonyOf(e)
+    if (name === '' && m.msgtype === 'removecronmsg') return 'the cron does not exist'
+    if (name === '' && m.msgtype === 'removegeneratormsg') return 'the generator does not exist'
     const colony = m.msgtype === 'removefunctionmsg' ? undefined : this.colonies.get(name)?.current
     if (m.msgtype !== 'removefunctionmsg') {
       if (colony === undefined) return `colony ${JSON.stringify(name)} does not exist`
@@ -138,6 +165,9 @@ export class Timeline {
         for (const v of this.users.get(name)?.values() ?? []) if (v.current !== undefined) v.set(e.key, undefined)
         this.execByName.delete(name)
         this.functions.delete(name)
+        for (const v of [...this.crons.values(), ...this.generators.values()]) {
+          if (v.current?.colonyname === name) v.set(e.key, undefined)
+        }
         this.pushEvent(name, { key: e.key, kind: 'removecolony' })
         return undefined
       }
@@ -224,6 +254,53 @@ export class Timeline {
         this.pushEvent(name, { key: e.key, kind: 'removeall', state: m.state })
         return undefined
       }
+      case 'removeallprocessgraphsmsg': {
+        if (colony?.colonyid !== e.author) return 'only the colony owner may remove all workflows'
+        if (m.state === 1) return 'running workflows cannot be removed'
+        this.pushEvent(name, { key: e.key, kind: 'removeallgraphs', state: m.state })
+        return undefined
+      }
+      case 'addcronmsg': {
+        const who = this.memberName(name, e.author, e.key)
+        if (who === undefined) return 'only members of the colony may add crons'
+        const c = m.cron
+        for (const v of this.crons.values()) {
+          if (v.current?.colonyname === name && v.current.name === c.name) return `a cron named ${JSON.stringify(c.name)} already exists in the colony`
+        }
+        const v = new Versioned<CronInfo>()
+        v.set(e.key, {
+          cronid: e.id, colonyname: name, initiatorid: e.author, initiatorname: who, name: c.name,
+          cronexpression: c.cronexpression, interval: c.interval, random: c.random,
+          workflowspec: c.workflowspec, waitforprevprocessgraph: c.waitforprevprocessgraph, created: e.rec.t.w
+        })
+        this.crons.set(e.id, v)
+        return undefined
+      }
+      case 'removecronmsg': {
+        if (this.memberName(name, e.author, e.key) === undefined) return 'only members of the colony may remove crons'
+        this.crons.get(m.cronid)?.set(e.key, undefined)
+        return undefined
+      }
+      case 'addgeneratormsg': {
+        const who = this.memberName(name, e.author, e.key)
+        if (who === undefined) return 'only members of the colony may add generators'
+        const g = m.generator
+        for (const v of this.generators.values()) {
+          if (v.current?.colonyname === name && v.current.name === g.name) return `a generator named ${JSON.stringify(g.name)} already exists in the colony`
+        }
+        const v = new Versioned<GeneratorInfo>()
+        v.set(e.key, {
+          generatorid: e.id, colonyname: name, initiatorid: e.author, initiatorname: who, name: g.name,
+          workflowspec: g.workflowspec, trigger: g.trigger, timeout: g.timeout, created: e.rec.t.w
+        })
+        this.generators.set(e.id, v)
+        return undefined
+      }
+      case 'removegeneratormsg': {
+        if (this.memberName(name, e.author, e.key) === undefined) return 'only members of the colony may remove generators'
+        this.generators.get(m.generatorid)?.set(e.key, undefined)
+        return undefined
+      }
       case 'addfunctionmsg': {
         const f = m.fun
         const x = this.executorByName(name, f.executorname)
@@ -269,6 +346,13 @@ export class Timeline {
     if (v === undefined) this.colonies.set(name, v = new Versioned())
     v.set(e.key, { colonyid: m.colony.colonyid, name, sites: [e.rec.o], sitenames: { [e.rec.o]: site.name }, paused: false })
     return undefined
+  }
+
+  /** The name of a member (approved executor or user) as of `key`, or undefined. */
+  memberName (colony: string, id: string, key: string): string | undefined {
+    const x = this.executorAt(colony, id, key)
+    if (x?.state === ExecutorState.APPROVED) return x.executorname
+    return this.userAt(colony, id, key)?.name
   }
 
   private executorByName (colony: string, name: string): ExecutorInfo | undefined {

@@ -4,10 +4,12 @@
  * when unset), priority time and log timestamps in nanoseconds.
  */
 import {
-  type Attribute, type Colony, type ColonyFunction, type Executor, formatGoTime, functionSpecToJson,
-  GO_ZERO_TIME, type JsonValue, type Log, type Process, type User
+  type Attribute, type Colony, type ColonyFunction, type Cron, type Edge, type Executor, formatGoTime, functionSpecToJson,
+  type Generator, GO_ZERO_TIME, type GraphNode, type JsonValue, type Log, type Process, type ProcessGraph, type User
 } from './spec.js'
-import type { AttributeInfo, ColonyInfo, ExecutorInfo, FunctionInfo, LogEntry, ProcessInfo, UserInfo } from './state.js'
+import type {
+  AttributeInfo, ColonyInfo, CronInfo, ExecutorInfo, FunctionInfo, GeneratorInfo, GraphInfo, LogEntry, ProcessInfo, UserInfo
+} from './state.js'
 import { ProcessState } from './state.js'
 
 const time = (ms: number): string => ms > 0 ? formatGoTime(ms) : GO_ZERO_TIME
@@ -118,4 +120,117 @@ export function functionToWire (f: FunctionInfo, processes: Iterable<ProcessInfo
   }
   if (f.description !== '') out.description = f.description
   return out
+}
+
+/** Node colours by state, as ColonyOS's dashboard draws them. */
+const NODE_BACKGROUND = ['#eee8d8', '#4689cd', '#92d050', '#cb4239', '#f5a623']
+
+/**
+ * A workflow in ColonyOS's shape. `layout` adds the drawable `nodes` and `edges` (upstream
+ * fills them for getprocessgraphmsg only): depth rows 80 apart, nodes 200 apart, rows centred.
+ */
+export function processGraphToWire (g: GraphInfo, procs: ReadonlyMap<string, ProcessInfo>, layout = false): ProcessGraph {
+  const nodes: GraphNode[] = []
+  const edges: Edge[] = []
+  if (layout) {
+    const depth = new Map<string, number>()
+    const depthOf = (id: string, seen: Set<string>): number => {
+      const known = depth.get(id)
+      if (known !== undefined) return known
+      const p = procs.get(id)
+      if (p === undefined || seen.has(id)) return 0
+      seen.add(id)
+      const d = p.parents.length === 0 ? 0 : 1 + Math.max(...p.parents.map(x => depthOf(x, seen)))
+      depth.set(id, d)
+      return d
+    }
+    const rows = new Map<number, string[]>()
+    for (const id of g.processids) {
+      const d = depthOf(id, new Set())
+      let row = rows.get(d)
+      if (row === undefined) rows.set(d, row = [])
+      row.push(id)
+    }
+    const widest = Math.max(0, ...[...rows.values()].map(r => r.length))
+    for (const [d, row] of rows) {
+      const offset = (widest - row.length) * 100
+      row.forEach((id, i) => {
+        const p = procs.get(id) as ProcessInfo
+        nodes.push({
+          id,
+          data: { label: p.spec.nodename },
+          position: { x: offset + i * 200, y: d * 80 },
+          type: p.parents.length === 0 ? 'input' : p.children.length === 0 ? 'output' : '',
+          style: { color: '', background: NODE_BACKGROUND[p.state] ?? '' }
+        })
+        for (const c of p.children) edges.push({ id: `${id}-${c}`, source: id, target: c, animated: p.state === ProcessState.RUNNING })
+      })
+    }
+  }
+  return {
+    processgraphid: g.processgraphid,
+    initiatorid: g.initiatorid,
+    initiatorname: g.initiatorname,
+    colonyname: g.colonyname,
+    rootprocessids: g.rootprocessids,
+    state: g.state,
+    submissiontime: time(g.submissiontime),
+    starttime: time(g.starttime),
+    endtime: time(g.endtime),
+    processids: g.processids,
+    nodes,
+    edges
+  }
+}
+
+export interface CronRuns {
+  /** next scheduled firing (ms; 0: none) */
+  readonly nextrun: number
+  /** the last run's firing time (ms; 0: never) */
+  readonly lastrun: number
+  readonly prevprocessgraphid: string
+}
+
+export function cronToWire (c: CronInfo, runs: CronRuns, checkerperiod = 0): Cron {
+  return {
+    cronid: c.cronid,
+    initiatorid: c.initiatorid,
+    initiatorname: c.initiatorname,
+    colonyname: c.colonyname,
+    name: c.name,
+    cronexpression: c.cronexpression,
+    interval: c.interval,
+    random: c.random,
+    nextrun: time(runs.nextrun),
+    lastrun: time(runs.lastrun),
+    workflowspec: c.workflowspec,
+    prevprocessgraphid: runs.prevprocessgraphid,
+    waitforprevprocessgraph: c.waitforprevprocessgraph,
+    checkerperiod
+  }
+}
+
+export interface GeneratorQueue {
+  /** HLC ms of the oldest unconsumed pack (0: none) */
+  readonly firstpack: number
+  /** HLC ms of the last firing (0: never) */
+  readonly lastrun: number
+  readonly queuesize: number
+}
+
+export function generatorToWire (g: GeneratorInfo, q: GeneratorQueue, checkerperiod = 0): Generator {
+  return {
+    generatorid: g.generatorid,
+    initiatorid: g.initiatorid,
+    initiatorname: g.initiatorname,
+    colonyname: g.colonyname,
+    name: g.name,
+    workflowspec: g.workflowspec,
+    trigger: g.trigger,
+    timeout: g.timeout,
+    firstpack: time(q.firstpack),
+    lastrun: time(q.lastrun),
+    queuesize: q.queuesize,
+    checkerperiod
+  }
 }
