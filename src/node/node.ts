@@ -14,6 +14,7 @@ import { loadIdentity, type NodeIdentity } from './identity.js'
 import { Federation, type P2POptions } from './federation.js'
 import { PubSub } from './pubsub.js'
 import { BUILD_VERSION, RpcService } from './rpc-service.js'
+import { Schedules, SCHEDULE_PERIOD_MS } from './schedules.js'
 
 export const DEFAULT_PORT = 50080
 /** How long a federated node waits, at start, for a first sync before it writes (see firstSync). */
@@ -33,6 +34,8 @@ export interface NodeOptions {
   readonly name?: string
   /** join a federation of sites over libp2p; omitted = a lone site */
   readonly p2p?: P2POptions
+  /** cron and generator firings: how often to look, and how much later each next-ranked site fires */
+  readonly schedules?: { readonly periodMs?: number, readonly staggerMs?: number }
   readonly log?: (line: string) => void
 }
 
@@ -44,19 +47,33 @@ export class ColonyNode {
   private readonly assigner: Assigner
   private readonly deadlines: DeadlineWatcher
   private readonly pubsub: PubSub
+  private readonly schedules: Schedules
   /** present when the node takes part in a federation */
   federation: Federation | undefined
   private boundPort = 0
   private stopped = false
 
-  private constructor (identity: NodeIdentity, ledger: Ledger, host: string) {
+  private constructor (identity: NodeIdentity, ledger: Ledger, host: string, opts: NodeOptions) {
     this.identity = identity
     this.ledger = ledger
     this.host = host
     this.assigner = new Assigner(ledger)
     this.deadlines = new DeadlineWatcher(ledger)
     this.pubsub = new PubSub(ledger)
-    const rpc = new RpcService({ ledger, assigner: this.assigner, identity, port: () => this.boundPort, sites: colony => this.federation?.sites(colony) })
+    this.schedules = new Schedules({
+      ledger,
+      nodeId: identity.nodeId,
+      ...opts.schedules,
+      ...(opts.log === undefined ? {} : { log: opts.log })
+    })
+    const rpc = new RpcService({
+      ledger,
+      assigner: this.assigner,
+      identity,
+      port: () => this.boundPort,
+      sites: colony => this.federation?.sites(colony),
+      checkerPeriodMs: opts.schedules?.periodMs ?? SCHEDULE_PERIOD_MS
+    })
     this.http = new HttpServer({
       rpc,
       pubsub: this.pubsub,
@@ -78,7 +95,7 @@ export class ColonyNode {
   static async start (opts: NodeOptions): Promise<ColonyNode> {
     const identity = await loadIdentity(opts.dataDir, { operatorId: opts.operatorId, operatorPrvkey: opts.operatorPrvkey })
     const ledger = await Ledger.open({ dir: join(opts.dataDir, 'ledger'), nodeKey: identity.nodeKey })
-    const node = new ColonyNode(identity, ledger, opts.host ?? '127.0.0.1')
+    const node = new ColonyNode(identity, ledger, opts.host ?? '127.0.0.1', opts)
     try {
       if (opts.p2p !== undefined) {
         node.federation = await Federation.start({
@@ -97,6 +114,7 @@ export class ColonyNode {
         await ledger.appendLocal([{ body: { k: 'site', operatorid: identity.operatorId, name: opts.name ?? '' } }])
       }
       node.deadlines.start()
+      node.schedules.start()
       node.boundPort = await node.http.listen(opts.port ?? DEFAULT_PORT, node.host)
     } catch (err) {
       await node.federation?.stop()
@@ -146,6 +164,7 @@ export class ColonyNode {
     if (this.stopped) return
     this.stopped = true
     this.deadlines.stop()
+    this.schedules.stop()
     this.assigner.stop()
     this.pubsub.close()
     await this.http.close()

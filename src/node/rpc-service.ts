@@ -7,7 +7,7 @@
  * request gets an error reply and never reaches the ledger; whatever the ledger accepts
  * is answered from the fold after the write is durable.
  */
-import { ColonyError, ForbiddenError, NotFoundError, ValidationError } from '../protocol/errors.js'
+import { ColonyError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../protocol/errors.js'
 import { errorReply, okReply, openEnvelope, parseEnvelope, type RpcEnvelope, type RpcReply, verifyEnvelope } from '../protocol/envelope.js'
 import { makeEntry } from '../protocol/entry.js'
 import { compareHlc, type Hlc } from '../protocol/hlc.js'
@@ -18,8 +18,14 @@ import { refusalError } from '../protocol/refusal.js'
 import type { Statistics } from '../protocol/spec.js'
 import { ExecutorState, type ProcessInfo, ProcessState } from '../protocol/state.js'
 import {
-  attributeToWire, colonyToWire, executorToWire, functionToWire, logToWire, processToWire, userToWire
+  attributeToWire, colonyToWire, cronToWire, executorToWire, functionToWire, generatorToWire, logToWire,
+  processGraphToWire, processToWire, userToWire
 } from '../protocol/wire.js'
+import { nextCronRun } from '../protocol/cron-schedule.js'
+import { unconsumed } from '../protocol/gen-fold.js'
+import type { GraphState } from '../protocol/graph-fold.js'
+import { type CronInfo, type GeneratorInfo, isFinal } from '../protocol/state.js'
+import { lastRuns, leafOutputs } from './schedules.js'
 import type { Ledger } from '../store/ledger.js'
 import { type Assigner, requireApprovedExecutor } from './assigner.js'
 import type { SiteStatus } from './federation.js'
@@ -42,6 +48,8 @@ export interface RpcServiceOptions {
   readonly heard?: Map<string, number>
   /** the sites of a colony with their connection state (undefined on a lone node) */
   readonly sites?: (colony: string) => SiteStatus[] | undefined
+  /** how often the node looks for due cron and generator firings (reported as checkerperiod) */
+  readonly checkerPeriodMs?: number
 }
 
 /** A decoded, verified request. */
@@ -73,8 +81,10 @@ export class RpcService {
   private readonly port: () => number
   private readonly heard: Map<string, number>
   private readonly sites: (colony: string) => SiteStatus[] | undefined
+  private readonly checkerPeriodMs: number
 
   constructor (opts: RpcServiceOptions) {
+    this.checkerPeriodMs = opts.checkerPeriodMs ?? 1000
     this.sites = opts.sites ?? (() => undefined)
     this.ledger = opts.ledger
     this.assigner = opts.assigner
@@ -129,8 +139,9 @@ export class RpcService {
    * Appends the client's envelope if the fold would accept it now; returns the record id.
    * Results of an executor's own process are fenced to the attempt this node handed it.
    */
-  private async mutate (req: Request, processid?: string): Promise<string> {
+  private async mutate (req: Request, processid?: string, inputs?: unknown[]): Promise<string> {
     let body: EnvelopeBody = { k: 'env', env: req.env }
+    if (inputs !== undefined) body = { ...body, in: inputs }
     if (processid !== undefined) {
       const p = this.fold.process(processid)
       if (p !== undefined && p.assignedexecutorid === req.signer && p.assignedexecutorid !== '') body = { ...body, att: p.attempt }
@@ -372,12 +383,132 @@ export class RpcService {
         await this.mutate(req)
         return {}
 
+      // workflows
+      case 'submitworkflowspecmsg': {
+        this.requireColony(msg.spec.colonyname)
+        const id = await this.mutate(req)
+        const g = this.fold.graph(id)
+        if (g === undefined) throw new NotFoundError('the workflow was not created')
+        return processGraphToWire(g.graph, g.procs)
+      }
+      case 'getprocessgraphmsg': {
+        const g = this.graph(msg.processgraphid, signer)
+        return processGraphToWire(g.graph, g.procs, true)
+      }
+      case 'getprocessgraphsmsg': {
+        this.requireReader(msg.colonyname, signer)
+        if (msg.state < 0 || msg.state > 4) throw new ValidationError('state', 'must be 0 (waiting) to 4 (cancelled)')
+        const out = [...this.fold.graphs(msg.colonyname)].filter(g => g.graph.state === msg.state)
+        out.sort((a, b) => b.graph.submissiontime - a.graph.submissiontime || (a.creator.key < b.creator.key ? 1 : -1))
+        return out.slice(0, msg.count > 0 ? msg.count : 100).map(g => processGraphToWire(g.graph, g.procs))
+      }
+      case 'removeprocessgraphmsg':
+      case 'cancelprocessgraphmsg':
+        this.graph(msg.processgraphid, signer)
+        await this.mutate(req)
+        return {}
+      case 'removeallprocessgraphsmsg':
+        this.requireColony(msg.colonyname)
+        await this.mutate(req)
+        return {}
+      case 'addchildmsg': {
+        this.graph(msg.processgraphid, signer)
+        const id = await this.mutate(req, msg.parentprocessid)
+        const p = this.fold.process(id)
+        if (p === undefined) throw new NotFoundError('the child was not added')
+        return processToWire(p)
+      }
+
+      // cron
+      case 'addcronmsg': {
+        this.requireColony(msg.cron.colonyname)
+        const id = await this.mutate(req)
+        return this.cronReply(this.cron(id, signer))
+      }
+      case 'getcronmsg':
+        return this.cronReply(this.cron(msg.cronid, signer), this.checkerPeriodMs)
+      case 'getcronsmsg': {
+        this.requireReader(msg.colonyname, signer)
+        return this.fold.crons(msg.colonyname).slice(0, msg.count > 0 ? msg.count : 100).map(c => this.cronReply(c))
+      }
+      case 'runcronmsg': {
+        const cron = this.cron(msg.cronid, signer)
+        const { prev } = lastRuns(this.fold.cronRunsOf(cron.cronid))
+        if (cron.waitforprevprocessgraph && prev !== undefined && !isFinal(prev.graph.state)) {
+          throw new ConflictError(`the cron's previous workflow ${prev.graph.processgraphid} has not finished, and the cron waits for it (waitforprevprocessgraph)`)
+        }
+        await this.mutate(req, undefined, leafOutputs(prev))
+        return this.cronReply(this.cron(msg.cronid, signer))
+      }
+      case 'removecronmsg':
+        this.cron(msg.cronid, signer)
+        await this.mutate(req)
+        return {}
+
+      // generators
+      case 'addgeneratormsg': {
+        this.requireColony(msg.generator.colonyname)
+        const id = await this.mutate(req)
+        return this.generatorReply(this.generator(id, signer))
+      }
+      case 'getgeneratormsg':
+        return this.generatorReply(this.generator(msg.generatorid, signer), this.checkerPeriodMs)
+      case 'getgeneratorsmsg':
+        this.requireReader(msg.colonyname, signer)
+        return this.fold.generators(msg.colonyname).slice(0, msg.count > 0 ? msg.count : 100).map(g => this.generatorReply(g))
+      case 'resolvegeneratormsg': {
+        this.requireReader(msg.colonyname, signer)
+        const g = this.fold.generators(msg.colonyname).find(x => x.name === msg.generatorname)
+        if (g === undefined) throw new NotFoundError(`Generator with name ${JSON.stringify(msg.generatorname)} does not exist`)
+        return this.generatorReply(g)
+      }
+      case 'packgeneratormsg':
+      case 'removegeneratormsg':
+        this.generator(msg.generatorid, signer)
+        await this.mutate(req)
+        return {}
+
       case 'subscribeprocessmsg':
       case 'subscribeprocessesmsg':
         throw new ValidationError('msgtype', `${msg.msgtype} is served on the WebSocket endpoint /pubsub`)
       default:
         throw new ValidationError('msgtype', `${msg.msgtype} is not supported by colonynet yet`)
     }
+  }
+
+  private graph (processgraphid: string, signer: string): GraphState {
+    const g = this.fold.graph(processgraphid)
+    if (g === undefined) throw new NotFoundError(`Workflow with id ${processgraphid} does not exist`)
+    this.requireReader(g.graph.colonyname, signer)
+    return g
+  }
+
+  private cron (cronid: string, signer: string): CronInfo {
+    const c = this.fold.cron(cronid)
+    if (c === undefined) throw new NotFoundError(`Cron with id ${cronid} does not exist`)
+    this.requireReader(c.colonyname, signer)
+    return c
+  }
+
+  private generator (generatorid: string, signer: string): GeneratorInfo {
+    const g = this.fold.generator(generatorid)
+    if (g === undefined) throw new NotFoundError(`Generator with id ${generatorid} does not exist`)
+    this.requireReader(g.colonyname, signer)
+    return g
+  }
+
+  private cronReply (c: CronInfo, checkerperiod = 0): unknown {
+    const runs = this.fold.cronRunsOf(c.cronid)
+    const { prev, lastAt } = lastRuns(runs)
+    const lastrun = prev === undefined ? 0 : prev.graph.source.kind === 'cron' && prev.graph.source.at > 0 ? prev.graph.source.at : prev.graph.submissiontime
+    const nextrun = nextCronRun(c, Math.max(lastAt, Date.now())) ?? 0
+    return cronToWire(c, { nextrun, lastrun, prevprocessgraphid: prev?.graph.processgraphid ?? '' }, checkerperiod)
+  }
+
+  private generatorReply (g: GeneratorInfo, checkerperiod = 0): unknown {
+    const q = this.fold.generatorQueue(g.generatorid)
+    const waiting = q === undefined ? [] : unconsumed(q)
+    return generatorToWire(g, { firstpack: waiting[0]?.at ?? 0, lastrun: q?.lastrun ?? 0, queuesize: waiting.length }, checkerperiod)
   }
 
   private listProcesses (msg: MessageOf<'getprocessesmsg'>): ProcessInfo[] {
@@ -433,6 +564,7 @@ export class RpcService {
       cancelledworkflows: 0
     }
     const keys = ['waitingprocesses', 'runningprocesses', 'successfulprocesses', 'failedprocesses', 'cancelledprocesses'] as const
+    const graphKeys = ['waitingworkflows', 'runningworkflows', 'successfulworkflows', 'failedworkflows', 'cancelledworkflows'] as const
     for (const c of colonies) {
       for (const x of this.fold.executors(c)) {
         s.executors++
@@ -440,6 +572,7 @@ export class RpcService {
         if (x.state === ExecutorState.UNREGISTERED) s.unregisteredexecutors++
       }
       for (const p of this.fold.processes(c)) s[keys[p.state] as typeof keys[number]]++
+      for (const g of this.fold.graphs(c)) s[graphKeys[g.graph.state] as typeof graphKeys[number]]++
     }
     return s
   }

@@ -87,12 +87,12 @@ export const assignMsg = (colony: string, timeout: number): Record<string, unkno
   ({ msgtype: 'assignprocessmsg', colonyname: colony, timeout, availablecpu: '', availablemem: '' })
 
 /** Resolves when `check` returns a value other than undefined; polls the state at 10 ms with a deadline. */
-export async function eventually<T> (check: () => T | undefined | Promise<T | undefined>, what: string, deadlineMs = 10_000): Promise<T> {
+export async function eventually<T> (check: () => T | undefined | Promise<T | undefined>, what: string | (() => string), deadlineMs = 10_000): Promise<T> {
   const end = Date.now() + deadlineMs
   for (;;) {
     const v = await check()
     if (v !== undefined) return v
-    if (Date.now() > end) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`)
+    if (Date.now() > end) throw new Error(`timed out after ${deadlineMs} ms waiting for ${typeof what === 'string' ? what : what()}`)
     await new Promise(resolve => setTimeout(resolve, 10))
   }
 }

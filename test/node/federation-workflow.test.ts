@@ -1,0 +1,162 @@
+/**
+ * Workflows, crons and generators across three federated sites (issue 5): no leader,
+ * any site may write a firing, and the ledger still holds exactly one workflow per cron
+ * tick and consumes every generator pack exactly once, also across a partition.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { Executor } from '../../src/client/executor.js'
+import { ColoniesClient } from '../../src/client/rpc-client.js'
+import { addExecutor, eventually } from '../helpers/colony-node.js'
+import { converged, ok, startFederation, type Federation, type Site } from '../helpers/federation.js'
+
+let fed: Federation
+
+test.before(async () => { fed = await startFederation(3) })
+test.after(async () => { await fed.stop() })
+
+const site = (i: number): Site => fed.sites[i] as Site
+
+function cut (i: number): () => Promise<void> {
+  const lonely = site(i).node.federation
+  const others = fed.sites.filter((_, j) => j !== i).map(s => s.node.federation)
+  const ids = others.map(f => f?.peerId as string)
+  return async () => {
+    await lonely?.host.block(ids)
+    for (const f of others) await f?.host.block([lonely?.peerId as string])
+  }
+}
+
+function heal (i: number): void {
+  const lonely = site(i).node.federation
+  const others = fed.sites.filter((_, j) => j !== i).map(s => s.node.federation)
+  lonely?.host.unblock(others.map(f => f?.peerId as string))
+  for (const f of others) f?.host.unblock([lonely?.peerId as string])
+}
+
+test('a workflow submitted at one site runs its nodes on executors at the three sites, in order', async () => {
+  const types = ['at-a', 'at-b', 'at-c']
+  const executors: Executor[] = []
+  const ranAt = new Map<string, string>()
+  for (let i = 0; i < 3; i++) {
+    const x = await addExecutor(site(0).node.url, fed.colony, fed.owner, `wx${i}`, types[i])
+    await eventually(() => site(i).node.ledger.fold.executor(fed.colony, x.id)?.state === 1 ? true : undefined, `site ${i} to know wx${i}`)
+    executors.push(new Executor({
+      client: new ColoniesClient({ url: site(i).node.url, prvkey: x.prv }),
+      colonyname: fed.colony,
+      watchIntervalMs: 0,
+      handler: async p => {
+        ranAt.set(p.spec.nodename, site(i).node.nodeId)
+        return { out: [...(p.in as string[]), p.spec.nodename] }
+      }
+    }).start())
+  }
+  const node = (nodename: string, executortype: string, deps: string[]): Record<string, unknown> =>
+    ({ nodename, funcname: nodename, conditions: { executortype, dependencies: deps } })
+  const g = await ok(site(1).node.url, {
+    msgtype: 'submitworkflowspecmsg',
+    spec: { colonyname: fed.colony, functionspecs: [node('first', 'at-a', []), node('second', 'at-b', ['first']), node('third', 'at-c', ['second'])] }
+  }, fed.user.prv)
+  const done = await eventually(() => {
+    const s = site(2).node.ledger.fold.graph(g.processgraphid)
+    return s?.graph.state === 2 ? s : undefined
+  }, 'the workflow to succeed everywhere', 30_000)
+  for (const e of executors) await e.stop({ graceMs: 1000 })
+  const last = done.procs.get(done.graph.processids[2] as string)
+  assert.equal(last?.out, ['first', 'second', 'third'], 'each node got its parent\'s output')
+  assert.is(ranAt.get('first'), site(0).node.nodeId)
+  assert.is(ranAt.get('second'), site(1).node.nodeId)
+  assert.is(ranAt.get('third'), site(2).node.nodeId)
+  // the ledger agrees on where each node ran
+  for (const [i, pid] of done.graph.processids.entries()) assert.is(done.procs.get(pid)?.site, site(i).node.nodeId)
+  await converged(fed.sites)
+})
+
+test('a cron every 2 s with three sites up makes one workflow per tick; a partition and heal make no tick twice', async () => {
+  const spec = JSON.stringify({ colonyname: fed.colony, functionspecs: [{ nodename: 'tick', funcname: 'tick', conditions: { executortype: 'nobody' } }] })
+  const cron = await ok(site(0).node.url, {
+    msgtype: 'addcronmsg',
+    cron: { colonyname: fed.colony, name: 'two-seconds', cronexpression: '', interval: 2, random: false, workflowspec: spec, waitforprevprocessgraph: false }
+  }, fed.user.prv)
+  await eventually(() => fed.sites.every(s => s.node.ledger.fold.cron(cron.cronid) !== undefined) ? true : undefined, 'every site to know the cron')
+  const fold = (i: number): typeof site0Fold => site(i).node.ledger.fold
+  const site0Fold = site(0).node.ledger.fold
+  const ticks = (i: number): number[] => fold(i).cronRunsOf(cron.cronid).map(g => g.graph.source.kind === 'cron' ? g.graph.source.at : -1)
+
+  // 20 s with everyone connected
+  const t0 = Date.now()
+  await new Promise(resolve => setTimeout(resolve, 20_000))
+  const t1 = Date.now()
+  await converged(fed.sites)
+  const connected = ticks(0).filter(at => at > t0 && at <= t1 - 1000)
+  const expected = Math.floor((t1 - 1000 - t0) / 2000)
+  assert.ok(connected.length >= expected - 1 && connected.length <= expected + 1, `${connected.length} workflows in ${t1 - t0} ms, expected about ${expected}`)
+  assert.is(new Set(connected).size, connected.length, 'no tick has two workflows')
+  for (let k = 1; k < connected.length; k++) assert.is((connected[k] as number) - (connected[k - 1] as number), 2000, 'no tick skipped')
+
+  // site 2 cut off for 7 s: both sides keep firing; after the heal each tick still has one workflow
+  await cut(2)()
+  const p0 = Date.now()
+  try {
+    await eventually(() => ticks(2).some(at => at > p0) && ticks(0).some(at => at > p0) ? true : undefined,
+      () => `both sides to fire while apart (ticks after the cut: site 0 ${ticks(0).filter(at => at > p0).length}, site 2 ${ticks(2).filter(at => at > p0).length})`, 10_000)
+    await new Promise(resolve => setTimeout(resolve, 4000))
+  } finally {
+    heal(2)
+  }
+  const p1 = Date.now()
+  await converged(fed.sites, 30_000)
+  await ok(site(0).node.url, { msgtype: 'removecronmsg', cronid: cron.cronid, all: false }, fed.user.prv)
+  await converged(fed.sites, 30_000)
+  const all = ticks(0)
+  assert.is(new Set(all).size, all.length, 'no tick has two workflows after the heal')
+  assert.equal(ticks(1), all)
+  assert.equal(ticks(2), all)
+  const apart = all.filter(at => at > p0 && at < p1)
+  assert.ok(apart.length >= 2, `ticks during the partition: ${apart.length}`)
+  // both sides wrote firings for the same ticks while apart: the second copy of a tick is refused, not a second workflow
+  const fires = [...fold(0).refusals()].filter(([, why]) => /already started/.test(why))
+  assert.ok(fires.length >= 1, 'the partition produced duplicate firings that collapsed')
+})
+
+test('generators packed concurrently at three sites, also across a partition, consume every pack exactly once', async () => {
+  const spec = JSON.stringify({ colonyname: fed.colony, functionspecs: [{ nodename: 'batch', funcname: 'batch', conditions: { executortype: 'nobody' } }] })
+  const gen = await ok(site(0).node.url, {
+    msgtype: 'addgeneratormsg',
+    generator: { colonyname: fed.colony, name: 'concurrent', workflowspec: spec, trigger: 5, timeout: 2 }
+  }, fed.user.prv)
+  await eventually(() => fed.sites.every(s => s.node.ledger.fold.generator(gen.generatorid) !== undefined) ? true : undefined, 'every site to know the generator')
+  const packAt = async (i: number, label: string, n: number): Promise<string[]> => {
+    const args: string[] = []
+    for (let k = 0; k < n; k++) {
+      const arg = `${label}-${k}`
+      await ok(site(i).node.url, { msgtype: 'packgeneratormsg', generatorid: gen.generatorid, arg }, fed.user.prv)
+      args.push(arg)
+    }
+    return args
+  }
+  const packed = (await Promise.all([packAt(0, 's0', 20), packAt(1, 's1', 20), packAt(2, 's2', 20)])).flat()
+  // then a partition: site 2 packs alone, the others too
+  await cut(2)()
+  try {
+    packed.push(...(await Promise.all([packAt(0, 'p0', 7), packAt(2, 'p2', 6)])).flat())
+    await new Promise(resolve => setTimeout(resolve, 3000))
+  } finally {
+    heal(2)
+  }
+  await converged(fed.sites, 30_000)
+  // every pack is consumed (trigger groups, and the remainder after the timeout)
+  const q = await eventually(() => {
+    const s = site(0).node.ledger.fold.generatorQueue(gen.generatorid)
+    return s !== undefined && s.packs.length === packed.length && s.packs.every(p => p.consumedBy !== undefined) ? s : undefined
+  }, 'every pack to be consumed', 30_000)
+  await converged(fed.sites, 30_000)
+  const workflows = [...site(0).node.ledger.fold.graphs(fed.colony)].filter(g => g.graph.source.kind === 'generator')
+  const consumedArgs = workflows.flatMap(g => g.procs.get(g.graph.rootprocessids[0] as string)?.spec.args as string[])
+  assert.is(consumedArgs.length, packed.length, 'no pack consumed twice')
+  assert.equal([...consumedArgs].sort(), [...packed].sort(), 'every pack consumed')
+  assert.is(new Set(q.packs.map(p => p.consumedBy)).size, workflows.length)
+  for (const g of workflows) assert.ok((g.procs.get(g.graph.rootprocessids[0] as string)?.spec.args.length ?? 0) <= 5)
+})
+
+test.run()
