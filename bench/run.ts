@@ -13,6 +13,7 @@ import { benchCrypto } from './crypto.js'
 import { benchIngest } from './ingest.js'
 import { benchFederation } from './federation.js'
 import { benchNode } from './node.js'
+import { benchWorkflow } from './workflow.js'
 
 const quick = process.argv.includes('--quick')
 const sizes = quick ? [3_000, 30_000] : [10_000, 100_000]
@@ -20,20 +21,23 @@ const sizes = quick ? [3_000, 30_000] : [10_000, 100_000]
 const results: Record<string, Record<string, number>> = {}
 console.log(`colonynet bench on ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}${quick ? ' (quick)' : ''}`)
 
-console.log('\n[1/4] signature recovery, native vs fallback')
+console.log('\n[1/5] signature recovery, native vs fallback')
 results.crypto = await benchCrypto(quick ? 400 : 1200)
 
-console.log('\n[2/4] ingest: verify + fold + store, and fold cost as the ledger grows')
+console.log('\n[2/5] ingest: verify + fold + store, and fold cost as the ledger grows')
 results.ingest = await benchIngest(sizes)
 const small = results.ingest[`fold µs/record @${sizes[0]}`] ?? NaN
 const large = results.ingest[`fold µs/record @${sizes[1]}`] ?? NaN
 results.ingest[`fold cost ratio ${sizes[1]}/${sizes[0]}`] = Number((large / small).toFixed(2))
 
-console.log('\n[3/4] one node over HTTP (node in its own process; ColonyOS on PostgreSQL: 64 cycles/s, 25 ms assign latency)')
+console.log('\n[3/5] one node over HTTP (node in its own process; ColonyOS on PostgreSQL: 64 cycles/s, 25 ms assign latency)')
 results.node = await benchNode({ quick })
 
-console.log('\n[4/4] three federated sites, each its own process, on loopback')
+console.log('\n[4/5] three federated sites, each its own process, on loopback')
 results.federation = await benchFederation({ quick })
+
+console.log('\n[5/5] a fan-out/fan-in workflow on one node (target: under 2 ms per node beyond execution)')
+results.workflow = await benchWorkflow({ quick })
 
 console.log('')
 for (const [group, figures] of Object.entries(results)) {
