@@ -490,7 +490,17 @@ export class Ledger extends EventEmitter {
     for (const pid of processes) {
       const p = this.fold.processRaw(pid)
       const old = this.written.get(pid)
-      if (p === undefined) continue
+      if (p === undefined) {
+        // a workflow node that no longer exists (its generator firing lost to an earlier one)
+        if (old !== undefined) {
+          if (old.queue !== undefined) ops.push({ type: 'del', sublevel: this.queue, key: old.queue })
+          if (old.state !== undefined) ops.push({ type: 'del', sublevel: this.bystate, key: old.state })
+          ops.push({ type: 'del', sublevel: this.procs, key: pid })
+          for await (const k of this.logs.keys({ gt: pid + SEP, lt: pid + END })) ops.push({ type: 'del', sublevel: this.logs, key: k })
+          this.written.delete(pid)
+        }
+        continue
+      }
       const w = this.writtenFor(p)
       if (old?.queue !== undefined && old.queue !== w.queue) ops.push({ type: 'del', sublevel: this.queue, key: old.queue })
       if (old?.state !== undefined && old.state !== w.state) ops.push({ type: 'del', sublevel: this.bystate, key: old.state })

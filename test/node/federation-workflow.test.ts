@@ -99,7 +99,7 @@ test('a cron every 2 s with three sites up makes one workflow per tick; a partit
   const p0 = Date.now()
   try {
     await eventually(() => ticks(2).some(at => at > p0) && ticks(0).some(at => at > p0) ? true : undefined,
-      () => `both sides to fire while apart (ticks after the cut: site 0 ${ticks(0).filter(at => at > p0).length}, site 2 ${ticks(2).filter(at => at > p0).length})`, 10_000)
+      () => `both sides to fire while apart (ticks after the cut: site 0 ${ticks(0).filter(at => at > p0).length}, site 2 ${ticks(2).filter(at => at > p0).length})`, 20_000)
     await new Promise(resolve => setTimeout(resolve, 4000))
   } finally {
     heal(2)
