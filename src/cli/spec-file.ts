@@ -8,7 +8,7 @@ import { type FunctionSpec, parseFunctionSpec } from '../protocol/spec.js'
 import { SpecFileError } from './errors.js'
 
 /** "line 3, column 7" for a JSON.parse position, when the message carries one. */
-function where (text: string, message: string): string {
+export function where (text: string, message: string): string {
   const m = /position (\d+)/.exec(message)
   if (m === null) return ''
   const pos = Number(m[1])

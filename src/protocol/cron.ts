@@ -85,6 +85,11 @@ const PLACES = [SECONDS, MINUTES, HOURS, DOM, MONTHS, DOW] as const
 const GO_SPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/
 const UTC_ZONES = new Set(['', 'UTC', 'Etc/UTC']) // Go's LoadLocation reads "" as UTC
 
+/** User text inside a message: quoted, escaped, and cut short. */
+function q (s: string): string {
+  return JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s)
+}
+
 function refuse (problem: string): ValidationError {
   return new ValidationError(FIELD, problem)
 }
@@ -106,7 +111,7 @@ export function parseCronExpression (expr: string): CronSchedule {
   if (spec.startsWith('TZ=') || spec.startsWith('CRON_TZ=')) {
     const space = spec.indexOf(' ')
     const zone = spec.slice(spec.indexOf('=') + 1, space === -1 ? undefined : space)
-    if (!UTC_ZONES.has(zone)) throw refuse(`time zone "${zone}" is not supported: schedules are always UTC`)
+    if (!UTC_ZONES.has(zone)) throw refuse(`time zone ${q(zone)} is not supported: schedules are always UTC`)
     spec = space === -1 ? '' : spec.slice(space).trim()
   }
   if (spec.startsWith('@')) return parseDescriptor(spec)
@@ -132,32 +137,32 @@ export function parseCronExpression (expr: string): CronSchedule {
 interface Parsed { values: number[], star: boolean }
 
 function parseField (text: string, b: Bounds): Parsed {
-  const where = `${b.name} field "${text}"`
+  const where = `${b.name} field ${q(text)}`
   const set = new Set<number>()
   let star = false
   const items = text.split(',').filter(p => p !== '')
   if (items.length === 0) throw refuse(`${where}: has no values`)
   for (const item of items) {
     const slash = item.split('/')
-    if (slash.length > 2) throw refuse(`${where}: too many slashes in "${item}"`)
+    if (slash.length > 2) throw refuse(`${where}: too many slashes in ${q(item)}`)
     const dash = (slash[0] ?? '').split('-')
     let start: number
     let end: number
     let itemStar = false
     if (dash[0] === '*' || dash[0] === '?') {
-      if (dash.length > 1) throw refuse(`${where}: "${item}" mixes a star with a range`)
+      if (dash.length > 1) throw refuse(`${where}: ${q(item)} mixes a star with a range`)
       start = b.min
       end = b.max
       itemStar = true
     } else {
-      if (dash.length > 2) throw refuse(`${where}: too many hyphens in "${item}"`)
+      if (dash.length > 2) throw refuse(`${where}: too many hyphens in ${q(item)}`)
       start = value(dash[0] ?? '', b, where)
       end = dash.length === 2 ? value(dash[1] ?? '', b, where) : start
     }
     let step = 1
     if (slash.length === 2) {
       const s = slash[1] ?? ''
-      if (!/^\+?\d+$/.test(s) || Number(s) === 0) throw refuse(`${where}: step "${s}" must be a positive whole number`)
+      if (!/^\+?\d+$/.test(s) || Number(s) === 0) throw refuse(`${where}: step ${q(s)} must be a positive whole number`)
       step = Number(s)
       if (dash.length === 1) end = b.max // robfig: "a/n" means "a-max/n"
       if (step > 1) itemStar = false
@@ -178,10 +183,10 @@ function value (s: string, b: Bounds, where: string): number {
   if (named !== undefined) return named
   if (!/^\+?\d+$/.test(s)) {
     const hint = b.names === undefined ? '' : ` or a name (${[...b.names.keys()].join(', ')})`
-    throw refuse(`${where}: "${s}" is not a number${hint}`)
+    throw refuse(`${where}: ${q(s)} is not a number${hint}`)
   }
   const n = Number(s)
-  if (n > b.max) throw refuse(`${where}: ${s.replace(/^\+?0*(?=\d)/, '')} is out of range ${b.min}-${b.max}`)
+  if (n > b.max) throw refuse(`${where}: ${s.replace(/^\+?0*(?=\d)/, '').slice(0, 40)} is out of range ${b.min}-${b.max}`)
   return n
 }
 
@@ -205,12 +210,12 @@ function parseDescriptor (spec: string): CronSchedule {
   const every = '@every '
   if (spec.startsWith(every)) {
     const ns = parseGoDuration(spec.slice(every.length))
-    if (ns <= 0n) throw refuse(`@every needs a positive duration, got "${spec.slice(every.length)}"`)
+    if (ns <= 0n) throw refuse(`@every needs a positive duration, got ${q(spec.slice(every.length))}`)
     // robfig's Every: under a second becomes a second, the rest is truncated to whole seconds
     const seconds = ns < 1_000_000_000n ? 1 : Number(ns / 1_000_000_000n)
     return { kind: 'every', seconds, random: false }
   }
-  throw refuse(`unknown descriptor "${spec}" (use @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or @every <duration>)`)
+  throw refuse(`unknown descriptor ${q(spec)} (use @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or @every <duration>)`)
 }
 
 const DURATION_UNITS: ReadonlyMap<string, bigint> = new Map([
@@ -221,7 +226,7 @@ const TWO63 = 1n << 63n
 
 /** Go's time.ParseDuration, to the nanosecond (fractions go through float64 as in Go). */
 function parseGoDuration (orig: string): bigint {
-  const bad = (why = 'invalid duration'): ValidationError => refuse(`@every: ${why} "${orig}" (use e.g. 90s, 1h30m, 500ms)`)
+  const bad = (why = 'invalid duration'): ValidationError => refuse(`@every: ${why} ${q(orig)} (use e.g. 90s, 1h30m, 500ms)`)
   let s = orig
   let neg = false
   if (s[0] === '-' || s[0] === '+') {
@@ -243,7 +248,7 @@ function parseGoDuration (orig: string): bigint {
     if (unitMatch === '') throw bad('missing unit in duration')
     s = s.slice(unitMatch.length)
     const unit = DURATION_UNITS.get(unitMatch)
-    if (unit === undefined) throw bad(`unknown unit "${unitMatch}" in duration`)
+    if (unit === undefined) throw bad(`unknown unit ${q(unitMatch)} in duration`)
     if (v > TWO63 / unit) throw bad()
     v *= unit
     if (fracDigits !== undefined && fracDigits !== '') {

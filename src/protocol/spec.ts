@@ -431,8 +431,23 @@ export function parseWorkflowSpec (json: unknown, path = 'spec'): WorkflowSpec {
     }
   }
   if (seen < functionspecs.length) {
-    const i = indegree.findIndex(d => d > 0)
-    throw new ValidationError(`${listPath}[${i}].conditions.dependencies`, `dependency cycle through "${functionspecs[i]?.nodename ?? ''}"`)
+    // Walk parent links among the unsorted nodes until one repeats: that is a real cycle
+    // (a node merely downstream of a cycle is unsorted too, but never repeats).
+    let i = indegree.findIndex(d => d > 0)
+    const path: number[] = []
+    const at = new Map<number, number>()
+    while (!at.has(i)) {
+      at.set(i, path.length)
+      path.push(i)
+      const deps = functionspecs[i]?.conditions.dependencies ?? []
+      i = index.get(deps.find(d => (indegree[index.get(d) as number] ?? 0) > 0) as string) as number
+    }
+    const loop = path.slice(at.get(i)).reverse()
+    // start from the node that comes first in the file
+    const first = loop.indexOf(Math.min(...loop))
+    const cycle = [...loop.slice(first), ...loop.slice(0, first)]
+    const names = [...cycle, cycle[0] as number].map(j => `"${functionspecs[j]?.nodename ?? ''}"`).join(' -> ')
+    throw new ValidationError(`${listPath}[${cycle[0] as number}].conditions.dependencies`, `dependency cycle ${names}`)
   }
   return { colonyname, functionspecs }
 }

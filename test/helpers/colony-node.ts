@@ -24,7 +24,8 @@ export interface TestColony {
   readonly owner: Identity
   readonly user: Identity
   readonly executors: Identity[]
-  restart: () => Promise<void>
+  /** stops the node and starts it again on the same data directory and port (after `downMs`) */
+  restart: (downMs?: number) => Promise<void>
   stop: () => Promise<void>
 }
 
@@ -60,9 +61,10 @@ export async function startColony (opts: { executors?: number, type?: string, di
     owner,
     user,
     executors,
-    restart: async () => {
+    restart: async (downMs = 0) => {
       const port = node.port
       await node.stop()
+      if (downMs > 0) await new Promise(resolve => setTimeout(resolve, downMs))
       node = await ColonyNode.start({ dataDir: dir, port, operatorPrvkey: operator.prv })
       tc.node = node
     },

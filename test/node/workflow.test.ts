@@ -184,6 +184,22 @@ test('a cron on an interval fires on its own; each run\'s roots get the previous
   assert.is((await assign(0, 2)).status, 404)
 })
 
+test('a node that was down over several cron ticks fires one catch-up run, not a burst, then keeps the schedule', async () => {
+  const spec = JSON.stringify(wf(node('tick')))
+  const cron = await ok({ msgtype: 'addcronmsg', cron: { colonyname: tc.colony, name: 'steady', cronexpression: '', interval: 1, random: false, workflowspec: spec, waitforprevprocessgraph: false } })
+  const runs = (): number[] => tc.node.ledger.fold.cronRunsOf(cron.cronid).map(g => g.graph.source.kind === 'cron' ? g.graph.source.at : 0)
+  await eventually(() => runs().length >= 1 ? true : undefined, 'the first firing', 5000)
+  const down = Date.now()
+  await tc.restart(3500) // offline over three ticks
+  const up = Date.now()
+  await eventually(() => runs().some(at => at > up) ? true : undefined, 'a firing after the restart', 5000)
+  const missed = runs().filter(at => at > down && at <= up)
+  assert.is(missed.length, 1, `one catch-up run for the ticks missed while down, got ${missed.length}`)
+  assert.ok((missed[0] as number) >= up - 1000, 'the catch-up is the most recent missed tick')
+  const all = runs()
+  assert.is(new Set(all).size, all.length)
+})
+
 test('a cron that waits for its previous run does not fire while it runs; run-now refuses too, then fires', async () => {
   const spec = JSON.stringify(wf(node('slow')))
   const cron = await ok({ msgtype: 'addcronmsg', cron: { colonyname: tc.colony, name: 'careful', cronexpression: '0 0 0 1 1 *', interval: -1, random: false, workflowspec: spec, waitforprevprocessgraph: true } })

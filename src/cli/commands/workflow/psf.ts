@@ -1,0 +1,7 @@
+import { ProcessState } from '../../../protocol/spec.js'
+import { WorkflowListCommand } from '../../workflow-list-command.js'
+
+export default class WorkflowPsf extends WorkflowListCommand<typeof WorkflowPsf> {
+  static override summary = 'List failed workflows'
+  protected readonly state = ProcessState.FAILED
+}

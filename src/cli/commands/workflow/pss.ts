@@ -1,0 +1,7 @@
+import { ProcessState } from '../../../protocol/spec.js'
+import { WorkflowListCommand } from '../../workflow-list-command.js'
+
+export default class WorkflowPss extends WorkflowListCommand<typeof WorkflowPss> {
+  static override summary = 'List successful workflows'
+  protected readonly state = ProcessState.SUCCESS
+}

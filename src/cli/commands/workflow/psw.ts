@@ -1,0 +1,7 @@
+import { ProcessState } from '../../../protocol/spec.js'
+import { WorkflowListCommand } from '../../workflow-list-command.js'
+
+export default class WorkflowPsw extends WorkflowListCommand<typeof WorkflowPsw> {
+  static override summary = 'List waiting workflows'
+  protected readonly state = ProcessState.WAITING
+}
