@@ -214,7 +214,7 @@ export class LedgerFold {
         const reason = applyGraphEntry(g, e, this.timeline)
         if (reason !== undefined) this.refusalsOf(unit).set(e.id, reason)
         this.drainTouched(unit)
-        if (e.msg?.msgtype === 'addchildmsg' && g.procs.has(e.id)) this.adopt(unit, e.id, refold)
+        if (e.msg?.msgtype === 'addchildmsg' && g.procs.has(e.id) && this.claimNode(unit, e.id)) refold.add(unit)
       } else {
         refold.add(unit)
       }
@@ -258,14 +258,14 @@ export class LedgerFold {
     if (unit !== undefined) refold.add(unit)
   }
 
-  /** A workflow gained node `pid`: its records that arrived early join the unit. */
-  private adopt (unit: Unit, pid: string, refold: Set<Unit>): void {
+  /** Registers `pid` as a node of the workflow; records that named it early join the unit. Returns whether any did. */
+  private claimNode (unit: Unit, pid: string): boolean {
     this.byProcess.set(pid, unit)
     const early = this.orphans.get(pid)
-    if (early === undefined) return
+    if (early === undefined) return false
     this.orphans.delete(pid)
     for (const x of early) insertSorted(unit.entries, x)
-    refold.add(unit)
+    return true
   }
 
   /** Colony events (executor removed, remove-all) newer than every record of a unit apply directly. */
@@ -292,7 +292,8 @@ export class LedgerFold {
   }
 
   private refoldUnit (unit: Unit): void {
-    for (let round = 0; ; round++) {
+    // A graph's nodes are known only once it is folded: loop while that brings in early records.
+    for (;;) {
       const refusals = new Map<string, string>()
       const refuse = (id: string, why: string): void => { refusals.set(id, why) }
       const events = (): readonly ColonyEvent[] => this.timeline.eventsOf(unit.colony)
@@ -319,18 +320,12 @@ export class LedgerFold {
         if (runs === undefined) this.cronRuns.set(g.graph.source.cronid, runs = new Set())
         runs.add(unit)
       }
-      // Its nodes are known now: records that named them before they existed join the unit.
       let adopted = false
       for (const pid of g.procs.keys()) {
         this.changed.add(pid)
-        this.byProcess.set(pid, unit)
-        const early = this.orphans.get(pid)
-        if (early === undefined) continue
-        this.orphans.delete(pid)
-        for (const x of early) insertSorted(unit.entries, x)
-        adopted = true
+        if (this.claimNode(unit, pid)) adopted = true
       }
-      if (!adopted || round > 10_000) return
+      if (!adopted) return
     }
   }
 

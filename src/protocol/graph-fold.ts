@@ -391,7 +391,6 @@ function updateGraphState (g: GraphState, at: number): void {
   g.graph.state = state
   // started: a node ran (a workflow cancelled or failed before anything ran has no start time)
   if ((state === ProcessState.RUNNING || state === ProcessState.SUCCESS) && g.graph.starttime === 0) g.graph.starttime = at
-  if (g.graph.starttime === 0 && [...g.procs.values()].some(p => p.starttime > 0)) g.graph.starttime = Math.min(...[...g.procs.values()].filter(p => p.starttime > 0).map(p => p.starttime))
   if (isFinal(state)) g.graph.endtime = at
 }
 
