@@ -118,6 +118,8 @@ export interface SiteInfo {
   lastseen: number
   /** per origin node: batches this site lacked at its last sync */
   behind: Record<string, number>
+  /** ms its clock is ahead of the answering node's (estimated; null = not heard yet; absent on a lone node) */
+  clockskew?: number | null
 }
 
 export function serverUrlFromEnv (env: Record<string, string | undefined> = process.env): string {

@@ -55,8 +55,15 @@ export interface SiteStatus {
   readonly lastseen: number
   /** per origin: batches we hold that this site lacked at its last sync with us */
   readonly behind: Record<string, number>
+  /**
+   * ms its clock is ahead of ours (negative: behind), estimated from the times it stamps on
+   * what it gossips, so within about one gossip delay; null until it has gossiped (0 for us)
+   */
+  readonly clockskew: number | null
 }
 
+/** clock samples kept per site; the estimate is the one that travelled fastest */
+const SKEW_SAMPLES = 16
 /** adverts older than this are forgotten (a site that stopped advertising has no executors left) */
 const PRESENCE_TTL_MS = 6000
 const PRESENCE_HEARTBEAT_MS = 2000
@@ -74,6 +81,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private readonly backoff = new Map<string, number>()
   private readonly lastSeen = new Map<string, number>()
   private readonly theirVectors = new Map<string, Map<string, number>>()
+  /** site → recent (their stamp − our receipt) samples: from adverts (their wall clock) and batches (their HLC) */
+  private readonly clockSamples = new Map<string, { wall: number[], hlc: number[] }>()
   private delayEwma = 50
   private firstSyncDone = false
   /** resolves when the pull before the next one has ended */
@@ -231,6 +240,9 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     } catch {
       return
     }
+    // stamped by the advertiser, or by the batch's origin (whoever forwarded it)
+    if (f.k === 'idle') this.sampleClock(f.site, 'wall', f.t)
+    else this.sampleClock(f.batch.origin, 'hlc', f.batch.records[0]?.t.w)
     if (f.k === 'idle') {
       let m = this.presence.get(f.colony)
       if (m === undefined) this.presence.set(f.colony, m = new Map())
@@ -249,6 +261,26 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     }).catch(err => this.log(`gossip batch from ${batch.origin.slice(0, 8)} refused: ${(err as Error).message}`))
     // a gap in that log: something was missed, repair from the peer that forwarded this
     if (batch.seq > expected) this.schedulePull(from, 0)
+  }
+
+  private sampleClock (site: string, kind: 'wall' | 'hlc', stamp: number | undefined): void {
+    if (stamp === undefined) return
+    let s = this.clockSamples.get(site)
+    if (s === undefined) this.clockSamples.set(site, s = { wall: [], hlc: [] })
+    const list = s[kind]
+    list.push(stamp - Date.now())
+    if (list.length > SKEW_SAMPLES) list.shift()
+  }
+
+  /**
+   * Their clock minus ours. Each sample is that minus the message's travel time, so the
+   * largest is the closest. Wall-clock adverts are preferred: an HLC is pulled forward by
+   * faster clocks it has heard from, which hides a clock that is behind.
+   */
+  private clockSkew (site: string): number | null {
+    const s = this.clockSamples.get(site)
+    const list = s === undefined ? [] : s.wall.length > 0 ? s.wall : s.hlc
+    return list.length === 0 ? null : Math.max(...list)
   }
 
   private async publishBatch (batch: Batch): Promise<void> {
@@ -444,7 +476,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
         self: nodeid === this.nodeId,
         connected: nodeid === this.nodeId || connected.has(nodeid),
         lastseen: nodeid === this.nodeId ? Date.now() : (this.lastSeen.get(nodeid) ?? 0),
-        behind
+        behind,
+        clockskew: nodeid === this.nodeId ? 0 : this.clockSkew(nodeid)
       }
     })
   }

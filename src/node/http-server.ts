@@ -1,5 +1,6 @@
 /**
- * The node's one port: `POST /api` (ColonyOS RPC), `GET /health`, WebSocket `/pubsub`.
+ * The node's one port: `POST /api` (ColonyOS RPC), `GET /health`, WebSocket `/pubsub`,
+ * and the dashboard at `/` unless it is turned off.
  * Bodies are limited (MAX_BODY_BYTES) and must be JSON; a client that disconnects aborts
  * its long-poll.
  */
@@ -8,6 +9,8 @@ import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { errorReply } from '../protocol/envelope.js'
 import { ValidationError } from '../protocol/errors.js'
+import type { ColonyStream } from './colony-stream.js'
+import type { DashboardAssets } from './dashboard-assets.js'
 import type { PubSub } from './pubsub.js'
 import { decodeRequest, type RpcService, toResult } from './rpc-service.js'
 
@@ -19,6 +22,10 @@ export interface HttpServerOptions {
   readonly pubsub: PubSub
   /** `full`: also the state hash (costly on a big ledger; asked for with GET /health?state=1) */
   readonly health: (full: boolean) => Record<string, unknown>
+  /** colonynet's colony-wide change stream (subscribecolonymsg) on /pubsub */
+  readonly colonyStream?: ColonyStream
+  /** the dashboard's static files at `/`; undefined = no dashboard */
+  readonly dashboard?: DashboardAssets
 }
 
 function send (res: ServerResponse, status: number, body: unknown): void {
@@ -55,7 +62,9 @@ export class HttpServer {
       this.wss.handleUpgrade(req, socket, head, ws => {
         ws.on('message', data => {
           try {
-            this.opts.pubsub.subscribe(ws, decodeRequest(data.toString()))
+            const req = decodeRequest(data.toString())
+            if (req.msg.msgtype === 'subscribecolonymsg' && this.opts.colonyStream !== undefined) this.opts.colonyStream.subscribe(ws, req)
+            else this.opts.pubsub.subscribe(ws, req)
           } catch (err) {
             ws.send(JSON.stringify(toResult(err).reply))
             ws.close(1008, 'subscription refused')
@@ -74,6 +83,7 @@ export class HttpServer {
         send(res, 200, { status: 'ok', ...this.opts.health(url.searchParams.get('state') === '1') })
         return
       }
+      if (path !== '/api' && this.opts.dashboard !== undefined && await this.opts.dashboard.serve(req, res, path)) return
       if (path !== '/api') {
         send(res, 404, errorReply(404, `no such endpoint ${req.method ?? ''} ${path}: use POST /api, GET /health or /pubsub`))
         return

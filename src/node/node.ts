@@ -14,6 +14,8 @@ import { loadIdentity, type NodeIdentity } from './identity.js'
 import { Federation, type P2POptions } from './federation.js'
 import { PubSub } from './pubsub.js'
 import { BUILD_VERSION, RpcService } from './rpc-service.js'
+import { ColonyStream } from './colony-stream.js'
+import { DashboardAssets } from './dashboard-assets.js'
 import { Schedules, SCHEDULE_PERIOD_MS } from './schedules.js'
 
 export const DEFAULT_PORT = 50080
@@ -37,6 +39,8 @@ export interface NodeOptions {
   /** cron and generator firings: how often to look, and how much later each next-ranked site fires */
   readonly schedules?: { readonly periodMs?: number, readonly staggerMs?: number }
   readonly log?: (line: string) => void
+  /** serve the dashboard at `/` on the API port (default true) */
+  readonly dashboard?: boolean
 }
 
 export class ColonyNode {
@@ -47,6 +51,7 @@ export class ColonyNode {
   private readonly assigner: Assigner
   private readonly deadlines: DeadlineWatcher
   private readonly pubsub: PubSub
+  private readonly colonyStream: ColonyStream
   private readonly schedules: Schedules
   /** present when the node takes part in a federation */
   federation: Federation | undefined
@@ -60,6 +65,7 @@ export class ColonyNode {
     this.assigner = new Assigner(ledger)
     this.deadlines = new DeadlineWatcher(ledger)
     this.pubsub = new PubSub(ledger)
+    this.colonyStream = new ColonyStream(ledger)
     this.schedules = new Schedules({
       ledger,
       nodeId: identity.nodeId,
@@ -77,6 +83,8 @@ export class ColonyNode {
     this.http = new HttpServer({
       rpc,
       pubsub: this.pubsub,
+      colonyStream: this.colonyStream,
+      ...(opts.dashboard === false ? {} : { dashboard: new DashboardAssets() }),
       health: full => ({
         version: BUILD_VERSION,
         nodeid: identity.nodeId,
@@ -88,6 +96,7 @@ export class ColonyNode {
       this.assigner.onChange(c)
       this.deadlines.onChange(c)
       this.pubsub.onChange(c)
+      this.colonyStream.onChange(c)
       this.federation?.onChange(c)
     })
   }
@@ -121,7 +130,7 @@ export class ColonyNode {
       await ledger.close()
       throw err
     }
-    opts.log?.(`node ${identity.nodeId} serving the ColonyOS API on ${node.url}`)
+    opts.log?.(`node ${identity.nodeId} serving the ColonyOS API on ${node.url}${opts.dashboard === false ? '' : `, the dashboard at ${node.url}/`}`)
     return node
   }
 
@@ -153,7 +162,7 @@ export class ColonyNode {
 
   /** Open WebSocket subscriptions right now. */
   subscriptions (): number {
-    return this.pubsub.count()
+    return this.pubsub.count() + this.colonyStream.count()
   }
 
   async rebuild (): Promise<{ records: number, processes: number, hash: string }> {
@@ -167,6 +176,7 @@ export class ColonyNode {
     this.schedules.stop()
     this.assigner.stop()
     this.pubsub.close()
+    this.colonyStream.close()
     await this.http.close()
     await this.federation?.stop()
     await this.ledger.close()

@@ -26,6 +26,7 @@ import { unconsumed } from '../protocol/gen-fold.js'
 import type { GraphState } from '../protocol/graph-fold.js'
 import { type CronInfo, type GeneratorInfo, isFinal } from '../protocol/state.js'
 import { lastRuns, leafOutputs } from './schedules.js'
+import { executorSites, processHistory, processPage, throughput } from './dashboard-reads.js'
 import type { Ledger } from '../store/ledger.js'
 import { type Assigner, requireApprovedExecutor } from './assigner.js'
 import type { SiteStatus } from './federation.js'
@@ -229,6 +230,21 @@ export class RpcService {
           behind: {}
         }))
       }
+
+      // dashboard reads (colonynet, issue 7): see dashboard-reads.ts
+      case 'getprocesspagemsg':
+        this.requireReader(msg.colonyname, signer)
+        return processPage(this.fold, msg)
+      case 'getprocesshistorymsg':
+        return processHistory(this.fold, this.process(msg.processid, signer))
+      case 'getthroughputmsg':
+        this.requireReader(msg.colonyname, signer)
+        return throughput(this.fold, msg, Date.now())
+      case 'getexecutorsitesmsg':
+        this.requireReader(msg.colonyname, signer, true)
+        return executorSites(this.fold, msg.colonyname, this.heard, this.identity.nodeId)
+      case 'subscribecolonymsg':
+        throw new ValidationError('msgtype', `${msg.msgtype} is served on the WebSocket endpoint /pubsub`)
 
       // executors
       case 'addexecutormsg': {

@@ -44,6 +44,10 @@ type Obj = Record<string, unknown>
 export const MAX_COUNT = 100
 export const MAX_LOG_COUNT = 500
 export const MAX_DAYS = 30
+/** colonynet's paged listing (getprocesspagemsg) and throughput window limits */
+export const MAX_PAGE_COUNT = 500
+export const MAX_THROUGHPUT_SECONDS = 86_400
+export const MAX_THROUGHPUT_BUCKETS = 1_000
 
 // ---------------------------------------------------------------------------------------
 // Nested payloads that clients send (server-assigned fields such as state or times are
@@ -267,8 +271,39 @@ export interface AddSiteMsg { msgtype: 'addsitemsg', colonyname: string, nodeid:
 export interface RemoveSiteMsg { msgtype: 'removesitemsg', colonyname: string, nodeid: string }
 export interface GetSitesMsg { msgtype: 'getsitesmsg', colonyname: string }
 
+// dashboard reads: colonynet's extension (what a live web view needs beyond ColonyOS's messages)
+/** One page of a colony's processes, any state or one, with the total that match. */
+export interface GetProcessPageMsg {
+  msgtype: 'getprocesspagemsg'
+  colonyname: string
+  /** -1 = every state */
+  state: number
+  /** filters; "" = any */
+  executortype: string
+  label: string
+  initiator: string
+  /** processes to skip, in the listing's order */
+  offset: number
+  /** at most MAX_PAGE_COUNT; 0 = MAX_COUNT */
+  count: number
+}
+/** A process's state changes: which site and executor held each attempt, and when. */
+export interface GetProcessHistoryMsg { msgtype: 'getprocesshistorymsg', processid: string }
+/** Processes submitted and ended per `bucket` seconds over the last `seconds`. */
+export interface GetThroughputMsg { msgtype: 'getthroughputmsg', colonyname: string, seconds: number, bucket: number }
+/** Where each executor of a colony was last seen working: its site and when. */
+export interface GetExecutorSitesMsg { msgtype: 'getexecutorsitesmsg', colonyname: string }
+/** WebSocket /pubsub: every change to the colony's processes (and colony-level changes), coalesced. */
+export interface SubscribeColonyMsg {
+  msgtype: 'subscribecolonymsg'
+  colonyname: string
+  /** seconds; ≤ 0 = until the socket closes */
+  timeout: number
+}
+
 export type Message =
   | AddSiteMsg | RemoveSiteMsg | GetSitesMsg
+  | GetProcessPageMsg | GetProcessHistoryMsg | GetThroughputMsg | GetExecutorSitesMsg | SubscribeColonyMsg
   | AddColonyMsg | RemoveColonyMsg | GetColoniesMsg | GetColonyMsg | GetColonyStatisticsMsg | ChangeColonyIdMsg
   | AddExecutorMsg | ApproveExecutorMsg | RejectExecutorMsg | RemoveExecutorMsg | GetExecutorsMsg | GetExecutorMsg
   | GetExecutorByIdMsg | UpdateExecutorMsg | ChangeExecutorIdMsg
@@ -609,6 +644,26 @@ const PARSERS: Parsers = {
   removesitemsg: o => ({ colonyname: name(o, 'colonyname'), nodeid: id(o, 'nodeid') }),
   getsitesmsg: o => ({ colonyname: name(o, 'colonyname') }),
 
+  // dashboard reads (colonynet)
+  getprocesspagemsg: o => ({
+    colonyname: name(o, 'colonyname'),
+    state: readInt(o, 'state', ROOT, STATE_NOTSET, 4),
+    executortype: str(o, 'executortype'),
+    label: str(o, 'label'),
+    initiator: str(o, 'initiator'),
+    offset: readInt(o, 'offset', ROOT, 0),
+    count: count(o, MAX_PAGE_COUNT)
+  }),
+  getprocesshistorymsg: o => ({ processid: id(o, 'processid') }),
+  getthroughputmsg: o => {
+    const seconds = readInt(o, 'seconds', ROOT, 1, MAX_THROUGHPUT_SECONDS, 600)
+    const bucket = readInt(o, 'bucket', ROOT, 1, MAX_THROUGHPUT_SECONDS, 10)
+    if (seconds / bucket > MAX_THROUGHPUT_BUCKETS) throw new ValidationError('bucket', `must be at least seconds / ${MAX_THROUGHPUT_BUCKETS}`)
+    return { colonyname: name(o, 'colonyname'), seconds, bucket }
+  },
+  getexecutorsitesmsg: o => ({ colonyname: name(o, 'colonyname') }),
+  subscribecolonymsg: o => ({ colonyname: name(o, 'colonyname'), timeout: readInt(o, 'timeout', ROOT) }),
+
   // subscriptions
   subscribeprocessmsg: o => ({
     colonyname: name(o, 'colonyname'),
@@ -649,7 +704,7 @@ export const MUTATIONS: ReadonlySet<string> = new Set<MsgType>([
 export const UNSIGNED: ReadonlySet<string> = new Set<MsgType>(['versionmsg', 'getserverinfomsg'])
 
 /** Carried over the WebSocket at /pubsub rather than POST /api. */
-export const SUBSCRIPTIONS: ReadonlySet<string> = new Set<MsgType>(['subscribeprocessmsg', 'subscribeprocessesmsg'])
+export const SUBSCRIPTIONS: ReadonlySet<string> = new Set<MsgType>(['subscribeprocessmsg', 'subscribeprocessesmsg', 'subscribecolonymsg'])
 
 /**
  * Validates a decoded payload and returns the typed message: only known fields, Go zero

@@ -108,7 +108,12 @@ const VALID: { [T in MsgType]: Record<string, unknown> } = {
   subscribeprocessesmsg: { colonyname: 'dev', executortype: 'cli', state: 0, timeout: 30 },
   addsitemsg: { colonyname: 'dev', nodeid: A, name: 'edge-1' },
   removesitemsg: { colonyname: 'dev', nodeid: A },
-  getsitesmsg: { colonyname: 'dev' }
+  getsitesmsg: { colonyname: 'dev' },
+  getprocesspagemsg: { colonyname: 'dev', state: -1, executortype: '', label: '', initiator: '', offset: 200, count: 50 },
+  getprocesshistorymsg: { processid: A },
+  getthroughputmsg: { colonyname: 'dev', seconds: 600, bucket: 10 },
+  getexecutorsitesmsg: { colonyname: 'dev' },
+  subscribecolonymsg: { colonyname: 'dev', timeout: 0 }
 }
 
 const msg = <T extends MsgType>(t: T, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ msgtype: t, ...VALID[t], ...extra })
@@ -302,7 +307,7 @@ test('MUTATIONS, UNSIGNED, SUBSCRIPTIONS', () => {
     assert.not.ok(MUTATIONS.has(t), t)
   }
   assert.equal([...UNSIGNED].sort(), ['getserverinfomsg', 'versionmsg'])
-  assert.equal([...SUBSCRIPTIONS].sort(), ['subscribeprocessesmsg', 'subscribeprocessmsg'])
+  assert.equal([...SUBSCRIPTIONS].sort(), ['subscribecolonymsg', 'subscribeprocessesmsg', 'subscribeprocessmsg'])
 })
 
 test('property: parseMessage throws nothing but ValidationError', () => {

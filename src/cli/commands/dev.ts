@@ -26,7 +26,8 @@ export default class Dev extends BaseCommand<typeof Dev> {
     port: Flags.integer({ description: 'API port; 0 picks a free one', default: 50080, min: 0, max: 65535 }),
     host: Flags.string({ description: 'Interface to listen on', default: '127.0.0.1' }),
     executor: Flags.boolean({ description: 'Run the cli executor in this process', default: true, allowNo: true }),
-    shell: Flags.boolean({ description: 'The executor runs commands through /bin/sh -c' })
+    shell: Flags.boolean({ description: 'The executor runs commands through /bin/sh -c' }),
+    dashboard: Flags.boolean({ description: 'Serve the web dashboard at / on the API port (--no-dashboard: API only)', default: true, allowNo: true })
   }
 
   static override examples = [
@@ -43,7 +44,7 @@ export default class Dev extends BaseCommand<typeof Dev> {
       import('../../node/index.js'), import('../../client/index.js'), import('../../protocol/crypto.js')
     ])
     const { host, port } = this.flags
-    const node = await ColonyNode.start({ dataDir, host, port, name: 'dev', log: line => this.detail(line) })
+    const node = await ColonyNode.start({ dataDir, host, port, name: 'dev', dashboard: this.flags.dashboard, log: line => this.detail(line) })
       .catch(err => { throw explainNodeStartError(err, { dataDir, host, port }) })
     let executor: Awaited<ReturnType<typeof startExecutor>> | undefined
     try {
@@ -71,6 +72,7 @@ export default class Dev extends BaseCommand<typeof Dev> {
       this.output({ url: node.url, nodeid: node.nodeId, operatorid: node.operatorId, datadir: dataDir, envfile: envFile, env: Object.fromEntries(vars) }, () => [
         `colonynet dev node ${node.nodeId}`,
         `  API   ${node.url}`,
+        ...(this.flags.dashboard ? [`  web   ${node.url}/  (sign in with COLONIES_PRVKEY or COLONIES_COLONY_PRVKEY below)`] : []),
         `  data  ${dataDir}`,
         ...changes.map(c => `  ${c}`),
         '',

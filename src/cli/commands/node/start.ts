@@ -17,7 +17,8 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     bootstrap: Flags.string({ description: 'Multiaddr of a site to connect to (repeatable), e.g. /ip4/10.0.0.5/tcp/50081/p2p/16Uiu2…', multiple: true }),
     ws: Flags.boolean({ description: 'Also listen for libp2p over WebSockets (for sites behind HTTP proxies)' }),
     mdns: Flags.boolean({ description: 'Find sites on the local network by mDNS' }),
-    psk: Flags.string({ description: 'File with a pre-shared key (swarm.key format): only nodes with the same key can connect' })
+    psk: Flags.string({ description: 'File with a pre-shared key (swarm.key format): only nodes with the same key can connect' }),
+    dashboard: Flags.boolean({ description: 'Serve the web dashboard at / on the API port (--no-dashboard: API only)', default: true, allowNo: true })
   }
 
   static override examples = [
@@ -46,6 +47,7 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
       host: this.flags.host,
       port: this.flags.port,
       name: this.flags.name,
+      dashboard: this.flags.dashboard,
       operatorId: env.COLONIES_SERVER_ID,
       operatorPrvkey: env.COLONIES_SERVER_PRVKEY,
       log: line => this.detail(line)
@@ -53,8 +55,10 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
 
     const generated = node.operatorPrvkey !== undefined && node.operatorPrvkey !== env.COLONIES_SERVER_PRVKEY
     const p2p = node.federation?.addresses() ?? []
-    this.output({ nodeid: node.nodeId, operatorid: node.operatorId, url: node.url, datadir: dataDir, p2p }, info => {
+    const dashboard = this.flags.dashboard ? `${node.url}/` : ''
+    this.output({ nodeid: node.nodeId, operatorid: node.operatorId, url: node.url, dashboard, datadir: dataDir, p2p }, info => {
       const fields: Array<[string, string]> = [['Node id', info.nodeid], ['Operator id', info.operatorid], ['URL', info.url], ['Data', info.datadir]]
+      if (info.dashboard !== '') fields.push(['Dashboard', info.dashboard])
       for (const a of info.p2p) fields.push(['P2P', a])
       const lines = [renderFields(fields)]
       if (info.p2p.length > 0) {

@@ -1,0 +1,54 @@
+/** How the views show states, times and ids. */
+
+export const PROCESS_STATES = ['WAITING', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED'] as const
+export const EXECUTOR_STATES = ['PENDING', 'APPROVED', 'REJECTED', 'UNREGISTERED'] as const
+
+export const processState = (s: number): string => PROCESS_STATES[s] ?? (s === -1 ? 'REMOVED' : `STATE ${s}`)
+export const executorState = (s: number): string => EXECUTOR_STATES[s] ?? `STATE ${s}`
+
+const GO_ZERO = '0001-01-01T00:00:00Z'
+
+/** ms since the epoch from Go's RFC 3339 text (0 for Go's zero time) or from ms. */
+export function toMs (t: string | number): number {
+  if (typeof t === 'number') return t
+  if (t === '' || t === GO_ZERO) return 0
+  const ms = Date.parse(t)
+  return Number.isNaN(ms) ? 0 : ms
+}
+
+/** Local date and time; "—" for never. */
+export function when (t: string | number): string {
+  const ms = toMs(t)
+  if (ms <= 0) return '—'
+  const d = new Date(ms)
+  const today = new Date().toDateString() === d.toDateString()
+  return today ? d.toLocaleTimeString() : d.toLocaleString()
+}
+
+/** "3 s ago", "5 min ago"; "never" for 0. */
+export function ago (t: string | number, now = Date.now()): string {
+  const ms = toMs(t)
+  if (ms <= 0) return 'never'
+  const s = Math.round((now - ms) / 1000)
+  if (s < 2) return 'just now'
+  if (s < 90) return `${s} s ago`
+  if (s < 5400) return `${Math.round(s / 60)} min ago`
+  if (s < 172_800) return `${Math.round(s / 3600)} h ago`
+  return `${Math.round(s / 86_400)} days ago`
+}
+
+/** A duration in ms as "1.2 s", "340 ms", "3 min". */
+export function duration (ms: number): string {
+  const a = Math.abs(ms)
+  if (a < 1000) return `${Math.round(ms)} ms`
+  if (a < 120_000) return `${(ms / 1000).toFixed(1)} s`
+  return `${Math.round(ms / 60_000)} min`
+}
+
+export const shortId = (id: string): string => id === '' ? '—' : `${id.slice(0, 10)}…`
+
+export const count = (n: number): string => n.toLocaleString('en-US')
+
+export function json (v: unknown): string {
+  return JSON.stringify(v, null, 2)
+}
