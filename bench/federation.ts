@@ -20,7 +20,7 @@ import { eventually } from '../test/helpers/colony-node.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
-interface Site {
+export interface Site {
   readonly name: string
   readonly child: ChildProcess
   readonly url: string
@@ -33,7 +33,7 @@ interface Site {
   next: (event: string) => Promise<any>
 }
 
-async function startSite (root: string, name: string, operator: string, bootstrap?: string): Promise<Site> {
+export async function startSite (root: string, name: string, operator: string, bootstrap?: string): Promise<Site> {
   const dir = join(root, name)
   // BENCH_PROFILE_SITE=d BENCH_PROFILE_DIR=… writes a CPU profile of that site's process
   const prof = process.env.BENCH_PROFILE_SITE === name ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? '.'}`] : []
@@ -64,7 +64,7 @@ async function startSite (root: string, name: string, operator: string, bootstra
   }) as Site
 }
 
-async function stopSite (s: Site): Promise<void> {
+export async function stopSite (s: Site): Promise<void> {
   if (s.child.exitCode !== null) return
   const exited = new Promise(resolve => s.child.once('exit', resolve))
   s.child.stdin?.end()
