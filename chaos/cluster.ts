@@ -1,0 +1,152 @@
+/**
+ * A colony of sites for one chaos scenario: each site is `colonies node start` (the real
+ * CLI) in its own network namespace with its own data directory, one executor and one
+ * client as child processes beside it, set up through the RPC as a user would.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdir, readFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ColoniesClient } from '../src/client/rpc-client.js'
+import { generatePrivateKey, idFromPrivateKey } from '../src/protocol/crypto.js'
+import { FAKETIME_LIB, type SiteNet } from './net.js'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+export const COLONY = 'chaos'
+const API_PORT = 50080
+const P2P_PORT = 4001
+
+export interface SiteProc {
+  readonly net: SiteNet
+  readonly name: string
+  readonly dir: string
+  readonly url: string
+  nodeid: string
+  p2p: string
+  node: ChildProcess | undefined
+  executor: ChildProcess | undefined
+  client: ChildProcess | undefined
+  /** the node's wall clock runs this many seconds ahead (libfaketime) */
+  readonly clockOffsetS: number
+}
+
+export interface Cluster {
+  readonly sites: SiteProc[]
+  readonly dir: string
+  readonly operator: string
+  readonly owner: string
+  readonly user: string
+  readonly executorKeys: string[]
+}
+
+/** Spawns a command inside a namespace; its stderr goes to a log file through the caller's pipe. */
+function spawnIn (ns: string, env: Record<string, string>, args: string[], log: string): ChildProcess {
+  const kv = Object.entries(env).map(([k, v]) => `${k}=${v}`)
+  const child = spawn('ip', ['netns', 'exec', ns, 'env', ...kv, process.execPath, ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const chunks: string[] = []
+  child.stderr?.on('data', (d: Buffer) => { chunks.push(d.toString()); if (chunks.length > 200) chunks.shift() })
+  child.once('exit', (code, signal) => { if (code !== 0 && code !== null && signal === null) process.stderr.write(`[${log}] exited ${code}: ${chunks.join('').slice(-2000)}\n`) })
+  return child
+}
+
+/** Starts (or restarts) a site's node and waits for the JSON it prints once it serves. */
+export async function startNode (c: Cluster, s: SiteProc, bootstrap: string[]): Promise<void> {
+  const env: Record<string, string> = { COLONIES_SERVER_PRVKEY: c.operator }
+  if (s.clockOffsetS !== 0) Object.assign(env, { LD_PRELOAD: FAKETIME_LIB, FAKETIME: `${s.clockOffsetS >= 0 ? '+' : ''}${s.clockOffsetS}s`, DONT_FAKE_MONOTONIC: '1' })
+  const args = [join(root, 'bin/run.js'), 'node', 'start', '--json', '--data', s.dir, '--host', s.net.ip, '--port', String(API_PORT),
+    '--p2p-port', String(P2P_PORT), '--name', s.name, ...bootstrap.flatMap(b => ['--bootstrap', b])]
+  const child = spawnIn(s.net.ns, env, args, s.name)
+  s.node = child
+  const info = await new Promise<{ nodeid: string, p2p: string[] }>((resolve, reject) => {
+    let text = ''
+    const timer = setTimeout(() => reject(new Error(`${s.name} did not start within 30 s`)), 30_000)
+    child.stdout?.on('data', (d: Buffer) => {
+      text += d.toString()
+      try {
+        const v = JSON.parse(text) as { nodeid: string, p2p: string[] }
+        clearTimeout(timer)
+        resolve(v)
+      } catch { /* not complete yet */ }
+    })
+    child.once('exit', code => { clearTimeout(timer); reject(new Error(`${s.name} exited (${code}) before serving`)) })
+  })
+  s.nodeid = info.nodeid
+  s.p2p = info.p2p.find(a => a.includes(s.net.ip)) ?? info.p2p[0] ?? ''
+}
+
+export async function stopChild (child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise(resolve => child.once('exit', resolve))
+  child.kill(signal)
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+  await exited
+  clearTimeout(timer)
+}
+
+/** Three (or `n`) sites admitted to one colony, each with an approved executor. */
+export async function startCluster (dir: string, nets: SiteNet[], clockOffsetS: (i: number) => number = () => 0): Promise<Cluster> {
+  const c: Cluster = {
+    sites: [],
+    dir,
+    operator: generatePrivateKey(),
+    owner: generatePrivateKey(),
+    user: generatePrivateKey(),
+    executorKeys: nets.map(() => generatePrivateKey())
+  }
+  for (const net of nets) {
+    const sdir = join(dir, `site-${net.index}`)
+    await mkdir(sdir, { recursive: true })
+    c.sites.push({
+      net, name: `site-${net.index}`, dir: sdir, url: `http://${net.ip}:${API_PORT}`, nodeid: '', p2p: '',
+      node: undefined, executor: undefined, client: undefined, clockOffsetS: clockOffsetS(net.index)
+    })
+  }
+  const first = c.sites[0] as SiteProc
+  await startNode(c, first, [])
+  for (const s of c.sites.slice(1)) await startNode(c, s, [first.p2p])
+  const op = new ColoniesClient({ url: first.url, prvkey: c.operator })
+  await op.addColony(COLONY, idFromPrivateKey(c.owner))
+  const owner = op.withKey(c.owner)
+  await owner.addUser({ colonyname: COLONY, userid: idFromPrivateKey(c.user), name: 'chaos-user' })
+  for (const [i, key] of c.executorKeys.entries()) {
+    await owner.addExecutor({ colonyname: COLONY, executorid: idFromPrivateKey(key), executorname: `x${i}`, executortype: 'chaos' })
+    await owner.approveExecutor(COLONY, `x${i}`)
+  }
+  for (const s of c.sites.slice(1)) await owner.addSite(COLONY, s.nodeid, s.name)
+  // every site knows the colony, its sites and its executors before work starts
+  for (const s of c.sites) {
+    const user = new ColoniesClient({ url: s.url, prvkey: c.user })
+    await until(async () => {
+      const [xs, sites] = await Promise.all([user.getExecutors(COLONY), user.getSites(COLONY)])
+      return xs.filter(x => x.state === 1).length === c.executorKeys.length && sites.length === c.sites.length
+    }, `${s.name} to know the colony`, 30_000)
+  }
+  return c
+}
+
+export function startExecutor (c: Cluster, s: SiteProc): void {
+  const key = c.executorKeys[s.net.index] as string
+  s.executor = spawnIn(s.net.ns, {}, ['--import', 'tsx', join(root, 'chaos/executor.ts'), s.url, key, COLONY, s.name, join(c.dir, `exec-${s.name}.jsonl`)], `${s.name} executor`)
+}
+
+export function startClient (c: Cluster, s: SiteProc, ratePerS: number): void {
+  s.client = spawnIn(s.net.ns, {}, ['--import', 'tsx', join(root, 'chaos/client.ts'), s.url, c.user, COLONY, s.name, join(c.dir, `ops-${s.name}.jsonl`), String(ratePerS)], `${s.name} client`)
+}
+
+export async function readLines<T> (file: string): Promise<T[]> {
+  const text = await readFile(file, 'utf8').catch(() => '')
+  return text.split('\n').filter(l => l.trim() !== '').map(l => JSON.parse(l) as T)
+}
+
+/** Polls `check` every 200 ms until it is true; throws after the deadline. */
+export async function until (check: () => Promise<boolean>, what: string, deadlineMs: number): Promise<number> {
+  const start = Date.now()
+  for (;;) {
+    if (await check().catch(() => false)) return Date.now() - start
+    if (Date.now() - start > deadlineMs) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+}

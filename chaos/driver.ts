@@ -1,0 +1,195 @@
+/**
+ * Runs the chaos scenarios from inside the driver's namespace (see run.ts, which builds
+ * the network and starts this). Per scenario: a fresh three-site colony, clients and
+ * executors at every site, a warm-up, the fault, the heal, then convergence and the
+ * checker. Prints one table row per scenario and writes chaos/results/chaos-<time>.json.
+ * Usage: driver.ts CAPABILITIES_JSON [--only NAME,…] [--quick]
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ColoniesClient } from '../src/client/rpc-client.js'
+import { loadIdentity } from '../src/node/identity.js'
+import { Ledger } from '../src/store/ledger.js'
+import { check, type Execution, type SiteView, type Verdict } from './check.js'
+import {
+  COLONY, type Cluster, readLines, type SiteProc, startClient, startCluster, startExecutor, startNode, stopChild, until
+} from './cluster.js'
+import { type Capabilities, cut, heal, netem, type SiteNet } from './net.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const caps = JSON.parse(process.argv[2] ?? '{}') as Capabilities
+const only = (() => { const i = process.argv.indexOf('--only'); return i > 0 ? (process.argv[i + 1] ?? '').split(',') : undefined })()
+const quick = process.argv.includes('--quick')
+const RATE = 8 // submits per second per site
+const WARM_MS = 4000
+const nets: SiteNet[] = [0, 1, 2].map(i => ({ index: i, ns: `cnx-s${i}`, ip: `10.77.0.${10 + i}`, hubIf: `vs${i}` }))
+
+interface Scenario {
+  readonly name: string
+  readonly what: string
+  readonly needs?: 'netem' | 'faketime'
+  /** seconds each site's clock is off */
+  readonly clock?: (i: number) => number
+  /** injects the fault, holds it, and heals; returns when healed */
+  readonly fault: (c: Cluster) => Promise<void>
+}
+
+const hold = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, quick ? ms / 2 : ms)) }
+const site = (c: Cluster, i: number): SiteProc => c.sites[i] as SiteProc
+
+const scenarios: Scenario[] = [
+  {
+    name: 'cut-off',
+    what: 'site 2 cut off for 6 s (its link down), then back',
+    fault: async c => { await cut(site(c, 2).net); await hold(6000); await heal(site(c, 2).net) }
+  },
+  {
+    name: 'split-2|1',
+    what: 'sites {0,1} | {2} for 15 s with work on both sides, then healed',
+    fault: async c => { await cut(site(c, 2).net); await hold(15_000); await heal(site(c, 2).net) }
+  },
+  {
+    name: 'latency',
+    what: '200 ms ± 50 ms on every site\'s link for 12 s',
+    needs: 'netem',
+    fault: async c => {
+      for (const s of c.sites) await netem(s.net, ['delay', '200ms', '50ms'])
+      await hold(12_000)
+      for (const s of c.sites) await netem(s.net, [])
+    }
+  },
+  {
+    name: 'loss-5%',
+    what: '5 % packet loss on every site\'s link for 12 s',
+    needs: 'netem',
+    fault: async c => {
+      for (const s of c.sites) await netem(s.net, ['loss', '5%'])
+      await hold(12_000)
+      for (const s of c.sites) await netem(s.net, [])
+    }
+  },
+  {
+    name: 'kill-9',
+    what: 'site 1 killed with SIGKILL under load, restarted 3 s later on the same data',
+    fault: async c => {
+      const s = site(c, 1)
+      await stopChild(s.node, 'SIGKILL')
+      await hold(3000)
+      await startNode(c, s, [site(c, 0).p2p])
+    }
+  },
+  {
+    name: 'clock+30s',
+    what: 'site 2\'s clock runs 30 s ahead (libfaketime) for the whole run',
+    needs: 'faketime',
+    clock: i => i === 2 ? 30 : 0,
+    fault: async () => { await hold(10_000) }
+  }
+]
+
+interface Row {
+  readonly scenario: string
+  readonly what: string
+  readonly skipped?: string
+  readonly operations?: number
+  readonly verdict?: Verdict
+  readonly convergeMs?: number
+  readonly error?: string
+}
+
+async function sitesQuiet (c: Cluster): Promise<boolean> {
+  const hashes = await Promise.all(c.sites.map(async s => {
+    const r = await fetch(`${s.url}/health?state=1`, { signal: AbortSignal.timeout(5000) })
+    return ((await r.json()) as { statehash: string }).statehash
+  }))
+  if (new Set(hashes).size !== 1) return false
+  const stats = await new ColoniesClient({ url: site(c, 0).url, prvkey: c.user, timeoutMs: 5000 }).getColonyStatistics(COLONY)
+  return stats.waitingprocesses === 0 && stats.runningprocesses === 0
+}
+
+async function foldOf (s: SiteProc): Promise<SiteView> {
+  const identity = await loadIdentity(s.dir, {})
+  const ledger = await Ledger.open({ dir: join(s.dir, 'ledger'), nodeKey: identity.nodeKey, verifyThreads: 0 })
+  try {
+    const processes = new Map([...ledger.fold.processes(COLONY)].map(p => [p.processid, p]))
+    return { name: s.name, nodeid: s.nodeid, hash: ledger.fold.stateHash(), processes }
+  } finally {
+    await ledger.close()
+  }
+}
+
+async function runScenario (sc: Scenario): Promise<Row> {
+  if (sc.needs === 'netem' && !caps.netem) return { scenario: sc.name, what: sc.what, skipped: 'tc netem not available in this kernel' }
+  if (sc.needs === 'faketime' && !caps.faketime) return { scenario: sc.name, what: sc.what, skipped: 'libfaketime not installed' }
+  const dir = await mkdtemp(join(tmpdir(), `colonynet-chaos-${sc.name.replace(/[^a-z0-9]/gi, '')}-`))
+  let c: Cluster | undefined
+  try {
+    c = await startCluster(dir, nets, sc.clock)
+    for (const s of c.sites) startExecutor(c, s)
+    for (const s of c.sites) startClient(c, s, RATE)
+    await hold(WARM_MS)
+    await sc.fault(c)
+    const healed = Date.now()
+    for (const s of c.sites) await stopChild(s.client)
+    await until(async () => await sitesQuiet(c as Cluster), 'every site to agree with nothing left to run', 120_000)
+    const converged = Date.now() - healed
+    for (const s of c.sites) await stopChild(s.executor)
+    for (const s of c.sites) await stopChild(s.node)
+    const ops = (await Promise.all(c.sites.map(async s => await readLines<{ ok: boolean, pid?: string }>(join(dir, `ops-${s.name}.jsonl`))))).flat()
+    const executions = (await Promise.all(c.sites.map(async s => await readLines<Execution>(join(dir, `exec-${s.name}.jsonl`))))).flat()
+    const views: SiteView[] = []
+    for (const s of c.sites) views.push(await foldOf(s))
+    const acknowledged = ops.flatMap(o => o.ok && o.pid !== undefined ? [o.pid] : [])
+    return { scenario: sc.name, what: sc.what, operations: ops.length, verdict: check(acknowledged, views, executions), convergeMs: converged }
+  } catch (err) {
+    return { scenario: sc.name, what: sc.what, error: err instanceof Error ? err.message : String(err) }
+  } finally {
+    for (const s of c?.sites ?? []) {
+      await stopChild(s.client, 'SIGKILL')
+      await stopChild(s.executor, 'SIGKILL')
+      await stopChild(s.node, 'SIGKILL')
+    }
+    for (const n of nets) { await heal(n).catch(() => {}); await netem(n, []).catch(() => {}) }
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+function table (rows: Row[]): string {
+  const head = ['scenario', 'operations', 'acknowledged', 'lost', 'double results', 'illegal paths', 'duplicate executions', 'converge after heal', 'hashes']
+  const lines = rows.map(r => {
+    if (r.skipped !== undefined) return [r.scenario, `skipped: ${r.skipped}`, '', '', '', '', '', '', '']
+    if (r.error !== undefined || r.verdict === undefined) return [r.scenario, `error: ${r.error ?? '?'}`, '', '', '', '', '', '', '']
+    const v = r.verdict
+    return [r.scenario, String(r.operations), String(v.acknowledged), String(v.lost.length), String(v.doubleResults.length), String(v.illegal.length),
+      String(v.duplicateExecutions), `${((r.convergeMs ?? 0) / 1000).toFixed(1)} s`, v.hashesEqual ? 'equal' : 'DIFFER']
+  })
+  const width = head.map((h, i) => Math.max(h.length, ...lines.map(l => (l[i] ?? '').length)))
+  const fmt = (cells: string[]): string => cells.map((x, i) => x.padEnd(width[i] ?? 0)).join('  ')
+  return [fmt(head), width.map(w => '-'.repeat(w)).join('  '), ...lines.map(fmt)].join('\n')
+}
+
+const rows: Row[] = []
+for (const sc of scenarios) {
+  if (only !== undefined && !only.includes(sc.name)) continue
+  console.log(`[${rows.length + 1}] ${sc.name}: ${sc.what} …`)
+  const row = await runScenario(sc)
+  rows.push(row)
+  if (row.verdict !== undefined) {
+    const v = row.verdict
+    console.log(`    ${row.operations} operations, ${v.acknowledged} acknowledged, lost ${v.lost.length}, double results ${v.doubleResults.length}, illegal ${v.illegal.length}, duplicate executions ${v.duplicateExecutions}, converged ${((row.convergeMs ?? 0) / 1000).toFixed(1)} s after the heal`)
+    for (const x of [...v.lost.slice(0, 3).map(p => `lost ${p}`), ...v.doubleResults.slice(0, 3).map(p => `double result ${p}`), ...v.illegal.slice(0, 3).map(i => `illegal ${i.pid}: ${i.why}`)]) console.log(`    ${x}`)
+  } else {
+    console.log(`    ${row.skipped !== undefined ? `skipped: ${row.skipped}` : `error: ${row.error ?? ''}`}`)
+  }
+}
+console.log('')
+console.log(table(rows))
+const resultsDir = join(here, 'results')
+await mkdir(resultsDir, { recursive: true })
+const file = join(resultsDir, `chaos-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+await writeFile(file, JSON.stringify({ date: new Date().toISOString(), capabilities: caps, rows }, null, 2))
+console.log(`\nresults written to ${file}`)
+const bad = rows.some(r => r.error !== undefined || (r.verdict !== undefined && (r.verdict.lost.length > 0 || r.verdict.doubleResults.length > 0 || r.verdict.illegal.length > 0 || !r.verdict.hashesEqual)))
+process.exit(bad ? 1 : 0)

@@ -1,0 +1,136 @@
+/**
+ * The chaos suite's network: Linux network namespaces, one per site, joined by veth pairs
+ * to a bridge in a hub namespace, plus one namespace for the driver (clients' view of the
+ * sites). Nothing touches the host's own namespace. Faults are `ip link` (cut a site off)
+ * and `tc netem` (latency, loss) where the kernel has it.
+ */
+import { execFile } from 'node:child_process'
+import { access } from 'node:fs/promises'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+
+export const PREFIX = 'cnx'
+export const HUB = `${PREFIX}-hub`
+export const DRIVER = `${PREFIX}-drv`
+export const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'
+
+export interface SiteNet {
+  readonly index: number
+  readonly ns: string
+  readonly ip: string
+  /** the hub end of its veth pair: down = the site is cut off */
+  readonly hubIf: string
+}
+
+export async function ip (...args: string[]): Promise<string> {
+  const { stdout } = await run('ip', args)
+  return stdout
+}
+
+export async function inNs (ns: string, cmd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run('ip', ['netns', 'exec', ns, cmd, ...args])
+  return stdout
+}
+
+export interface Capabilities {
+  /** namespaces can be made here (root, CAP_NET_ADMIN) */
+  readonly netns: boolean
+  readonly netem: boolean
+  readonly faketime: boolean
+  /** why something is missing, for the report */
+  readonly notes: string[]
+}
+
+/** What this machine allows, found by trying it in a scratch namespace. */
+export async function probe (): Promise<Capabilities> {
+  const notes: string[] = []
+  const scratch = `${PREFIX}-probe`
+  let netns = false
+  let netem = false
+  try {
+    await ip('netns', 'add', scratch)
+    netns = true
+    try {
+      await ip('-n', scratch, 'link', 'add', 'pa', 'type', 'veth', 'peer', 'name', 'pb')
+      await ip('-n', scratch, 'link', 'add', 'br0', 'type', 'bridge')
+    } catch (err) {
+      netns = false
+      notes.push(`veth pairs or bridges cannot be made here (${firstLine(err)})`)
+    }
+    try {
+      await inNs(scratch, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms')
+      netem = true
+    } catch (err) {
+      notes.push(`tc netem is not available (${firstLine(err)}): the latency and loss scenarios are skipped`)
+    }
+  } catch (err) {
+    notes.push(`network namespaces are not permitted here (${firstLine(err)}): run as root with CAP_NET_ADMIN`)
+  } finally {
+    await ip('netns', 'del', scratch).catch(() => {})
+  }
+  const faketime = await access(FAKETIME_LIB).then(() => true, () => false)
+  if (!faketime) notes.push(`libfaketime is not installed (${FAKETIME_LIB}; Debian package faketime): the clock scenario is skipped`)
+  return { netns, netem, faketime, notes }
+}
+
+function firstLine (err: unknown): string {
+  const e = err as { stderr?: string, message?: string }
+  return (e.stderr ?? e.message ?? String(err)).trim().split('\n')[0] ?? ''
+}
+
+/** Removes every namespace a previous (interrupted) run left behind. */
+export async function sweep (): Promise<void> {
+  const list = await ip('netns', 'list').catch(() => '')
+  for (const line of list.split('\n')) {
+    const name = line.split(' ')[0] ?? ''
+    if (name.startsWith(`${PREFIX}-`)) await ip('netns', 'del', name).catch(() => {})
+  }
+}
+
+/** The hub with its bridge, `n` site namespaces and the driver's namespace, all on 10.77.0.0/24. */
+export async function createTopology (n: number): Promise<SiteNet[]> {
+  await sweep()
+  await ip('netns', 'add', HUB)
+  await ip('-n', HUB, 'link', 'add', 'br0', 'type', 'bridge')
+  await ip('-n', HUB, 'link', 'set', 'br0', 'up')
+  const attach = async (ns: string, hubIf: string, addr: string): Promise<void> => {
+    await ip('netns', 'add', ns)
+    await ip('-n', ns, 'link', 'set', 'lo', 'up')
+    await ip('link', 'add', hubIf, 'netns', HUB, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns)
+    await ip('-n', HUB, 'link', 'set', hubIf, 'master', 'br0')
+    await ip('-n', HUB, 'link', 'set', hubIf, 'up')
+    await ip('-n', ns, 'addr', 'add', `${addr}/24`, 'dev', 'eth0')
+    await ip('-n', ns, 'link', 'set', 'eth0', 'up')
+  }
+  await attach(DRIVER, 'vdrv', '10.77.0.2')
+  const sites: SiteNet[] = []
+  for (let i = 0; i < n; i++) {
+    const site = { index: i, ns: `${PREFIX}-s${i}`, ip: `10.77.0.${10 + i}`, hubIf: `vs${i}` }
+    await attach(site.ns, site.hubIf, site.ip)
+    sites.push(site)
+  }
+  return sites
+}
+
+/** Cuts the site off from everyone (its own clients and executors, inside its namespace, go on). */
+export async function cut (site: SiteNet): Promise<void> {
+  await ip('-n', HUB, 'link', 'set', site.hubIf, 'down')
+}
+
+export async function heal (site: SiteNet): Promise<void> {
+  await ip('-n', HUB, 'link', 'set', site.hubIf, 'up')
+}
+
+/** `tc netem` on the site's link, e.g. ['delay', '200ms', '50ms'] or ['loss', '5%']; [] clears it. */
+export async function netem (site: SiteNet, args: string[]): Promise<void> {
+  if (args.length === 0) {
+    await inNs(site.ns, 'tc', 'qdisc', 'del', 'dev', 'eth0', 'root').catch(() => {})
+    return
+  }
+  await inNs(site.ns, 'tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'netem', ...args)
+}
+
+export async function destroyTopology (): Promise<void> {
+  await sweep()
+}

@@ -1,0 +1,51 @@
+/**
+ * `npm run chaos`: the reliability suite on real network hosts (issue 8). Builds a small
+ * network of Linux namespaces (a hub with a bridge, one namespace per site, one for the
+ * driver), runs every scenario from the driver's namespace (driver.ts), and tears it all
+ * down, also on Ctrl-C or failure. Where namespaces are not permitted it says so and
+ * exits 0 (nothing was tested); scenarios that need `tc netem` or libfaketime are skipped
+ * with a reason where those are missing.
+ * Options: --only NAME[,NAME] (cut-off, split-2|1, latency, loss-5%, kill-9, clock+30s), --quick.
+ */
+import { spawn } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createTopology, destroyTopology, DRIVER, probe } from './net.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+if (process.platform !== 'linux' || process.getuid?.() !== 0) {
+  console.log('chaos: skipped: the suite builds Linux network namespaces and must run as root (CI runs it as root)')
+  process.exit(0)
+}
+const caps = await probe()
+for (const n of caps.notes) console.log(`chaos: ${n}`)
+if (!caps.netns) {
+  console.log('chaos: skipped: network namespaces are not permitted here')
+  process.exit(0)
+}
+
+let cleaned = false
+const cleanup = async (): Promise<void> => {
+  if (cleaned) return
+  cleaned = true
+  await destroyTopology()
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => { void cleanup().then(() => process.exit(130)) })
+}
+
+let code = 1
+try {
+  await createTopology(3)
+  console.log('chaos: network ready: hub bridge, sites 10.77.0.10-12, driver 10.77.0.2')
+  const driver = spawn('ip', ['netns', 'exec', DRIVER, process.execPath, '--import', 'tsx', join(here, 'driver.ts'), JSON.stringify(caps), ...process.argv.slice(2)], {
+    stdio: 'inherit'
+  })
+  code = await new Promise<number>(resolve => driver.once('exit', c => resolve(c ?? 1)))
+} catch (err) {
+  console.error(`chaos: ${err instanceof Error ? err.message : String(err)}`)
+} finally {
+  await cleanup()
+}
+process.exit(code)
