@@ -5,7 +5,8 @@
  * down, also on Ctrl-C or failure. Where namespaces are not permitted it says so and
  * exits 0 (nothing was tested); scenarios that need `tc netem` or libfaketime are skipped
  * with a reason where those are missing.
- * Options: --only NAME[,NAME] (cut-off, split-2|1, latency, loss-5%, kill-9, clock+30s), --quick.
+ * Options: --only NAME[,NAME] (cut-off, split-2|1, latency, loss-5%, kill-9, clock+30s), --quick;
+ * --soak runs soak.ts instead (`npm run soak`: --minutes N, --fault-every S).
  */
 import { spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
@@ -39,7 +40,9 @@ let code = 1
 try {
   await createTopology(3)
   console.log('chaos: network ready: hub bridge, sites 10.77.0.10-12, driver 10.77.0.2')
-  const driver = spawn('ip', ['netns', 'exec', DRIVER, process.execPath, '--import', 'tsx', join(here, 'driver.ts'), JSON.stringify(caps), ...process.argv.slice(2)], {
+  const soak = process.argv.includes('--soak')
+  const script = soak ? [join(here, 'soak.ts')] : [join(here, 'driver.ts'), JSON.stringify(caps)]
+  const driver = spawn('ip', ['netns', 'exec', DRIVER, process.execPath, '--import', 'tsx', ...script, ...process.argv.slice(2).filter(a => a !== '--soak')], {
     stdio: 'inherit'
   })
   code = await new Promise<number>(resolve => driver.once('exit', c => resolve(c ?? 1)))
