@@ -15,6 +15,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const COLONY = 'chaos'
 const API_PORT = 50080
 const P2P_PORT = 4001
+/** each site's impairing proxy (proxy.ts): what the site announces, so other sites dial through it */
+const PROXY_PORT = 4101
 
 export interface SiteProc {
   readonly net: SiteNet
@@ -26,6 +28,8 @@ export interface SiteProc {
   node: ChildProcess | undefined
   executor: ChildProcess | undefined
   client: ChildProcess | undefined
+  /** in front of the node's libp2p port: impairs what other sites send it (proxy.ts) */
+  proxy: ChildProcess | undefined
   /** the node's wall clock runs this many seconds ahead (libfaketime) */
   readonly clockOffsetS: number
 }
@@ -40,11 +44,11 @@ export interface Cluster {
 }
 
 /** Spawns a command inside a namespace; its stderr goes to a log file through the caller's pipe. */
-function spawnIn (ns: string, env: Record<string, string>, args: string[], log: string): ChildProcess {
+function spawnIn (ns: string, env: Record<string, string>, args: string[], log: string, stdin: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
   const kv = Object.entries(env).map(([k, v]) => `${k}=${v}`)
   const child = spawn('ip', ['netns', 'exec', ns, 'env', ...kv, process.execPath, ...args], {
     cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe']
+    stdio: [stdin, 'pipe', 'pipe']
   })
   const chunks: string[] = []
   child.stderr?.on('data', (d: Buffer) => { chunks.push(d.toString()); if (chunks.length > 200) chunks.shift() })
@@ -57,7 +61,7 @@ export async function startNode (c: Cluster, s: SiteProc, bootstrap: string[]): 
   const env: Record<string, string> = { COLONIES_SERVER_PRVKEY: c.operator }
   if (s.clockOffsetS !== 0) Object.assign(env, { LD_PRELOAD: FAKETIME_LIB, FAKETIME: `${s.clockOffsetS >= 0 ? '+' : ''}${s.clockOffsetS}s`, DONT_FAKE_MONOTONIC: '1' })
   const args = [join(root, 'bin/run.js'), 'node', 'start', '--json', '--data', s.dir, '--host', s.net.ip, '--port', String(API_PORT),
-    '--p2p-port', String(P2P_PORT), '--name', s.name, ...bootstrap.flatMap(b => ['--bootstrap', b])]
+    '--p2p-port', String(P2P_PORT), '--announce', `/ip4/${s.net.ip}/tcp/${PROXY_PORT}`, '--name', s.name, ...bootstrap.flatMap(b => ['--bootstrap', b])]
   const child = spawnIn(s.net.ns, env, args, s.name)
   s.node = child
   const info = await new Promise<{ nodeid: string, p2p: string[] }>((resolve, reject) => {
@@ -101,9 +105,10 @@ export async function startCluster (dir: string, nets: SiteNet[], clockOffsetS: 
     await mkdir(sdir, { recursive: true })
     c.sites.push({
       net, name: `site-${net.index}`, dir: sdir, url: `http://${net.ip}:${API_PORT}`, nodeid: '', p2p: '',
-      node: undefined, executor: undefined, client: undefined, clockOffsetS: clockOffsetS(net.index)
+      node: undefined, executor: undefined, client: undefined, proxy: undefined, clockOffsetS: clockOffsetS(net.index)
     })
   }
+  for (const s of c.sites) await startProxy(s)
   const first = c.sites[0] as SiteProc
   await startNode(c, first, [])
   for (const s of c.sites.slice(1)) await startNode(c, s, [first.p2p])
@@ -125,6 +130,20 @@ export async function startCluster (dir: string, nets: SiteNet[], clockOffsetS: 
     }, `${s.name} to know the colony`, 30_000)
   }
   return c
+}
+
+async function startProxy (s: SiteProc): Promise<void> {
+  const child = spawnIn(s.net.ns, {}, ['--import', 'tsx', join(root, 'chaos/proxy.ts'), s.net.ip, String(PROXY_PORT), s.net.ip, String(P2P_PORT)], `${s.name} proxy`, 'pipe')
+  s.proxy = child
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.once('data', () => resolve())
+    child.once('exit', code => reject(new Error(`${s.name}'s proxy exited (${code})`)))
+  })
+}
+
+/** Latency (ms, ± jitter) and loss (0–1) on what other sites send this site, emulated by its proxy. */
+export function impair (s: SiteProc, delay: number, jitter: number, loss: number): void {
+  s.proxy?.stdin?.write(JSON.stringify({ delay, jitter, loss }) + '\n')
 }
 
 export function startExecutor (c: Cluster, s: SiteProc): void {

@@ -14,7 +14,7 @@ import { loadIdentity } from '../src/node/identity.js'
 import { Ledger } from '../src/store/ledger.js'
 import { check, type Execution, type SiteView, type Verdict } from './check.js'
 import {
-  COLONY, type Cluster, readLines, type SiteProc, startClient, startCluster, startExecutor, startNode, stopChild, until
+  COLONY, type Cluster, impair, readLines, type SiteProc, startClient, startCluster, startExecutor, startNode, stopChild, until
 } from './cluster.js'
 import { type Capabilities, cut, heal, netem, type SiteNet } from './net.js'
 
@@ -29,7 +29,7 @@ const nets: SiteNet[] = [0, 1, 2].map(i => ({ index: i, ns: `cnx-s${i}`, ip: `10
 interface Scenario {
   readonly name: string
   readonly what: string
-  readonly needs?: 'netem' | 'faketime'
+  readonly needs?: 'faketime'
   /** seconds each site's clock is off */
   readonly clock?: (i: number) => number
   /** injects the fault, holds it, and heals; returns when healed */
@@ -52,22 +52,32 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'latency',
-    what: '200 ms ± 50 ms on every site\'s link for 12 s',
-    needs: 'netem',
+    what: caps.netem ? '200 ms ± 50 ms on every site\'s link (tc netem) for 12 s' : '200 ms ± 50 ms into every site (its libp2p proxy: netem is not in this kernel) for 12 s',
     fault: async c => {
-      for (const s of c.sites) await netem(s.net, ['delay', '200ms', '50ms'])
+      for (const s of c.sites) {
+        if (caps.netem) await netem(s.net, ['delay', '200ms', '50ms'])
+        else impair(s, 200, 50, 0)
+      }
       await hold(12_000)
-      for (const s of c.sites) await netem(s.net, [])
+      for (const s of c.sites) {
+        if (caps.netem) await netem(s.net, [])
+        else impair(s, 0, 0, 0)
+      }
     }
   },
   {
     name: 'loss-5%',
-    what: '5 % packet loss on every site\'s link for 12 s',
-    needs: 'netem',
+    what: caps.netem ? '5 % packet loss on every site\'s link (tc netem) for 12 s' : '5 % loss into every site, as TCP feels it: a lost segment costs a retransmission timeout (its libp2p proxy) for 12 s',
     fault: async c => {
-      for (const s of c.sites) await netem(s.net, ['loss', '5%'])
+      for (const s of c.sites) {
+        if (caps.netem) await netem(s.net, ['loss', '5%'])
+        else impair(s, 0, 0, 0.05)
+      }
       await hold(12_000)
-      for (const s of c.sites) await netem(s.net, [])
+      for (const s of c.sites) {
+        if (caps.netem) await netem(s.net, [])
+        else impair(s, 0, 0, 0)
+      }
     }
   },
   {
@@ -121,7 +131,6 @@ async function foldOf (s: SiteProc): Promise<SiteView> {
 }
 
 async function runScenario (sc: Scenario): Promise<Row> {
-  if (sc.needs === 'netem' && !caps.netem) return { scenario: sc.name, what: sc.what, skipped: 'tc netem not available in this kernel' }
   if (sc.needs === 'faketime' && !caps.faketime) return { scenario: sc.name, what: sc.what, skipped: 'libfaketime not installed' }
   const dir = await mkdtemp(join(tmpdir(), `colonynet-chaos-${sc.name.replace(/[^a-z0-9]/gi, '')}-`))
   let c: Cluster | undefined
@@ -133,8 +142,15 @@ async function runScenario (sc: Scenario): Promise<Row> {
     await sc.fault(c)
     const healed = Date.now()
     for (const s of c.sites) await stopChild(s.client)
-    await until(async () => await sitesQuiet(c as Cluster), 'every site to agree with nothing left to run', 120_000)
+    const trace: string[] = []
+    await until(async () => {
+      if (await sitesQuiet(c as Cluster)) return true
+      const st = await new ColoniesClient({ url: site(c as Cluster, 0).url, prvkey: (c as Cluster).user, timeoutMs: 5000 }).getColonyStatistics(COLONY)
+      trace.push(`${((Date.now() - healed) / 1000).toFixed(1)}s: ${st.waitingprocesses} waiting, ${st.runningprocesses} running`)
+      return false
+    }, 'every site to agree with nothing left to run', 120_000)
     const converged = Date.now() - healed
+    if (converged > 5000 || process.env.CHAOS_TRACE !== undefined) console.log(`    after the heal: ${trace.filter((_, i) => i % 5 === 0).join('; ')}`)
     for (const s of c.sites) await stopChild(s.executor)
     for (const s of c.sites) await stopChild(s.node)
     const ops = (await Promise.all(c.sites.map(async s => await readLines<{ ok: boolean, pid?: string }>(join(dir, `ops-${s.name}.jsonl`))))).flat()
@@ -150,6 +166,7 @@ async function runScenario (sc: Scenario): Promise<Row> {
       await stopChild(s.client, 'SIGKILL')
       await stopChild(s.executor, 'SIGKILL')
       await stopChild(s.node, 'SIGKILL')
+      await stopChild(s.proxy, 'SIGKILL')
     }
     for (const n of nets) { await heal(n).catch(() => {}); await netem(n, []).catch(() => {}) }
     await rm(dir, { recursive: true, force: true })

@@ -62,7 +62,7 @@ export async function probe (): Promise<Capabilities> {
       await inNs(scratch, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms')
       netem = true
     } catch (err) {
-      notes.push(`tc netem is not available (${firstLine(err)}): the latency and loss scenarios are skipped`)
+      notes.push(`tc netem is not available (${firstLine(err)}): latency and loss are emulated by each site's libp2p proxy`)
     }
   } catch (err) {
     notes.push(`network namespaces are not permitted here (${firstLine(err)}): run as root with CAP_NET_ADMIN`)

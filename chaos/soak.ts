@@ -133,6 +133,7 @@ try {
     await stopChild(s.client, 'SIGKILL')
     await stopChild(s.executor, 'SIGKILL')
     await stopChild(s.node, 'SIGKILL')
+    await stopChild(s.proxy, 'SIGKILL')
   }
   for (const n of nets) await heal(n).catch(() => {})
   await rm(dir, { recursive: true, force: true })

@@ -25,6 +25,8 @@ import { pull, serve, SYNC_PROTOCOL, SyncRefusedError } from './p2p/sync-protoco
 export interface P2POptions {
   /** multiaddrs to listen on, e.g. /ip4/0.0.0.0/tcp/50081 (and …/ws for WebSockets) */
   readonly listen: string[]
+  /** addresses other sites should dial instead of the listen addresses (NAT, a proxy) */
+  readonly announce?: string[]
   /** multiaddrs (with /p2p/<peer id>) of sites to connect to */
   readonly bootstrap?: string[]
   readonly mdns?: boolean
@@ -118,6 +120,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     const host = await P2PHost.start({
       nodeKey: opts.nodeKey,
       listen: opts.listen,
+      ...(opts.announce === undefined ? {} : { announce: opts.announce }),
       bootstrap: opts.bootstrap ?? [],
       mdns: opts.mdns ?? false,
       ...(opts.psk === undefined ? {} : { psk: opts.psk })
@@ -247,6 +250,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       let m = this.presence.get(f.colony)
       if (m === undefined) this.presence.set(f.colony, m = new Map())
       m.set(f.site, { types: f.types, at: Date.now() })
+      // its log goes further than ours: a batch was missed (the last one of a burst shows no gap)
+      if (f.seq !== undefined && f.site !== this.nodeId && (this.ledger.versionVector().get(f.site) ?? 0) < f.seq) this.schedulePull(from, 0)
       return
     }
     const batch = f.batch
@@ -445,13 +450,13 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     const types: Record<string, number> = {}
     for (const [t, n] of this.localPresence.get(colony) ?? []) if (n > 0) types[t] = n
     // a fresh timestamp makes every advert a distinct gossip message (no "duplicate")
-    void this.host.publish(topicOf(colony), encodeGossip({ k: 'idle', site: this.nodeId, colony, types, t: Date.now() })).catch(() => {})
+    const seq = this.ledger.versionVector().get(this.nodeId) ?? 0
+    void this.host.publish(topicOf(colony), encodeGossip({ k: 'idle', site: this.nodeId, colony, types, t: Date.now(), seq })).catch(() => {})
   }
 
+  /** The heartbeat: every colony hears our executors and our log head every 2 s. */
   private advertiseAll (): void {
-    for (const colony of this.localPresence.keys()) {
-      if ([...(this.localPresence.get(colony)?.values() ?? [])].some(n => n > 0)) this.advertise(colony)
-    }
+    for (const colony of this.myColonies()) this.advertise(colony)
   }
 
   // ---- status ------------------------------------------------------------------------------

@@ -24,6 +24,11 @@ export interface IdleFrame {
   readonly types: Readonly<Record<string, number>>
   /** sender's wall clock, ms: stale adverts are dropped */
   readonly t: number
+  /**
+   * the sender's own log head (its last batch's sequence): a site that holds less of that
+   * log missed a batch, and pulls, without waiting for a later batch to show the gap
+   */
+  readonly seq?: number
 }
 
 export type GossipFrame = BatchFrame | IdleFrame
@@ -59,7 +64,9 @@ export function decodeGossip (data: Uint8Array): GossipFrame {
       if (!Number.isSafeInteger(n) || (n as number) < 0) throw new ValidationError(`gossip.types.${type}`, 'must be a count')
       types[type] = n as number
     }
-    return { k: 'idle', site: o.site, colony: o.colony, types, t: o.t as number }
+    if (o.seq !== undefined && (!Number.isSafeInteger(o.seq) || (o.seq as number) < 0)) throw new ValidationError('gossip.seq', 'must be a sequence number ≥ 0')
+    const frame: IdleFrame = { k: 'idle', site: o.site, colony: o.colony, types, t: o.t as number }
+    return o.seq === undefined ? frame : { ...frame, seq: o.seq as number }
   }
   throw new ValidationError('gossip.k', 'must be "batch" or "idle"')
 }

@@ -39,6 +39,8 @@ export interface P2PHostOptions {
   nodeKey: string
   /** listen multiaddrs, e.g. ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'] */
   listen: string[]
+  /** addresses to advertise instead of the listen addresses (behind NAT, a proxy or a port forward) */
+  announce?: string[]
   /** multiaddrs ending in /p2p/<peerId>: dialled at start and redialled with backoff when dropped */
   bootstrap?: string[]
   /** discover (and dial) peers on the LAN */
@@ -90,7 +92,7 @@ const ZERO = new Uint8Array([0])
 function libp2pOptions (opts: P2PHostOptions, gater: ConnectionGater): Libp2pOptions<Services> {
   return {
     privateKey: libp2pKeyOfNodeKey(opts.nodeKey),
-    addresses: { listen: opts.listen },
+    addresses: { listen: opts.listen, ...(opts.announce !== undefined && opts.announce.length > 0 ? { announce: opts.announce } : {}) },
     transports: [tcp(), webSockets()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({

@@ -14,6 +14,7 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     host: Flags.string({ description: 'Interface to listen on (0.0.0.0 serves other machines)', default: '127.0.0.1' }),
     name: Flags.string({ description: 'A name for this site, shown to other sites' }),
     'p2p-port': Flags.integer({ description: 'Join a federation: libp2p TCP port (0 picks one; WebSockets listen on the next port when --ws)', min: 0, max: 65535 }),
+    announce: Flags.string({ description: 'Multiaddr other sites should dial instead of the listen address (behind NAT or a proxy; repeatable), e.g. /ip4/203.0.113.7/tcp/50081', multiple: true }),
     bootstrap: Flags.string({ description: 'Multiaddr of a site to connect to (repeatable), e.g. /ip4/10.0.0.5/tcp/50081/p2p/16Uiu2…', multiple: true }),
     ws: Flags.boolean({ description: 'Also listen for libp2p over WebSockets (for sites behind HTTP proxies)' }),
     mdns: Flags.boolean({ description: 'Find sites on the local network by mDNS' }),
@@ -42,7 +43,7 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     const listen = [`/ip4/${p2pHost}/tcp/${port}`]
     if (this.flags.ws) listen.push(`/ip4/${p2pHost}/tcp/${port === 0 ? 0 : port + 1}/ws`)
     const node = await ColonyNode.start({
-      ...(federated ? { p2p: { listen, bootstrap: this.flags.bootstrap ?? [], mdns: this.flags.mdns, ...(psk === undefined ? {} : { psk }) } } : {}),
+      ...(federated ? { p2p: { listen, announce: this.flags.announce ?? [], bootstrap: this.flags.bootstrap ?? [], mdns: this.flags.mdns, ...(psk === undefined ? {} : { psk }) } } : {}),
       dataDir,
       host: this.flags.host,
       port: this.flags.port,

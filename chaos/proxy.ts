@@ -1,0 +1,56 @@
+/**
+ * A TCP proxy that impairs a site's libp2p link where the kernel has no `tc netem`. The
+ * site listens on its own port and announces the proxy's, so every connection another
+ * site makes to it passes through here; each chunk, in either direction, is delivered
+ * after `delay ± jitter` ms (in order, as TCP would deliver it), and with probability
+ * `loss` it is held for one extra retransmission timeout (200 ms + the delay), which is
+ * what a lost segment costs a TCP stream. This emulates the effect of latency and loss on
+ * the streams the sites use; it does not drop packets.
+ * Usage: proxy.ts LISTEN_HOST LISTEN_PORT TARGET_HOST TARGET_PORT; reads JSON lines on
+ * stdin: {"delay":200,"jitter":50,"loss":0.05} (all optional; {} clears).
+ */
+import { createConnection, createServer, type Socket } from 'node:net'
+import { createInterface } from 'node:readline'
+
+const [listenHost, listenPort, targetHost, targetPort] = process.argv.slice(2) as [string, string, string, string]
+let impair = { delay: 0, jitter: 0, loss: 0 }
+
+/** Forwards `from` to `to`, each chunk after the impairment of the moment, never reordered. */
+function pipe (from: Socket, to: Socket): void {
+  let last = 0
+  let pending = 0
+  from.on('data', (chunk: Buffer) => {
+    const { delay, jitter, loss } = impair
+    if (delay === 0 && loss === 0 && pending === 0) {
+      to.write(chunk)
+      return
+    }
+    let wait = delay + (Math.random() * 2 - 1) * jitter
+    if (Math.random() < loss) wait += 200 + delay
+    const at = Math.max(Date.now() + Math.max(0, wait), last)
+    last = at
+    pending++
+    if (pending > 64) from.pause()
+    setTimeout(() => {
+      to.write(chunk)
+      if (--pending <= 16) from.resume()
+    }, at - Date.now())
+  })
+  from.on('end', () => { setTimeout(() => to.end(), Math.max(0, last - Date.now())) })
+  from.on('error', () => to.destroy())
+}
+
+const server = createServer(client => {
+  const upstream = createConnection({ host: targetHost, port: Number(targetPort) })
+  pipe(client, upstream)
+  pipe(upstream, client)
+  upstream.on('error', () => client.destroy())
+  client.on('close', () => upstream.destroy())
+  upstream.on('close', () => client.destroy())
+})
+server.listen(Number(listenPort), listenHost, () => { process.stdout.write('ready\n') })
+
+for await (const line of createInterface({ input: process.stdin })) {
+  const c = JSON.parse(line) as { delay?: number, jitter?: number, loss?: number }
+  impair = { delay: c.delay ?? 0, jitter: c.jitter ?? 0, loss: c.loss ?? 0 }
+}
