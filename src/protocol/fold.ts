@@ -299,7 +299,7 @@ export class LedgerFold {
       const events = (): readonly ColonyEvent[] => this.timeline.eventsOf(unit.colony)
       this.refusalsByUnit.set(unit, refusals)
       if (!unit.graphUnit) {
-        unit.proc = foldProcess(unit.entries, events(), this.timeline, refuse)
+        unit.proc = foldProcess(unit.id, unit.entries, events(), this.timeline, refuse)
         this.changed.add(unit.id)
         return
       }

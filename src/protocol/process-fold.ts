@@ -258,20 +258,27 @@ export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): string 
 }
 
 /**
- * Folds a whole process from scratch: `entries` sorted by key with the submit first,
- * `events` the colony's events sorted by key.
+ * Folds a whole process from scratch: `entries` sorted by key, among them its submit (the
+ * record whose id is the process id), `events` the colony's events sorted by key. Records
+ * ordered before the submit are refused: nothing can act on a process before it exists
+ * (and a record claiming to would otherwise take the submit's place).
  */
-export function foldProcess (entries: readonly FoldEntry[], events: readonly ColonyEvent[], tl: Timeline, refuse: Refuse): ProcessInfo | undefined {
-  const submit = entries[0]
-  if (submit === undefined) return undefined
+export function foldProcess (processid: string, entries: readonly FoldEntry[], events: readonly ColonyEvent[], tl: Timeline, refuse: Refuse): ProcessInfo | undefined {
+  const at = entries.findIndex(e => e.id === processid)
+  const submit = entries[at]
+  for (const e of entries.slice(0, Math.max(0, at))) refuse(e.id, 'ordered before the process was submitted')
+  if (submit === undefined) {
+    for (const e of entries) refuse(e.id, 'the process does not exist')
+    return undefined
+  }
   const created = createProcess(submit, tl)
   if (typeof created === 'string') {
-    for (const e of entries) refuse(e.id, e === submit ? created : 'the process does not exist')
+    for (const e of entries.slice(at)) refuse(e.id, e === submit ? created : 'the process does not exist')
     return undefined
   }
   const p = created
   let j = firstAfter(events, submit.key)
-  for (let i = 1; i < entries.length; i++) {
+  for (let i = at + 1; i < entries.length; i++) {
     const e = entries[i] as FoldEntry
     for (; j < events.length && (events[j] as ColonyEvent).key < e.key; j++) applyEvent(p, events[j] as ColonyEvent, keyWall(events[j] as ColonyEvent))
     const reason = applyEntry(p, e, tl)
