@@ -83,6 +83,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private readonly backoff = new Map<string, number>()
   private readonly lastSeen = new Map<string, number>()
   private readonly theirVectors = new Map<string, Map<string, number>>()
+  /** peer ids named in the bootstrap multiaddrs */
+  private readonly bootstrapPeers: Set<string>
   /** site → recent (their stamp − our receipt) samples: from adverts (their wall clock) and batches (their HLC) */
   private readonly clockSamples = new Map<string, { wall: number[], hlc: number[] }>()
   private delayEwma = 50
@@ -114,6 +116,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     this.rankStepMs = opts.rankStepMs ?? 40
     this.settleFactor = opts.settleFactor ?? 2
     this.log = opts.log ?? (() => {})
+    this.bootstrapPeers = new Set((opts.bootstrap ?? []).flatMap(a => /\/p2p\/([^/]+)/.exec(a)?.[1] ?? []))
   }
 
   static async start (opts: FederationOptions): Promise<Federation> {
@@ -133,6 +136,11 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private async wire (): Promise<void> {
     const { host, ledger } = this
     host.setValidator((topic, data, from) => this.validate(topic, data, from))
+    // gossip goes to sites of the colonies we share, not to whoever subscribes to a topic
+    host.setPeerScore(peer => {
+      const site = siteIdOfPeer(peer)
+      return site !== undefined && this.isCoSite(site) ? 0 : -100
+    })
     host.onMessage((topic, data, from) => this.onGossip(topic, data, from))
     await host.handle(SYNC_PROTOCOL, async (stream, peer) => {
       const site = siteIdOfPeer(peer)
@@ -311,6 +319,16 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     this.timer.unref()
   }
 
+  /**
+   * Whose batches we take by sync: a site of a colony we are a site of, or a peer the
+   * operator named with --bootstrap (a new node learns the colony from it before it is
+   * admitted). Anyone else could otherwise answer our pull with its own signed batches.
+   */
+  private mayPullFrom (peer: string): boolean {
+    const site = siteIdOfPeer(peer)
+    return site !== undefined && (this.bootstrapPeers.has(peer) || this.isCoSite(site))
+  }
+
   /** Pulls from `peer` after `delayMs`, at most one pull per peer at a time. */
   schedulePull (peer: string, delayMs: number): void {
     if (this.stopped || this.pulling.has(peer)) return
@@ -324,7 +342,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       this.pullTurn = new Promise<void>(resolve => { release = resolve })
       await turn
       try {
-        if (this.stopped) return
+        if (this.stopped || !this.mayPullFrom(peer)) return
         const stream = await this.host.open(peer, SYNC_PROTOCOL)
         const r = await pull(stream, this.ledger)
         this.traffic.syncBytes += r.bytes

@@ -105,16 +105,26 @@ export async function pull (stream: SyncStream, ledger: Ledger): Promise<PullRes
  * Serves one pull. `allowed` says whether the peer may read this node's ledger;
  * `onHello` learns the peer's version vector (how far behind it is).
  */
+/** How long a peer that opened a sync stream has to say hello. */
+export const HELLO_TIMEOUT_MS = 10_000
+
 export async function serve (stream: SyncStream, ledger: Ledger, allowed: boolean, onHello?: (theirs: Map<string, number>) => void): Promise<number> {
-  // read only the first frame: breaking out of a for-await would end the stream
-  const first = await stream[Symbol.asyncIterator]().next()
-  const hello: Frame | undefined = first.done === true ? undefined : decodeSyncFrame(first.value)
-  if (hello?.type !== 'hello') throw new ValidationError('sync', 'the first frame must be "hello"')
+  // a stranger is told at once, before it may send anything (it cannot hold the stream open)
   if (!allowed) {
     await stream.send(encode({ type: 'refused', reason: 'not a site of any colony of this node' }))
     await stream.close()
     return 0
   }
+  // read only the first frame (breaking out of a for-await would end the stream), in time
+  let timer: NodeJS.Timeout | undefined
+  const first = await Promise.race([
+    stream[Symbol.asyncIterator]().next(),
+    new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new ValidationError('sync', `no "hello" within ${HELLO_TIMEOUT_MS} ms`)), HELLO_TIMEOUT_MS)
+    })
+  ]).finally(() => clearTimeout(timer))
+  const hello: Frame | undefined = first.done === true ? undefined : decodeSyncFrame(first.value)
+  if (hello?.type !== 'hello') throw new ValidationError('sync', 'the first frame must be "hello"')
   const theirs = new Map(hello.vv)
   onHello?.(theirs)
   let sent = 0
