@@ -10,6 +10,7 @@
  * carries at most MAX_FRAME_PROCESSES; a socket that does not drain gets a reset instead
  * of a growing queue; a socket holds at most MAX_PER_SOCKET streams and a node MAX_STREAMS.
  */
+import { MAX_TIMER_MS } from './deadlines.js'
 import type { WebSocket } from 'ws'
 import { ColonyError, ForbiddenError, NotFoundError, ValidationError } from '../protocol/errors.js'
 import { okReply } from '../protocol/envelope.js'
@@ -70,7 +71,7 @@ export class ColonyStream {
     if (mine >= MAX_PER_SOCKET) throw new ValidationError('msgtype', `at most ${MAX_PER_SOCKET} colony streams per socket`)
     if (this.streams.size >= MAX_STREAMS) throw new TooManyStreamsError('this node serves too many colony streams right now: try again later')
     const s: Stream = { ws, colony: m.colonyname, pending: new Map(), colonylevel: false, reset: false }
-    if (m.timeout > 0) s.timeout = setTimeout(() => ws.close(1000, 'subscription timed out'), m.timeout * 1000)
+    if (m.timeout > 0 && m.timeout * 1000 <= MAX_TIMER_MS) s.timeout = setTimeout(() => ws.close(1000, 'subscription timed out'), m.timeout * 1000)
     this.streams.add(s)
     this.perSocket.set(ws, mine + 1)
     ws.once('close', () => this.remove(s))

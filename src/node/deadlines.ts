@@ -6,6 +6,9 @@
 import { type ProcessInfo, ProcessState } from '../protocol/state.js'
 import type { Ledger, LedgerChange } from '../store/ledger.js'
 
+/** The longest delay setTimeout holds (longer ones fire at once, with a warning). */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
 interface Due {
   readonly at: number
   readonly attempt: number
@@ -65,7 +68,8 @@ export class DeadlineWatcher {
     if (this.stopped || next === Infinity || next >= this.timerAt) return
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timerAt = next
-    this.timer = setTimeout(() => { void this.fire() }, Math.max(0, next - this.now()))
+    // setTimeout holds at most 2^31 − 1 ms (24.8 days): a later deadline wakes early and re-arms
+    this.timer = setTimeout(() => { void this.fire() }, Math.min(MAX_TIMER_MS, Math.max(0, next - this.now())))
     this.timer.unref()
   }
 

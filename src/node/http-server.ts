@@ -14,8 +14,13 @@ import type { DashboardAssets } from './dashboard-assets.js'
 import type { PubSub } from './pubsub.js'
 import { decodeRequest, type RpcService, toResult } from './rpc-service.js'
 
-/** The largest RPC body accepted (a spec with big args, a big output): 16 MiB. */
-export const MAX_BODY_BYTES = 16 * 1024 * 1024
+/**
+ * The largest RPC body accepted (a spec with big args, a big output): 3 MiB. A mutation
+ * becomes one ledger record, and every record must fit one gossip message and one sync
+ * frame (4 MiB each) with room to spare, or it could be acknowledged here and never
+ * reach the other sites. Large data belongs in files, as ColonyOS advises.
+ */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024
 
 export interface HttpServerOptions {
   readonly rpc: RpcService

@@ -4,6 +4,7 @@
  * a state). Each match is sent as a reply envelope (payloadtype subscribeprocessmsg, the
  * process as payload); the socket closes when the subscription's timeout passes.
  */
+import { MAX_TIMER_MS } from './deadlines.js'
 import type { WebSocket } from 'ws'
 import { ForbiddenError, NotFoundError, ValidationError } from '../protocol/errors.js'
 import { okReply } from '../protocol/envelope.js'
@@ -20,6 +21,9 @@ interface Subscription {
   readonly state: number
   timer?: NodeJS.Timeout
 }
+
+/** Subscriptions one WebSocket may hold (each is a listener on the node). */
+export const MAX_SUBSCRIPTIONS_PER_SOCKET = 64
 
 export class PubSub {
   private readonly subs = new Set<Subscription>()
@@ -53,7 +57,10 @@ export class PubSub {
       throw new ForbiddenError(`Access denied, not a member of colony ${JSON.stringify(colony)}`)
     }
     const sub: Subscription = { ws, colony, processid: process?.processid ?? '', executortype, state: m.state }
-    if (m.timeout > 0) sub.timer = setTimeout(() => ws.close(1000, 'subscription timed out'), m.timeout * 1000)
+    const mine = [...this.subs].filter(s => s.ws === ws).length
+    if (mine >= MAX_SUBSCRIPTIONS_PER_SOCKET) throw new ValidationError('msgtype', `at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per WebSocket: open another one`)
+    // a timeout beyond setTimeout's range (24.8 days) is as good as none
+    if (m.timeout > 0 && m.timeout * 1000 <= MAX_TIMER_MS) sub.timer = setTimeout(() => ws.close(1000, 'subscription timed out'), m.timeout * 1000)
     this.subs.add(sub)
     ws.once('close', () => this.remove(sub))
     // Already there: say so at once (as ColonyOS does), or the subscriber would wait forever.

@@ -43,7 +43,14 @@ export function firingRank (key: string, sites: readonly string[], self: string)
   return i < 0 ? ranked.length : i
 }
 
-/** The leaf outputs of a workflow, concatenated in node order: the next cron run's roots' `in`. */
+/** The most previous-run output a cron passes on (it travels in one ledger record). */
+export const MAX_CRON_INPUT_BYTES = 1024 * 1024
+
+/**
+ * The leaf outputs of a workflow, concatenated in node order: the next cron run's roots'
+ * `in`. Outputs larger than MAX_CRON_INPUT_BYTES in all are not passed on (the next run
+ * starts with no input) rather than make a firing too large to replicate.
+ */
 export function leafOutputs (g: GraphState | undefined): unknown[] {
   if (g === undefined) return []
   const out: unknown[] = []
@@ -51,7 +58,7 @@ export function leafOutputs (g: GraphState | undefined): unknown[] {
     const p = g.procs.get(id)
     if (p !== undefined && p.children.length === 0) out.push(...p.out)
   }
-  return out
+  return JSON.stringify(out).length > MAX_CRON_INPUT_BYTES ? [] : out
 }
 
 /** The cron's latest run (the workflow the next run follows), and its last scheduled firing time. */

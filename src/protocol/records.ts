@@ -14,6 +14,7 @@ import { recoverId, sha3Hex, sign } from './crypto.js'
 import type { RpcEnvelope } from './envelope.js'
 import { SignatureError, ValidationError } from './errors.js'
 import { type Hlc, hlcKey, isHlc } from './hlc.js'
+import { toJsonValue } from './spec.js'
 
 /** A client mutation, exactly as the client signed it. */
 export interface EnvelopeBody {
@@ -172,6 +173,7 @@ function parseBody (v: unknown, path: string): RecordBody {
         throw new ValidationError(`${path}.att`, 'must be an integer ≥ 1')
       }
       if (b.in !== undefined && !Array.isArray(b.in)) throw new ValidationError(`${path}.in`, 'must be an array')
+      if (b.in !== undefined) toJsonValue(b.in, `${path}.in`)
       let out: EnvelopeBody = { k: 'env', env: { signature: env.signature, payloadtype: env.payloadtype, payload: env.payload } }
       if (b.att !== undefined) out = { ...out, att: b.att as number }
       if (b.in !== undefined) out = { ...out, in: b.in as unknown[] }
@@ -196,6 +198,7 @@ function parseBody (v: unknown, path: string): RecordBody {
       if (typeof b.cronid !== 'string' || !HEX64.test(b.cronid)) throw new ValidationError(`${path}.cronid`, 'must be a 64-hex id')
       if (!Number.isSafeInteger(b.at) || (b.at as number) < 0 || (b.at as number) % 1000 !== 0) throw new ValidationError(`${path}.at`, 'must be a whole second in ms')
       if (!Array.isArray(b.in)) throw new ValidationError(`${path}.in`, 'must be an array')
+      toJsonValue(b.in, `${path}.in`)
       return { k: 'fire', colonyname: b.colonyname, cronid: b.cronid, at: b.at as number, in: b.in as unknown[] }
     case 'genfire': {
       if (typeof b.colonyname !== 'string' || b.colonyname === '') throw new ValidationError(`${path}.colonyname`, 'must be a colony name')

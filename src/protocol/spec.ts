@@ -361,9 +361,12 @@ function parseFilesystem (o: Obj, path: string): Filesystem {
   }
 }
 
+/** The longest wait or execution time: 100 years, in seconds (a deadline must stay a date). */
+export const MAX_TIME_LIMIT_S = 100 * 365 * 86_400
+
 /** A time limit: integer ≥ -1, with missing and 0 both meaning "no limit" (-1). */
 function readLimit (o: Obj, key: string, path: string): number {
-  const v = readInt(o, key, path, -1, Number.MAX_SAFE_INTEGER, -1)
+  const v = readInt(o, key, path, -1, MAX_TIME_LIMIT_S, -1)
   return v === 0 ? -1 : v
 }
 

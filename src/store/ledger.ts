@@ -94,6 +94,23 @@ interface Written {
 
 type Op = { type: 'put', sublevel: any, key: string, value: unknown } | { type: 'del', sublevel: any, key: string }
 
+/**
+ * Records per locally written batch, by their approximate size: a batch must fit one
+ * gossip message and one sync frame (4 MiB); a single record may be up to the API's body
+ * limit (3 MiB), so batches are cut at 1 MiB before it is added.
+ */
+export const BATCH_TARGET_BYTES = 1024 * 1024
+
+/** A record body's approximate serialized size (what dominates: payloads, inputs, args). */
+function recordBytes (b: RecordBody): number {
+  switch (b.k) {
+    case 'env': return 200 + b.env.payload.length + b.env.signature.length + (b.in === undefined ? 0 : JSON.stringify(b.in).length)
+    case 'fire': return 300 + JSON.stringify(b.in).length
+    case 'genfire': return 300 + b.packs.length * 70 + b.args.reduce((n, a) => n + a.length + 4, 0)
+    default: return 300
+  }
+}
+
 interface PendingAppend {
   readonly records: readonly LocalRecord[]
   readonly resolve: (r: AppendResult) => void
@@ -263,29 +280,46 @@ export class Ledger extends EventEmitter {
     this.pending = []
     if (group.length === 0) return
     try {
-      const seq = this.ownSeq + 1
-      const recs: LedgerRecord[] = []
-      const entries: FoldEntry[] = []
-      const results: AppendResult[] = []
+      // One batch per ~BATCH_TARGET_BYTES of records (a call's records stay together), so
+      // that every batch fits one gossip message and one sync frame.
+      const parts: Array<{ calls: typeof group, bytes: number }> = [{ calls: [], bytes: 0 }]
       for (const p of group) {
-        const ids: string[] = []
-        for (const r of p.records) {
-          const rec: LedgerRecord = { o: this.nodeId, t: this.clock.tick(), b: r.body }
-          const id = recordId(rec)
-          recs.push(rec)
-          ids.push(id)
-          entries.push(r.body.k === 'env'
-            ? (r.author !== undefined && r.msg !== undefined ? makeEntry(rec, r.author, r.msg, undefined, id) : entryFromRecord(rec, id, r.author))
-            : makeEntry(rec, this.nodeId, undefined, undefined, id))
-        }
-        results.push({ ids, seq })
+        const bytes = p.records.reduce((n, r) => n + recordBytes(r.body), 0)
+        let last = parts[parts.length - 1] as { calls: typeof group, bytes: number }
+        if (last.calls.length > 0 && last.bytes + bytes > BATCH_TARGET_BYTES) parts.push(last = { calls: [], bytes: 0 })
+        last.calls.push(p)
+        last.bytes += bytes
       }
-      const batch = signBatch(this.nodeId, seq, recs, this.nodeKey, entries.map(e => e.id))
-      await this.commit([{ batch, ids: entries.map(e => e.id), authors: entries.map(e => e.author) }], entries)
+      const stored: Array<{ batch: Batch, ids: string[], authors: string[] }> = []
+      const allEntries: FoldEntry[] = []
+      const results = new Map<PendingAppend, AppendResult>()
+      let seq = this.ownSeq
+      for (const part of parts) {
+        seq++
+        const recs: LedgerRecord[] = []
+        const entries: FoldEntry[] = []
+        for (const p of part.calls) {
+          const ids: string[] = []
+          for (const r of p.records) {
+            const rec: LedgerRecord = { o: this.nodeId, t: this.clock.tick(), b: r.body }
+            const id = recordId(rec)
+            recs.push(rec)
+            ids.push(id)
+            entries.push(r.body.k === 'env'
+              ? (r.author !== undefined && r.msg !== undefined ? makeEntry(rec, r.author, r.msg, undefined, id) : entryFromRecord(rec, id, r.author))
+              : makeEntry(rec, this.nodeId, undefined, undefined, id))
+          }
+          results.set(p, { ids, seq })
+        }
+        const batch = signBatch(this.nodeId, seq, recs, this.nodeKey, entries.map(e => e.id))
+        stored.push({ batch, ids: entries.map(e => e.id), authors: entries.map(e => e.author) })
+        allEntries.push(...entries)
+      }
+      await this.commit(stored, allEntries)
       this.ownSeq = seq
       // durable now: other sites may hear of it (gossip)
-      this.emit('batch', batch)
-      group.forEach((p, i) => p.resolve(results[i] as AppendResult))
+      for (const { batch } of stored) this.emit('batch', batch)
+      for (const p of group) p.resolve(results.get(p) as AppendResult)
     } catch (err) {
       this.fail(err)
       for (const p of group) p.reject(err)
