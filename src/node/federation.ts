@@ -136,11 +136,6 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private async wire (): Promise<void> {
     const { host, ledger } = this
     host.setValidator((topic, data, from) => this.validate(topic, data, from))
-    // gossip goes to sites of the colonies we share, not to whoever subscribes to a topic
-    host.setPeerScore(peer => {
-      const site = siteIdOfPeer(peer)
-      return site !== undefined && this.isCoSite(site) ? 0 : -100
-    })
     host.onMessage((topic, data, from) => this.onGossip(topic, data, from))
     await host.handle(SYNC_PROTOCOL, async (stream, peer) => {
       const site = siteIdOfPeer(peer)

@@ -89,10 +89,7 @@ type Services = { identify: Identify, ping: Ping, pubsub: GossipSub }
 
 const ZERO = new Uint8Array([0])
 
-/** The application's say in a peer's gossip score (set by the federation once it knows the sites). */
-interface PeerScoreHolder { fn: (peer: string) => number }
-
-function libp2pOptions (opts: P2PHostOptions, gater: ConnectionGater, peerScore: PeerScoreHolder): Libp2pOptions<Services> {
+function libp2pOptions (opts: P2PHostOptions, gater: ConnectionGater): Libp2pOptions<Services> {
   return {
     privateKey: libp2pKeyOfNodeKey(opts.nodeKey),
     addresses: { listen: opts.listen, ...(opts.announce !== undefined && opts.announce.length > 0 ? { announce: opts.announce } : {}) },
@@ -133,11 +130,7 @@ function libp2pOptions (opts: P2PHostOptions, gater: ConnectionGater, peerScore:
         emitSelf: false,
         scoreParams: {
           // sites of one owner often share an address (one NAT, or one test machine)
-          IPColocationFactorWhitelist: new Set(['127.0.0.1', '::1']),
-          // a peer that is not a site of a colony we share is graylisted: we neither publish
-          // to it (flood publish skips peers below the publish threshold) nor heed its gossip
-          appSpecificScore: (peer: string) => peerScore.fn(peer),
-          appSpecificWeight: 1
+          IPColocationFactorWhitelist: new Set(['127.0.0.1', '::1'])
         }
       })
     }
@@ -199,7 +192,6 @@ export class P2PHost {
   private readonly liveness: NodeJS.Timeout
   /** connections closed for silence, for `node status` and tests */
   silentHangUps = 0
-  private appScore: PeerScoreHolder = { fn: () => 0 }
 
   private constructor (node: Libp2p<Services>, blocked: Set<string>, dialDiscovered: boolean) {
     this.node = node
@@ -255,10 +247,8 @@ export class P2PHost {
       denyInboundUpgradedConnection: deny,
       denyOutboundUpgradedConnection: deny
     }
-    const peerScore: PeerScoreHolder = { fn: () => 0 }
-    const node = await createLibp2p<Services>(libp2pOptions(opts, gater, peerScore))
+    const node = await createLibp2p<Services>(libp2pOptions(opts, gater))
     const host = new P2PHost(node, blocked, opts.mdns === true)
-    host.appScore = peerScore
     // one redial loop per peer, trying all of its listed addresses
     const byPeer = new Map<string, Multiaddr[]>()
     for (const addr of opts.bootstrap ?? []) {
@@ -268,14 +258,6 @@ export class P2PHost {
     }
     for (const [peer, addrs] of byPeer) host.redialers.push(host.keepConnected(peer, addrs))
     return host
-  }
-
-  /**
-   * The application's part of each peer's gossip score: 0 for peers it wants gossip with,
-   * below −80 (the graylist threshold) for peers it does not (not a site).
-   */
-  setPeerScore (fn: (peer: string) => number): void {
-    this.appScore.fn = fn
   }
 
   /** The underlying libp2p node, for diagnostics and tests; the rest of colonynet uses the methods here. */
