@@ -43,6 +43,14 @@ export interface Cluster {
   readonly executorKeys: string[]
 }
 
+/** Every child this process started: killed if the driver itself is stopped (see killAll). */
+const children = new Set<ChildProcess>()
+
+/** Kills every child still running (the driver was interrupted: nothing may outlive it). */
+export function killAll (): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+}
+
 /** Spawns a command inside a namespace; its stderr goes to a log file through the caller's pipe. */
 function spawnIn (ns: string, env: Record<string, string>, args: string[], log: string, stdin: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
   const kv = Object.entries(env).map(([k, v]) => `${k}=${v}`)
@@ -50,6 +58,8 @@ function spawnIn (ns: string, env: Record<string, string>, args: string[], log: 
     cwd: root,
     stdio: [stdin, 'pipe', 'pipe']
   })
+  children.add(child)
+  child.once('exit', () => children.delete(child))
   const chunks: string[] = []
   child.stderr?.on('data', (d: Buffer) => { chunks.push(d.toString()); if (chunks.length > 200) chunks.shift() })
   child.once('exit', (code, signal) => { if (code !== 0 && code !== null && signal === null) process.stderr.write(`[${log}] exited ${code}: ${chunks.join('').slice(-2000)}\n`) })

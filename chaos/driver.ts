@@ -14,11 +14,12 @@ import { loadIdentity } from '../src/node/identity.js'
 import { Ledger } from '../src/store/ledger.js'
 import { check, type Execution, type SiteView, type Verdict } from './check.js'
 import {
-  COLONY, type Cluster, impair, readLines, type SiteProc, startClient, startCluster, startExecutor, startNode, stopChild, until
+  COLONY, killAll, type Cluster, impair, readLines, type SiteProc, startClient, startCluster, startExecutor, startNode, stopChild, until
 } from './cluster.js'
 import { type Capabilities, cut, heal, netem, type SiteNet } from './net.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { killAll(); process.exit(130) })
 const caps = JSON.parse(process.argv[2] ?? '{}') as Capabilities
 const only = (() => { const i = process.argv.indexOf('--only'); return i > 0 ? (process.argv[i + 1] ?? '').split(',') : undefined })()
 const quick = process.argv.includes('--quick')

@@ -32,8 +32,14 @@ const cleanup = async (): Promise<void> => {
   cleaned = true
   await destroyTopology()
 }
+let driver: ReturnType<typeof spawn> | undefined
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => { void cleanup().then(() => process.exit(130)) })
+  process.on(sig, () => {
+    // the driver kills its sites, executors and clients, then the network goes
+    driver?.kill(sig)
+    const exited = driver === undefined || driver.exitCode !== null ? Promise.resolve() : new Promise(resolve => driver?.once('exit', resolve))
+    void exited.then(async () => await cleanup()).then(() => process.exit(130))
+  })
 }
 
 let code = 1
@@ -42,10 +48,11 @@ try {
   console.log('chaos: network ready: hub bridge, sites 10.77.0.10-12, driver 10.77.0.2')
   const soak = process.argv.includes('--soak')
   const script = soak ? [join(here, 'soak.ts')] : [join(here, 'driver.ts'), JSON.stringify(caps)]
-  const driver = spawn('ip', ['netns', 'exec', DRIVER, process.execPath, '--import', 'tsx', ...script, ...process.argv.slice(2).filter(a => a !== '--soak')], {
+  driver = spawn('ip', ['netns', 'exec', DRIVER, process.execPath, '--import', 'tsx', ...script, ...process.argv.slice(2).filter(a => a !== '--soak')], {
     stdio: 'inherit'
   })
-  code = await new Promise<number>(resolve => driver.once('exit', c => resolve(c ?? 1)))
+  const child = driver
+  code = await new Promise<number>(resolve => child.once('exit', c => resolve(c ?? 1)))
 } catch (err) {
   console.error(`chaos: ${err instanceof Error ? err.message : String(err)}`)
 } finally {

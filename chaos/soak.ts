@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { check, type SiteView } from './check.js'
 import {
-  COLONY, type Cluster, readLines, type SiteProc, startClient, startCluster, startExecutor, startNode, stopChild, until
+  COLONY, type Cluster, killAll, readLines, type SiteProc, startClient, startCluster, startExecutor, startNode, stopChild, until
 } from './cluster.js'
 import { cut, heal, type SiteNet } from './net.js'
 import { loadIdentity } from '../src/node/identity.js'
@@ -21,6 +21,7 @@ import { Ledger } from '../src/store/ledger.js'
 import { ColoniesClient } from '../src/client/rpc-client.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { killAll(); process.exit(130) })
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(name)
   return i > 0 ? Number(process.argv[i + 1]) : dflt

@@ -8,6 +8,7 @@
  * claim a process (its rendezvous rank) and how long to settle.
  */
 import { ForbiddenError, NotFoundError } from '../protocol/errors.js'
+import type { Hlc } from '../protocol/hlc.js'
 import { executorMatches, type Offer, resourcesFit } from '../protocol/matching.js'
 import { type ExecutorInfo, ExecutorState, type ProcessInfo, ProcessState } from '../protocol/state.js'
 import type { Ledger, LedgerChange } from '../store/ledger.js'
@@ -20,10 +21,10 @@ export interface ClaimPolicy {
   /** Wall-clock ms from which this site may claim `p` (its rank's turn). */
   claimableAt: (p: ProcessInfo) => number
   /**
-   * How long a claim this site just won must stand before the executor gets the process
-   * (`claimedAt`: when the claim was written).
+   * Resolves when a claim this site just wrote (clock `claimT`) may be handed to the
+   * executor: when no competing claim that would win can still turn up (see Federation).
    */
-  settleMs: (p: ProcessInfo, claimedAt: number) => number
+  confirmClaim: (p: ProcessInfo, claimT: Hlc) => Promise<void>
   /**
    * This site's executors of a colony and type: `attached` have asked for work in the
    * last few seconds (busy or not), `idle` are parked in a long-poll now (for adverts).
@@ -34,7 +35,7 @@ export interface ClaimPolicy {
 export const SINGLE_SITE: ClaimPolicy = {
   rank: () => 0,
   claimableAt: () => 0,
-  settleMs: () => 0,
+  confirmClaim: async () => {},
   onPresence: () => {}
 }
 
@@ -216,8 +217,7 @@ export class Assigner {
   private async claim (p: ProcessInfo, executor: ExecutorInfo): Promise<ProcessInfo | undefined> {
     const fold = this.ledger.fold
     const attempt = p.attempt
-    const claimedAt = Date.now()
-    const { ids: [claimId] } = await this.ledger.appendLocal([{
+    const { ids: [claimId], clocks: [claimT] } = await this.ledger.appendLocal([{
       body: { k: 'claim', processid: p.processid, attempt, executorid: executor.executorid }
     }])
     const ours = (): ProcessInfo | undefined => {
@@ -227,13 +227,9 @@ export class Assigner {
         ? now
         : undefined
     }
-    if (ours() === undefined) return undefined
-    const settle = this.policy.settleMs(p, claimedAt)
-    if (settle > 0) {
-      // Another site's claim with a lower (clock, id) may still be on its way: let it arrive.
-      await new Promise(resolve => setTimeout(resolve, settle))
-      if (ours() === undefined) return undefined
-    }
+    if (ours() === undefined || claimT === undefined) return undefined
+    // Another site's claim with a lower (clock, id) may still be on its way: let it arrive.
+    await this.policy.confirmClaim(p, claimT)
     return ours()
   }
 

@@ -12,6 +12,7 @@
 import { EventEmitter } from 'node:events'
 import { claimableAt, rankOf } from '../protocol/claims.js'
 import { ColonyError } from '../protocol/errors.js'
+import { compareHlc, type Hlc } from '../protocol/hlc.js'
 import type { Batch } from '../protocol/records.js'
 import type { ProcessInfo } from '../protocol/state.js'
 import type { Ledger, LedgerChange } from '../store/ledger.js'
@@ -36,8 +37,6 @@ export interface P2POptions {
   readonly syncIntervalMs?: number
   /** delay per claim rank (default 40 ms) */
   readonly rankStepMs?: number
-  /** settle window in units of the smoothed gossip delay (default 2, as decision 6 says) */
-  readonly settleFactor?: number
 }
 
 export interface FederationOptions extends P2POptions {
@@ -69,6 +68,10 @@ const SKEW_SAMPLES = 16
 /** adverts older than this are forgotten (a site that stopped advertising has no executors left) */
 const PRESENCE_TTL_MS = 6000
 const PRESENCE_HEARTBEAT_MS = 2000
+/** the longest a claim waits for the other sites' acknowledgements */
+const CONFIRM_CAP_MS = 2000
+/** acknowledgements owed are sent together after this (ms) */
+const ACK_DELAY_MS = 2
 
 export class Federation extends EventEmitter implements ClaimPolicy {
   readonly host: P2PHost
@@ -87,7 +90,16 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private readonly bootstrapPeers: Set<string>
   /** site → recent (their stamp − our receipt) samples: from adverts (their wall clock) and batches (their HLC) */
   private readonly clockSamples = new Map<string, { wall: number[], hlc: number[] }>()
-  private delayEwma = 50
+  /**
+   * per site: its latest acknowledgement (clock h, log head seq): every claim it wrote with
+   * a clock up to h is in its batches up to seq; any it writes later has a later clock
+   */
+  private readonly watermarks = new Map<string, { h: Hlc, seq: number }>()
+  /** claims waiting for acknowledgements: each check resolves its claim when true */
+  private readonly confirmWaiters = new Set<() => boolean>()
+  /** colonies where a site's claim reached us and we owe an acknowledgement */
+  private readonly ackWanted = new Set<string>()
+  private ackTimer: NodeJS.Timeout | undefined
   private firstSyncDone = false
   /** resolves when the pull before the next one has ended */
   private pullTurn: Promise<void> = Promise.resolve()
@@ -95,7 +107,6 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private heartbeat: NodeJS.Timeout | undefined
   private readonly syncIntervalMs: number
   private readonly rankStepMs: number
-  private readonly settleFactor: number
   private readonly log: (line: string) => void
   private stopped = false
   private ingestChain: Promise<unknown> = Promise.resolve()
@@ -106,6 +117,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   readonly gossipStats = { accepted: 0, rejected: 0, ignored: 0 }
   /** bytes received by gossip and by sync pulls, for `node status` and the bench */
   readonly traffic = { gossipBytes: 0, syncBytes: 0 }
+  /** claims that waited for acknowledgements, and those that gave up waiting (CONFIRM_CAP_MS) */
+  readonly confirmStats = { waited: 0, capped: 0 }
 
   private constructor (opts: FederationOptions, host: P2PHost) {
     super()
@@ -114,7 +127,6 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     this.host = host
     this.syncIntervalMs = opts.syncIntervalMs ?? 15_000
     this.rankStepMs = opts.rankStepMs ?? 40
-    this.settleFactor = opts.settleFactor ?? 2
     this.log = opts.log ?? (() => {})
     this.bootstrapPeers = new Set((opts.bootstrap ?? []).flatMap(a => /\/p2p\/([^/]+)/.exec(a)?.[1] ?? []))
   }
@@ -186,6 +198,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
 
   /** Called by the node on every ledger change. */
   onChange (change: LedgerChange): void {
+    if (this.confirmWaiters.size > 0) this.checkConfirmations()
     if (!change.colonyLevel) return
     this.updateTopics()
     // a site admitted or removed, or this node joined a colony: repair with everyone now
@@ -236,7 +249,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     return f.colony === colony && c.sites.includes(f.site) ? 'accept' : 'ignore'
   }
 
-  private onGossip (_topic: string, data: Uint8Array, from: string): void {
+  private onGossip (topic: string, data: Uint8Array, from: string): void {
     this.traffic.gossipBytes += data.length
     const site = siteIdOfPeer(from)
     if (site !== undefined) this.touch(site)
@@ -253,19 +266,23 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       let m = this.presence.get(f.colony)
       if (m === undefined) this.presence.set(f.colony, m = new Map())
       m.set(f.site, { types: f.types, at: Date.now() })
+      if (f.h !== undefined && f.seq !== undefined && f.site !== this.nodeId) this.noteWatermark(f.site, f.h, f.seq)
       // its log goes further than ours: a batch was missed (the last one of a burst shows no gap)
       if (f.seq !== undefined && f.site !== this.nodeId && (this.ledger.versionVector().get(f.site) ?? 0) < f.seq) this.schedulePull(from, 0)
       return
     }
     const batch = f.batch
-    const first = batch.records[0]
-    if (first !== undefined) {
-      const delay = Math.min(500, Math.max(1, Date.now() - first.t.w))
-      this.delayEwma = 0.8 * this.delayEwma + 0.2 * delay
-    }
     const expected = (this.ledger.versionVector().get(batch.origin) ?? 0) + 1
+    const colony = colonyOfTopic(topic)
     this.ingestChain = this.ingestChain.then(async () => {
       await this.ledger.ingest([batch])
+      if (batch.origin === this.nodeId) return
+      // its own batch is an acknowledgement too: its later claims have later clocks
+      let h = batch.records[0]?.t as Hlc
+      for (const r of batch.records) if (compareHlc(r.t, h) > 0) h = r.t
+      this.noteWatermark(batch.origin, h, batch.seq)
+      // another site claimed: tell it, soon, that we cannot hold an earlier claim it lacks
+      if (colony !== undefined && batch.records.some(r => r.b.k === 'claim')) this.wantAck(colony)
     }).catch(err => this.log(`gossip batch from ${batch.origin.slice(0, 8)} refused: ${(err as Error).message}`))
     // a gap in that log: something was missed, repair from the peer that forwarded this
     if (batch.seq > expected) this.schedulePull(from, 0)
@@ -439,15 +456,71 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   }
 
   /**
-   * 2 × the smoothed gossip delay in a colony of several sites (decision 6). Skipping it
-   * for the first-ranked site's early claims was measured: duplicates rose from 5 to 53
-   * per 1,000 processes under load (views of the claiming sites differ for a moment, and
-   * the delay estimate lags), so every claim settles.
+   * The settle window (decision 6), by acknowledgement rather than by a guess at the gossip
+   * delay: a claim stands once every other live site of the colony has shown a clock at or
+   * after the claim's together with its log head, and we hold its log up to that head. Any
+   * competing claim from that site is then either in what we hold (and the fold has
+   * decided) or later than ours (and loses). Sites acknowledge a claim as soon as they have
+   * it (`wantAck`); their own batches acknowledge too. A site that has not advertised for
+   * PRESENCE_TTL_MS is not waited for (a partition: execution is at-least-once there), and
+   * no claim waits more than CONFIRM_CAP_MS (a site too slow to answer).
    */
-  settleMs (p: ProcessInfo, _claimedAt: number): number {
+  async confirmClaim (p: ProcessInfo, claimT: Hlc): Promise<void> {
     const c = this.ledger.fold.colony(p.colonyname)
-    if (c === undefined || c.sites.length <= 1) return 0
-    return Math.ceil(this.settleFactor * this.delayEwma)
+    if (c === undefined || c.sites.length <= 1) return
+    const now = Date.now()
+    const live: string[] = []
+    for (const [site, ad] of this.presence.get(p.colonyname) ?? []) {
+      if (site !== this.nodeId && now - ad.at < PRESENCE_TTL_MS && c.sites.includes(site)) live.push(site)
+    }
+    const done = (): boolean => live.every(site => {
+      const w = this.watermarks.get(site)
+      return w !== undefined && compareHlc(w.h, claimT) >= 0 && this.ledger.seqOf(site) >= w.seq
+    })
+    if (done()) return
+    this.confirmStats.waited++
+    await new Promise<void>(resolve => {
+      const check = (): boolean => {
+        if (!done()) return false
+        clearTimeout(timer)
+        resolve()
+        return true
+      }
+      const timer = setTimeout(() => {
+        this.confirmWaiters.delete(check)
+        this.confirmStats.capped++
+        resolve()
+      }, CONFIRM_CAP_MS)
+      this.confirmWaiters.add(check)
+    })
+  }
+
+  private noteWatermark (site: string, h: Hlc, seq: number): void {
+    const cur = this.watermarks.get(site)
+    if (cur !== undefined && compareHlc(h, cur.h) <= 0) return
+    this.watermarks.set(site, { h, seq })
+    this.checkConfirmations()
+  }
+
+  private checkConfirmations (): void {
+    for (const check of [...this.confirmWaiters]) if (check()) this.confirmWaiters.delete(check)
+  }
+
+  /** Owes an acknowledgement in `colony`: sent as soon as our own log is at rest. */
+  private wantAck (colony: string): void {
+    this.ackWanted.add(colony)
+    if (this.ackTimer !== undefined || this.stopped) return
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined
+      const head = this.ledger.head()
+      if (head === undefined) {
+        // a write is in flight: its batch will carry our clock; look again right after
+        this.wantAck(colony)
+        return
+      }
+      for (const c of this.ackWanted) this.advertise(c, head)
+      this.ackWanted.clear()
+    }, ACK_DELAY_MS)
   }
 
   onPresence (colony: string, executortype: string, attached: number, _idle: number): void {
@@ -458,13 +531,16 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     if ((before === 0) !== (attached === 0)) this.advertise(colony)
   }
 
-  private advertise (colony: string): void {
+  private advertise (colony: string, head = this.ledger.head()): void {
     if (!this.topics.has(topicOf(colony))) return
     const types: Record<string, number> = {}
     for (const [t, n] of this.localPresence.get(colony) ?? []) if (n > 0) types[t] = n
-    // a fresh timestamp makes every advert a distinct gossip message (no "duplicate")
-    const seq = this.ledger.versionVector().get(this.nodeId) ?? 0
-    void this.host.publish(topicOf(colony), encodeGossip({ k: 'idle', site: this.nodeId, colony, types, t: Date.now(), seq })).catch(() => {})
+    // a fresh timestamp makes every advert a distinct gossip message (no "duplicate");
+    // with our log at rest it carries our clock too: an acknowledgement (confirmClaim)
+    const frame = head === undefined
+      ? { k: 'idle' as const, site: this.nodeId, colony, types, t: Date.now(), seq: this.ledger.seqOf(this.nodeId) }
+      : { k: 'idle' as const, site: this.nodeId, colony, types, t: Date.now(), seq: head.seq, h: head.h }
+    void this.host.publish(topicOf(colony), encodeGossip(frame)).catch(() => {})
   }
 
   /** The heartbeat: every colony hears our executors and our log head every 2 s. */

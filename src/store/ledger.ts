@@ -61,6 +61,8 @@ export interface LocalRecord {
 
 export interface AppendResult {
   readonly ids: string[]
+  /** the records' clocks, in the same order */
+  readonly clocks: Hlc[]
   readonly seq: number
 }
 
@@ -145,6 +147,7 @@ export class Ledger extends EventEmitter {
   private poolFailed = false
   private readonly verifyThreads: number
   private pending: PendingAppend[] = []
+  private flushing = false
   private chain: Promise<unknown> = Promise.resolve()
   private flushScheduled = false
   private dirtyMarked = false
@@ -229,6 +232,11 @@ export class Ledger extends EventEmitter {
   }
 
   /** origin → highest contiguous sequence stored */
+  /** The highest contiguous sequence stored from `origin` (0: none). */
+  seqOf (origin: string): number {
+    return this.vv.get(origin) ?? 0
+  }
+
   versionVector (): Map<string, number> {
     return new Map(this.vv)
   }
@@ -279,6 +287,7 @@ export class Ledger extends EventEmitter {
     const group = this.pending
     this.pending = []
     if (group.length === 0) return
+    this.flushing = true
     try {
       // One batch per ~BATCH_TARGET_BYTES of records (a call's records stay together), so
       // that every batch fits one gossip message and one sync frame.
@@ -300,16 +309,18 @@ export class Ledger extends EventEmitter {
         const entries: FoldEntry[] = []
         for (const p of part.calls) {
           const ids: string[] = []
+          const clocks: Hlc[] = []
           for (const r of p.records) {
             const rec: LedgerRecord = { o: this.nodeId, t: this.clock.tick(), b: r.body }
             const id = recordId(rec)
             recs.push(rec)
             ids.push(id)
+            clocks.push(rec.t)
             entries.push(r.body.k === 'env'
               ? (r.author !== undefined && r.msg !== undefined ? makeEntry(rec, r.author, r.msg, undefined, id) : entryFromRecord(rec, id, r.author))
               : makeEntry(rec, this.nodeId, undefined, undefined, id))
           }
-          results.set(p, { ids, seq })
+          results.set(p, { ids, clocks, seq })
         }
         const batch = signBatch(this.nodeId, seq, recs, this.nodeKey, entries.map(e => e.id))
         stored.push({ batch, ids: entries.map(e => e.id), authors: entries.map(e => e.author) })
@@ -323,7 +334,20 @@ export class Ledger extends EventEmitter {
     } catch (err) {
       this.fail(err)
       for (const p of group) p.reject(err)
+    } finally {
+      this.flushing = false
     }
+  }
+
+  /**
+   * This node's log head with its clock, when nothing is being written: every record it
+   * wrote with a clock up to `h` is in batches up to `seq`, and every later one will have a
+   * later clock. Undefined while an append is pending or in flight. Other sites use it to
+   * know that no claim of ours earlier than theirs can still turn up (see Federation).
+   */
+  head (): { h: Hlc, seq: number } | undefined {
+    if (this.pending.length > 0 || this.flushScheduled || this.flushing) return undefined
+    return { h: this.clock.peek(), seq: this.ownSeq }
   }
 
   /**

@@ -4,6 +4,7 @@
  * never part of the ledger). Decoded and validated here, once, at the boundary.
  */
 import { ValidationError } from '../../protocol/errors.js'
+import { type Hlc, isHlc } from '../../protocol/hlc.js'
 import { type Batch, parseBatch } from '../../protocol/records.js'
 
 export const topicOf = (colony: string): string => `/colonynet/colony/${colony}/1`
@@ -29,6 +30,11 @@ export interface IdleFrame {
    * log missed a batch, and pulls, without waiting for a later batch to show the gap
    */
   readonly seq?: number
+  /**
+   * the sender's clock when it had written nothing beyond `seq` (sent only then): every
+   * claim it may still write is later than `h` (an acknowledgement, see Federation)
+   */
+  readonly h?: Hlc
 }
 
 export type GossipFrame = BatchFrame | IdleFrame
@@ -65,8 +71,12 @@ export function decodeGossip (data: Uint8Array): GossipFrame {
       types[type] = n as number
     }
     if (o.seq !== undefined && (!Number.isSafeInteger(o.seq) || (o.seq as number) < 0)) throw new ValidationError('gossip.seq', 'must be a sequence number ≥ 0')
-    const frame: IdleFrame = { k: 'idle', site: o.site, colony: o.colony, types, t: o.t as number }
-    return o.seq === undefined ? frame : { ...frame, seq: o.seq as number }
+    if (o.h !== undefined && !isHlc(o.h)) throw new ValidationError('gossip.h', 'must be a clock {w, l}')
+    if (o.h !== undefined && o.seq === undefined) throw new ValidationError('gossip.h', 'comes with seq')
+    let frame: IdleFrame = { k: 'idle', site: o.site, colony: o.colony, types, t: o.t as number }
+    if (o.seq !== undefined) frame = { ...frame, seq: o.seq as number }
+    if (o.h !== undefined) frame = { ...frame, h: { w: (o.h as Hlc).w, l: (o.h as Hlc).l } }
+    return frame
   }
   throw new ValidationError('gossip.k', 'must be "batch" or "idle"')
 }
