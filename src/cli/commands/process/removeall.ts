@@ -1,19 +1,13 @@
-import { Flags } from '@oclif/core'
-import { ProcessState, STATE_NOTSET } from '../../../protocol/spec.js'
 import { ClientCommand } from '../../client-command.js'
 import { OWNER_KEY } from '../../config.js'
-import { confirm } from '../../confirm.js'
 import { colonyFlag, ownerKeyFlag } from '../../flags.js'
+import { chosenState, confirmRemoveAll, removeAllFlags } from '../../removeall.js'
 
 export default class ProcessRemoveall extends ClientCommand<typeof ProcessRemoveall> {
   static override summary = 'Remove all processes of the colony, or all in one state (colony owner)'
   static override description = 'Running processes are never removed. Asks for confirmation unless --yes.'
   static override flags = {
-    waiting: Flags.boolean({ description: 'Only waiting processes', exclusive: ['successful', 'failed', 'cancelled'] }),
-    successful: Flags.boolean({ description: 'Only successful processes', exclusive: ['waiting', 'failed', 'cancelled'] }),
-    failed: Flags.boolean({ description: 'Only failed processes', exclusive: ['waiting', 'successful', 'cancelled'] }),
-    cancelled: Flags.boolean({ description: 'Only cancelled processes', exclusive: ['waiting', 'successful', 'failed'] }),
-    yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation' }),
+    ...removeAllFlags('processes'),
     ...colonyFlag,
     ...ownerKeyFlag
   }
@@ -21,13 +15,8 @@ export default class ProcessRemoveall extends ClientCommand<typeof ProcessRemove
   async run (): Promise<void> {
     const colonyname = this.colonyName()
     const owner = await this.client(OWNER_KEY, this.flags.colonyprvkey)
-    const f = this.flags
-    const [state, which] = f.waiting
-      ? [ProcessState.WAITING, 'waiting']
-      : f.successful
-        ? [ProcessState.SUCCESS, 'successful']
-        : f.failed ? [ProcessState.FAILED, 'failed'] : f.cancelled ? [ProcessState.CANCELLED, 'cancelled'] : [STATE_NOTSET, 'all']
-    if (!await confirm(`Remove ${which} processes in colony ${colonyname}? This cannot be undone.`, f.yes)) {
+    const [state, which] = chosenState(this.flags)
+    if (!await confirmRemoveAll(which, 'processes', colonyname, this.flags.yes)) {
       this.logToStderr('Aborted: nothing removed (answer YES, or pass --yes)')
       this.exit(1)
     }
