@@ -2,12 +2,18 @@
  * What `process removeall` and `workflow removeall` share: the state flags (at most one;
  * none = every state but running) and the confirmation before the colony owner removes.
  */
-import { Flags } from '@oclif/core'
+import { type Command, Flags } from '@oclif/core'
+import type { ColoniesClient } from '../client/rpc-client.js'
 import { ProcessState, STATE_NOTSET } from '../protocol/spec.js'
+import { ClientCommand } from './client-command.js'
+import { OWNER_KEY } from './config.js'
 import { confirm } from './confirm.js'
+import { colonyFlag, ownerKeyFlag } from './flags.js'
 
 export function removeAllFlags (noun: string) {
   return {
+    ...colonyFlag,
+    ...ownerKeyFlag,
     waiting: Flags.boolean({ description: `Only waiting ${noun}`, exclusive: ['successful', 'failed', 'cancelled'] }),
     successful: Flags.boolean({ description: `Only successful ${noun}`, exclusive: ['waiting', 'failed', 'cancelled'] }),
     failed: Flags.boolean({ description: `Only failed ${noun}`, exclusive: ['waiting', 'successful', 'cancelled'] }),
@@ -25,7 +31,23 @@ export function chosenState (f: { waiting?: boolean, successful?: boolean, faile
   return [STATE_NOTSET, 'all']
 }
 
-/** Asks (unless `yes`); false when the user did not confirm. */
-export async function confirmRemoveAll (which: string, noun: string, colony: string, yes: boolean): Promise<boolean> {
-  return await confirm(`Remove ${which} ${noun} in colony ${colony}? This cannot be undone.`, yes)
+type RemoveAllFlags = ReturnType<typeof removeAllFlags>
+
+/** A `removeall` command: what it removes (`noun`), and the call that removes it. */
+export abstract class RemoveAllCommand<T extends typeof Command & { flags: RemoveAllFlags }> extends ClientCommand<T> {
+  protected abstract readonly noun: string
+  protected abstract remove (owner: ColoniesClient, colonyname: string, state: number): Promise<void>
+
+  async run (): Promise<void> {
+    const colonyname = this.colonyName()
+    const f = this.flags as unknown as { colonyprvkey?: string, yes: boolean, waiting: boolean, successful: boolean, failed: boolean, cancelled: boolean }
+    const owner = await this.client(OWNER_KEY, f.colonyprvkey)
+    const [state, which] = chosenState(f)
+    if (!await confirm(`Remove ${which} ${this.noun} in colony ${colonyname}? This cannot be undone.`, f.yes)) {
+      this.logToStderr('Aborted: nothing removed (answer YES, or pass --yes)')
+      this.exit(1)
+    }
+    await this.remove(owner, colonyname, state)
+    this.output({ colonyname, state, removed: true }, () => `Removed ${which} ${this.noun} in colony ${colonyname}`)
+  }
 }
