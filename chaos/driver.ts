@@ -68,7 +68,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'loss-5%',
-    what: caps.netem ? '5 % packet loss on every site\'s link (tc netem) for 12 s' : '5 % loss into every site, as TCP feels it: a lost segment costs a retransmission timeout (its libp2p proxy) for 12 s',
+    what: caps.netem ? '5 % packet loss on every site\'s link (tc netem) for 12 s' : '5 % loss into every site, as TCP feels it: a lost segment costs a fast retransmit, or one time in five a 200 ms timeout (its libp2p proxy) for 12 s',
     fault: async c => {
       for (const s of c.sites) {
         if (caps.netem) await netem(s.net, ['loss', '5%'])

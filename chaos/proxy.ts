@@ -3,9 +3,11 @@
  * site listens on its own port and announces the proxy's, so every connection another
  * site makes to it passes through here; each chunk, in either direction, is delivered
  * after `delay ± jitter` ms (in order, as TCP would deliver it), and with probability
- * `loss` it is held for one extra retransmission timeout (200 ms + the delay), which is
- * what a lost segment costs a TCP stream. This emulates the effect of latency and loss on
- * the streams the sites use; it does not drop packets.
+ * `loss` it is held back as a lost segment holds back a TCP stream: mostly for a fast
+ * retransmit (one more round trip: 2 × delay + 1 ms), one time in five for a
+ * retransmission timeout (200 ms + the round trip; a loss at the tail of a burst, with no
+ * duplicate acknowledgements to trigger the fast path). This emulates the effect of
+ * latency and loss on the streams the sites use; it does not drop packets.
  * Usage: proxy.ts LISTEN_HOST LISTEN_PORT TARGET_HOST TARGET_PORT; reads JSON lines on
  * stdin: {"delay":200,"jitter":50,"loss":0.05} (all optional; {} clears).
  */
@@ -26,7 +28,7 @@ function pipe (from: Socket, to: Socket): void {
       return
     }
     let wait = delay + (Math.random() * 2 - 1) * jitter
-    if (Math.random() < loss) wait += 200 + delay
+    if (Math.random() < loss) wait += (Math.random() < 0.2 ? 200 : 0) + 2 * delay + 1
     const at = Math.max(Date.now() + Math.max(0, wait), last)
     last = at
     pending++
