@@ -3,8 +3,14 @@ import { MEMBER_KEY } from '../../config.js'
 import { colonyFlag, memberKeyFlag } from '../../flags.js'
 import { renderTable } from '../../table.js'
 
+/** A clock skew in seconds with one decimal: +1.5 s, -0.3 s, 0.0 s. */
+function skew (ms: number): string {
+  const tenths = Math.round(ms / 100)
+  return tenths === 0 ? '0.0 s' : `${tenths > 0 ? '+' : '-'}${(Math.abs(tenths) / 10).toFixed(1)} s`
+}
+
 export default class NodeLs extends ClientCommand<typeof NodeLs> {
-  static override summary = 'List the sites of the colony: connected, last seen, how far behind'
+  static override summary = 'List the sites of the colony: connected, last seen, clock skew, how far behind'
   static override description = 'BEHIND counts the batches of each origin\'s log that the site lacked at its last sync with the node you ask.'
   static override flags = {
     ...colonyFlag,
@@ -20,6 +26,8 @@ export default class NodeLs extends ClientCommand<typeof NodeLs> {
       { header: 'NAME', value: s => s.name },
       { header: 'CONNECTED', value: s => s.connected ? 'yes' : 'no' },
       { header: 'LAST SEEN', value: s => s.lastseen === 0 ? 'never' : new Date(s.lastseen).toISOString().replace('T', ' ').slice(0, 19) },
+      // their clock minus the answering node's, estimated from what they gossip
+      { header: 'CLOCK SKEW', value: s => s.self ? '-' : s.clockskew === undefined || s.clockskew === null ? 'unknown' : skew(s.clockskew) },
       {
         header: 'BEHIND',
         value: s => {
