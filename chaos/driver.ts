@@ -151,6 +151,14 @@ async function runScenario (sc: Scenario): Promise<Row> {
       return false
     }, 'every site to agree with nothing left to run', 120_000)
     const converged = Date.now() - healed
+    const counters = await Promise.all(c.sites.map(async s => {
+      const r = await fetch(`${s.url}/health`, { signal: AbortSignal.timeout(5000) }).then(async x => await x.json() as { federation?: { claims: { waited: number, capped: number }, silenthangups: number } }).catch(() => undefined)
+      return r?.federation
+    }))
+    const waited = counters.reduce((n, f) => n + (f?.claims.waited ?? 0), 0)
+    const capped = counters.reduce((n, f) => n + (f?.claims.capped ?? 0), 0)
+    const hangups = counters.reduce((n, f) => n + (f?.silenthangups ?? 0), 0)
+    console.log(`    claims that waited for acknowledgements: ${waited}, of which gave up after 2 s: ${capped}; silent links closed: ${hangups}`)
     if (converged > 5000 || process.env.CHAOS_TRACE !== undefined) console.log(`    after the heal: ${trace.filter((_, i) => i % 5 === 0).join('; ')}`)
     for (const s of c.sites) await stopChild(s.executor)
     for (const s of c.sites) await stopChild(s.node)

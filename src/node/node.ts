@@ -89,7 +89,11 @@ export class ColonyNode {
         version: BUILD_VERSION,
         nodeid: identity.nodeId,
         records: ledger.fold.size,
-        ...(full ? { statehash: ledger.fold.stateHash() } : {})
+        ...(full ? { statehash: ledger.fold.stateHash() } : {}),
+        // federation counters: gossip judged, claims that waited for acknowledgements (and gave up), dead links closed
+        ...(this.federation === undefined
+          ? {}
+          : { federation: { gossip: this.federation.gossipStats, claims: this.federation.confirmStats, silenthangups: this.federation.host.silentHangUps } })
       })
     })
     ledger.on('change', (c: LedgerChange) => {
