@@ -268,11 +268,11 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       m.set(f.site, { types: f.types, at: Date.now() })
       if (f.h !== undefined && f.seq !== undefined && f.site !== this.nodeId) this.noteWatermark(f.site, f.h, f.seq)
       // its log goes further than ours: a batch was missed (the last one of a burst shows no gap)
-      if (f.seq !== undefined && f.site !== this.nodeId && (this.ledger.versionVector().get(f.site) ?? 0) < f.seq) this.schedulePull(from, 0)
+      if (f.seq !== undefined && f.site !== this.nodeId && this.ledger.seqOf(f.site) < f.seq) this.schedulePull(from, 0)
       return
     }
     const batch = f.batch
-    const expected = (this.ledger.versionVector().get(batch.origin) ?? 0) + 1
+    const expected = this.ledger.seqOf(batch.origin) + 1
     const colony = colonyOfTopic(topic)
     this.ingestChain = this.ingestChain.then(async () => {
       await this.ledger.ingest([batch])

@@ -10,7 +10,7 @@
  * the first fires when the firing is due, the k-th only `k × staggerMs` later if nobody has.
  * A site cut off from the others therefore still fires, late by its rank at most.
  */
-import { sha3Hex } from '../protocol/crypto.js'
+import { claimableAt, rankOf } from '../protocol/claims.js'
 import { dueCronRun } from '../protocol/cron-schedule.js'
 import type { GraphState } from '../protocol/graph-fold.js'
 import { unconsumed } from '../protocol/gen-fold.js'
@@ -32,15 +32,13 @@ export interface SchedulesOptions {
   readonly log?: (line: string) => void
 }
 
-/** The order in which the sites of a colony take a firing: rendezvous hashing on its key. */
-export function firingRank (key: string, sites: readonly string[], self: string): number {
-  const ranked = [...sites].sort((a, b) => {
-    const ha = sha3Hex(`${key}/${a}`)
-    const hb = sha3Hex(`${key}/${b}`)
-    return ha < hb ? -1 : ha > hb ? 1 : 0
-  })
-  const i = ranked.indexOf(self)
-  return i < 0 ? ranked.length : i
+/**
+ * When this site may write a firing due at `dueAt`: the sites of the colony take it in
+ * rendezvous order on the firing's key (as claims do), `staggerMs` apart.
+ */
+function turnAt (key: string, dueAt: number, sites: readonly string[], self: string, staggerMs: number): number {
+  const rank = rankOf(key, self, sites)
+  return claimableAt(dueAt, rank < 0 ? sites.length : rank, staggerMs)
 }
 
 /** The most previous-run output a cron passes on (it travels in one ledger record). */
@@ -135,7 +133,7 @@ export class Schedules {
     if (at === undefined) return undefined
     const key = `${cron.cronid}/${at}`
     if (this.written.has(key)) return undefined
-    if (now < at + firingRank(key, sites, this.nodeId) * this.staggerMs) return undefined
+    if (now < turnAt(key, at, sites, this.nodeId, this.staggerMs)) return undefined
     // wait for the previous run: skip while it is still going (a later look fires the latest due time)
     if (cron.waitforprevprocessgraph && prev !== undefined && !isFinal(prev.graph.state)) return undefined
     this.remember(key)
@@ -170,7 +168,7 @@ export class Schedules {
       }
       const key = graphIdOfGenFire(body)
       if (this.written.has(key)) continue
-      if (now < group.dueAt + firingRank(key, sites, this.nodeId) * this.staggerMs) continue
+      if (now < turnAt(key, group.dueAt, sites, this.nodeId, this.staggerMs)) continue
       this.remember(key)
       out.push(body)
     }
