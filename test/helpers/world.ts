@@ -130,3 +130,15 @@ export class World {
     return this.env({ msgtype: 'closefailedmsg', processid, errors }, this.exec(executor), opts)
   }
 }
+
+/** A deterministic shuffle (a seeded linear congruential generator): the same seed, the same order. */
+export function shuffle<T> (items: readonly T[], seed: number): T[] {
+  const a = items.slice()
+  let s = seed >>> 0 || 1
+  for (let i = a.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) >>> 0
+    const j = s % (i + 1)
+    ;[a[i], a[j]] = [a[j] as T, a[i] as T]
+  }
+  return a
+}

@@ -10,7 +10,7 @@ import fc from 'fast-check'
 import { canonicalJson } from '../../src/protocol/canonical.js'
 import type { FoldEntry } from '../../src/protocol/entry.js'
 import { foldRecords, LedgerFold } from '../../src/protocol/fold.js'
-import { newKey, World } from '../helpers/world.js'
+import { newKey, shuffle, World } from '../helpers/world.js'
 
 type Op =
   | { k: 'submit', maxexectime: number, maxretries: number, priority: number }
@@ -88,17 +88,6 @@ function history (ops: Op[]): { world: World, entries: FoldEntry[] } {
     }
   }
   return { world: w, entries }
-}
-
-function shuffle<T> (items: T[], seed: number): T[] {
-  const a = items.slice()
-  let s = seed >>> 0 || 1
-  for (let i = a.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) >>> 0
-    const j = s % (i + 1)
-    ;[a[i], a[j]] = [a[j] as T, a[i] as T]
-  }
-  return a
 }
 
 const RUNS = { seed: 20261129, numRuns: 40 }

@@ -12,7 +12,7 @@ import { foldRecords, LedgerFold } from '../../src/protocol/fold.js'
 import { type GraphState, nodeProcessId } from '../../src/protocol/graph-fold.js'
 import { type FireBody, type GenFireBody, graphIdOfFire, graphIdOfGenFire } from '../../src/protocol/records.js'
 import { EXEC_TIMEOUT_ERROR, type ProcessInfo, ProcessState, WAIT_TIMEOUT_ERROR } from '../../src/protocol/state.js'
-import { type Key, newKey, World } from '../helpers/world.js'
+import { type Key, newKey, shuffle, World } from '../helpers/world.js'
 
 const { WAITING, RUNNING, SUCCESS, FAILED, CANCELLED } = ProcessState
 
@@ -164,17 +164,6 @@ function graphOf (f: LedgerFold, gid: string): GraphState {
 
 function states (f: LedgerFold, ids: string[]): number[] {
   return ids.map(id => proc(f, id).state)
-}
-
-function shuffle<T> (items: readonly T[], seed: number): T[] {
-  const a = items.slice()
-  let s = seed >>> 0 || 1
-  for (let i = a.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) >>> 0
-    const j = s % (i + 1)
-    ;[a[i], a[j]] = [a[j] as T, a[i] as T]
-  }
-  return a
 }
 
 /** Folds `entries` one record at a time in a shuffled order. */
