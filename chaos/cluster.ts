@@ -9,6 +9,9 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ColoniesClient } from '../src/client/rpc-client.js'
 import { generatePrivateKey, idFromPrivateKey } from '../src/protocol/crypto.js'
+import { loadIdentity } from '../src/node/identity.js'
+import { Ledger } from '../src/store/ledger.js'
+import type { SiteView } from './check.js'
 import { FAKETIME_LIB, type SiteNet } from './net.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -163,6 +166,18 @@ export function startExecutor (c: Cluster, s: SiteProc): void {
 
 export function startClient (c: Cluster, s: SiteProc, ratePerS: number): void {
   s.client = spawnIn(s.net.ns, {}, ['--import', 'tsx', join(root, 'chaos/client.ts'), s.url, c.user, COLONY, s.name, join(c.dir, `ops-${s.name}.jsonl`), String(ratePerS)], `${s.name} client`)
+}
+
+/** A stopped site's ledger, folded from its data directory: what the checker holds it to. */
+export async function siteView (s: SiteProc): Promise<SiteView> {
+  const identity = await loadIdentity(s.dir, {})
+  const ledger = await Ledger.open({ dir: join(s.dir, 'ledger'), nodeKey: identity.nodeKey, verifyThreads: 0 })
+  try {
+    const processes = new Map([...ledger.fold.processes(COLONY)].map(p => [p.processid, p]))
+    return { name: s.name, nodeid: s.nodeid, hash: ledger.fold.stateHash(), processes }
+  } finally {
+    await ledger.close()
+  }
 }
 
 export async function readLines<T> (file: string): Promise<T[]> {

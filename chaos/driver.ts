@@ -10,13 +10,11 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ColoniesClient } from '../src/client/rpc-client.js'
-import { loadIdentity } from '../src/node/identity.js'
-import { Ledger } from '../src/store/ledger.js'
 import { check, type Execution, type SiteView, type Verdict } from './check.js'
 import {
-  COLONY, killAll, type Cluster, impair, readLines, type SiteProc, startClient, startCluster, startExecutor, startNode, stopChild, until
+  COLONY, killAll, type Cluster, impair, readLines, siteView, type SiteProc, startClient, startCluster, startExecutor, startNode, stopChild, until
 } from './cluster.js'
-import { type Capabilities, cut, heal, netem, type SiteNet } from './net.js'
+import { type Capabilities, cut, heal, netem, siteNets } from './net.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { killAll(); process.exit(130) })
@@ -25,7 +23,7 @@ const only = (() => { const i = process.argv.indexOf('--only'); return i > 0 ? (
 const quick = process.argv.includes('--quick')
 const RATE = 8 // submits per second per site
 const WARM_MS = 4000
-const nets: SiteNet[] = [0, 1, 2].map(i => ({ index: i, ns: `cnx-s${i}`, ip: `10.77.0.${10 + i}`, hubIf: `vs${i}` }))
+const nets = siteNets(3)
 
 interface Scenario {
   readonly name: string
@@ -120,17 +118,6 @@ async function sitesQuiet (c: Cluster): Promise<boolean> {
   return stats.waitingprocesses === 0 && stats.runningprocesses === 0
 }
 
-async function foldOf (s: SiteProc): Promise<SiteView> {
-  const identity = await loadIdentity(s.dir, {})
-  const ledger = await Ledger.open({ dir: join(s.dir, 'ledger'), nodeKey: identity.nodeKey, verifyThreads: 0 })
-  try {
-    const processes = new Map([...ledger.fold.processes(COLONY)].map(p => [p.processid, p]))
-    return { name: s.name, nodeid: s.nodeid, hash: ledger.fold.stateHash(), processes }
-  } finally {
-    await ledger.close()
-  }
-}
-
 async function runScenario (sc: Scenario): Promise<Row> {
   if (sc.needs === 'faketime' && !caps.faketime) return { scenario: sc.name, what: sc.what, skipped: 'libfaketime not installed' }
   const dir = await mkdtemp(join(tmpdir(), `colonynet-chaos-${sc.name.replace(/[^a-z0-9]/gi, '')}-`))
@@ -165,7 +152,7 @@ async function runScenario (sc: Scenario): Promise<Row> {
     const ops = (await Promise.all(c.sites.map(async s => await readLines<{ ok: boolean, pid?: string }>(join(dir, `ops-${s.name}.jsonl`))))).flat()
     const executions = (await Promise.all(c.sites.map(async s => await readLines<Execution>(join(dir, `exec-${s.name}.jsonl`))))).flat()
     const views: SiteView[] = []
-    for (const s of c.sites) views.push(await foldOf(s))
+    for (const s of c.sites) views.push(await siteView(s))
     const acknowledged = ops.flatMap(o => o.ok && o.pid !== undefined ? [o.pid] : [])
     return { scenario: sc.name, what: sc.what, operations: ops.length, verdict: check(acknowledged, views, executions), convergeMs: converged }
   } catch (err) {

@@ -88,6 +88,11 @@ export async function sweep (): Promise<void> {
   }
 }
 
+/** Site i's namespace, address and hub-side link, the same in every part of the suite. */
+export function siteNets (n: number): SiteNet[] {
+  return Array.from({ length: n }, (_, i) => ({ index: i, ns: `${PREFIX}-s${i}`, ip: `10.77.0.${10 + i}`, hubIf: `vs${i}` }))
+}
+
 /** The hub with its bridge, `n` site namespaces and the driver's namespace, all on 10.77.0.0/24. */
 export async function createTopology (n: number): Promise<SiteNet[]> {
   await sweep()
@@ -104,12 +109,8 @@ export async function createTopology (n: number): Promise<SiteNet[]> {
     await ip('-n', ns, 'link', 'set', 'eth0', 'up')
   }
   await attach(DRIVER, 'vdrv', '10.77.0.2')
-  const sites: SiteNet[] = []
-  for (let i = 0; i < n; i++) {
-    const site = { index: i, ns: `${PREFIX}-s${i}`, ip: `10.77.0.${10 + i}`, hubIf: `vs${i}` }
-    await attach(site.ns, site.hubIf, site.ip)
-    sites.push(site)
-  }
+  const sites = siteNets(n)
+  for (const site of sites) await attach(site.ns, site.hubIf, site.ip)
   return sites
 }
 

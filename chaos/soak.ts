@@ -13,11 +13,9 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { check, type SiteView } from './check.js'
 import {
-  COLONY, type Cluster, killAll, readLines, type SiteProc, startClient, startCluster, startExecutor, startNode, stopChild, until
+  COLONY, type Cluster, killAll, readLines, siteView, type SiteProc, startClient, startCluster, startExecutor, startNode, stopChild, until
 } from './cluster.js'
-import { cut, heal, type SiteNet } from './net.js'
-import { loadIdentity } from '../src/node/identity.js'
-import { Ledger } from '../src/store/ledger.js'
+import { cut, heal, siteNets } from './net.js'
 import { ColoniesClient } from '../src/client/rpc-client.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -29,7 +27,7 @@ const arg = (name: string, dflt: number): number => {
 const minutes = arg('--minutes', 10)
 const faultEvery = arg('--fault-every', 60)
 const RATE = 8
-const nets: SiteNet[] = [0, 1, 2].map(i => ({ index: i, ns: `cnx-s${i}`, ip: `10.77.0.${10 + i}`, hubIf: `vs${i}` }))
+const nets = siteNets(3)
 
 async function rssMiB (pid: number | undefined): Promise<number> {
   if (pid === undefined) return NaN
@@ -102,12 +100,7 @@ try {
     perMinute.push({ minute: m + 1, submits: inMinute.length, ackP50: pct(ack, 0.5), ackP99: pct(ack, 0.99), startP50: pct(toStart, 0.5), startP99: pct(toStart, 0.99) })
   }
   const views: SiteView[] = []
-  for (const s of c.sites) {
-    const identity = await loadIdentity(s.dir, {})
-    const ledger = await Ledger.open({ dir: join(s.dir, 'ledger'), nodeKey: identity.nodeKey, verifyThreads: 0 })
-    views.push({ name: s.name, nodeid: s.nodeid, hash: ledger.fold.stateHash(), processes: new Map([...ledger.fold.processes(COLONY)].map(p => [p.processid, p])) })
-    await ledger.close()
-  }
+  for (const s of c.sites) views.push(await siteView(s))
   const verdict = check(ops.flatMap(o => o.ok && o.pid !== undefined ? [o.pid] : []), views, execs)
 
   console.log('\nminute  submits  ack p50  ack p99  submit→start p50  submit→start p99')
