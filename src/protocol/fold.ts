@@ -161,9 +161,11 @@ export class LedgerFold {
       }
     })
     if (affected.size > 0) {
+      // a queue with records after the earliest colony-level change is judged anew
+      const earliest = [...affected.values()].reduce((a, b) => a < b ? a : b)
       for (const g of this.gens.values()) {
         const last = g.entries[g.entries.length - 1]
-        if (rebuild || (last !== undefined && [...affected.values()].some(k => last.key > k))) genRefold.add(g)
+        if (rebuild || (last !== undefined && last.key > earliest)) genRefold.add(g)
       }
     }
     for (const g of genRefold) {
