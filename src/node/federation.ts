@@ -6,7 +6,8 @@
  * Replication is push live, pull to repair: new batches of this node's log are gossiped;
  * a pull (version vectors, then exactly the missing batches) runs on every new
  * connection, on subscription changes, when a gap shows in a gossiped log, when a peer
- * asks us to sync, when the colony admits a site, and on a jittered timer. A lost gossip
+ * that syncs with us shows batches we lack, when the colony admits a site, and on a
+ * jittered timer. A lost gossip
  * message can delay a record but never lose it.
  */
 import { EventEmitter } from 'node:events'
@@ -117,6 +118,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   readonly gossipStats = { accepted: 0, rejected: 0, ignored: 0 }
   /** bytes received by gossip and by sync pulls, for `node status` and the bench */
   readonly traffic = { gossipBytes: 0, syncBytes: 0 }
+  /** sync pulls this node made and served to sites, for `node status` and tests */
+  readonly syncStats = { pulls: 0, served: 0 }
   /** claims that waited for acknowledgements, and those that gave up waiting (CONFIRM_CAP_MS) */
   readonly confirmStats = { waited: 0, capped: 0 }
 
@@ -152,16 +155,23 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     await host.handle(SYNC_PROTOCOL, async (stream, peer) => {
       const site = siteIdOfPeer(peer)
       const allowed = site !== undefined && this.isCoSite(site)
+      let ahead = false
       try {
         await serve(stream, ledger, allowed, theirs => {
           this.theirVectors.set(site as string, theirs)
           this.touch(site as string)
+          this.syncStats.served++
+          ahead = this.holdsMore(theirs)
         })
       } catch {
         stream.abort(new Error('sync failed'))
       }
-      // A peer that asks has something new, or was just admitted: pull back from it.
-      this.schedulePull(peer, allowed ? 0 : 500)
+      // A site whose vector shows batches we lack: pull them back. Only then: pulling back
+      // unconditionally made two sites pull from each other in an endless loop.
+      if (ahead) this.schedulePull(peer, 0)
+      // A stranger that asks may have just admitted us (we have not heard yet): ask it back,
+      // if it is one we may pull from (a --bootstrap peer).
+      if (!allowed) this.schedulePull(peer, 500)
     })
     host.on('peer:connect', (peer: string) => this.schedulePull(peer, 0))
     host.on('subscription-change', (peer: string) => this.schedulePull(peer, 0))
@@ -341,6 +351,12 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     return site !== undefined && (this.bootstrapPeers.has(peer) || this.isCoSite(site))
   }
 
+  /** Whether a peer's version vector holds a batch this node lacks. */
+  private holdsMore (theirs: ReadonlyMap<string, number>): boolean {
+    for (const [origin, seq] of theirs) if (seq > this.ledger.seqOf(origin)) return true
+    return false
+  }
+
   /** Pulls from `peer` after `delayMs`, at most one pull per peer at a time. */
   schedulePull (peer: string, delayMs: number): void {
     if (this.stopped || this.pulling.has(peer)) return
@@ -357,6 +373,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
         if (this.stopped || !this.mayPullFrom(peer)) return
         const stream = await this.host.open(peer, SYNC_PROTOCOL)
         const r = await pull(stream, this.ledger)
+        this.syncStats.pulls++
         this.traffic.syncBytes += r.bytes
         const site = siteIdOfPeer(peer)
         if (site !== undefined) {

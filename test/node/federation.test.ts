@@ -38,4 +38,21 @@ test('three sites: submitted on A, run by an executor on C, and every site agree
   assert.is(onA?.site, c.node.nodeId)
 })
 
+test('at rest, sites do not keep pulling from each other (a pull answers a pull only when the asker is ahead)', async () => {
+  await converged(fed.sites)
+  const [a, b] = fed.sites as [typeof fed.sites[0], typeof fed.sites[0]]
+  const served = (): number => fed.sites.reduce((n, s) => n + (s.node.federation?.syncStats.served ?? 0), 0)
+  // a pull between two sites that hold the same records: B serves it, and must not pull back
+  const bServed = b.node.federation?.syncStats.served ?? 0
+  a.node.federation?.schedulePull(b.node.federation?.peerId as string, 0)
+  await eventually(() => (b.node.federation?.syncStats.served ?? 0) > bServed ? true : undefined, 'B to serve the pull')
+  // Absence can only be observed over a window: 2 s at rest. The repair timer (every
+  // 1.5–4.5 s here) may fire once per site and peer, at most 6 pulls; the endless
+  // ping-pong this guards against ran hundreds of pulls a second.
+  const before = served()
+  await new Promise(resolve => setTimeout(resolve, 2000))
+  const during = served() - before
+  assert.ok(during <= 6, `${during} pulls served in 2 s at rest`)
+})
+
 test.run()
