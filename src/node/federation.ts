@@ -71,6 +71,8 @@ const PRESENCE_TTL_MS = 6000
 const PRESENCE_HEARTBEAT_MS = 2000
 /** the longest a claim waits for the other sites' acknowledgements */
 const CONFIRM_CAP_MS = 2000
+/** how long a seemingly missing batch may take to arrive by itself before we pull it */
+const REPAIR_DELAY_MS = 300
 /** acknowledgements owed are sent together after this (ms) */
 const ACK_DELAY_MS = 2
 
@@ -111,6 +113,12 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private readonly log: (line: string) => void
   private stopped = false
   private ingestChain: Promise<unknown> = Promise.resolve()
+  /** gossiped batches waiting for the ingest in flight to end */
+  private gossipQueue: Array<{ batch: Batch, colony: string | undefined }> = []
+  /** per origin: the highest sequence received by gossip (stored or on its way to the store) */
+  private readonly gossipedSeq = new Map<string, number>()
+  /** per origin: batches up to `seq` seem missing; `peer` is asked if they still are after a moment */
+  private readonly repairs = new Map<string, { seq: number, peer: string }>()
   /** ranks by process id, valid while the set of claiming sites is `rankSig` */
   private readonly rankCache = new Map<string, number>()
   private rankSig = ''
@@ -278,24 +286,72 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       m.set(f.site, { types: f.types, at: Date.now() })
       if (f.h !== undefined && f.seq !== undefined && f.site !== this.nodeId) this.noteWatermark(f.site, f.h, f.seq)
       // its log goes further than ours: a batch was missed (the last one of a burst shows no gap)
-      if (f.seq !== undefined && f.site !== this.nodeId && this.ledger.seqOf(f.site) < f.seq) this.schedulePull(from, 0)
+      if (f.seq !== undefined && f.site !== this.nodeId) this.repairIfMissing(from, f.site, f.seq)
       return
     }
     const batch = f.batch
-    const expected = this.ledger.seqOf(batch.origin) + 1
-    const colony = colonyOfTopic(topic)
-    this.ingestChain = this.ingestChain.then(async () => {
-      await this.ledger.ingest([batch])
-      if (batch.origin === this.nodeId) return
+    // Batches of one origin arrive in order but are stored one after another: a gap is a
+    // sequence beyond the last one stored or already on its way to the store.
+    const known = Math.max(this.ledger.seqOf(batch.origin), this.gossipedSeq.get(batch.origin) ?? 0)
+    if (batch.seq > known) this.gossipedSeq.set(batch.origin, batch.seq)
+    this.gossipQueue.push({ batch, colony: colonyOfTopic(topic) })
+    if (this.gossipQueue.length === 1) {
+      this.ingestChain = this.ingestChain.then(async () => await this.ingestGossiped())
+        .catch(err => this.log(`storing gossiped batches failed: ${(err as Error).message}`))
+    }
+    // a gap in that log: something was missed, repair from the peer that forwarded this
+    if (batch.seq > known + 1) this.repairIfMissing(from, batch.origin, batch.seq - 1)
+  }
+
+  /**
+   * Stores the gossiped batches that arrived while the previous ones were being stored,
+   * together: one verification pass and one disk write for all of them. A group that
+   * fails (a batch that does not verify) is retried batch by batch, so one bad batch
+   * costs only itself.
+   */
+  private async ingestGossiped (): Promise<void> {
+    const group = this.gossipQueue
+    this.gossipQueue = []
+    try {
+      await this.ledger.ingest(group.map(g => g.batch))
+    } catch {
+      for (const { batch } of group) {
+        try {
+          await this.ledger.ingest([batch])
+        } catch (err) {
+          this.log(`gossip batch from ${batch.origin.slice(0, 8)} refused: ${(err as Error).message}`)
+        }
+      }
+    }
+    for (const { batch, colony } of group) {
+      if (batch.origin === this.nodeId || !this.ledger.hasBatch(batch.origin, batch.seq)) continue
       // its own batch is an acknowledgement too: its later claims have later clocks
       let h = batch.records[0]?.t as Hlc
       for (const r of batch.records) if (compareHlc(r.t, h) > 0) h = r.t
       this.noteWatermark(batch.origin, h, batch.seq)
       // another site claimed: tell it, soon, that we cannot hold an earlier claim it lacks
       if (colony !== undefined && batch.records.some(r => r.b.k === 'claim')) this.wantAck(colony)
-    }).catch(err => this.log(`gossip batch from ${batch.origin.slice(0, 8)} refused: ${(err as Error).message}`))
-    // a gap in that log: something was missed, repair from the peer that forwarded this
-    if (batch.seq > expected) this.schedulePull(from, 0)
+    }
+  }
+
+  /**
+   * Pulls from `peer` if, after REPAIR_DELAY_MS, we still lack batches of `origin` up to
+   * `seq`: a batch overtaken on another path, or an advert ahead of a batch still being
+   * stored, arrives by itself; only a lost one needs a pull.
+   */
+  private repairIfMissing (peer: string, origin: string, seq: number): void {
+    if (this.ledger.seqOf(origin) >= seq) return
+    const want = this.repairs.get(origin)
+    if (want !== undefined) {
+      want.seq = Math.max(want.seq, seq)
+      return
+    }
+    const entry = { seq, peer }
+    this.repairs.set(origin, entry)
+    setTimeout(() => {
+      this.repairs.delete(origin)
+      if (this.ledger.seqOf(origin) < entry.seq) this.schedulePull(entry.peer, 0)
+    }, REPAIR_DELAY_MS).unref()
   }
 
   private sampleClock (site: string, kind: 'wall' | 'hlc', stamp: number | undefined): void {
