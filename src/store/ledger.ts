@@ -243,18 +243,16 @@ export class Ledger extends EventEmitter {
 
   /**
    * What a peer with version vector `theirs` lacks of ours, origin by origin, in sequence
-   * order: the sync protocol streams it. Cost is proportional to the difference.
+   * order: the sync protocol streams it. Cost is proportional to the difference. Batches
+   * come as stored (their JSON text, never parsed here), one at a time from an iterator,
+   * so the first frame leaves at once and memory stays flat however much is missing.
    */
-  async * missingFor (theirs: ReadonlyMap<string, number>, chunk = 256): AsyncGenerator<Batch[]> {
+  async * missingFor (theirs: ReadonlyMap<string, number>): AsyncGenerator<{ origin: string, seq: number, json: string }> {
     const origins = new Set([...this.vv.keys(), ...this.gaps.keys()])
     for (const origin of [...origins].sort()) {
-      let from = (theirs.get(origin) ?? 0) + 1
-      for (;;) {
-        const batches = await this.getBatches(origin, from, chunk)
-        if (batches.length === 0) break
-        yield batches
-        from = (batches[batches.length - 1] as Batch).seq + 1
-        if (batches.length < chunk) break
+      const from = (theirs.get(origin) ?? 0) + 1
+      for await (const [key, json] of this.batches.iterator({ gte: batchKey(origin, from), lt: origin + END, valueEncoding: 'utf8' })) {
+        yield { origin, seq: Number((key as string).slice(origin.length + SEP.length)), json: json as string }
       }
     }
   }

@@ -128,24 +128,21 @@ export async function serve (stream: SyncStream, ledger: Ledger, allowed: boolea
   const theirs = new Map(hello.vv)
   onHello?.(theirs)
   let sent = 0
-  let chunk: Batch[] = []
+  // batches travel as the JSON text they were stored as: the frame is assembled, not re-encoded
+  let chunk: string[] = []
   let size = 0
   const flush = async (): Promise<void> => {
     if (chunk.length === 0) return
-    const frame = encode({ type: 'batches', batches: chunk })
+    const frame = enc.encode(`{"type":"batches","batches":[${chunk.join(',')}]}`)
     sent += frame.length
     await stream.send(frame)
     chunk = []
     size = 0
   }
-  for await (const batches of ledger.missingFor(theirs)) {
-    for (const b of batches) {
-      // a rough size is enough to keep frames well under the limit
-      const n = JSON.stringify(b).length
-      if (size + n > CHUNK_BYTES) await flush()
-      chunk.push(b)
-      size += n
-    }
+  for await (const { json } of ledger.missingFor(theirs)) {
+    if (size + json.length > CHUNK_BYTES) await flush()
+    chunk.push(json)
+    size += json.length
   }
   await flush()
   await stream.send(encode({ type: 'done', vv: [...ledger.versionVector()] }))
