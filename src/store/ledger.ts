@@ -147,6 +147,8 @@ export class Ledger extends EventEmitter {
   private poolFailed = false
   private readonly verifyThreads: number
   private pending: PendingAppend[] = []
+  /** ingests called and not yet written */
+  private ingestsQueued = 0
   private flushing = false
   private chain: Promise<unknown> = Promise.resolve()
   private flushScheduled = false
@@ -352,25 +354,25 @@ export class Ledger extends EventEmitter {
    * Stores batches from other nodes: verifies the batch signature and each envelope once,
    * skips batches already held, holds back records from the far future.
    * The caller has validated the batch shape (parseBatch) at the boundary.
+   *
+   * Verification starts at once, outside the write chain: a caller with several groups
+   * (a sync pull) has the next group's signatures recovered, on the worker threads, while
+   * this one is written. Writes still happen one at a time, in call order.
    */
   ingest (batches: readonly Batch[]): Promise<IngestResult> {
     if (this.failed !== undefined) return Promise.reject(this.failed)
+    // with an earlier ingest still to be written, this thread has that to do meanwhile
+    const verified = this.verifyIncoming(batches, this.ingestsQueued > 0)
+    this.ingestsQueued++
+    // awaited in its turn below; until then a rejection must not count as unhandled
+    verified.catch(() => {})
     const run = async (): Promise<IngestResult> => {
       const stored: Array<{ batch: Batch, ids: string[], authors: string[] }> = []
       const entries: FoldEntry[] = []
-      const seen = new Set<string>()
-      const fresh: Array<{ batch: Batch, ids: string[] }> = []
-      for (const batch of batches) {
-        const k = batch.origin + SEP + batch.seq
-        if (this.hasBatch(batch.origin, batch.seq) || seen.has(k)) continue
-        // Our own batches come back only when this node lost part of its disk (a restore
-        // from backup): take them, so the next local batch does not reuse a sequence.
-        if (batch.origin === this.nodeId && batch.seq <= this.ownSeq) continue
-        seen.add(k)
-        fresh.push({ batch, ids: verifyBatch(batch) })
-      }
-      const signers = await this.recoverEnvelopes(fresh.flatMap(f => f.batch.records))
+      const { fresh, signers } = await verified
       for (const { batch, ids } of fresh) {
+        // stored meanwhile by another ingest (gossip and sync overlap)
+        if (this.hasBatch(batch.origin, batch.seq)) continue
         const authors: string[] = []
         batch.records.forEach((rec, i) => {
           // a signer recovered in the pool; where it failed, entryFromRecord finds out why
@@ -388,16 +390,33 @@ export class Ledger extends EventEmitter {
       const held = this.held.length - before
       return { stored: stored.length, applied: entries.length - held, held }
     }
-    const p = this.chain.then(run)
+    const p = this.chain.then(run).finally(() => { this.ingestsQueued-- })
     this.chain = p.catch(() => {})
     return p
   }
 
+  /** The batches not held yet, with their records' ids, and the envelopes' signers. */
+  private async verifyIncoming (batches: readonly Batch[], busy: boolean): Promise<{ fresh: Array<{ batch: Batch, ids: string[] }>, signers: Map<LedgerRecord, string | null> }> {
+    const seen = new Set<string>()
+    const fresh: Array<{ batch: Batch, ids: string[] }> = []
+    for (const batch of batches) {
+      const k = batch.origin + SEP + batch.seq
+      if (this.hasBatch(batch.origin, batch.seq) || seen.has(k)) continue
+      // Our own batches come back only when this node lost part of its disk (a restore
+      // from backup): take them, so the next local batch does not reuse a sequence.
+      if (batch.origin === this.nodeId && batch.seq <= this.ownSeq) continue
+      seen.add(k)
+      fresh.push({ batch, ids: verifyBatch(batch) })
+    }
+    return { fresh, signers: await this.recoverEnvelopes(fresh.flatMap(f => f.batch.records), busy) }
+  }
+
   /**
    * Signers of the client envelopes among `records`, recovered on worker threads when
-   * there are enough of them to be worth it (a sync frame; not a gossiped batch).
+   * there are enough of them to be worth it (a sync frame; not a gossiped batch); this
+   * thread takes a share unless it is `busy` with writes meanwhile.
    */
-  private async recoverEnvelopes (records: readonly LedgerRecord[]): Promise<Map<LedgerRecord, string | null>> {
+  private async recoverEnvelopes (records: readonly LedgerRecord[], busy: boolean): Promise<Map<LedgerRecord, string | null>> {
     const out = new Map<LedgerRecord, string | null>()
     const envs = records.filter(r => r.b.k === 'env')
     if (envs.length < POOL_THRESHOLD || this.verifyThreads === 0 || this.poolFailed) return out
@@ -407,7 +426,7 @@ export class Ledger extends EventEmitter {
       const ids = await this.pool.recover(envs.map(r => {
         const env = (r.b as { env: { payload: string, signature: string } }).env
         return [env.payload, env.signature]
-      }))
+      }), !busy)
       envs.forEach((r, i) => out.set(r, ids[i] ?? null))
     } catch {
       // a broken pool only costs speed: verify on this thread from now on

@@ -45,14 +45,18 @@ export class VerifierPool {
     this.pending.clear()
   }
 
-  /** Signer ids of `[text, signature]` pairs, in order; null where a signature does not verify. */
-  async recover (items: Array<[string, string]>): Promise<Array<string | null>> {
+  /**
+   * Signer ids of `[text, signature]` pairs, in order; null where a signature does not
+   * verify. With `mainShare` the calling thread recovers a share itself (it would only wait
+   * otherwise); without, it is left free for other work meanwhile.
+   */
+  async recover (items: Array<[string, string]>, mainShare = true): Promise<Array<string | null>> {
     if (this.broken !== undefined) throw this.broken
-    // one chunk per worker, and the main thread keeps a share of its own
-    const parts = this.workers.length + 1
+    // one chunk per worker, and maybe one for this thread
+    const parts = this.workers.length + (mainShare ? 1 : 0)
     const size = Math.ceil(items.length / parts)
     const jobs: Array<Promise<Array<string | null>>> = []
-    for (let i = size; i < items.length; i += size) {
+    for (let i = mainShare ? size : 0; i < items.length; i += size) {
       const chunk = items.slice(i, i + size)
       const id = this.seq++
       const w = this.workers[this.next++ % this.workers.length] as Worker
@@ -62,7 +66,7 @@ export class VerifierPool {
       }))
     }
     const { recoverId } = await import('../protocol/crypto.js')
-    const mine = items.slice(0, size).map(([text, sig]) => {
+    const mine = !mainShare ? [] : items.slice(0, size).map(([text, sig]) => {
       try { return recoverId(text, sig) } catch { return null }
     })
     const rest = await Promise.all(jobs)

@@ -88,12 +88,25 @@ export async function pull (stream: SyncStream, ledger: Ledger): Promise<PullRes
   await stream.closeWrite()
   let stored = 0
   let bytes = 0
+  // Two frames in flight: the next one's signatures are recovered while this one is written.
+  // Reading waits for the one before, so a slow puller still slows the server.
+  let inflight: Promise<{ stored: number }> | undefined
+  const settle = async (): Promise<void> => {
+    if (inflight !== undefined) stored += (await inflight).stored
+    inflight = undefined
+  }
   for await (const data of stream) {
     bytes += data.length
     const f = decodeSyncFrame(data)
     if (f.type === 'refused') throw new SyncRefusedError(f.reason)
-    if (f.type === 'batches') stored += (await ledger.ingest(f.batches)).stored
+    if (f.type === 'batches') {
+      const next = ledger.ingest(f.batches)
+      next.catch(() => {}) // awaited by settle, in its turn
+      await settle()
+      inflight = next
+    }
     if (f.type === 'done') {
+      await settle()
       await stream.close()
       return { stored, bytes, theirs: new Map(f.vv) }
     }
