@@ -6,6 +6,9 @@
  * - duplicate executions when one site is cut off for 5 s while work flows;
  * - time and bytes for a fresh site to sync a 100,000-record ledger, and bytes when a
  *   site missed 1 % of it (should be about 1 % of the full sync).
+ * CPU used by every process is reported beside the times: the sites share the machine's
+ * cores, so a site's CPU per process says more than the rate. `--claims-only` and
+ * `--sync-only` run one half.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -17,6 +20,7 @@ import { Executor } from '../src/client/executor.js'
 import { ColoniesClient } from '../src/client/rpc-client.js'
 import { generatePrivateKey, idFromPrivateKey } from '../src/protocol/crypto.js'
 import { eventually } from '../test/helpers/colony-node.js'
+import { cpuSeconds } from './compare/proc-stats.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -73,7 +77,9 @@ export async function stopSite (s: Site): Promise<void> {
   clearTimeout(t)
 }
 
-async function status (s: Site, hash = false): Promise<{ records: number, bytesIn: number, statehash?: string }> {
+interface SiteStatus { records: number, batches: number, bytesIn: number, sync: { pulls: number, served: number }, statehash?: string }
+
+async function status (s: Site, hash = false): Promise<SiteStatus> {
   const p = s.next('status')
   s.send({ cmd: 'status', hash })
   return await p
@@ -85,7 +91,7 @@ const until = async <T>(what: string, check: () => Promise<T | undefined> | T | 
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN
 
-export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boolean } = {}, log = console.log): Promise<Record<string, number>> {
+export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boolean, syncOnly?: boolean } = {}, log = console.log): Promise<Record<string, number>> {
   const root = await mkdtemp(join(tmpdir(), 'colonynet-bench-fed-'))
   const operator = generatePrivateKey()
   const ownerKey = generatePrivateKey()
@@ -122,88 +128,106 @@ export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boo
     const user = (s: Site): ColoniesClient => new ColoniesClient({ url: s.url, prvkey: userKey })
     const spec = { funcname: 'noop', conditions: { colonyname: colony, executortype: 'noop' } }
 
-    log('  cross-site latency: submit at A, executor parked at C …')
-    const atC = executors.find(e => e.site === c)?.client as ColoniesClient
-    const lat: number[] = []
-    for (let i = 0; i < (opts.quick === true ? 40 : 200); i++) {
-      const parked = atC.assign(colony, 10)
-      await new Promise(resolve => setTimeout(resolve, 5))
-      const t0 = performance.now()
-      await user(a).submitFunctionSpec(spec)
-      const p = await parked
-      lat.push(performance.now() - t0)
-      await atC.closeSuccessful(p.processid)
-    }
-    lat.sort((x, y) => x - y)
-    results['cross-site submit→start p50 ms'] = Number(percentile(lat, 0.5).toFixed(1))
-    results['cross-site submit→start p99 ms'] = Number(percentile(lat, 0.99).toFixed(1))
+    if (opts.syncOnly !== true) {
+      log('  cross-site latency: submit at A, executor parked at C …')
+      const atC = executors.find(e => e.site === c)?.client as ColoniesClient
+      const lat: number[] = []
+      for (let i = 0; i < (opts.quick === true ? 40 : 200); i++) {
+        const parked = atC.assign(colony, 10)
+        await new Promise(resolve => setTimeout(resolve, 5))
+        const t0 = performance.now()
+        await user(a).submitFunctionSpec(spec)
+        const p = await parked
+        lat.push(performance.now() - t0)
+        await atC.closeSuccessful(p.processid)
+      }
+      lat.sort((x, y) => x - y)
+      results['cross-site submit→start p50 ms'] = Number(percentile(lat, 0.5).toFixed(1))
+      results['cross-site submit→start p99 ms'] = Number(percentile(lat, 0.99).toFixed(1))
 
-    const run = async (total: number, partitionMs: number): Promise<{ rate: number, duplicates: number }> => {
-      const handled = new Map<string, number>()
-      let closed = 0
-      let resolveDone: () => void = () => {}
-      const done = new Promise<void>(resolve => { resolveDone = resolve })
-      const pids = new Set<string>()
-      const xs = executors.map(({ client }) => new Executor({
-        client,
-        colonyname: colony,
-        watchIntervalMs: 0,
-        handler: async (p) => {
-          handled.set(p.processid, (handled.get(p.processid) ?? 0) + 1)
-          return { out: [] }
-        },
-        onEvent: e => {
-          if (e.type === 'closed' && e.successful && pids.has(e.process.processid)) {
-            pids.delete(e.process.processid)
-            if (++closed === total) resolveDone()
+      /** CPU ms per process of the last run: the three sites, and this process (clients, executors) */
+      let cpuPerJob = { sites: NaN, clients: NaN }
+      const run = async (total: number, partitionMs: number): Promise<{ rate: number, duplicates: number }> => {
+        const handled = new Map<string, number>()
+        let closed = 0
+        let resolveDone: () => void = () => {}
+        const done = new Promise<void>(resolve => { resolveDone = resolve })
+        const pids = new Set<string>()
+        const xs = executors.map(({ client }) => new Executor({
+          client,
+          colonyname: colony,
+          watchIntervalMs: 0,
+          handler: async (p) => {
+            handled.set(p.processid, (handled.get(p.processid) ?? 0) + 1)
+            return { out: [] }
+          },
+          onEvent: e => {
+            if (e.type === 'closed' && e.successful && pids.has(e.process.processid)) {
+              pids.delete(e.process.processid)
+              if (++closed === total) resolveDone()
+            }
+          }
+        }).start())
+        const cpu0 = sites.map(s => cpuSeconds(s.child.pid ?? 0) ?? NaN)
+        const own0 = process.cpuUsage()
+        const start = performance.now()
+        let submitted = 0
+        const submitter = async (k: number): Promise<void> => {
+          while (submitted < total) {
+            submitted++
+            const p = await user(sites[k % 3] as Site).submitFunctionSpec(spec)
+            pids.add(p.processid)
           }
         }
-      }).start())
-      const start = performance.now()
-      let submitted = 0
-      const submitter = async (k: number): Promise<void> => {
-        while (submitted < total) {
-          submitted++
-          const p = await user(sites[k % 3] as Site).submitFunctionSpec(spec)
-          pids.add(p.processid)
+        const cut = partitionMs > 0
+          ? (async () => {
+              await new Promise(resolve => setTimeout(resolve, 300))
+              c.send({ cmd: 'block', peers: [a.peerid, b.peerid] })
+              a.send({ cmd: 'block', peers: [c.peerid] })
+              b.send({ cmd: 'block', peers: [c.peerid] })
+              await new Promise(resolve => setTimeout(resolve, partitionMs))
+              c.send({ cmd: 'unblock', peers: [a.peerid, b.peerid] })
+              a.send({ cmd: 'unblock', peers: [c.peerid] })
+              b.send({ cmd: 'unblock', peers: [c.peerid] })
+            })()
+          : Promise.resolve()
+        await Promise.all([...Array.from({ length: 24 }, async (_, k) => await submitter(k)), cut])
+        // under a partition a close may be refused on the other side later; count processes, not closes
+        await Promise.race([done, new Promise(resolve => setTimeout(resolve, 60_000))])
+        const rate = total / ((performance.now() - start) / 1000)
+        const own = process.cpuUsage(own0)
+        cpuPerJob = {
+          sites: sites.reduce((n, s, i) => n + (cpuSeconds(s.child.pid ?? 0) ?? NaN) - (cpu0[i] ?? NaN), 0) * 1000 / total,
+          clients: (own.user + own.system) / 1000 / total
         }
+        await Promise.all(xs.map(async x => await x.stop({ graceMs: 1000 })))
+        let duplicates = 0
+        for (const n of handled.values()) if (n > 1) duplicates++
+        return { rate, duplicates }
       }
-      const cut = partitionMs > 0
-        ? (async () => {
-            await new Promise(resolve => setTimeout(resolve, 300))
-            c.send({ cmd: 'block', peers: [a.peerid, b.peerid] })
-            a.send({ cmd: 'block', peers: [c.peerid] })
-            b.send({ cmd: 'block', peers: [c.peerid] })
-            await new Promise(resolve => setTimeout(resolve, partitionMs))
-            c.send({ cmd: 'unblock', peers: [a.peerid, b.peerid] })
-            a.send({ cmd: 'unblock', peers: [c.peerid] })
-            b.send({ cmd: 'unblock', peers: [c.peerid] })
-          })()
-        : Promise.resolve()
-      await Promise.all([...Array.from({ length: 24 }, async (_, k) => await submitter(k)), cut])
-      // under a partition a close may be refused on the other side later; count processes, not closes
-      await Promise.race([done, new Promise(resolve => setTimeout(resolve, 60_000))])
-      const rate = total / ((performance.now() - start) / 1000)
-      await Promise.all(xs.map(async x => await x.stop({ graceMs: 1000 })))
-      let duplicates = 0
-      for (const n of handled.values()) if (n > 1) duplicates++
-      return { rate, duplicates }
+
+      log('  8 executors over 3 sites, submits spread over the sites …')
+      const n = opts.quick === true ? 600 : 2000
+      const before = await status(a)
+      const steady = await run(n, 0)
+      const after = await status(a)
+      results['completed/s, 8 executors on 3 sites'] = Math.round(steady.rate)
+      results['  CPU ms per process: the three sites'] = Number(cpuPerJob.sites.toFixed(2))
+      results['  CPU ms per process: clients and executors'] = Number(cpuPerJob.clients.toFixed(2))
+      // what the sites exchanged meanwhile, seen from A: records per signed batch, repair pulls
+      results['  records per batch'] = Number(((after.records - before.records) / (after.batches - before.batches)).toFixed(2))
+      results['  sync pulls by A per 1,000 processes'] = Math.round((after.sync.pulls - before.sync.pulls) * 1000 / n)
+      results['duplicate executions per 1,000 (no partition)'] = Number((steady.duplicates * 1000 / n).toFixed(1))
+
+      log('  the same with site C cut off for 5 s …')
+      const cut = await run(n, 5000)
+      results['duplicate executions per 1,000 (5 s partition)'] = Number((cut.duplicates * 1000 / n).toFixed(1))
+      await until('the sites to agree after the partition', async () => {
+        const hs = await Promise.all(sites.map(async s => (await status(s, true)).statehash))
+        return new Set(hs).size === 1 ? true : undefined
+      })
+
     }
-
-    log('  8 executors over 3 sites, submits spread over the sites …')
-    const n = opts.quick === true ? 600 : 2000
-    const steady = await run(n, 0)
-    results['completed/s, 8 executors on 3 sites'] = Math.round(steady.rate)
-    results['duplicate executions per 1,000 (no partition)'] = Number((steady.duplicates * 1000 / n).toFixed(1))
-
-    log('  the same with site C cut off for 5 s …')
-    const cut = await run(n, 5000)
-    results['duplicate executions per 1,000 (5 s partition)'] = Number((cut.duplicates * 1000 / n).toFixed(1))
-    await until('the sites to agree after the partition', async () => {
-      const hs = await Promise.all(sites.map(async s => (await status(s, true)).statehash))
-      return new Set(hs).size === 1 ? true : undefined
-    })
-
     if (opts.claimsOnly === true) return results
     const fill = opts.quick === true ? 20_000 : 100_000
     log(`  a fresh site syncs a ledger of ${fill} + records …`)
@@ -214,6 +238,8 @@ export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boo
       return ra.records === rb.records && rb.records === rc.records ? true : undefined
     }, 300_000)
     const total = (await status(a)).records
+    const cpu = (s: Site): number => cpuSeconds(s.child.pid ?? 0) ?? NaN
+    const cpuBefore = sites.map(cpu)
     const t0 = performance.now()
     const d = await startSite(root, 'd', operator, a.p2p[0])
     sites.push(d)
@@ -227,11 +253,16 @@ export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boo
       return n >= total ? true : undefined
     }, 300_000)
     const done = performance.now()
+    // CPU seconds each site used meanwhile (all threads): the machine's cores are shared by all
+    const cpuUsed = sites.map((s, i) => cpu(s) - (cpuBefore[i] ?? 0))
     results[`fresh site sync of ${total} records, s`] = Number(((done - t0) / 1000).toFixed(1))
     // where that time goes: starting the site's process, its admission reaching it, the transfer
     results['  of which: site start, s'] = Number(((started - t0) / 1000).toFixed(1))
     results['  of which: admission → first records, s'] = Number(((firstAt - admitted) / 1000).toFixed(1))
     results['  of which: transfer, s'] = Number(((done - firstAt) / 1000).toFixed(1))
+    results['  CPU s: fresh site (all threads)'] = Number(cpu(d).toFixed(1))
+    results['  CPU s: serving site A'] = Number((cpuUsed[0] ?? NaN).toFixed(1))
+    results['  CPU s: sites B and C'] = Number(((cpuUsed[1] ?? NaN) + (cpuUsed[2] ?? NaN)).toFixed(1))
     const full = (await status(d)).bytesIn
     results[`fresh site sync of ${total} records, MiB received`] = Number((full / 2 ** 20).toFixed(1))
 
@@ -254,5 +285,5 @@ export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boo
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  console.table(await benchFederation({ quick: process.argv.includes('--quick'), claimsOnly: process.argv.includes('--claims-only') }))
+  console.table(await benchFederation({ quick: process.argv.includes('--quick'), claimsOnly: process.argv.includes('--claims-only'), syncOnly: process.argv.includes('--sync-only') }))
 }
