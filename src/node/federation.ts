@@ -76,6 +76,27 @@ const REPAIR_DELAY_MS = 300
 /** acknowledgements owed are sent together after this (ms) */
 const ACK_DELAY_MS = 2
 
+/**
+ * Stores `batches` in one ingest; if that fails (a batch that does not verify), stores them
+ * one by one, so one bad batch costs only itself. Returns the refused ones and why.
+ */
+export async function storeTogether (ledger: Ledger, batches: readonly Batch[]): Promise<Array<[Batch, Error]>> {
+  try {
+    await ledger.ingest(batches)
+    return []
+  } catch {
+    const refused: Array<[Batch, Error]> = []
+    for (const batch of batches) {
+      try {
+        await ledger.ingest([batch])
+      } catch (err) {
+        refused.push([batch, err as Error])
+      }
+    }
+    return refused
+  }
+}
+
 export class Federation extends EventEmitter implements ClaimPolicy {
   readonly host: P2PHost
   private readonly ledger: Ledger
@@ -305,24 +326,13 @@ export class Federation extends EventEmitter implements ClaimPolicy {
 
   /**
    * Stores the gossiped batches that arrived while the previous ones were being stored,
-   * together: one verification pass and one disk write for all of them. A group that
-   * fails (a batch that does not verify) is retried batch by batch, so one bad batch
-   * costs only itself.
+   * together: one verification pass and one disk write for all of them (storeTogether).
    */
   private async ingestGossiped (): Promise<void> {
     const group = this.gossipQueue
     this.gossipQueue = []
-    try {
-      await this.ledger.ingest(group.map(g => g.batch))
-    } catch {
-      for (const { batch } of group) {
-        try {
-          await this.ledger.ingest([batch])
-        } catch (err) {
-          this.log(`gossip batch from ${batch.origin.slice(0, 8)} refused: ${(err as Error).message}`)
-        }
-      }
-    }
+    const refused = await storeTogether(this.ledger, group.map(g => g.batch))
+    for (const [batch, err] of refused) this.log(`gossip batch from ${batch.origin.slice(0, 8)} refused: ${err.message}`)
     for (const { batch, colony } of group) {
       if (batch.origin === this.nodeId || !this.ledger.hasBatch(batch.origin, batch.seq)) continue
       // its own batch is an acknowledgement too: its later claims have later clocks

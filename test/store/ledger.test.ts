@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import type { FoldEntry } from '../../src/protocol/entry.js'
 import { signBatch, type Batch, type LedgerRecord } from '../../src/protocol/records.js'
 import { Ledger, type LocalRecord } from '../../src/store/ledger.js'
+import { storeTogether } from '../../src/node/federation.js'
 import { newKey, World } from '../helpers/world.js'
 
 const dirs: string[] = []
@@ -171,6 +172,27 @@ test('records written by one node are verified and applied by another', async ()
   assert.is(res.stored, batches.length)
   assert.is(b.fold.stateHash(), a.fold.stateHash())
   assert.is(b.fold.process(pid)?.initiatorname, 'u1')
+  await a.close()
+  await b.close()
+})
+
+test('batches stored together: one that does not verify is refused alone, the others are stored', async () => {
+  const w = new World()
+  const a = await openWithColony(w)
+  const b = await Ledger.open({ dir: await tempDir(), nodeKey: newKey().prv })
+  const pid = (await a.appendLocal([local(w.submit())])).ids[0] as string
+  const good = (await a.getBatches(w.node.id, 1)).slice()
+  const last = good[good.length - 1] as Batch
+  // the last batch with its records swapped for another's, under its own signature
+  const other = newKey()
+  const bad: Batch = { ...last, records: last.records.map(r => ({ ...r, o: other.id })) }
+  const refused = await storeTogether(b, [...good.slice(0, -1), bad, last])
+  assert.equal(refused.map(([batch]) => batch), [bad])
+  assert.ok(refused[0]?.[1] instanceof Error)
+  assert.is(b.fold.stateHash(), a.fold.stateHash(), 'every good batch was stored')
+  assert.is(b.fold.process(pid)?.initiatorname, 'u1')
+  // nothing to refuse: one ingest, nothing returned
+  assert.equal(await storeTogether(b, good), [])
   await a.close()
   await b.close()
 })
