@@ -18,7 +18,7 @@ import type { Batch } from '../protocol/records.js'
 import type { ProcessInfo } from '../protocol/state.js'
 import type { Ledger, LedgerChange } from '../store/ledger.js'
 import type { ClaimPolicy } from './assigner.js'
-import { colonyOfTopic, decodeGossip, encodeGossip, topicOf } from './p2p/gossip.js'
+import { colonyOfTopic, decodeGossip, encodeGossip, type GossipFrame, topicOf } from './p2p/gossip.js'
 import { P2PHost } from './p2p/host.js'
 import { siteIdOfPeer } from './p2p/peer-identity.js'
 import { pull, serve, SYNC_PROTOCOL, SyncRefusedError } from './p2p/sync-protocol.js'
@@ -134,6 +134,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private readonly log: (line: string) => void
   private stopped = false
   private ingestChain: Promise<unknown> = Promise.resolve()
+  /** frames the validator decoded, by message bytes, for the handler that follows it */
+  private readonly judged = new WeakMap<Uint8Array, GossipFrame>()
   /** gossiped batches waiting for the ingest in flight to end */
   private gossipQueue: Array<{ batch: Batch, colony: string | undefined }> = []
   /** per origin: the highest sequence received by gossip (stored or on its way to the store) */
@@ -279,6 +281,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       // malformed: whoever sent it is faulty or hostile, and gossipsub scores it down
       return 'reject'
     }
+    this.judged.set(data, f)
     // Only sites of the colony may speak on its topic. A sender or origin we do not know
     // as a site is dropped without a penalty: it may have been admitted where we have not
     // heard of it yet (one rejection would cut it from our mesh for a minute).
@@ -292,11 +295,14 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     this.traffic.gossipBytes += data.length
     const site = siteIdOfPeer(from)
     if (site !== undefined) this.touch(site)
-    let f
-    try {
-      f = decodeGossip(data)
-    } catch {
-      return
+    // decoded once, by the validator, for an accepted message
+    let f = this.judged.get(data)
+    if (f === undefined) {
+      try {
+        f = decodeGossip(data)
+      } catch {
+        return
+      }
     }
     // stamped by the advertiser, or by the batch's origin (whoever forwarded it)
     if (f.k === 'idle') this.sampleClock(f.site, 'wall', f.t)
