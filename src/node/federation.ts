@@ -5,9 +5,9 @@
  *
  * Replication is push live, pull to repair: new batches of this node's log are gossiped;
  * a pull (version vectors, then exactly the missing batches) runs on every new
- * connection, on subscription changes, when a gap shows in a gossiped log, when a peer
- * that syncs with us shows batches we lack, when the colony admits a site, and on a
- * jittered timer. A lost gossip
+ * connection, on subscription changes, when a batch is still missing a moment after a
+ * gossiped log or a log-head advert showed it, when a peer that syncs with us shows
+ * batches we lack, when the colony admits a site, and on a jittered timer. A lost gossip
  * message can delay a record but never lose it.
  */
 import { EventEmitter } from 'node:events'

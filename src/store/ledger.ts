@@ -249,13 +249,11 @@ export class Ledger extends EventEmitter {
    * come as stored (their JSON text, never parsed here), one at a time from an iterator,
    * so the first frame leaves at once and memory stays flat however much is missing.
    */
-  async * missingFor (theirs: ReadonlyMap<string, number>): AsyncGenerator<{ origin: string, seq: number, json: string }> {
+  async * missingFor (theirs: ReadonlyMap<string, number>): AsyncGenerator<string> {
     const origins = new Set([...this.vv.keys(), ...this.gaps.keys()])
     for (const origin of [...origins].sort()) {
       const from = (theirs.get(origin) ?? 0) + 1
-      for await (const [key, json] of this.batches.iterator({ gte: batchKey(origin, from), lt: origin + END, valueEncoding: 'utf8' })) {
-        yield { origin, seq: Number((key as string).slice(origin.length + SEP.length)), json: json as string }
-      }
+      yield * this.batches.values({ gte: batchKey(origin, from), lt: origin + END, valueEncoding: 'utf8' })
     }
   }
 

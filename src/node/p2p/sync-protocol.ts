@@ -152,7 +152,7 @@ export async function serve (stream: SyncStream, ledger: Ledger, allowed: boolea
     chunk = []
     size = 0
   }
-  for await (const { json } of ledger.missingFor(theirs)) {
+  for await (const json of ledger.missingFor(theirs)) {
     if (size + json.length > CHUNK_BYTES) await flush()
     chunk.push(json)
     size += json.length
