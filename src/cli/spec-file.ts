@@ -16,15 +16,19 @@ export function where (text: string, message: string): string {
   return ` at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`
 }
 
-export function parseSpecText (text: string, file: string): FunctionSpec {
-  let json: unknown
+/** The JSON in a spec file's text; refused naming the line and column where it breaks. */
+export function parseJsonText (text: string, file: string): unknown {
   try {
-    json = JSON.parse(text)
+    return JSON.parse(text)
   } catch (err) {
     const msg = (err as Error).message
     const detail = msg.replace(/ in JSON at position \d+.*$/, '').replace(/ is not valid JSON$/, '')
     return fail(file, '', `not valid JSON${where(text, msg)}: ${detail}`)
   }
+}
+
+export function parseSpecText (text: string, file: string): FunctionSpec {
+  const json = parseJsonText(text, file)
   if (Array.isArray(json)) {
     return fail(file, '', 'holds a list of specs (a workflow); `function submit` takes one function spec object')
   }
@@ -39,18 +43,21 @@ export function parseSpecText (text: string, file: string): FunctionSpec {
   }
 }
 
-function fail (file: string, field: string, problem: string): never {
+export function fail (file: string, field: string, problem: string): never {
   throw new SpecFileError(file, field, problem)
 }
 
-export async function loadSpecFile (file: string): Promise<FunctionSpec> {
-  let text: string
+/** A spec file's text; refused saying why it cannot be read. */
+export async function readSpecText (file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8')
+    return await readFile(file, 'utf8')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message
     return fail(file, '', `cannot read the spec file: ${why}`)
   }
-  return parseSpecText(text, file)
+}
+
+export async function loadSpecFile (file: string): Promise<FunctionSpec> {
+  return parseSpecText(await readSpecText(file), file)
 }

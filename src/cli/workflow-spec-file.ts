@@ -4,10 +4,8 @@
  * with the node's own parser before anything is sent, so a bad file is refused naming the
  * field, the node and, for a dependency cycle, the cycle itself.
  */
-import { readFile } from 'node:fs/promises'
 import { parseWorkflowSpec, type WorkflowSpec } from '../protocol/spec.js'
-import { SpecFileError } from './errors.js'
-import { where } from './spec-file.js'
+import { fail, parseJsonText, readSpecText } from './spec-file.js'
 
 /** Given the colony the file names ('' when none), the colony the workflow goes to. */
 export type ColonyChoice = (named: string) => string
@@ -16,10 +14,6 @@ type Obj = Record<string, unknown>
 
 function isObject (v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-function fail (file: string, field: string, problem: string): never {
-  throw new SpecFileError(file, field, problem)
 }
 
 /** The colony the nodes' conditions agree on ('' when none names one), as `function submit` reads a single spec. */
@@ -69,14 +63,7 @@ export function findCycle (specs: readonly unknown[]): string[] | undefined {
 }
 
 export function parseWorkflowText (text: string, file: string, chooseColony: ColonyChoice): WorkflowSpec {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (err) {
-    const msg = (err as Error).message
-    const detail = msg.replace(/ in JSON at position \d+.*$/, '').replace(/ is not valid JSON$/, '')
-    return fail(file, '', `not valid JSON${where(text, msg)}: ${detail}`)
-  }
+  const json = parseJsonText(text, file)
 
   let functionspecs: unknown
   let named: string
@@ -120,13 +107,5 @@ export function parseWorkflowText (text: string, file: string, chooseColony: Col
 }
 
 export async function loadWorkflowSpecFile (file: string, chooseColony: ColonyChoice): Promise<WorkflowSpec> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message
-    return fail(file, '', `cannot read the spec file: ${why}`)
-  }
-  return parseWorkflowText(text, file, chooseColony)
+  return parseWorkflowText(await readSpecText(file), file, chooseColony)
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadSpecFile, parseSpecText } from '../../src/cli/spec-file.js'
+import { loadWorkflowSpecFile, parseWorkflowText } from '../../src/cli/workflow-spec-file.js'
 
 function refused (fn: () => unknown, field: string, ...parts: string[]): void {
   try {
@@ -39,6 +40,14 @@ test('a field of the wrong type is named with its dotted path', () => {
 
 test('text that is not JSON is refused as a whole, naming the file', () => {
   refused(() => parseSpecText('{"conditions": ', 'c.json'), '', 'c.json', 'not valid JSON')
+})
+
+test('a workflow file that is not JSON, or missing, is refused the same way, naming where it breaks', async () => {
+  refused(() => parseWorkflowText('[{"conditions":\n  {"executortype" "x"}}]', 'w.json', c => c), '', 'w.json', 'not valid JSON', 'at line 2, column 19')
+  await loadWorkflowSpecFile(join(tmpdir(), 'colonies-no-such-workflow.json'), c => c).then(() => assert.unreachable('should fail'), (err: Error) => {
+    assert.is(err.name, 'SpecFileError')
+    assert.ok(err.message.includes('no such file'), err.message)
+  })
 })
 
 test('a list of specs is recognised as a workflow', () => {
