@@ -108,6 +108,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private readonly localPresence = new Map<string, Map<string, number>>()
   private readonly pulling = new Map<string, Promise<void>>()
   private readonly backoff = new Map<string, number>()
+  /** per peer: the one retry pending after a failed pull */
+  private readonly retries = new Map<string, NodeJS.Timeout>()
   private readonly lastSeen = new Map<string, number>()
   private readonly theirVectors = new Map<string, Map<string, number>>()
   /** peer ids named in the bootstrap multiaddrs */
@@ -138,7 +140,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private readonly judged = new WeakMap<Uint8Array, GossipFrame>()
   /** gossiped batches waiting for the ingest in flight to end */
   private gossipQueue: Array<{ batch: Batch, colony: string | undefined }> = []
-  /** per origin: the highest sequence received by gossip (stored or on its way to the store) */
+  /** per origin: the highest sequence received by gossip in order (stored or on its way to the store) */
   private readonly gossipedSeq = new Map<string, number>()
   /** per origin: batches up to `seq` seem missing; `peer` is asked if they still are after a moment */
   private readonly repairs = new Map<string, { seq: number, peer: string }>()
@@ -318,9 +320,11 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     }
     const batch = f.batch
     // Batches of one origin arrive in order but are stored one after another: a gap is a
-    // sequence beyond the last one stored or already on its way to the store.
+    // sequence beyond the last one stored or already on its way to the store. Only the
+    // next sequence moves that mark: a forged batch far ahead (refused later, when its
+    // signature is checked) must not hide the gaps after it.
     const known = Math.max(this.ledger.seqOf(batch.origin), this.gossipedSeq.get(batch.origin) ?? 0)
-    if (batch.seq > known) this.gossipedSeq.set(batch.origin, batch.seq)
+    if (batch.seq === known + 1) this.gossipedSeq.set(batch.origin, batch.seq)
     this.gossipQueue.push({ batch, colony: colonyOfTopic(topic) })
     if (this.gossipQueue.length === 1) {
       this.ingestChain = this.ingestChain.then(async () => await this.ingestGossiped())
@@ -453,6 +457,9 @@ export class Federation extends EventEmitter implements ClaimPolicy {
           this.theirVectors.set(site, r.theirs)
         }
         this.backoff.delete(peer)
+        // a retry set up by an earlier failure is moot now
+        clearTimeout(this.retries.get(peer))
+        this.retries.delete(peer)
         this.noteFirstSync()
         if (r.stored > 0) this.emit('synced', { peer, stored: r.stored, bytes: r.bytes })
       } catch (err) {
@@ -461,7 +468,13 @@ export class Federation extends EventEmitter implements ClaimPolicy {
         const next = Math.min(15_000, (this.backoff.get(peer) ?? 500) * 2)
         this.backoff.set(peer, next)
         if (!(err instanceof SyncRefusedError) && !(err instanceof ColonyError)) this.log(`sync with ${peer.slice(-8)}: ${(err as Error).message}`)
-        setTimeout(() => { if (this.host.connectedPeers().includes(peer)) this.schedulePull(peer, 0) }, next).unref()
+        clearTimeout(this.retries.get(peer))
+        const retry = setTimeout(() => {
+          this.retries.delete(peer)
+          if (this.host.connectedPeers().includes(peer)) this.schedulePull(peer, 0)
+        }, next)
+        retry.unref()
+        this.retries.set(peer, retry)
       } finally {
         release()
       }
@@ -669,6 +682,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     this.stopped = true
     if (this.timer !== undefined) clearTimeout(this.timer)
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat)
+    for (const t of this.retries.values()) clearTimeout(t)
     await Promise.allSettled([...this.pulling.values()])
     await this.host.stop()
   }
