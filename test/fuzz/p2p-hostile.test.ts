@@ -172,12 +172,23 @@ async function flood (from: P2PHost, topic: string, n: number, frame: (i: number
   }
 }
 
-test('a flood of garbage gossip from one peer: the node stays responsive and scores the flooder down', async () => {
-  const flooder = await P2PHost.start({ nodeKey: generatePrivateKey(), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: a.node.federation?.addresses() ?? [] })
+/** A peer that is no site, connected to A and subscribed to the colony's topic. */
+async function strangerOnTopic (): Promise<{ host: P2PHost, topic: string }> {
+  const host = await P2PHost.start({ nodeKey: generatePrivateKey(), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: a.node.federation?.addresses() ?? [] })
+  const topic = topicOf(fed.colony)
+  host.subscribe(topic)
   try {
-    const topic = topicOf(fed.colony)
-    flooder.subscribe(topic)
-    await eventually(() => flooder.topicPeers(topic).length > 0 ? true : undefined, 'the flooder to find A')
+    await eventually(() => host.topicPeers(topic).length > 0 ? true : undefined, 'the stranger to find A on the topic')
+  } catch (err) {
+    await host.stop()
+    throw err
+  }
+  return { host, topic }
+}
+
+test('a flood of garbage gossip from one peer: the node stays responsive and scores the flooder down', async () => {
+  const { host: flooder, topic } = await strangerOnTopic()
+  try {
     const fa = a.node.federation
     assert.ok(fa)
     const rejectedBefore = fa.gossipStats.rejected
@@ -203,11 +214,8 @@ test('a flood of garbage gossip from one peer: the node stays responsive and sco
 test('a flood of well-formed frames from a peer that is not a site: the node stays responsive and nothing changes', async () => {
   // Such frames are ignored, not rejected (a site admitted elsewhere must not be punished
   // before we hear of it), so the flooder keeps its score: only the cost is bounded here.
-  const flooder = await P2PHost.start({ nodeKey: generatePrivateKey(), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: a.node.federation?.addresses() ?? [] })
+  const { host: flooder, topic } = await strangerOnTopic()
   try {
-    const topic = topicOf(fed.colony)
-    flooder.subscribe(topic)
-    await eventually(() => flooder.topicPeers(topic).length > 0 ? true : undefined, 'the flooder to find A')
     const fa = a.node.federation
     assert.ok(fa)
     const hash = a.node.ledger.fold.stateHash()
@@ -229,11 +237,8 @@ test('a flood of well-formed frames from a peer that is not a site: the node sta
 })
 
 test('a gossip message over 4 MiB is dropped at the transport; the node stays responsive and the sites still gossip', async () => {
-  const big = await P2PHost.start({ nodeKey: generatePrivateKey(), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: a.node.federation?.addresses() ?? [] })
+  const { host: big, topic } = await strangerOnTopic()
   try {
-    const topic = topicOf(fed.colony)
-    big.subscribe(topic)
-    await eventually(() => big.topicPeers(topic).length > 0 ? true : undefined, 'the sender to find A')
     const hash = a.node.ledger.fold.stateHash()
     await big.publish(topic, new Uint8Array(5 * 1024 * 1024).fill(0x61)).catch(() => {})
     await healthy(a.node.url)
