@@ -3,8 +3,10 @@
  * clocks. `entry()` goes through the same verification as ingest (signature recovery,
  * message parsing), so the fold sees exactly what a node would give it.
  */
+import * as assert from 'uvu/assert'
 import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
 import type { FoldEntry } from '../../src/protocol/entry.js'
+import { foldRecords } from '../../src/protocol/fold.js'
 import { signEnvelope } from '../../src/protocol/envelope.js'
 import type { LedgerRecord, RecordBody } from '../../src/protocol/records.js'
 import { entryFromRecord } from '../../src/protocol/verify.js'
@@ -141,4 +143,16 @@ export function shuffle<T> (items: readonly T[], seed: number): T[] {
     ;[a[i], a[j]] = [a[j] as T, a[i] as T]
   }
   return a
+}
+
+/**
+ * The CRDT property: `entries` fold to the state they fold to in order when shuffled (by
+ * `seed`), and when half of them are delivered a second time.
+ */
+export function assertOrderFree (entries: readonly FoldEntry[], seed: number): void {
+  const expected = foldRecords(entries).stateHash()
+  const shuffled = shuffle(entries, seed)
+  const duplicated = [...shuffled, ...shuffle(entries, seed + 1).slice(0, entries.length >> 1)]
+  assert.is(foldRecords(shuffled).stateHash(), expected, 'shuffled')
+  assert.is(foldRecords(duplicated).stateHash(), expected, 'with duplicates')
 }
