@@ -4,7 +4,7 @@
  * node's status and one-line message (never a stack).
  */
 import type {
-  Cron, Executor, FunctionSpecJson, Generator, Log, Process, ProcessGraph, Statistics
+  Cron, Executor, FunctionSpecJson, Generator, Log, Process, ProcessGraph, SiteInfo, Statistics
 } from '../../src/protocol/spec.js'
 import { openReply, signEnvelope } from './sign.js'
 
@@ -36,16 +36,7 @@ export interface ProcessHistory { processid: string, submitsite: string, steps: 
 export interface ThroughputBucket { t: number, submitted: number, succeeded: number, failed: number, cancelled: number }
 export interface Throughput { now: number, bucket: number, buckets: ThroughputBucket[] }
 export interface ExecutorSite { executorid: string, site: string, sitename: string, lastseen: number }
-export interface SiteStatus {
-  nodeid: string
-  name: string
-  self: boolean
-  connected: boolean
-  lastseen: number
-  behind: Record<string, number>
-  /** ms its clock is ahead of the answering node's; null = not heard yet; absent on a lone node */
-  clockskew?: number | null
-}
+export type SiteStatus = SiteInfo
 export interface ProcessFilter { state: number, executortype: string, label: string, initiator: string }
 
 type Msg = { msgtype: string } & Record<string, unknown>

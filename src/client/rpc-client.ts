@@ -16,7 +16,7 @@ import {
 import {
   ProcessState, STATE_NOTSET, type Attribute, type Capabilities, type Colony, type ColonyFunction, type Cron,
   type Executor, type FunctionSpec, type Generator, type JsonValue, type Log, type Process, type ProcessGraph,
-  type ServerInfo, type Statistics, type User, type WorkflowSpec
+  type ServerInfo, type SiteInfo, type Statistics, type User, type WorkflowSpec
 } from '../protocol/spec.js'
 import { NodeUnreachableError, RpcError, rpcError } from './errors.js'
 
@@ -107,21 +107,9 @@ export type GeneratorRegistration = Omit<GeneratorInput, 'workflowspec' | 'timeo
   timeout?: number
 }
 
-/** The node URL from COLONIES_SERVER_HOST / _PORT / _TLS, as upstream's CLI reads them. */
-/** One site of a colony, as `getsitesmsg` reports it. */
-export interface SiteInfo {
-  nodeid: string
-  name: string
-  self: boolean
-  connected: boolean
-  /** ms since the epoch (0 = never) */
-  lastseen: number
-  /** per origin node: batches this site lacked at its last sync */
-  behind: Record<string, number>
-  /** ms its clock is ahead of the answering node's (estimated; null = not heard yet; absent on a lone node) */
-  clockskew?: number | null
-}
+export type { SiteInfo }
 
+/** The node URL from COLONIES_SERVER_HOST / _PORT / _TLS, as upstream's CLI reads them. */
 export function serverUrlFromEnv (env: Record<string, string | undefined> = process.env): string {
   const host = env.COLONIES_SERVER_HOST ?? 'localhost'
   const port = env.COLONIES_SERVER_PORT ?? String(DEFAULT_PORT)

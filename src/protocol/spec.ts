@@ -687,6 +687,20 @@ export interface Statistics {
 }
 export type ColonyStatistics = Statistics
 
+/** One site of a colony, as `getsitesmsg` reports it (a colonynet message). */
+export interface SiteInfo {
+  nodeid: string
+  name: string
+  self: boolean
+  connected: boolean
+  /** ms since the epoch (0 = never) */
+  lastseen: number
+  /** per origin node: batches this site lacked at its last sync */
+  behind: Record<string, number>
+  /** ms its clock is ahead of the answering node's (estimated; null = not heard yet; absent on a lone node) */
+  clockskew?: number | null
+}
+
 export interface GraphNode {
   id: string
   data: { label: string }
