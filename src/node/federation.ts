@@ -123,8 +123,10 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private readonly watermarks = new Map<string, { h: Hlc, seq: number }>()
   /** claims waiting for acknowledgements: each check resolves its claim when true */
   private readonly confirmWaiters = new Set<() => boolean>()
-  /** colonies where a site's claim reached us and we owe an acknowledgement */
-  private readonly ackWanted = new Set<string>()
+  /** colonies where a site's claim reached us and we owe an acknowledgement: the latest such claim's clock */
+  private readonly ackWanted = new Map<string, Hlc>()
+  /** the latest clock in a batch of ours we published: it acknowledges every claim before it */
+  private publishedH: Hlc = { w: 0, l: 0 }
   private ackTimer: NodeJS.Timeout | undefined
   private firstSyncDone = false
   /** resolves when the pull before the next one has ended */
@@ -155,6 +157,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   readonly syncStats = { pulls: 0, served: 0 }
   /** claims that waited for acknowledgements, and those that gave up waiting (CONFIRM_CAP_MS) */
   readonly confirmStats = { waited: 0, capped: 0 }
+  /** acknowledgements owed to other sites' claims: sent as an advert, or given by a batch of ours */
+  readonly ackStats = { adverts: 0, byBatch: 0 }
 
   private constructor (opts: FederationOptions, host: P2PHost) {
     super()
@@ -350,7 +354,12 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       for (const r of batch.records) if (compareHlc(r.t, h) > 0) h = r.t
       this.noteWatermark(batch.origin, h, batch.seq)
       // another site claimed: tell it, soon, that we cannot hold an earlier claim it lacks
-      if (colony !== undefined && batch.records.some(r => r.b.k === 'claim')) this.wantAck(colony)
+      // (our clock has passed the claim's: any batch of ours from now on says so too)
+      if (colony !== undefined) {
+        let claimH: Hlc | undefined
+        for (const r of batch.records) if (r.b.k === 'claim' && (claimH === undefined || compareHlc(r.t, claimH) > 0)) claimH = r.t
+        if (claimH !== undefined) this.wantAck(colony, claimH)
+      }
     }
   }
 
@@ -396,6 +405,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
 
   private async publishBatch (batch: Batch): Promise<void> {
     const data = encodeGossip({ k: 'batch', batch })
+    for (const r of batch.records) if (compareHlc(r.t, this.publishedH) > 0) this.publishedH = r.t
     for (const t of this.topics) {
       try {
         await this.host.publish(t, data)
@@ -608,19 +618,37 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     for (const check of [...this.confirmWaiters]) if (check()) this.confirmWaiters.delete(check)
   }
 
-  /** Owes an acknowledgement in `colony`: sent as soon as our own log is at rest. */
-  private wantAck (colony: string): void {
-    this.ackWanted.add(colony)
+  /**
+   * Owes an acknowledgement in `colony` of claims up to clock `h`: an advert sent as soon as
+   * our own log is at rest, unless a batch of ours with a later clock went out meanwhile
+   * (a batch acknowledges too: its records' clocks are after every claim we had stored).
+   */
+  private wantAck (colony: string, h: Hlc): void {
+    const cur = this.ackWanted.get(colony)
+    if (cur === undefined || compareHlc(h, cur) > 0) this.ackWanted.set(colony, h)
+    this.armAck()
+  }
+
+  private armAck (): void {
     if (this.ackTimer !== undefined || this.stopped) return
     this.ackTimer = setTimeout(() => {
       this.ackTimer = undefined
+      for (const [c, want] of this.ackWanted) {
+        if (compareHlc(this.publishedH, want) < 0) continue
+        this.ackWanted.delete(c)
+        this.ackStats.byBatch++
+      }
+      if (this.ackWanted.size === 0) return
       const head = this.ledger.head()
       if (head === undefined) {
-        // a write is in flight: its batch will carry our clock; look again right after
-        this.wantAck(colony)
+        // a write is in flight: its batch will carry a later clock; look again right after
+        this.armAck()
         return
       }
-      for (const c of this.ackWanted) this.advertise(c, head)
+      for (const c of this.ackWanted.keys()) {
+        this.ackStats.adverts++
+        this.advertise(c, head)
+      }
       this.ackWanted.clear()
     }, ACK_DELAY_MS)
   }

@@ -93,7 +93,7 @@ export class ColonyNode {
         // federation counters: gossip judged, claims that waited for acknowledgements (and gave up), dead links closed
         ...(this.federation === undefined
           ? {}
-          : { federation: { gossip: this.federation.gossipStats, claims: this.federation.confirmStats, sync: this.federation.syncStats, silenthangups: this.federation.host.silentHangUps } })
+          : { federation: { gossip: this.federation.gossipStats, claims: this.federation.confirmStats, acks: this.federation.ackStats, sync: this.federation.syncStats, silenthangups: this.federation.host.silentHangUps } })
       })
     })
     ledger.on('change', (c: LedgerChange) => {

@@ -8,6 +8,8 @@ import { assignMsg, eventually } from '../helpers/colony-node.js'
 import { call } from '../helpers/raw-rpc.js'
 import { converged, type Federation, ok, startFederation } from '../helpers/federation.js'
 import { addExecutor } from '../helpers/colony-node.js'
+import { signEnvelope } from '../../src/protocol/envelope.js'
+import type { LedgerChange } from '../../src/store/ledger.js'
 
 let fed: Federation
 
@@ -53,6 +55,53 @@ test('at rest, sites do not keep pulling from each other (a pull answers a pull 
   await new Promise(resolve => setTimeout(resolve, 2000))
   const during = served() - before
   assert.ok(during <= 12, `${during} pulls served in 2 s at rest`)
+})
+
+/**
+ * A claim written at C is handed to the executor once A and B have acknowledged it (the
+ * settle window, DESIGN decision 6). A site whose log is at rest says so with an advert; a
+ * site that writes a batch of its own right after storing the claim sends no advert: that
+ * batch, with a clock past the claim's, is the acknowledgement.
+ */
+test('a claim is acknowledged by an advert from a site at rest, and by the next batch of a busy site', async () => {
+  const [a, b, c] = fed.sites as [typeof fed.sites[0], typeof fed.sites[0], typeof fed.sites[0]]
+  const fa = a.node.federation as NonNullable<typeof a.node.federation>
+  const fb = b.node.federation as NonNullable<typeof b.node.federation>
+  const fc = c.node.federation as NonNullable<typeof c.node.federation>
+  const x = await addExecutor(a.node.url, fed.colony, fed.owner, 'acked-on-c')
+  await eventually(() => c.node.ledger.fold.executor(fed.colony, x.id)?.state === 1 ? true : undefined, 'C to know the executor')
+  await converged(fed.sites)
+  const submit = { msgtype: 'submitfuncspecmsg', spec: { funcname: 'ack', conditions: { colonyname: fed.colony, executortype: 'cli' } } }
+  // B writes a record of its own as soon as it has stored a claim, before its ack timer runs
+  let written = 0
+  const busyB = (change: LedgerChange): void => {
+    for (const pid of change.processes) {
+      if (b.node.ledger.fold.process(pid)?.assignedexecutorid !== x.id || written > 0) continue
+      written++
+      void b.node.ledger.appendLocal([{ body: { k: 'env', env: signEnvelope(submit, fed.user.prv) }, author: fed.user.id }])
+    }
+  }
+  b.node.ledger.on('change', busyB)
+  try {
+    const before = { a: { ...fa.ackStats }, b: { ...fb.ackStats }, c: { ...fc.confirmStats } }
+    const poll = call(c.node.url, assignMsg(fed.colony, 20), x.prv)
+    const p = await ok(a.node.url, submit, fed.user.prv)
+    const got = await poll
+    assert.is(got.status, 200, JSON.stringify(got.value))
+    assert.is(got.value.processid, p.processid)
+    assert.is(written, 1, 'B stored the claim and wrote a batch of its own')
+    // C waited for acknowledgements and had them: the 2 s cap did not hand it over
+    assert.is(fc.confirmStats.waited, before.c.waited + 1)
+    assert.is(fc.confirmStats.capped, before.c.capped)
+    // A was at rest: it advertised; B's own batch acknowledged for it: no advert from B
+    assert.ok(fa.ackStats.adverts > before.a.adverts, `A sent no acknowledgement advert: ${JSON.stringify(fa.ackStats)}`)
+    assert.is(fb.ackStats.adverts, before.b.adverts, `B advertised although its batch acknowledged: ${JSON.stringify(fb.ackStats)}`)
+    assert.ok(fb.ackStats.byBatch > before.b.byBatch)
+    await ok(c.node.url, { msgtype: 'closesuccessfulmsg', processid: p.processid, out: [] }, x.prv)
+    await converged(fed.sites)
+  } finally {
+    b.node.ledger.off('change', busyB)
+  }
 })
 
 test.run()
