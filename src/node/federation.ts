@@ -351,15 +351,15 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       if (batch.origin === this.nodeId || !this.ledger.hasBatch(batch.origin, batch.seq)) continue
       // its own batch is an acknowledgement too: its later claims have later clocks
       let h = batch.records[0]?.t as Hlc
-      for (const r of batch.records) if (compareHlc(r.t, h) > 0) h = r.t
+      let claimH: Hlc | undefined
+      for (const r of batch.records) {
+        if (compareHlc(r.t, h) > 0) h = r.t
+        if (r.b.k === 'claim' && (claimH === undefined || compareHlc(r.t, claimH) > 0)) claimH = r.t
+      }
       this.noteWatermark(batch.origin, h, batch.seq)
       // another site claimed: tell it, soon, that we cannot hold an earlier claim it lacks
       // (our clock has passed the claim's: any batch of ours from now on says so too)
-      if (colony !== undefined) {
-        let claimH: Hlc | undefined
-        for (const r of batch.records) if (r.b.k === 'claim' && (claimH === undefined || compareHlc(r.t, claimH) > 0)) claimH = r.t
-        if (claimH !== undefined) this.wantAck(colony, claimH)
-      }
+      if (colony !== undefined && claimH !== undefined) this.wantAck(colony, claimH)
     }
   }
 

@@ -90,7 +90,8 @@ export class ColonyNode {
         nodeid: identity.nodeId,
         records: ledger.fold.size,
         ...(full ? { statehash: ledger.fold.stateHash() } : {}),
-        // federation counters: gossip judged, claims that waited for acknowledgements (and gave up), dead links closed
+        // federation counters: gossip judged, claims that waited for acknowledgements (and gave up),
+        // acknowledgements we owed (sent as adverts or carried by our batches), dead links closed
         ...(this.federation === undefined
           ? {}
           : { federation: { gossip: this.federation.gossipStats, claims: this.federation.confirmStats, acks: this.federation.ackStats, sync: this.federation.syncStats, silenthangups: this.federation.host.silentHangUps } })
