@@ -7,12 +7,21 @@
 import { type ProcessInfo, ProcessState } from '../protocol/state.js'
 import { priorityPart } from '../store/keys.js'
 
+/**
+ * Ids sorted by key. A queue is drained from the front and filled at the back (priority
+ * time, then submission order), so both ends are O(1): the live entries are
+ * `[head, keys.length)`, a removal at the front moves `head`, and the dead prefix is cut
+ * off once it is half the arrays. Only an entry removed or inserted in the middle costs a
+ * splice. (With 100,000 waiting, a splice at the front cost ~125 µs per claim, and the
+ * snapshot the iterator used to take ~400 µs per assign.)
+ */
 class SortedIds {
-  private readonly keys: string[] = []
-  private readonly ids: string[] = []
+  private keys: string[] = []
+  private ids: string[] = []
+  private head = 0
 
   private find (k: string): number {
-    let lo = 0
+    let lo = this.head
     let hi = this.keys.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
@@ -24,25 +33,49 @@ class SortedIds {
 
   insert (k: string, id: string): void {
     const i = this.find(k)
+    if (i === this.head && this.head > 0) {
+      // sorts first: into the free slot before the live entries
+      this.head--
+      this.keys[this.head] = k
+      this.ids[this.head] = id
+      return
+    }
     this.keys.splice(i, 0, k)
     this.ids.splice(i, 0, id)
   }
 
   remove (k: string): void {
     const i = this.find(k)
-    if (this.keys[i] === k) {
-      this.keys.splice(i, 1)
-      this.ids.splice(i, 1)
+    if (this.keys[i] !== k) return
+    if (i === this.head) {
+      this.keys[i] = ''
+      this.ids[i] = ''
+      this.head++
+      if (this.head === this.keys.length) {
+        this.keys = []
+        this.ids = []
+        this.head = 0
+      } else if (this.head >= 1024 && this.head * 2 >= this.keys.length) {
+        this.keys = this.keys.slice(this.head)
+        this.ids = this.ids.slice(this.head)
+        this.head = 0
+      }
+      return
     }
+    this.keys.splice(i, 1)
+    this.ids.splice(i, 1)
   }
 
   get size (): number {
-    return this.ids.length
+    return this.ids.length - this.head
   }
 
+  /**
+   * The ids best first, read live: consume it without awaiting in between (a change to the
+   * queue meanwhile may skip or repeat an entry).
+   */
   * [Symbol.iterator] (): IterableIterator<string> {
-    // a snapshot: the list may change while a caller awaits between items
-    yield * this.ids.slice()
+    for (let i = this.head; i < this.ids.length; i++) yield this.ids[i] as string
   }
 }
 
@@ -72,7 +105,7 @@ export class WaitingQueue {
     this.where.set(pid, [q, k])
   }
 
-  /** Waiting process ids of one colony and executor type, best first. */
+  /** Waiting process ids of one colony and executor type, best first (read live: see SortedIds). */
   list (colony: string, executortype: string): Iterable<string> {
     return this.queues.get(colony + '\x00' + executortype) ?? []
   }
