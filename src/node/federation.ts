@@ -18,7 +18,7 @@ import type { Batch } from '../protocol/records.js'
 import type { ProcessInfo } from '../protocol/state.js'
 import type { Ledger, LedgerChange } from '../store/ledger.js'
 import type { ClaimPolicy } from './assigner.js'
-import { colonyOfTopic, decodeGossip, encodeGossip, type GossipFrame, topicOf } from './p2p/gossip.js'
+import { colonyOfTopic, decodeGossip, encodeGossip, type GossipFrame, type IdleFrame, MAX_ADVERT_ADDRS, peerOfAddrs, topicOf } from './p2p/gossip.js'
 import { P2PHost } from './p2p/host.js'
 import { siteIdOfPeer } from './p2p/peer-identity.js'
 import { pull, serve, SYNC_PROTOCOL, SyncRefusedError } from './p2p/sync-protocol.js'
@@ -38,6 +38,11 @@ export interface P2POptions {
   readonly syncIntervalMs?: number
   /** delay per claim rank (default 40 ms) */
   readonly rankStepMs?: number
+  /**
+   * gossipsub mesh degree (default 0): sites connect to each other directly, so the one that
+   * publishes reaches every other itself; see P2PHostOptions.meshDegree
+   */
+  readonly meshDegree?: number
 }
 
 export interface FederationOptions extends P2POptions {
@@ -178,7 +183,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       ...(opts.announce === undefined ? {} : { announce: opts.announce }),
       bootstrap: opts.bootstrap ?? [],
       mdns: opts.mdns ?? false,
-      ...(opts.psk === undefined ? {} : { psk: opts.psk })
+      ...(opts.psk === undefined ? {} : { psk: opts.psk }),
+      meshDegree: opts.meshDegree ?? 0
     })
     const f = new Federation(opts, host)
     await f.wire()
@@ -248,6 +254,11 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     if (this.confirmWaiters.size > 0) this.checkConfirmations()
     if (!change.colonyLevel) return
     this.updateTopics()
+    // a removed site is no longer redialled (bootstrap peers are kept regardless)
+    for (const peer of this.host.keptPeers()) {
+      const site = siteIdOfPeer(peer)
+      if (site === undefined || !this.isCoSite(site)) this.host.dropPeer(peer)
+    }
     // a site admitted or removed, or this node joined a colony: repair with everyone now
     for (const peer of this.host.connectedPeers()) this.schedulePull(peer, 0)
   }
@@ -318,6 +329,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       if (m === undefined) this.presence.set(f.colony, m = new Map())
       m.set(f.site, { types: f.types, at: Date.now() })
       if (f.h !== undefined && f.seq !== undefined && f.site !== this.nodeId) this.noteWatermark(f.site, f.h, f.seq)
+      if (f.addrs !== undefined && f.site !== this.nodeId) this.connectSite(f.site, f.addrs)
       // its log goes further than ours: a batch was missed (the last one of a burst shows no gap)
       if (f.seq !== undefined && f.site !== this.nodeId) this.repairIfMissing(from, f.site, f.seq)
       return
@@ -336,6 +348,24 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     }
     // a gap in that log: something was missed, repair from the peer that forwarded this
     if (batch.seq > known + 1) this.repairIfMissing(from, batch.origin, batch.seq - 1)
+  }
+
+  /**
+   * Every site keeps a direct connection to every other site of its colonies it has heard
+   * from: messages then go straight from the site that publishes to all the others (gossip
+   * mesh degree 0, nothing relayed), and no site is a hub the others depend on to hear each
+   * other (with bootstrap peers only, sites that all bootstrapped to A were cut off from
+   * each other whenever A was down). The addresses come with the sites' heartbeat adverts.
+   */
+  private connectSite (site: string, addrs: readonly string[]): void {
+    const peer = peerOfAddrs(addrs)
+    // addresses in an advert stand for the site that signs nothing here: they must name it
+    if (peer === undefined || siteIdOfPeer(peer) !== site || !this.isCoSite(site)) return
+    try {
+      this.host.keepPeer(peer, addrs)
+    } catch (err) {
+      this.log(`addresses of ${site.slice(0, 8)} not usable: ${(err as Error).message}`)
+    }
   }
 
   /**
@@ -647,7 +677,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       }
       for (const c of this.ackWanted.keys()) {
         this.ackStats.adverts++
-        this.advertise(c, head)
+        this.advertise(c, head, false)
       }
       this.ackWanted.clear()
     }, ACK_DELAY_MS)
@@ -661,19 +691,22 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     if ((before === 0) !== (attached === 0)) this.advertise(colony)
   }
 
-  private advertise (colony: string, head = this.ledger.head()): void {
+  /** Our executors and log head (and, but for acknowledgements, where we can be dialled). */
+  private advertise (colony: string, head = this.ledger.head(), withAddrs = true): void {
     if (!this.topics.has(topicOf(colony))) return
     const types: Record<string, number> = {}
     for (const [t, n] of this.localPresence.get(colony) ?? []) if (n > 0) types[t] = n
     // a fresh timestamp makes every advert a distinct gossip message (no "duplicate");
     // with our log at rest it carries our clock too: an acknowledgement (confirmClaim)
-    const frame = head === undefined
-      ? { k: 'idle' as const, site: this.nodeId, colony, types, t: Date.now(), seq: this.ledger.seqOf(this.nodeId) }
-      : { k: 'idle' as const, site: this.nodeId, colony, types, t: Date.now(), seq: head.seq, h: head.h }
+    let frame: IdleFrame = head === undefined
+      ? { k: 'idle', site: this.nodeId, colony, types, t: Date.now(), seq: this.ledger.seqOf(this.nodeId) }
+      : { k: 'idle', site: this.nodeId, colony, types, t: Date.now(), seq: head.seq, h: head.h }
+    const addrs = withAddrs ? this.host.addresses().slice(0, MAX_ADVERT_ADDRS) : []
+    if (addrs.length > 0) frame = { ...frame, addrs }
     void this.host.publish(topicOf(colony), encodeGossip(frame)).catch(() => {})
   }
 
-  /** The heartbeat: every colony hears our executors and our log head every 2 s. */
+  /** The heartbeat: every colony hears our executors, log head and addresses every 2 s. */
   private advertiseAll (): void {
     for (const colony of this.myColonies()) this.advertise(colony)
   }

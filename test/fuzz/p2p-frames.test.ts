@@ -14,7 +14,8 @@ import { join } from 'node:path'
 import { canonicalJson } from '../../src/protocol/canonical.js'
 import { ColonyError, ValidationError } from '../../src/protocol/errors.js'
 import { type Batch, type LedgerRecord, parseBatch, signBatch } from '../../src/protocol/records.js'
-import { decodeGossip, encodeGossip } from '../../src/node/p2p/gossip.js'
+import { decodeGossip, encodeGossip, MAX_ADVERT_ADDRS, peerOfAddrs } from '../../src/node/p2p/gossip.js'
+import { peerIdOfNodeKey } from '../../src/node/p2p/peer-identity.js'
 import { decodeSyncFrame, pull, type SyncStream, SyncRefusedError } from '../../src/node/p2p/sync-protocol.js'
 import { Ledger } from '../../src/store/ledger.js'
 import { newKey, World } from '../helpers/world.js'
@@ -39,12 +40,36 @@ const genRec = w.record({ k: 'genfire', colonyname: 'dev', generatorid: 'd'.repe
 const siteRec = w.record({ k: 'site', operatorid: w.operator.id, name: 'renamed' })
 const batch2 = signBatch(site.id, 2, [logRec, closeRec, expireRec, fireRec, genRec, siteRec], site.prv)
 
+const sitePeer = peerIdOfNodeKey(site.prv)
+const otherPeer = peerIdOfNodeKey(newKey().prv)
+
 const validGossip = [
   { k: 'batch', batch: batch1 },
   { k: 'batch', batch: batch2 },
-  { k: 'idle', site: site.id, colony: 'dev', types: { cli: 2, gpu: 0 }, t: 1_700_000_000_000 }
+  { k: 'idle', site: site.id, colony: 'dev', types: { cli: 2, gpu: 0 }, t: 1_700_000_000_000 },
+  { k: 'idle', site: site.id, colony: 'dev', types: {}, t: 1_700_000_000_000, seq: 2, addrs: [`/ip4/127.0.0.1/tcp/4001/p2p/${sitePeer}`, `/dns4/site.example/tcp/443/wss/p2p/${sitePeer}`] }
 ]
 const vv = [[site.id, 2], ['0'.repeat(64), 0]]
+test('advert addresses: multiaddrs of one peer, each naming it, at most MAX_ADVERT_ADDRS', () => {
+  const advert = (addrs: unknown): Uint8Array => bytes({ k: 'idle', site: site.id, colony: 'dev', types: {}, t: 1, addrs })
+  const a = `/ip4/127.0.0.1/tcp/4001/p2p/${sitePeer}`
+  const f = decodeGossip(advert([a]))
+  assert.equal(f.k === 'idle' ? f.addrs : undefined, [a])
+  assert.is(peerOfAddrs([a]), sitePeer)
+  const refused = (addrs: unknown, why: RegExp): void => {
+    const err = thrown(() => decodeGossip(advert(addrs)))
+    assert.instance(err, ValidationError, JSON.stringify(addrs).slice(0, 80))
+    assert.match((err as Error).message, why)
+  }
+  refused('x', /gossip\.addrs.*array/)
+  refused(Array.from({ length: MAX_ADVERT_ADDRS + 1 }, () => a), /at most/)
+  refused([a, 5], /gossip\.addrs\[1\]/)
+  refused(['/ip4/127.0.0.1/tcp/4001'], /name its peer/)
+  refused(['not a multiaddr'], /not a multiaddr/)
+  refused([a, `/ip4/127.0.0.1/tcp/4002/p2p/${otherPeer}`], /another peer/)
+  refused([`${a}/${'x'.repeat(600)}`], /at most/)
+})
+
 const validSync = [
   { type: 'hello', vv },
   { type: 'batches', batches: [batch1, batch2] },

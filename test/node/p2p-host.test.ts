@@ -2,14 +2,15 @@
  * The libp2p host on real TCP (and WebSocket) on 127.0.0.1: one key names both the peer and
  * the site; gossip crosses a line of three hosts; the validator's verdicts hold; framed
  * streams keep order, apply backpressure and refuse oversized frames; block() partitions and
- * unblock() heals through the bootstrap redial; pre-shared keys close the network.
+ * unblock() heals through the bootstrap redial; pre-shared keys close the network; without a
+ * mesh nothing is relayed but gossip still reaches a peer two hops away; keepPeer redials.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { generateKey } from '@libp2p/pnet'
-import { P2PHost } from '../../src/node/p2p/host.js'
+import { P2P_SETTINGS, P2PHost } from '../../src/node/p2p/host.js'
 import type { P2PHostOptions } from '../../src/node/p2p/host.js'
 import { framedStream, FrameTooLargeError, MAX_FRAME_BYTES } from '../../src/node/p2p/framed-stream.js'
 import type { FramedStream } from '../../src/node/p2p/framed-stream.js'
@@ -312,6 +313,60 @@ test('a WebSocket listen address works for a dial', async () => {
   assert.is(await connected, D.peerId)
   const conn = D.libp2p.getConnections(W.libp2p.peerId)[0]
   assert.ok(conn?.remoteAddr.toString().includes('/ws'), 'the connection runs over WebSocket')
+})
+
+test('meshDegree 0: nothing is forwarded; a peer reached only through another hears by gossip (IHAVE/IWANT)', async () => {
+  // a line L–M–R without a mesh: M forwards nothing, so R learns of L's message from M's
+  // heartbeat gossip (an IHAVE naming it, answered by R's IWANT), not by a relay
+  const L = await startHost({ meshDegree: 0 })
+  const M = await startHost({ meshDegree: 0, bootstrap: [tcpAddr(L)] })
+  const R = await startHost({ meshDegree: 0, bootstrap: [tcpAddr(M)] })
+  const topic = 'colony/no-mesh'
+  for (const h of [L, M, R]) h.subscribe(topic)
+  await until('the line to form', () => L.topicPeers(topic).includes(M.peerId) && M.topicPeers(topic).includes(R.peerId) && R.topicPeers(topic).includes(M.peerId))
+  // two heartbeats (1 s each): a mesh would have formed by now
+  await new Promise(resolve => setTimeout(resolve, 2500))
+  assert.equal([L, M, R].map(h => h.meshPeers(topic).length), [0, 0, 0], 'no mesh links')
+  const atM = nextMessage(M, topic, t => t === 'from L')
+  const atR = nextMessage(R, topic, t => t === 'from L')
+  const t0 = Date.now()
+  await L.publish(topic, enc.encode('from L'))
+  assert.is((await atM).from, L.peerId, 'the publisher floods it to its own peers')
+  const got = await atR
+  assert.is(got.from, M.peerId, 'R got it from M')
+  assert.ok(Date.now() - t0 < 4000, 'within a few heartbeats')
+  await assert_rejects(P2PHost.start({ nodeKey: generatePrivateKey(), listen: [TCP], meshDegree: -1 }), 'a negative mesh degree')
+})
+
+test('keepPeer: dials a peer it was told about, redials it when it drops, and stops after dropPeer', async () => {
+  const K = await startHost()
+  const P = await startHost()
+  assert.throws(() => K.keepPeer(P.peerId, [tcpAddr(K)]), /not an address of/)
+  let drops = 0
+  K.on('peer:disconnect', peer => { if (peer === P.peerId) drops++ })
+  K.keepPeer(P.peerId, [tcpAddr(P)])
+  assert.ok(K.keptPeers().includes(P.peerId))
+  await until('K to dial P', () => K.connectedPeers().includes(P.peerId) && P.connectedPeers().includes(K.peerId))
+  // P hangs up (a network cut): K dials again by itself
+  await P.libp2p.hangUp(K.libp2p.peerId)
+  await until('K to see the connection go', () => drops === 1)
+  await until('K to redial P', () => K.connectedPeers().includes(P.peerId) && P.connectedPeers().includes(K.peerId), 8000)
+  // no longer kept: after the next drop nobody redials
+  K.dropPeer(P.peerId)
+  assert.not.ok(K.keptPeers().includes(P.peerId))
+  await P.libp2p.hangUp(K.libp2p.peerId)
+  await until('the connection to go', () => drops === 2 && !K.connectedPeers().includes(P.peerId))
+  // a redial loop would have dialled within its longest backoff; wait that and half again
+  const connects: string[] = []
+  P.on('peer:connect', peer => { connects.push(peer) })
+  await new Promise(resolve => setTimeout(resolve, 1.5 * P2P_SETTINGS.redialMaxMs))
+  assert.equal(connects, [], 'K did not redial a dropped peer')
+  // a bootstrap peer stays kept whatever keepPeer and dropPeer say
+  const B = await startHost({ bootstrap: [tcpAddr(P)] })
+  B.dropPeer(P.peerId)
+  B.keepPeer(P.peerId, [tcpAddr(P)])
+  assert.equal(B.keptPeers(), [P.peerId])
+  await until('B to connect to its bootstrap peer', () => B.connectedPeers().includes(P.peerId))
 })
 
 test.run()

@@ -3,6 +3,7 @@
  * small, ephemeral adverts of which executor types a site has idle (for claim ranking;
  * never part of the ledger). Decoded and validated here, once, at the boundary.
  */
+import { multiaddr } from '@multiformats/multiaddr'
 import { ValidationError } from '../../protocol/errors.js'
 import { type Hlc, isHlc } from '../../protocol/hlc.js'
 import { type Batch, parseBatch } from '../../protocol/records.js'
@@ -35,7 +36,16 @@ export interface IdleFrame {
    * claim it may still write is later than `h` (an acknowledgement, see Federation)
    */
   readonly h?: Hlc
+  /**
+   * where the sender can be dialled: multiaddrs ending in /p2p/<its peer id> (sent with the
+   * heartbeat, so that every site connects directly to every other, see Federation)
+   */
+  readonly addrs?: readonly string[]
 }
+
+/** at most this many addresses, each at most ADDR_MAX_CHARS long, per advert */
+export const MAX_ADVERT_ADDRS = 16
+const ADDR_MAX_CHARS = 512
 
 export type GossipFrame = BatchFrame | IdleFrame
 
@@ -76,7 +86,33 @@ export function decodeGossip (data: Uint8Array): GossipFrame {
     let frame: IdleFrame = { k: 'idle', site: o.site, colony: o.colony, types, t: o.t as number }
     if (o.seq !== undefined) frame = { ...frame, seq: o.seq as number }
     if (o.h !== undefined) frame = { ...frame, h: { w: (o.h as Hlc).w, l: (o.h as Hlc).l } }
+    if (o.addrs !== undefined) frame = { ...frame, addrs: parseAddrs(o.addrs) }
     return frame
   }
   throw new ValidationError('gossip.k', 'must be "batch" or "idle"')
+}
+
+/** The peer that validated advertised addresses name. */
+export function peerOfAddrs (addrs: readonly string[]): string | undefined {
+  const a = addrs[0]
+  return a === undefined ? undefined : multiaddr(a).getComponents().filter(c => c.name === 'p2p').pop()?.value
+}
+
+/** Advertised addresses: multiaddrs of one peer, each naming it in its last /p2p/ part. */
+function parseAddrs (v: unknown): string[] {
+  if (!Array.isArray(v) || v.length > MAX_ADVERT_ADDRS) throw new ValidationError('gossip.addrs', `must be an array of at most ${MAX_ADVERT_ADDRS} multiaddrs`)
+  let peer: string | undefined
+  return v.map((a, i) => {
+    if (typeof a !== 'string' || a.length > ADDR_MAX_CHARS) throw new ValidationError(`gossip.addrs[${i}]`, `must be a multiaddr of at most ${ADDR_MAX_CHARS} characters`)
+    let last: string | undefined
+    try {
+      last = multiaddr(a).getComponents().filter(c => c.name === 'p2p').pop()?.value
+    } catch {
+      throw new ValidationError(`gossip.addrs[${i}]`, 'is not a multiaddr')
+    }
+    if (last === undefined) throw new ValidationError(`gossip.addrs[${i}]`, 'must name its peer (/p2p/<peer id>)')
+    if (peer !== undefined && last !== peer) throw new ValidationError(`gossip.addrs[${i}]`, 'names another peer than gossip.addrs[0]')
+    peer = last
+    return a
+  })
 }

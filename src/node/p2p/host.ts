@@ -47,6 +47,14 @@ export interface P2PHostOptions {
   mdns?: boolean
   /** @libp2p/pnet pre-shared key (swarm.key text format); omit for an open network */
   psk?: Uint8Array
+  /**
+   * gossipsub's mesh degree (D, with Dlo = Dhi = D): how many peers forward each message they
+   * receive. Default: gossipsub's (6, 4–12). 0 when every peer that should hear a message is
+   * connected directly to whoever publishes it (a federation's sites, see `keepPeer`): the
+   * publisher floods it to them all and forwarding would only send duplicates; a peer
+   * reached only through another still hears of it by gossip (IHAVE/IWANT) within a heartbeat.
+   */
+  meshDegree?: number
 }
 
 export type ValidationResult = 'accept' | 'reject' | 'ignore'
@@ -131,10 +139,17 @@ function libp2pOptions (opts: P2PHostOptions, gater: ConnectionGater): Libp2pOpt
         scoreParams: {
           // sites of one owner often share an address (one NAT, or one test machine)
           IPColocationFactorWhitelist: new Set(['127.0.0.1', '::1'])
-        }
+        },
+        ...(opts.meshDegree === undefined ? {} : meshOptions(opts.meshDegree))
       })
     }
   }
+}
+
+/** A mesh of exactly `d` peers per topic (gossipsub requires Dout < Dlo and Dout ≤ D/2). */
+function meshOptions (d: number): { D: number, Dlo: number, Dhi: number, Dout: number, Dscore: number } {
+  if (!Number.isSafeInteger(d) || d < 0) throw new TypeError(`meshDegree must be an integer ≥ 0, got ${d}`)
+  return { D: d, Dlo: d, Dhi: d, Dout: Math.min(Math.floor(d / 2), Math.max(0, d - 1)), Dscore: Math.min(d, 4) }
 }
 
 /**
@@ -184,9 +199,14 @@ export class P2PHost {
   private readonly messageHandlers = new Set<MessageHandler>()
   private validator: Validator = () => 'accept'
   private readonly stopController = new AbortController()
-  /** per bootstrap peer: wakes its redial loop; `onDisconnect` only while it sleeps connected */
+  /** per kept peer: wakes its redial loop; `onDisconnect` only while it sleeps connected */
   private readonly wakers = new Map<string, { wake: () => void, onDisconnect: boolean }>()
   private readonly redialers: Array<Promise<void>> = []
+  /**
+   * Peers kept connected, each by one redial loop that dials the addresses listed here (read
+   * afresh on every dial): the bootstrap peers, for good, and peers given to `keepPeer`.
+   */
+  private readonly kept = new Map<string, { addrs: Multiaddr[], bootstrap: boolean }>()
   /** when each connected peer was last heard from (a gossip message or a pong) */
   private readonly lastHeard = new Map<string, number>()
   private readonly liveness: NodeJS.Timeout
@@ -256,7 +276,10 @@ export class P2PHost {
       const peer = peerOfMultiaddr(ma)
       if (peer !== host.peerId) byPeer.set(peer, [...(byPeer.get(peer) ?? []), ma])
     }
-    for (const [peer, addrs] of byPeer) host.redialers.push(host.keepConnected(peer, addrs))
+    for (const [peer, addrs] of byPeer) {
+      host.kept.set(peer, { addrs, bootstrap: true })
+      host.redialers.push(host.keepConnected(peer))
+    }
     return host
   }
 
@@ -406,6 +429,40 @@ export class P2PHost {
     }
   }
 
+  /**
+   * Keeps a connection to `peer` open from now on, as to a bootstrap peer: dialled at once
+   * (unless connected) and redialled with backoff when it drops, at `addrs` (multiaddrs
+   * ending in /p2p/<peer>; a later call replaces them). A bootstrap peer keeps the
+   * operator's addresses. Throws TypeError for an address of another peer.
+   */
+  keepPeer (peer: string, addrs: readonly string[]): void {
+    if (peer === this.peerId || this.stopController.signal.aborted) return
+    const mas = addrs.map(a => multiaddr(a))
+    for (const ma of mas) {
+      if (peerOfMultiaddr(ma) !== peer) throw new TypeError(`${ma.toString()} is not an address of ${peer}`)
+    }
+    const entry = this.kept.get(peer)
+    if (entry?.bootstrap === true) return
+    if (entry !== undefined) {
+      entry.addrs = mas
+      return
+    }
+    this.kept.set(peer, { addrs: mas, bootstrap: false })
+    this.redialers.push(this.keepConnected(peer))
+  }
+
+  /** Stops redialling a peer given to `keepPeer` (an open connection stays until it drops). */
+  dropPeer (peer: string): void {
+    if (this.kept.get(peer)?.bootstrap !== false) return
+    this.kept.delete(peer)
+    this.wakers.get(peer)?.wake()
+  }
+
+  /** Peers kept connected: the bootstrap peers and those given to `keepPeer`. */
+  keptPeers (): string[] {
+    return [...this.kept.keys()]
+  }
+
   /** Test/demo partitions: refuse and drop every connection with these peers until unblocked. */
   async block (peers: string[]): Promise<void> {
     for (const p of peers) this.blocked.add(p)
@@ -456,13 +513,14 @@ export class P2PHost {
   }
 
   /**
-   * Dial a bootstrap peer, and again whenever it drops, with capped jittered backoff. A peer
+   * Dial a kept peer, and again whenever it drops, with capped jittered backoff. A peer
    * that refuses us (its gater, a different psk) lets our dial finish and then hangs up, so
    * only a connection that lasted `stableMs` resets the backoff; a shorter one counts as a
    * failure (otherwise a blocked peer is redialled in a hot loop).
    */
-  private async keepConnected (peer: string, addrs: Multiaddr[]): Promise<void> {
+  private async keepConnected (peer: string): Promise<void> {
     const signal = this.stopController.signal
+    const entry = this.kept.get(peer)
     let delay: number = P2P_SETTINGS.redialMinMs
     let connectedAt: number | undefined
     const backOff = async (): Promise<void> => {
@@ -470,7 +528,8 @@ export class P2PHost {
       delay = Math.min(delay * 2, P2P_SETTINGS.redialMaxMs)
       await this.sleep(peer, wait, false)
     }
-    while (!signal.aborted) {
+    // ends when the peer is dropped (a new keepPeer starts a new loop)
+    while (!signal.aborted && entry !== undefined && this.kept.get(peer) === entry) {
       if (this.blocked.has(peer)) {
         connectedAt = undefined
         await this.sleep(peer, Infinity, false) // until unblock() or stop()
@@ -492,7 +551,7 @@ export class P2PHost {
         }
       }
       try {
-        await this.node.dial(addrs, { signal })
+        await this.node.dial(entry.addrs, { signal })
         connectedAt = Date.now()
       } catch {
         if (signal.aborted) return
