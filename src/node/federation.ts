@@ -329,7 +329,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       if (m === undefined) this.presence.set(f.colony, m = new Map())
       m.set(f.site, { types: f.types, at: Date.now() })
       if (f.h !== undefined && f.seq !== undefined && f.site !== this.nodeId) this.noteWatermark(f.site, f.h, f.seq)
-      if (f.addrs !== undefined && f.site !== this.nodeId) this.connectSite(f.site, f.addrs)
+      if (f.addrs !== undefined && f.site !== this.nodeId) this.connectSite(f.site, f.addrs, site === f.site)
       // its log goes further than ours: a batch was missed (the last one of a burst shows no gap)
       if (f.seq !== undefined && f.site !== this.nodeId) this.repairIfMissing(from, f.site, f.seq)
       return
@@ -355,14 +355,16 @@ export class Federation extends EventEmitter implements ClaimPolicy {
    * from: messages then go straight from the site that publishes to all the others (gossip
    * mesh degree 0, nothing relayed), and no site is a hub the others depend on to hear each
    * other (with bootstrap peers only, sites that all bootstrapped to A were cut off from
-   * each other whenever A was down). The addresses come with the sites' heartbeat adverts.
+   * each other whenever A was down). The addresses come with the sites' heartbeat adverts,
+   * which are not signed: while we are connected to a site, only an advert it sent us
+   * itself (`direct`) changes its addresses, not one relayed by a third site.
    */
-  private connectSite (site: string, addrs: readonly string[]): void {
+  private connectSite (site: string, addrs: readonly string[], direct: boolean): void {
     const peer = peerOfAddrs(addrs)
     // addresses in an advert stand for the site that signs nothing here: they must name it
     if (peer === undefined || siteIdOfPeer(peer) !== site || !this.isCoSite(site)) return
     try {
-      this.host.keepPeer(peer, addrs)
+      this.host.keepPeer(peer, addrs, direct || !this.host.connectedPeers().includes(peer))
     } catch (err) {
       this.log(`addresses of ${site.slice(0, 8)} not usable: ${(err as Error).message}`)
     }

@@ -338,7 +338,7 @@ test('meshDegree 0: nothing is forwarded; a peer reached only through another he
   await assert_rejects(P2PHost.start({ nodeKey: generatePrivateKey(), listen: [TCP], meshDegree: -1 }), 'a negative mesh degree')
 })
 
-test('keepPeer: dials a peer it was told about, redials it when it drops, and stops after dropPeer', async () => {
+test('keepPeer: dials a peer it was told about, redials it when it drops (at addresses only it may replace), and stops after dropPeer', async () => {
   const K = await startHost()
   const P = await startHost()
   assert.throws(() => K.keepPeer(P.peerId, [tcpAddr(K)]), /not an address of/)
@@ -347,7 +347,9 @@ test('keepPeer: dials a peer it was told about, redials it when it drops, and st
   K.keepPeer(P.peerId, [tcpAddr(P)])
   assert.ok(K.keptPeers().includes(P.peerId))
   await until('K to dial P', () => K.connectedPeers().includes(P.peerId) && P.connectedPeers().includes(K.peerId))
-  // P hangs up (a network cut): K dials again by itself
+  // addresses from a third party (replace: false) do not displace those in use
+  K.keepPeer(P.peerId, [`/ip4/127.0.0.1/tcp/1/p2p/${P.peerId}`], false)
+  // P hangs up (a network cut): K dials again by itself, at P's real address
   await P.libp2p.hangUp(K.libp2p.peerId)
   await until('K to see the connection go', () => drops === 1)
   await until('K to redial P', () => K.connectedPeers().includes(P.peerId) && P.connectedPeers().includes(K.peerId), 8000)

@@ -432,10 +432,11 @@ export class P2PHost {
   /**
    * Keeps a connection to `peer` open from now on, as to a bootstrap peer: dialled at once
    * (unless connected) and redialled with backoff when it drops, at `addrs` (multiaddrs
-   * ending in /p2p/<peer>; a later call replaces them). A bootstrap peer keeps the
-   * operator's addresses. Throws TypeError for an address of another peer.
+   * naming <peer> in their /p2p/ part). A later call replaces the addresses only with
+   * `replace` (addresses the peer gave itself, not ones heard from a third party); a
+   * bootstrap peer keeps the operator's. Throws TypeError for an address of another peer.
    */
-  keepPeer (peer: string, addrs: readonly string[]): void {
+  keepPeer (peer: string, addrs: readonly string[], replace = true): void {
     if (peer === this.peerId || this.stopController.signal.aborted) return
     const mas = addrs.map(a => multiaddr(a))
     for (const ma of mas) {
@@ -444,7 +445,7 @@ export class P2PHost {
     const entry = this.kept.get(peer)
     if (entry?.bootstrap === true) return
     if (entry !== undefined) {
-      entry.addrs = mas
+      if (replace) entry.addrs = mas
       return
     }
     this.kept.set(peer, { addrs: mas, bootstrap: false })
