@@ -228,6 +228,7 @@ export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boo
       // what the sites exchanged meanwhile, seen from A: records per signed batch, repair pulls;
       // and the acknowledgements of claims all sites sent as adverts (the rest rode on batches)
       const [a0, a1] = [before[0] as SiteStatus, after[0] as SiteStatus]
+      results['  records per process (submit, claim, close: 3)'] = Number(((a1.records - a0.records) / n).toFixed(2))
       results['  records per batch'] = Number(((a1.records - a0.records) / (a1.batches - a0.batches)).toFixed(2))
       results['  sync pulls by A per 1,000 processes'] = Math.round((a1.sync.pulls - a0.sync.pulls) * 1000 / n)
       const acks = (k: 'adverts' | 'byBatch'): number => after.reduce((t, st, i) => t + st.acks[k] - (before[i] as SiteStatus).acks[k], 0)
