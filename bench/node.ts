@@ -117,6 +117,9 @@ export async function assignLatency (c: BenchColony, samples: number): Promise<{
  * handler, concurrency 1 each, as a user's executor would be) and a submitter keeping
  * `inFlight` submits going.
  */
+/** A throughput run that has not finished after this long has stalled. */
+const STALL_MS = 120_000
+
 export async function throughput (c: BenchColony, total: number, inFlight = 32): Promise<number> {
   let submitted = 0
   let completed = 0
@@ -139,7 +142,25 @@ export async function throughput (c: BenchColony, total: number, inFlight = 32):
       await c.user.submitFunctionSpec(spec(c.colony))
     }
   }
-  await Promise.all([...Array.from({ length: inFlight }, submitter), done])
+  // a run that stalls says so, with what the node holds, instead of hanging the bench
+  let stall: NodeJS.Timeout | undefined
+  const stalled = new Promise<never>((_resolve, reject) => {
+    stall = setTimeout(() => {
+      void (async () => {
+        const [waiting, running] = await Promise.all([0, 1].map(async state => await c.user.getProcesses(c.colony, state, { count: 100 }).catch(() => [])))
+        const holders = [...new Set((running ?? []).map(p => p.assignedexecutorid.slice(0, 8)))].join(', ')
+        reject(new Error(`stalled: ${completed} of ${total} closed after ${STALL_MS / 1000} s; the node shows ${waiting?.length ?? '?'} waiting and ${running?.length ?? '?'} running (executors ${holders})`))
+      })()
+    }, STALL_MS)
+  })
+  try {
+    await Promise.race([Promise.all([...Array.from({ length: inFlight }, submitter), done]), stalled])
+  } catch (err) {
+    await Promise.all(executors.map(async x => await x.stop({ graceMs: 0 })))
+    throw err
+  } finally {
+    clearTimeout(stall)
+  }
   const rate = completed / ((performance.now() - start) / 1000)
   await Promise.all(executors.map(async x => await x.stop({ graceMs: 1000 })))
   return rate
