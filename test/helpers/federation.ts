@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
 import { ColonyNode } from '../../src/node/index.js'
 import { call } from './raw-rpc.js'
-import { eventually, type Identity } from './colony-node.js'
+import { assignMsg, eventually, type Identity } from './colony-node.js'
 
 export interface Site {
   node: ColonyNode
@@ -106,4 +106,18 @@ export async function converged (sites: Site[], deadlineMs = 20_000): Promise<st
     const hashes = new Set(sites.map(s => s.node.ledger.fold.stateHash()))
     return hashes.size === 1 ? [...hashes][0] : undefined
   }, 'all sites to agree', deadlineMs)
+}
+
+/**
+ * A process submitted at `submitAt` and run by executor `x`, long-polling at `runAt`: the
+ * executor must get exactly that process; it closes it with `out`. Returns its id.
+ */
+export async function runAcross (fed: Federation, submitAt: Site, runAt: Site, x: Identity, out: string[]): Promise<string> {
+  const poll = call(runAt.node.url, assignMsg(fed.colony, 20), x.prv)
+  const p = await ok(submitAt.node.url, { msgtype: 'submitfuncspecmsg', spec: { funcname: 'echo', conditions: { colonyname: fed.colony, executortype: 'cli' } } }, fed.user.prv)
+  const got = await poll
+  if (got.status !== 200) throw new Error(`the executor at ${runAt.name} got no process: ${JSON.stringify(got.value)}`)
+  if (got.value.processid !== p.processid) throw new Error(`the executor at ${runAt.name} got ${String(got.value.processid)}, not ${String(p.processid)}`)
+  await ok(runAt.node.url, { msgtype: 'closesuccessfulmsg', processid: p.processid, out }, x.prv)
+  return p.processid
 }

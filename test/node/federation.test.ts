@@ -6,7 +6,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { assignMsg, eventually } from '../helpers/colony-node.js'
 import { call } from '../helpers/raw-rpc.js'
-import { converged, type Federation, ok, startFederation } from '../helpers/federation.js'
+import { converged, type Federation, ok, runAcross, startFederation } from '../helpers/federation.js'
 import { addExecutor } from '../helpers/colony-node.js'
 import { signEnvelope } from '../../src/protocol/envelope.js'
 import type { LedgerChange } from '../../src/store/ledger.js'
@@ -26,15 +26,10 @@ test('three sites: submitted on A, run by an executor on C, and every site agree
   const x = await addExecutor(a.node.url, fed.colony, fed.owner, 'on-c')
   // C learns of the executor by gossip before it can serve it
   await eventually(() => c.node.ledger.fold.executor(fed.colony, x.id)?.state === 1 ? true : undefined, 'C to know the executor')
-  const poll = call(c.node.url, assignMsg(fed.colony, 20), x.prv)
-  const p = await ok(a.node.url, { msgtype: 'submitfuncspecmsg', spec: { funcname: 'echo', conditions: { colonyname: fed.colony, executortype: 'cli' } } }, fed.user.prv)
-  const got = await poll
-  assert.is(got.status, 200, JSON.stringify(got.value))
-  assert.is(got.value.processid, p.processid)
-  await ok(c.node.url, { msgtype: 'closesuccessfulmsg', processid: p.processid, out: ['ran on C'] }, x.prv)
+  const pid = await runAcross(fed, a, c, x, ['ran on C'])
   const hash = await converged(fed.sites)
   assert.type(hash, 'string')
-  const onA = a.node.ledger.fold.process(p.processid)
+  const onA = a.node.ledger.fold.process(pid)
   assert.is(onA?.state, 2)
   assert.equal(onA?.out, ['ran on C'])
   assert.is(onA?.site, c.node.nodeId)

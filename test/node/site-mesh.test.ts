@@ -5,9 +5,8 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { addExecutor, assignMsg, eventually } from '../helpers/colony-node.js'
-import { call } from '../helpers/raw-rpc.js'
-import { converged, type Federation, ok, type Site, startFederation } from '../helpers/federation.js'
+import { addExecutor, eventually } from '../helpers/colony-node.js'
+import { converged, type Federation, ok, runAcross, type Site, startFederation } from '../helpers/federation.js'
 
 let fed: Federation
 
@@ -38,14 +37,9 @@ test('sites that bootstrapped to A connect to each other, and keep working toget
   await eventually(() => host(b).connectedPeers().includes(peerOf(a)) ? undefined : true, 'B to see A go')
 
   // submitted at B, run at C: only the direct link carries it
-  const poll = call(c.node.url, assignMsg(fed.colony, 20), x.prv)
-  const p = await ok(b.node.url, { msgtype: 'submitfuncspecmsg', spec: { funcname: 'echo', conditions: { colonyname: fed.colony, executortype: 'cli' } } }, fed.user.prv)
-  const got = await poll
-  assert.is(got.status, 200, JSON.stringify(got.value))
-  assert.is(got.value.processid, p.processid)
-  await ok(c.node.url, { msgtype: 'closesuccessfulmsg', processid: p.processid, out: ['ran on C'] }, x.prv)
+  const pid = await runAcross(fed, b, c, x, ['ran on C'])
   await converged([b, c])
-  const onB = b.node.ledger.fold.process(p.processid)
+  const onB = b.node.ledger.fold.process(pid)
   assert.is(onB?.state, 2)
   assert.equal(onB?.out, ['ran on C'])
 
