@@ -7,6 +7,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { ValidationError } from '../../protocol/errors.js'
 import { type Hlc, isHlc } from '../../protocol/hlc.js'
 import { type Batch, parseBatch } from '../../protocol/records.js'
+import { peerInMultiaddr } from './peer-identity.js'
 
 export const topicOf = (colony: string): string => `/colonynet/colony/${colony}/1`
 
@@ -95,7 +96,7 @@ export function decodeGossip (data: Uint8Array): GossipFrame {
 /** The peer that validated advertised addresses name. */
 export function peerOfAddrs (addrs: readonly string[]): string | undefined {
   const a = addrs[0]
-  return a === undefined ? undefined : multiaddr(a).getComponents().filter(c => c.name === 'p2p').pop()?.value
+  return a === undefined ? undefined : peerInMultiaddr(multiaddr(a))
 }
 
 /** Advertised addresses: multiaddrs of one peer, each naming it in its last /p2p/ part. */
@@ -106,7 +107,7 @@ function parseAddrs (v: unknown): string[] {
     if (typeof a !== 'string' || a.length > ADDR_MAX_CHARS) throw new ValidationError(`gossip.addrs[${i}]`, `must be a multiaddr of at most ${ADDR_MAX_CHARS} characters`)
     let last: string | undefined
     try {
-      last = multiaddr(a).getComponents().filter(c => c.name === 'p2p').pop()?.value
+      last = peerInMultiaddr(multiaddr(a))
     } catch {
       throw new ValidationError(`gossip.addrs[${i}]`, 'is not a multiaddr')
     }

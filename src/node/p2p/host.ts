@@ -30,7 +30,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { framedStream, MAX_FRAME_BYTES } from './framed-stream.js'
 import type { FramedStream } from './framed-stream.js'
-import { libp2pKeyOfNodeKey } from './peer-identity.js'
+import { libp2pKeyOfNodeKey, peerInMultiaddr } from './peer-identity.js'
 
 export type { FramedStream } from './framed-stream.js'
 
@@ -186,9 +186,9 @@ function toError (err: unknown): Error {
 }
 
 function peerOfMultiaddr (ma: Multiaddr): string {
-  const p2p = ma.getComponents().filter(c => c.name === 'p2p').pop()
-  if (p2p?.value === undefined) throw new TypeError(`bootstrap address needs a /p2p/<peerId> suffix: ${ma.toString()}`)
-  return p2p.value
+  const peer = peerInMultiaddr(ma)
+  if (peer === undefined) throw new TypeError(`bootstrap address needs a /p2p/<peerId> suffix: ${ma.toString()}`)
+  return peer
 }
 
 export class P2PHost {

@@ -7,6 +7,7 @@
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import * as noble from '@noble/secp256k1'
 import { idFromPublicKey, isPrivateKey } from '../../protocol/crypto.js'
 
@@ -49,4 +50,9 @@ export function siteIdOfPeer (peerId: string): string | undefined {
   if (siteCache.size >= SITE_CACHE_MAX) siteCache.delete(siteCache.keys().next().value as string)
   siteCache.set(peerId, site)
   return site
+}
+
+/** The peer a multiaddr names: the value of its last /p2p/ part (undefined without one). */
+export function peerInMultiaddr (ma: Multiaddr): string | undefined {
+  return ma.getComponents().filter(c => c.name === 'p2p').pop()?.value
 }
