@@ -165,7 +165,8 @@ async function runScenario (sc: Scenario): Promise<Row> {
       await stopChild(s.proxy, 'SIGKILL')
     }
     for (const n of nets) { await heal(n).catch(() => {}); await netem(n, []).catch(() => {}) }
-    await rm(dir, { recursive: true, force: true })
+    if (process.env.CHAOS_KEEP === undefined) await rm(dir, { recursive: true, force: true })
+    else console.log('    kept', dir)
   }
 }
 

@@ -7,6 +7,8 @@
  * with a reason where those are missing.
  * Options: --only NAME[,NAME] (cut-off, split-2|1, latency, loss-5%, kill-9, clock+30s), --quick;
  * --soak runs soak.ts instead (`npm run soak`: --minutes N, --fault-every S).
+ * CHAOS_KEEP=1 keeps each scenario's directory (its sites' ledgers and the executors'
+ * exec-*.jsonl logs of what ran where and when) and prints where it is.
  */
 import { spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
