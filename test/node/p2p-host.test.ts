@@ -10,6 +10,8 @@ import * as assert from 'uvu/assert'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { generateKey } from '@libp2p/pnet'
+import type { Connection } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
 import { P2P_SETTINGS, P2PHost } from '../../src/node/p2p/host.js'
 import type { P2PHostOptions } from '../../src/node/p2p/host.js'
 import { framedStream, FrameTooLargeError, MAX_FRAME_BYTES } from '../../src/node/p2p/framed-stream.js'
@@ -336,6 +338,31 @@ test('meshDegree 0: nothing is forwarded; a peer reached only through another he
   assert.is(got.from, M.peerId, 'R got it from M')
   assert.ok(Date.now() - t0 < 4000, 'within a few heartbeats')
   await assert_rejects(P2PHost.start({ nodeKey: generatePrivateKey(), listen: [TCP], meshDegree: -1 }), 'a negative mesh degree')
+})
+
+test('connected twice, a peer that loses the connection carrying our gossip still hears us', async () => {
+  // sites that dial each other at once end up with two connections; gossipsub publishes on
+  // one of them, and must not go quiet when that one closes while the other stays up
+  const X = await startHost({ meshDegree: 0 })
+  const Y = await startHost({ meshDegree: 0 })
+  const topic = 'colony/twice'
+  X.subscribe(topic)
+  Y.subscribe(topic)
+  await Promise.all([X.dial(tcpAddr(Y)), Y.libp2p.dial(multiaddr(tcpAddr(X)), { force: true })])
+  await until('two connections', () => X.libp2p.getConnections(Y.libp2p.peerId).length === 2 && Y.libp2p.getConnections(X.libp2p.peerId).length === 2)
+  await until('X can publish to Y', () => X.topicPeers(topic).includes(Y.peerId))
+  const carrying = (): Connection | undefined => X.libp2p.getConnections(Y.libp2p.peerId)
+    .find(c => c.streams.some(st => st.protocol?.includes('meshsub') === true && st.direction === 'outbound'))
+  await until('X to open its gossip stream', () => carrying() !== undefined)
+  const first = nextMessage(Y, topic, t => t === 'before')
+  await X.publish(topic, enc.encode('before'))
+  await first
+  await carrying()?.close()
+  await until('one connection left', () => X.libp2p.getConnections(Y.libp2p.peerId).length === 1)
+  await until('X to publish on the other one', () => X.topicPeers(topic).includes(Y.peerId))
+  const after = nextMessage(Y, topic, t => t === 'after')
+  await X.publish(topic, enc.encode('after'))
+  await after
 })
 
 test('keepPeer: dials a peer it was told about, redials it when it drops (at addresses only it may replace), and stops after dropPeer', async () => {

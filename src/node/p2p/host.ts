@@ -25,7 +25,7 @@ import type { TopicScoreParams } from '@libp2p/gossipsub/score'
 import { mdns } from '@libp2p/mdns'
 import { preSharedKey } from '@libp2p/pnet'
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { ConnectionGater, PeerId, PeerInfo } from '@libp2p/interface'
+import type { Connection, ConnectionGater, PeerId, PeerInfo } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { framedStream, MAX_FRAME_BYTES } from './framed-stream.js'
@@ -177,6 +177,7 @@ interface GossipSubInternals {
   streamsOutbound?: Map<string, unknown>
   getScore?: (peer: string) => number
   getMeshPeers?: (topic: string) => string[]
+  createOutboundStream?: (peer: PeerId, connection: Connection) => Promise<void>
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -230,6 +231,27 @@ export class P2PHost {
       const waker = this.wakers.get(peer)
       if (waker?.onDisconnect === true) waker.wake()
       this.emit('peer:disconnect', peer)
+    })
+    // Two sites that dial each other at once are connected twice. gossipsub keeps one
+    // outbound stream per peer, on one of the connections, and opens another only for a new
+    // connection: when the one carrying it closes, the peer stays connected by the other and
+    // never hears from us again (measured: every message lost until that connection dropped
+    // too; the other site then claimed as if we were gone). Reopen it on a remaining one.
+    node.addEventListener('connection:close', (evt: CustomEvent<Connection>) => {
+      const id = evt.detail.remotePeer
+      // after the closed connection's streams have been let go of
+      setImmediate(() => {
+        const open = node.getConnections(id).find(c => c.status === 'open')
+        if (open === undefined || this.stopController.signal.aborted) return
+        const pubsub = node.services.pubsub as unknown as GossipSubInternals
+        if (pubsub.streamsOutbound?.has(id.toString()) === true) return
+        if (typeof pubsub.createOutboundStream === 'function') {
+          pubsub.createOutboundStream.call(pubsub, id, open).catch(() => {})
+        } else {
+          // without the hook, a fresh connection: the redial loops make one
+          node.hangUp(id).catch(() => {})
+        }
+      })
     })
     node.addEventListener('peer:discovery', (evt: CustomEvent<PeerInfo>) => {
       // libp2p 3 does not dial discovered peers by itself (mdns only fills the peer store)
