@@ -112,14 +112,14 @@ export async function assignLatency (c: BenchColony, samples: number): Promise<{
   return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), mean: lat.reduce((a, b) => a + b, 0) / lat.length }
 }
 
+/** A throughput run that has not finished after this long has stalled. */
+const STALL_MS = 120_000
+
 /**
  * Completed processes/s: `c.executors.length` executors built on the executor SDK (no-op
  * handler, concurrency 1 each, as a user's executor would be) and a submitter keeping
  * `inFlight` submits going.
  */
-/** A throughput run that has not finished after this long has stalled. */
-const STALL_MS = 120_000
-
 export async function throughput (c: BenchColony, total: number, inFlight = 32): Promise<number> {
   let submitted = 0
   let completed = 0
@@ -147,9 +147,9 @@ export async function throughput (c: BenchColony, total: number, inFlight = 32):
   const stalled = new Promise<never>((_resolve, reject) => {
     stall = setTimeout(() => {
       void (async () => {
-        const [waiting, running] = await Promise.all([0, 1].map(async state => await c.user.getProcesses(c.colony, state, { count: 100 }).catch(() => [])))
-        const holders = [...new Set((running ?? []).map(p => p.assignedexecutorid.slice(0, 8)))].join(', ')
-        reject(new Error(`stalled: ${completed} of ${total} closed after ${STALL_MS / 1000} s; the node shows ${waiting?.length ?? '?'} waiting and ${running?.length ?? '?'} running (executors ${holders})`))
+        const [waiting = [], running = []] = await Promise.all([0, 1].map(async state => await c.user.getProcesses(c.colony, state, { count: 100 }).catch(() => [])))
+        const holders = [...new Set(running.map(p => p.assignedexecutorid.slice(0, 8)))].join(', ')
+        reject(new Error(`stalled: ${completed} of ${total} closed after ${STALL_MS / 1000} s; the node shows ${waiting.length} waiting and ${running.length} running (executors ${holders})`))
       })()
     }, STALL_MS)
   })
