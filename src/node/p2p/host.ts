@@ -146,10 +146,10 @@ function libp2pOptions (opts: P2PHostOptions, gater: ConnectionGater): Libp2pOpt
   }
 }
 
-/** A mesh of exactly `d` peers per topic (gossipsub requires Dout < Dlo and Dout ≤ D/2). */
+/** A mesh of exactly `d` peers per topic (gossipsub wants Dout ≤ D/2, and below Dlo where d > 0). */
 function meshOptions (d: number): { D: number, Dlo: number, Dhi: number, Dout: number, Dscore: number } {
   if (!Number.isSafeInteger(d) || d < 0) throw new TypeError(`meshDegree must be an integer ≥ 0, got ${d}`)
-  return { D: d, Dlo: d, Dhi: d, Dout: Math.min(Math.floor(d / 2), Math.max(0, d - 1)), Dscore: Math.min(d, 4) }
+  return { D: d, Dlo: d, Dhi: d, Dout: Math.floor(d / 2), Dscore: Math.min(d, 4) }
 }
 
 /**
@@ -202,7 +202,8 @@ export class P2PHost {
   private readonly stopController = new AbortController()
   /** per kept peer: wakes its redial loop; `onDisconnect` only while it sleeps connected */
   private readonly wakers = new Map<string, { wake: () => void, onDisconnect: boolean }>()
-  private readonly redialers: Array<Promise<void>> = []
+  /** the redial loops running (a dropped peer's loop ends and leaves) */
+  private readonly redialers = new Set<Promise<void>>()
   /**
    * Peers kept connected, each by one redial loop that dials the addresses listed here (read
    * afresh on every dial): the bootstrap peers, for good, and peers given to `keepPeer`.
@@ -300,7 +301,7 @@ export class P2PHost {
     }
     for (const [peer, addrs] of byPeer) {
       host.kept.set(peer, { addrs, bootstrap: true })
-      host.redialers.push(host.keepConnected(peer))
+      host.startRedialer(peer)
     }
     return host
   }
@@ -471,7 +472,7 @@ export class P2PHost {
       return
     }
     this.kept.set(peer, { addrs: mas, bootstrap: false })
-    this.redialers.push(this.keepConnected(peer))
+    this.startRedialer(peer)
   }
 
   /** Stops redialling a peer given to `keepPeer` (an open connection stays until it drops). */
@@ -526,13 +527,18 @@ export class P2PHost {
     this.stopController.abort()
     for (const waker of this.wakers.values()) waker.wake()
     await this.node.stop()
-    await Promise.allSettled(this.redialers)
+    await Promise.allSettled([...this.redialers])
   }
 
   // -------------------------------------------------------------------------------------------
 
   private isConnected (peer: string): boolean {
     return this.node.getConnections(peerIdFromString(peer)).some(c => c.status === 'open')
+  }
+
+  private startRedialer (peer: string): void {
+    const loop: Promise<void> = this.keepConnected(peer).finally(() => { this.redialers.delete(loop) })
+    this.redialers.add(loop)
   }
 
   /**
