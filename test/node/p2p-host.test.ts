@@ -3,7 +3,8 @@
  * the site; gossip crosses a line of three hosts; the validator's verdicts hold; framed
  * streams keep order, apply backpressure and refuse oversized frames; block() partitions and
  * unblock() heals through the bootstrap redial; pre-shared keys close the network; without a
- * mesh nothing is relayed but gossip still reaches a peer two hops away; keepPeer redials.
+ * mesh nothing is relayed but gossip still reaches a peer two hops away; keepPeer redials;
+ * yamux renews windows per half window, not per frame.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -192,6 +193,38 @@ test('backpressure: a slow reader holds the sender back instead of being reset',
   }
   assert.is(frames, COUNT)
   assert.ok(maxLag < 10 * 1024 * 1024, `the sender ran at most ~window+queue ahead (max lag ${(maxLag / 2 ** 20).toFixed(1)} MiB)`)
+})
+
+test('yamux: many small frames cost a window update per half window, not one each', async () => {
+  // @chainsafe/libp2p-yamux answers every data frame with a WINDOW_UPDATE; the host sends
+  // one only once the remote has used half its window (as go- and rust-yamux do)
+  const proto = '/colonynet/test/window/1'
+  const FRAME = 1024
+  const COUNT = 600 // 600 KiB: more than twice the initial 256 KiB window
+  let updates = 0
+  let got = 0
+  const done = new Promise<void>((resolve, reject) => {
+    void B.libp2p.handle(proto, (stream) => {
+      // type 1 is WINDOW_UPDATE (yamux spec); sendFrame is the stream's own property
+      const raw = stream as unknown as { sendFrame: (h: { type: number }) => void }
+      const send = raw.sendFrame
+      raw.sendFrame = (h) => { if (h.type === 1) updates++; send(h) }
+      const framed = framedStream(stream)
+      void (async () => {
+        for await (const f of framed) got += f.byteLength
+        await framed.closeWrite()
+        resolve()
+      })().catch(reject)
+    })
+  })
+  const s = await A.open(B.peerId, proto)
+  const payload = new Uint8Array(FRAME).fill(3)
+  for (let i = 0; i < COUNT; i++) await s.send(payload)
+  await s.closeWrite()
+  await done
+  assert.is(got, FRAME * COUNT, 'every byte arrived: the sender was never left without window')
+  assert.ok(updates >= 1, `the window was renewed (${updates} updates)`)
+  assert.ok(updates <= 10, `a window update per half window, not per frame: ${updates} for ${COUNT} frames`)
 })
 
 test('a frame over the limit is refused (both ends) without harming the host', async () => {

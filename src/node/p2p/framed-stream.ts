@@ -8,7 +8,7 @@
  * pauses the stream when its queue is full; yamux then withholds window updates, and the
  * remote's `send` waits until its write buffer empties — end-to-end flow control. Memory per
  * stream on the receiving side stays under about two yamux windows plus the queue's high-water
- * mark (resume() hands over what arrived while paused and grants a fresh window at once).
+ * mark (resume() hands over what arrived while paused and renews the window if half of it is used).
  *
  * libp2p 3 streams are event-based: a stream with no 'message' listener buffers and then
  * resets, so `framedStream` attaches its listeners synchronously, before any await.

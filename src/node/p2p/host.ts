@@ -31,6 +31,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { framedStream, MAX_FRAME_BYTES } from './framed-stream.js'
 import type { FramedStream } from './framed-stream.js'
 import { libp2pKeyOfNodeKey, peerInMultiaddr } from './peer-identity.js'
+import { installHalfWindowUpdates } from './yamux-window.js'
 
 export type { FramedStream } from './framed-stream.js'
 
@@ -280,6 +281,7 @@ export class P2PHost {
   }
 
   static async start (opts: P2PHostOptions): Promise<P2PHost> {
+    installHalfWindowUpdates()
     const blocked = new Set<string>()
     // the gater is consulted for every dial and at every stage of an incoming connection
     const deny = (peer: PeerId): boolean => blocked.has(peer.toString())
