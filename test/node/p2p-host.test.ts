@@ -227,6 +227,31 @@ test('yamux: many small frames cost a window update per half window, not one eac
   assert.ok(updates <= 10, `a window update per half window, not per frame: ${updates} for ${COUNT} frames`)
 })
 
+test('a framed message crosses as one muxer frame, not its length prefix and body apart', async () => {
+  const proto = '/colonynet/test/frames/1'
+  const N = 300
+  let got = 0
+  let chunks = 0
+  const all = new Promise<void>((resolve, reject) => {
+    void B.libp2p.handle(proto, (stream) => {
+      // each yamux data frame reaches the stream as one 'message' event
+      stream.addEventListener('message', () => { chunks++ })
+      const framed = framedStream(stream)
+      void (async () => {
+        for await (const f of framed) {
+          assert.is(f.byteLength, 1500)
+          if (++got === N) resolve()
+        }
+      })().catch(reject)
+    })
+  })
+  const s = await A.open(B.peerId, proto)
+  for (let i = 0; i < N; i++) await s.send(new Uint8Array(1500).fill(i & 0xff))
+  await all
+  await s.close()
+  assert.ok(chunks <= N * 1.1, `${chunks} muxer frames for ${N} messages`)
+})
+
 test('a frame over the limit is refused (both ends) without harming the host', async () => {
   const proto = '/colonynet/test/limit/1'
   const handlerErrors: string[] = []

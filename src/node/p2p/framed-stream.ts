@@ -14,6 +14,7 @@
  * resets, so `framedStream` attaches its listeners synchronously, before any await.
  */
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
+import { Uint8ArrayList } from 'uint8arraylist'
 
 /** Frames larger than this are refused on both send and receive. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024
@@ -236,9 +237,9 @@ class Libp2pFramedStream implements FramedStream {
       throw new FrameTooLargeError(`frame of ${frame.byteLength} bytes exceeds ${this.maxFrame}`)
     }
     if (this.failure != null && !(this.failure instanceof UnexpectedEndOfStreamError)) throw this.failure
-    // two synchronous sends keep prefix and body adjacent without copying a large body
-    this.stream.send(encodeVarint(frame.byteLength))
-    if (frame.byteLength > 0) this.stream.send(frame)
+    // one send of prefix and body (a list: a large body is not copied): two sends would
+    // leave as two muxer frames, two encrypted messages and two socket writes
+    this.stream.send(frame.byteLength > 0 ? new Uint8ArrayList(encodeVarint(frame.byteLength), frame) : encodeVarint(0))
     // Not `onDrain()`: 'drain' fires on every yamux window update, however little it frees,
     // so a sender waiting only for it runs ahead and its write buffer grows without bound.
     while (this.stream.writeBufferLength > WRITE_HIGH_WATER_BYTES) await this.writeProgress()
