@@ -179,38 +179,52 @@ export class Assigner {
    */
   private async tryClaim (executor: ExecutorInfo, offer: Offer): Promise<{ process?: ProcessInfo, retryAt: number }> {
     const fold = this.ledger.fold
-    let retryAt = Infinity
-    // Among the best-priority claimable processes, take this site's own share first (rank 0),
-    // then other sites' in rank order: sites under load then rarely race for the same process.
-    const candidates: Array<{ p: ProcessInfo, rank: number, i: number }> = []
-    const now = Date.now()
-    for (const pid of this.queue.list(executor.colonyname, executor.executortype)) {
-      if (this.reserved.has(pid)) continue
-      const p = fold.process(pid)
-      if (p === undefined || p.state !== ProcessState.WAITING || p.waitforparents) continue
-      if (!executorMatches(p.spec.conditions, executor) || !resourcesFit(p.spec.conditions, offer)) continue
-      const at = this.policy.claimableAt(p)
-      if (at > now) {
-        retryAt = Math.min(retryAt, at)
-        continue
+    /** processes whose claim this call lost: not tried again by it */
+    const tried = new Set<string>()
+    for (;;) {
+      let retryAt = Infinity
+      // Among the best-priority claimable processes, take this site's own share first (rank 0),
+      // then other sites' in rank order: sites under load then rarely race for the same process.
+      // The first process of our own share sorts first whatever follows it: the scan stops there.
+      const candidates: Array<{ p: ProcessInfo, rank: number, i: number }> = []
+      let own = false
+      const now = Date.now()
+      for (const pid of this.queue.list(executor.colonyname, executor.executortype)) {
+        if (this.reserved.has(pid) || tried.has(pid)) continue
+        const p = fold.process(pid)
+        if (p === undefined || p.state !== ProcessState.WAITING || p.waitforparents) continue
+        if (!executorMatches(p.spec.conditions, executor) || !resourcesFit(p.spec.conditions, offer)) continue
+        const at = this.policy.claimableAt(p)
+        if (at > now) {
+          retryAt = Math.min(retryAt, at)
+          continue
+        }
+        const rank = this.policy.rank(p)
+        candidates.push({ p, rank, i: candidates.length })
+        if (rank === 0) {
+          own = true
+          break
+        }
+        if (candidates.length >= CANDIDATES) break
       }
-      candidates.push({ p, rank: this.policy.rank(p), i: candidates.length })
-      if (candidates.length >= CANDIDATES || (candidates.length === 1 && candidates[0]?.rank === 0 && this.policy === SINGLE_SITE)) break
-    }
-    // Own share in priority order; another site's share from its far end, since that site
-    // works through it from the front (stealing its next process is what makes duplicates).
-    candidates.sort((a, b) => a.rank - b.rank || (a.rank === 0 ? a.i - b.i : b.i - a.i))
-    for (const { p } of candidates) {
-      if (this.reserved.has(p.processid) || fold.process(p.processid)?.state !== ProcessState.WAITING) continue
-      this.reserved.add(p.processid)
-      try {
-        const won = await this.claim(p, executor)
-        if (won !== undefined) return { process: won, retryAt }
-      } finally {
-        this.reserved.delete(p.processid)
+      // Own share in priority order; another site's share from its far end, since that site
+      // works through it from the front (stealing its next process is what makes duplicates).
+      candidates.sort((a, b) => a.rank - b.rank || (a.rank === 0 ? a.i - b.i : b.i - a.i))
+      for (const { p, rank } of candidates) {
+        if (this.reserved.has(p.processid) || fold.process(p.processid)?.state !== ProcessState.WAITING) continue
+        this.reserved.add(p.processid)
+        try {
+          const won = await this.claim(p, executor)
+          if (won !== undefined) return { process: won, retryAt }
+        } finally {
+          this.reserved.delete(p.processid)
+        }
+        tried.add(p.processid)
+        // our own process went to another claim: the rest of our share is further on
+        if (rank === 0) break
       }
+      if (!own) return { retryAt }
     }
-    return { retryAt }
   }
 
   /** Writes the claim; returns the process if the claim stands after the settle window. */

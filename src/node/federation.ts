@@ -81,6 +81,16 @@ const REPAIR_DELAY_MS = 300
 /** acknowledgements owed are sent together after this (ms) */
 const ACK_DELAY_MS = 2
 
+/** How long claimingSites may answer from its cache (adverts expire after PRESENCE_TTL_MS). */
+const CLAIMING_CACHE_MS = 100
+
+/** Whether two adverts name the same executor types (with executors attached). */
+function sameTypes (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean {
+  const ka = Object.keys(a).filter(t => (a[t] ?? 0) > 0)
+  const kb = Object.keys(b).filter(t => (b[t] ?? 0) > 0)
+  return ka.length === kb.length && ka.every(t => (b[t] ?? 0) > 0)
+}
+
 /**
  * Stores `batches` in one ingest; if that fails (a batch that does not verify), stores them
  * one by one, so one bad batch costs only itself. Returns the refused ones and why.
@@ -151,9 +161,15 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private readonly gossipedSeq = new Map<string, number>()
   /** per origin: batches up to `seq` seem missing; `peer` is asked if they still are after a moment */
   private readonly repairs = new Map<string, { seq: number, peer: string }>()
+  /** claimingSites per colony and type, while `presenceVersion` is unchanged (and briefly: adverts expire) */
+  private readonly claimingCache = new Map<string, { sites: string[], at: number, version: number }>()
+  /** bumped whenever a site's advertised executor types, or ours, change */
+  private presenceVersion = 0
   /** ranks by process id, valid while the set of claiming sites is `rankSig` */
   private readonly rankCache = new Map<string, number>()
   private rankSig = ''
+  /** the claimingSites answer `rankSig` was last checked against (the cache hands out the same array) */
+  private rankSites: string[] | undefined
   /** gossip frames judged by the validator, for `node status` and tests */
   readonly gossipStats = { accepted: 0, rejected: 0, ignored: 0 }
   /** bytes received by gossip and by sync pulls, for `node status` and the bench */
@@ -253,6 +269,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   onChange (change: LedgerChange): void {
     if (this.confirmWaiters.size > 0) this.checkConfirmations()
     if (!change.colonyLevel) return
+    // sites admitted or removed: who may claim changes
+    this.presenceVersion++
     this.updateTopics()
     // a removed site is no longer redialled (bootstrap peers are kept regardless)
     for (const peer of this.host.keptPeers()) {
@@ -327,6 +345,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     if (f.k === 'idle') {
       let m = this.presence.get(f.colony)
       if (m === undefined) this.presence.set(f.colony, m = new Map())
+      const before = m.get(f.site)
+      if (before === undefined || !sameTypes(before.types, f.types)) this.presenceVersion++
       m.set(f.site, { types: f.types, at: Date.now() })
       if (f.h !== undefined && f.seq !== undefined && f.site !== this.nodeId) this.noteWatermark(f.site, f.h, f.seq)
       if (f.addrs !== undefined && f.site !== this.nodeId) this.connectSite(f.site, f.addrs, site === f.site)
@@ -562,7 +582,19 @@ export class Federation extends EventEmitter implements ClaimPolicy {
    * takes its own share of a full queue instead of all racing for its head.
    */
   private claimingSites (colony: string, type: string): string[] {
+    // an assign asks this for every process it weighs: the answer is kept for a moment, and
+    // dropped at once when an advert or our own executors change who has this type
     const now = Date.now()
+    const k = colony + '\x00' + type
+    const kept = this.claimingCache.get(k)
+    if (kept !== undefined && kept.version === this.presenceVersion && now - kept.at < CLAIMING_CACHE_MS) return kept.sites
+    const sites = this.computeClaimingSites(colony, type, now)
+    if (this.claimingCache.size > 1000) this.claimingCache.clear()
+    this.claimingCache.set(k, { sites, at: now, version: this.presenceVersion })
+    return sites
+  }
+
+  private computeClaimingSites (colony: string, type: string, now: number): string[] {
     const c = this.ledger.fold.colony(colony)
     const out: string[] = []
     for (const [site, ad] of this.presence.get(colony) ?? []) {
@@ -576,10 +608,13 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     const c = this.ledger.fold.colony(p.colonyname)
     if (c === undefined || c.sites.length <= 1) return 0
     const sites = this.claimingSites(p.colonyname, p.spec.conditions.executortype)
-    const sig = sites.join(',')
-    if (sig !== this.rankSig) {
-      this.rankCache.clear()
-      this.rankSig = sig
+    if (sites !== this.rankSites) {
+      const sig = sites.join(',')
+      if (sig !== this.rankSig) {
+        this.rankCache.clear()
+        this.rankSig = sig
+      }
+      this.rankSites = sites
     }
     let r = this.rankCache.get(p.processid)
     if (r === undefined) {
@@ -690,6 +725,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     if (m === undefined) this.localPresence.set(colony, m = new Map())
     const before = m.get(executortype) ?? 0
     m.set(executortype, attached)
+    if ((before === 0) !== (attached === 0)) this.presenceVersion++
     if ((before === 0) !== (attached === 0)) this.advertise(colony)
   }
 
