@@ -147,10 +147,15 @@ function libp2pOptions (opts: P2PHostOptions, gater: ConnectionGater): Libp2pOpt
   }
 }
 
-/** A mesh of exactly `d` peers per topic (gossipsub wants Dout ≤ D/2, and below Dlo where d > 0). */
-function meshOptions (d: number): { D: number, Dlo: number, Dhi: number, Dout: number, Dscore: number } {
+/**
+ * A mesh of exactly `d` peers per topic (gossipsub wants Dout ≤ D/2, and below Dlo where d > 0).
+ * With no mesh nobody forwards messages to us, so IDONTWANT (which asks mesh peers not to
+ * forward a large message we already have) is never due: gossipsub would still build one
+ * for every message received.
+ */
+function meshOptions (d: number): { D: number, Dlo: number, Dhi: number, Dout: number, Dscore: number, idontwantMinDataSize?: number } {
   if (!Number.isSafeInteger(d) || d < 0) throw new TypeError(`meshDegree must be an integer ≥ 0, got ${d}`)
-  return { D: d, Dlo: d, Dhi: d, Dout: Math.floor(d / 2), Dscore: Math.min(d, 4) }
+  return { D: d, Dlo: d, Dhi: d, Dout: Math.floor(d / 2), Dscore: Math.min(d, 4), ...(d === 0 ? { idontwantMinDataSize: Number.MAX_SAFE_INTEGER } : {}) }
 }
 
 /**
