@@ -32,6 +32,7 @@ import { framedStream, MAX_FRAME_BYTES } from './framed-stream.js'
 import type { FramedStream } from './framed-stream.js'
 import { libp2pKeyOfNodeKey, peerInMultiaddr } from './peer-identity.js'
 import { installHalfWindowUpdates } from './yamux-window.js'
+import { installCheapEmptyPrefix } from './lp-decoder.js'
 
 export type { FramedStream } from './framed-stream.js'
 
@@ -287,6 +288,7 @@ export class P2PHost {
 
   static async start (opts: P2PHostOptions): Promise<P2PHost> {
     installHalfWindowUpdates()
+    installCheapEmptyPrefix()
     const blocked = new Set<string>()
     // the gater is consulted for every dial and at every stage of an incoming connection
     const deny = (peer: PeerId): boolean => blocked.has(peer.toString())
