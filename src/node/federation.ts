@@ -725,8 +725,10 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     if (m === undefined) this.localPresence.set(colony, m = new Map())
     const before = m.get(executortype) ?? 0
     m.set(executortype, attached)
-    if ((before === 0) !== (attached === 0)) this.presenceVersion++
-    if ((before === 0) !== (attached === 0)) this.advertise(colony)
+    if ((before === 0) !== (attached === 0)) {
+      this.presenceVersion++
+      this.advertise(colony)
+    }
   }
 
   /** Our executors and log head (and, but for acknowledgements, where we can be dialled). */
