@@ -22,6 +22,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { benchCrypto } from './crypto.js'
+import { backend as cryptoBackend } from '../src/protocol/crypto.js'
 import { BULLMQ, bullmqSystem, type RedisAddress } from './compare/bullmq.js'
 import { type Ceiling, ceiling } from './compare/ceiling.js'
 import { chart } from './compare/chart.js'
@@ -140,11 +141,11 @@ try {
   log(`colonynet vs. the alternatives, on ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, Node ${machine.node}; load average at start ${machine.loadavgAtStart.join(' ')}`)
   log(`workload: ${N.toLocaleString('en-US')} no-op jobs; one client process, ${inflight} submits in flight; ${place.k} workers (concurrency 1 each) over ${spread(place).length} worker processes (worker i in process i mod ${spread(place).length}); the same placement for every system`)
 
-  log('\n[1] signature recovery on this machine (native libsecp256k1), for the ceiling')
+  log(`\n[1] signature recovery on this machine (the ${cryptoBackend.name} backend, which the nodes use), for the ceiling`)
   crypto = await benchCrypto(1000)
   log('  counting the recoveries per process (nodes in this process, 400 processes on one site, then on three) …')
   const counted = await countPerProcess(children, 400, place.k, inflight)
-  ceil = ceiling(crypto['recover/s native'] ?? crypto['recover/s noble'] ?? NaN, machine.cores, counted)
+  ceil = ceiling(crypto[`recover/s ${cryptoBackend.name}`] ?? NaN, machine.cores, counted)
   log(`  recoveries per process: one site ${counted.oneSite.toFixed(2)} counted (protocol: ${ceil.recoveriesPerProcess.oneSite}); three sites ${counted.threeSites.toFixed(2)} counted (protocol: ${ceil.recoveriesPerProcess.threeSites}, plus batch signatures)`)
   log(`  ceiling: one site ${fmt(ceil.oneSite)} processes/s (${fmt(ceil.recoverPerSecOneCore)} recoveries/s on the node's one thread ÷ ${ceil.recoveriesPerProcess.oneSite} per process); three sites ${fmt(ceil.threeSites)}/s (${Math.min(machine.cores, 3)} cores ÷ ${ceil.recoveriesPerProcess.threeSites} per process)`)
 

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { backend as cryptoBackend } from '../protocol/crypto.js'
 import { NotFoundError } from '../protocol/errors.js'
 import { Ledger, type LedgerChange } from '../store/ledger.js'
 import { Assigner } from './assigner.js'
@@ -89,6 +90,8 @@ export class ColonyNode {
         version: BUILD_VERSION,
         nodeid: identity.nodeId,
         records: ledger.fold.size,
+        // which secp256k1 implementation checks signatures here (system, native or noble)
+        crypto: cryptoBackend.name,
         ...(full ? { statehash: ledger.fold.stateHash() } : {}),
         // federation counters: gossip judged, claims that waited for acknowledgements (and gave up),
         // acknowledgements we owed (sent as adverts or carried by our batches), dead links closed

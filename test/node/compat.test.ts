@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
+import { backend, generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
 import { ColonyNode } from '../../src/node/index.js'
 import { assertError, call as callAt, raw as rawAt, type Reply } from '../helpers/raw-rpc.js'
 
@@ -46,10 +46,12 @@ test('versionmsg needs no valid signature and replies with the build', async () 
   assert.type(r.value.buildtime, 'string')
 })
 
-test('GET /health answers 200', async () => {
+test('GET /health answers 200, naming the signature backend in use', async () => {
   const res = await fetch(`${node.url}/health`)
   assert.is(res.status, 200)
-  assert.is((await res.json() as { status: string }).status, 'ok')
+  const h = await res.json() as { status: string, crypto: string }
+  assert.is(h.status, 'ok')
+  assert.is(h.crypto, backend.name)
 })
 
 test('addcolonymsg by the server owner returns the colony; by anyone else 403', async () => {

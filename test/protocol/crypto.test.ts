@@ -1,11 +1,12 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fc from 'fast-check'
+import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { sha3_256 } from '@noble/hashes/sha3.js'
 import {
-  backend, loadBackend, nativeUnavailableReason, sha3, sha3Hex, generatePrivateKey, isPrivateKey,
-  idFromPublicKey, idFromPrivateKey, sign, recoverId, type CryptoBackend
+  backend, loadBackend, nativeUnavailableReason, systemUnavailableReason, sha3, sha3Hex, generatePrivateKey, isPrivateKey,
+  idFromPublicKey, idFromPrivateKey, sign, recoverId, SYSTEM_BINDING_PATH, type CryptoBackend
 } from '../../src/protocol/crypto.js'
 import { SignatureError, ValidationError } from '../../src/protocol/errors.js'
 
@@ -19,7 +20,14 @@ try {
   // a machine without the prebuilt addon still runs every noble test
   console.log(`crypto.test: skipping native backend tests: ${(err as Error).message}`)
 }
-const backends: CryptoBackend[] = native === undefined ? [noble] : [native, noble]
+let system: CryptoBackend | undefined
+try {
+  system = loadBackend('system')
+} catch (err) {
+  // built at install only where a C compiler and libsecp256k1-dev are present
+  console.log(`crypto.test: skipping system libsecp256k1 tests: ${(err as Error).message}`)
+}
+const backends: CryptoBackend[] = [system, native, noble].filter((b): b is CryptoBackend => b !== undefined)
 
 // Vectors: ids given in the project brief, and upstream internal/crypto tests
 // (idendity_test.go TestCreateIdendity, signature_test.go TestInterop).
@@ -56,14 +64,29 @@ function highSVariant (sig: string): string {
   return sig.slice(0, 64) + hexOf(N - s) + (v ^ 1).toString(16).padStart(2, '0')
 }
 
-test('active backend is native when the addon loads', () => {
-  if (native === undefined) {
-    assert.is(backend.name, 'noble')
-    assert.type(nativeUnavailableReason, 'string')
-  } else {
-    assert.is(backend.name, 'native')
-    assert.is(nativeUnavailableReason, null)
+test('active backend is the first that loads: system, native, noble', () => {
+  assert.is(systemUnavailableReason === null, system !== undefined)
+  assert.is(nativeUnavailableReason === null, native !== undefined)
+  if (process.env.COLONYNET_CRYPTO !== undefined && process.env.COLONYNET_CRYPTO !== '') {
+    assert.is(backend.name, process.env.COLONYNET_CRYPTO)
+    return
   }
+  assert.is(backend.name, (system ?? native ?? noble).name)
+  if (system === undefined) assert.match(systemUnavailableReason ?? '', /libsecp256k1-dev/)
+})
+
+test('COLONYNET_CRYPTO picks a backend, and refuses one that cannot load or does not exist', () => {
+  const probe = (value: string): { status: number | null, out: string } => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./src/protocol/crypto.ts').then(m => console.log(m.backend.name))"],
+      { env: { ...process.env, COLONYNET_CRYPTO: value }, encoding: 'utf8' })
+    return { status: r.status, out: r.stdout.trim() + r.stderr }
+  }
+  assert.equal(probe('noble'), { status: 0, out: 'noble' })
+  const wasm = probe('wasm')
+  assert.is.not(wasm.status, 0)
+  assert.match(wasm.out, /COLONYNET_CRYPTO must be system, native or noble/)
+  if (system !== undefined) assert.equal(probe('system'), { status: 0, out: 'system' })
+  else assert.match(probe('system').out, /install a C compiler and libsecp256k1-dev/)
 })
 
 test('sha3 is FIPS 202 SHA3-256, strings as UTF-8', () => {
@@ -108,15 +131,39 @@ test('sign -> recover round trip on every backend', () => {
   assert.is(recoverId('', sign('', KEY_B)), ID_B)
 })
 
-test('native and noble sign identically and recover each other', () => {
-  if (native === undefined) { console.log('  (skipped: native unavailable)'); return }
+test('every backend signs identically and recovers the others\' signatures', () => {
+  if (backends.length < 2) { console.log('  (skipped: only noble available)'); return }
   for (const text of ['', 'a', 'hello world', 'ünïcødé 🐜', 'x'.repeat(10000)]) {
-    const sn = native.sign(text, KEY_A)
-    const so = noble.sign(text, KEY_A)
-    assert.is(sn, so, text.slice(0, 20))
-    assert.is(noble.recoverPublicKey(text, sn), native.publicKey(KEY_A))
-    assert.is(native.recoverPublicKey(text, so), noble.publicKey(KEY_A))
+    for (const key of [KEY_A, KEY_B, hexOf(1n), hexOf(N - 1n)]) {
+      const sigs = backends.map(b => b.sign(text, key))
+      for (const [i, b] of backends.entries()) {
+        assert.is(sigs[i], sigs[0], `${b.name} ${text.slice(0, 20)}`)
+        for (const other of backends) assert.is(other.recoverPublicKey(text, sigs[i]!), noble.publicKey(key), `${other.name} recovers ${b.name}`)
+      }
+    }
   }
+})
+
+test('system binding: wrong argument types and sizes throw TypeError, never crash', () => {
+  if (system === undefined) { console.log('  (skipped: system binding unavailable)'); return }
+  const lib = createRequire(import.meta.url)(SYSTEM_BINDING_PATH)
+  const b32 = Buffer.alloc(32, 1)
+  const b64 = Buffer.alloc(64, 1)
+  const b65 = Buffer.alloc(65)
+  for (const call of [
+    () => lib.recover(b64, 0, b32),
+    () => lib.recover(b32, 0, b32, b65),
+    () => lib.recover(b64, 4, b32, b65),
+    () => lib.recover(b64, 'x', b32, b65),
+    () => lib.recover(b64, 0, new Uint16Array(16), b65),
+    () => lib.sign(b32, b32, b32),
+    () => lib.sign('hello', b32, b64),
+    () => lib.publicKey(b32, Buffer.alloc(33)),
+    () => lib.publicKey(null, b65)
+  ]) assert.throws(call, (e: unknown) => e instanceof TypeError)
+  // invalid keys are a false / -1 answer, not an exception
+  assert.is(lib.sign(b32, Buffer.alloc(32), b64), -1)
+  assert.is(lib.publicKey(Buffer.alloc(32, 0xff), b65), false)
 })
 
 test('high-S twin of a valid signature is rejected on every backend', () => {
