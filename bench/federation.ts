@@ -49,6 +49,8 @@ export async function startSite (root: string, name: string, operator: string, b
   const site: Partial<Site> & { synced: { bytes: number, stored: number } } = { synced: { bytes: 0, stored: 0 } }
   const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream })
   rl.on('line', line => {
+    // node flags given through BENCH_SITE_FLAGS (--trace-deopt, say) print to stdout too
+    if (!line.startsWith('{')) return
     const ev = JSON.parse(line) as { event: string, bytes?: number, stored?: number }
     if (ev.event === 'synced') {
       site.synced.bytes += ev.bytes ?? 0
