@@ -175,7 +175,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   /** bytes received by gossip and by sync pulls, for `node status` and the bench */
   readonly traffic = { gossipBytes: 0, syncBytes: 0 }
   /** sync pulls this node made and served to sites, for `node status` and tests */
-  readonly syncStats = { pulls: 0, served: 0 }
+  readonly syncStats = { pulls: 0, served: 0, refused: 0, pullsRefused: 0 }
   /** claims that waited for acknowledgements, and those that gave up waiting (CONFIRM_CAP_MS) */
   readonly confirmStats = { waited: 0, capped: 0 }
   /** acknowledgements owed to other sites' claims: sent as an advert, or given by a batch of ours */
@@ -215,6 +215,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       const site = siteIdOfPeer(peer)
       const allowed = site !== undefined && this.isCoSite(site)
       let ahead = false
+      if (!allowed) this.syncStats.refused++
       try {
         await serve(stream, ledger, allowed, theirs => {
           this.theirVectors.set(site as string, theirs)
@@ -525,7 +526,10 @@ export class Federation extends EventEmitter implements ClaimPolicy {
         this.noteFirstSync()
         if (r.stored > 0) this.emit('synced', { peer, stored: r.stored, bytes: r.bytes })
       } catch (err) {
-        if (err instanceof SyncRefusedError) this.noteFirstSync()
+        if (err instanceof SyncRefusedError) {
+          this.syncStats.pullsRefused++
+          this.noteFirstSync()
+        }
         // refused (not admitted yet) or the connection went: try again later, backing off
         const next = Math.min(15_000, (this.backoff.get(peer) ?? 500) * 2)
         this.backoff.set(peer, next)

@@ -66,6 +66,7 @@ test('gossip from a node that is not a site is rejected: garbage, forged and wel
 test('a sync request from a node that is not a site is refused', async () => {
   const a = fed.sites[0]?.node
   assert.ok(a)
+  const before = { ...a.federation?.syncStats }
   const stream = await rogue.open(a.federation?.peerId as string, SYNC_PROTOCOL)
   await stream.send(new TextEncoder().encode(JSON.stringify({ type: 'hello', vv: [] })))
   await stream.closeWrite()
@@ -73,6 +74,9 @@ test('a sync request from a node that is not a site is refused', async () => {
   for await (const f of stream) frames.push(decodeSyncFrame(f))
   assert.is(frames.length, 1)
   assert.is(frames[0]?.type, 'refused')
+  // counted as refused (in /health), not as served
+  assert.is(a.federation?.syncStats.refused, (before.refused ?? 0) + 1)
+  assert.is(a.federation?.syncStats.served, before.served)
 })
 
 test('a removed site\'s later records are refused everywhere', async () => {
