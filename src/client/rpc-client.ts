@@ -5,7 +5,7 @@
  * before anything is sent), signed, and POSTed to {url}/api; the reply is decoded and
  * typed with the wire shapes in spec.ts, or turned into a typed error by its status.
  */
-import { exchange } from './transport.js'
+import { exchange, ExchangeTimeoutError, httpTarget, type HttpTarget } from './transport.js'
 import { idFromPrivateKey } from '../protocol/crypto.js'
 import { parseReply, signEnvelope, type RpcEnvelope } from '../protocol/envelope.js'
 import { ValidationError } from '../protocol/errors.js'
@@ -175,9 +175,11 @@ export class ColoniesClient {
   readonly id: string
   readonly timeoutMs: number
   readonly #prvkey: string
+  readonly #target: HttpTarget
 
   constructor (opts: ColoniesClientOptions) {
     this.url = normalizeUrl(opts.url)
+    this.#target = httpTarget(this.url)
     // validates the key too: a bad key fails here, not on the first call
     this.id = idFromPrivateKey(opts.prvkey)
     this.#prvkey = opts.prvkey
@@ -209,20 +211,12 @@ export class ColoniesClient {
     const { signal } = opts
     if (isAborted(signal)) throw abortReason(signal as AbortSignal)
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs
-    const ctrl = new AbortController()
-    let timedOut = false
-    const timer = setTimeout(() => { timedOut = true; ctrl.abort() }, timeoutMs)
-    const onAbort = (): void => ctrl.abort()
-    signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      return await exchange(`${this.url}${path}`, init.method, init.body, ctrl.signal)
+      return await exchange(this.#target, path, init.method, init.body, timeoutMs, signal)
     } catch (err) {
       if (isAborted(signal)) throw abortReason(signal as AbortSignal)
-      if (timedOut) throw new NodeUnreachableError(this.url, `no reply within ${timeoutMs} ms`, err)
+      if (err instanceof ExchangeTimeoutError) throw new NodeUnreachableError(this.url, err.message, err)
       throw new NodeUnreachableError(this.url, describeNetworkError(err), err)
-    } finally {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
     }
   }
 

@@ -1,10 +1,14 @@
 /**
  * One HTTP exchange over node:http with a keep-alive agent. Measured here, this costs a
  * fraction of the CPU of the built-in fetch (whose web streams dominate a profile of a
- * busy executor), and an executor makes two or three of these per process.
+ * busy executor), and an executor makes two or three of these per process. The node's
+ * address is parsed once per client (`httpTarget`), and the deadline and the caller's
+ * AbortSignal destroy the request directly: an AbortController and node:http's `signal`
+ * option per request cost about a third of an exchange's CPU (bench/transport.ts).
  */
-import { Agent as HttpAgent, request as httpRequest } from 'node:http'
+import { Agent as HttpAgent, request as httpRequest, type RequestOptions } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { urlToHttpOptions } from 'node:url'
 
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256 })
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256 })
@@ -14,23 +18,79 @@ export interface HttpResult {
   readonly text: string
 }
 
-/** Resolves with status and body; rejects with the socket error, or with `signal`'s reason on abort. */
-export async function exchange (url: string, method: 'GET' | 'POST', body: string | undefined, signal: AbortSignal): Promise<HttpResult> {
-  const u = new URL(url)
-  const tls = u.protocol === 'https:'
+/** Where requests go: a node's base URL, parsed once. */
+export interface HttpTarget {
+  readonly tls: boolean
+  /** protocol, host, port and credentials for node:http */
+  readonly options: Readonly<RequestOptions>
+  /** the base URL's path ('' or '/prefix'), to which each request's path is appended */
+  readonly prefix: string
+}
+
+export function httpTarget (baseUrl: string): HttpTarget {
+  const u = new URL(baseUrl)
+  const { protocol, hostname, port, auth } = urlToHttpOptions(u)
+  return {
+    tls: u.protocol === 'https:',
+    options: { protocol, hostname, ...(port === undefined ? {} : { port }), ...(auth === undefined ? {} : { auth }) },
+    prefix: u.pathname.replace(/\/+$/, '')
+  }
+}
+
+/** The request got no complete reply within its deadline. */
+export class ExchangeTimeoutError extends Error {
+  constructor (ms: number) {
+    super(`no reply within ${ms} ms`)
+    this.name = 'ExchangeTimeoutError'
+  }
+}
+
+/**
+ * Resolves with status and body; rejects with the socket error, an ExchangeTimeoutError
+ * after `timeoutMs`, or `signal`'s reason once it aborts (the request is then destroyed).
+ */
+export async function exchange (target: HttpTarget, path: string, method: 'GET' | 'POST', body: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<HttpResult> {
   return await new Promise<HttpResult>((resolve, reject) => {
-    const req = (tls ? httpsRequest : httpRequest)(u, {
+    let settled = false
+    const settle = (err: unknown, result?: HttpResult): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      if (result !== undefined) resolve(result)
+      else reject(err)
+    }
+    const req = (target.tls ? httpsRequest : httpRequest)({
+      ...target.options,
+      path: target.prefix + path,
       method,
-      agent: tls ? httpsAgent : httpAgent,
-      headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      signal
+      agent: target.tls ? httpsAgent : httpAgent,
+      headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
     }, res => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
-      res.on('error', reject)
+      res.on('end', () => settle(undefined, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
+      res.on('error', settle)
+      // the connection went before the body ended (no 'end', maybe no 'error')
+      res.on('close', () => { if (!res.complete) settle(new Error('the connection closed before the reply ended')) })
     })
-    req.on('error', reject)
+    req.on('error', settle)
+    const timer = setTimeout(() => {
+      const err = new ExchangeTimeoutError(timeoutMs)
+      settle(err)
+      req.destroy(err)
+    }, timeoutMs)
+    const onAbort = (): void => {
+      settle(signal?.reason ?? new DOMException('This operation was aborted', 'AbortError'))
+      req.destroy()
+    }
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        onAbort()
+        return
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+    }
     req.end(body)
   })
 }
