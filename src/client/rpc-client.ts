@@ -318,7 +318,7 @@ export class ColoniesClient {
     await this.send({ msgtype: 'removesitemsg', colonyname, nodeid }, opts)
   }
 
-  /** The sites of the colony as the node sees them: connected, last seen, batches behind per origin. */
+  /** The sites of the colony as the node sees them: connected, last seen, records behind per origin. */
   async getSites (colonyname: string, opts?: CallOptions): Promise<SiteInfo[]> {
     return list<SiteInfo>(await this.send({ msgtype: 'getsitesmsg', colonyname }, opts))
   }

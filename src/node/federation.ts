@@ -60,7 +60,10 @@ export interface SiteStatus {
   readonly connected: boolean
   /** ms since the epoch of the last gossip or sync with it (0 = never) */
   readonly lastseen: number
-  /** per origin: batches we hold that this site lacked at its last sync with us */
+  /**
+   * per origin: records we hold that this site lacked at its last sync with us (when it
+   * pulled from us: what we held as we finished serving it, unless the stream broke)
+   */
   readonly behind: Record<string, number>
   /**
    * ms its clock is ahead of ours (negative: behind), estimated from the times it stamps on
@@ -217,12 +220,22 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       let ahead = false
       if (!allowed) this.syncStats.refused++
       try {
-        await serve(stream, ledger, allowed, theirs => {
-          this.theirVectors.set(site as string, theirs)
+        let theirs: Map<string, number> | undefined
+        // what the pull will carry at least (batches stored while it runs may go too)
+        const held = ledger.versionVector()
+        await serve(stream, ledger, allowed, vv => {
+          theirs = vv
+          this.theirVectors.set(site as string, vv)
           this.touch(site as string)
           this.syncStats.served++
-          ahead = this.holdsMore(theirs)
+          ahead = this.holdsMore(vv)
         })
+        // served in full: besides what it had, it now holds all we held as the pull began
+        if (theirs !== undefined) {
+          const now = new Map(theirs)
+          for (const [origin, seq] of held) if (seq > (now.get(origin) ?? 0)) now.set(origin, seq)
+          this.theirVectors.set(site as string, now)
+        }
       } catch {
         stream.abort(new Error('sync failed'))
       }
@@ -767,8 +780,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       const behind: Record<string, number> = {}
       if (nodeid !== this.nodeId) {
         for (const [origin, seq] of ours) {
-          const gap = seq - (theirs?.get(origin) ?? 0)
-          if (gap > 0) behind[origin] = gap
+          const missing = this.ledger.recordsBetween(origin, theirs?.get(origin) ?? 0, seq)
+          if (missing > 0) behind[origin] = missing
         }
       }
       return {

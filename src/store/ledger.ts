@@ -139,6 +139,8 @@ export class Ledger extends EventEmitter {
   private readonly vv = new Map<string, number>()
   /** per origin: stored sequences above the contiguous prefix */
   private readonly gaps = new Map<string, Set<number>>()
+  /** per origin: records in each stored batch, indexed by sequence (for "records behind") */
+  private readonly batchSizes = new Map<string, number[]>()
   private readonly written = new Map<string, Written>()
   private held: FoldEntry[] = []
   private heldTimer: NodeJS.Timeout | undefined
@@ -195,7 +197,7 @@ export class Ledger extends EventEmitter {
     let maxT: Hlc = { w: 0, l: 0 }
     for await (const [, batch] of this.batches.iterator()) {
       const b = batch as Batch
-      this.noteSeq(b.origin, b.seq)
+      this.noteSeq(b.origin, b.seq, b.records.length)
       if (b.origin === this.nodeId && b.seq > this.ownSeq) this.ownSeq = b.seq
       for (const rec of b.records) {
         const id = recordId(rec)
@@ -218,7 +220,10 @@ export class Ledger extends EventEmitter {
 
   // ---- version vectors ---------------------------------------------------------------
 
-  private noteSeq (origin: string, seq: number): void {
+  private noteSeq (origin: string, seq: number, records: number): void {
+    let sizes = this.batchSizes.get(origin)
+    if (sizes === undefined) this.batchSizes.set(origin, sizes = [])
+    sizes[seq] = records
     let top = this.vv.get(origin) ?? 0
     if (seq <= top) return
     let gaps = this.gaps.get(origin)
@@ -237,6 +242,14 @@ export class Ledger extends EventEmitter {
   /** The highest contiguous sequence stored from `origin` (0: none). */
   seqOf (origin: string): number {
     return this.vv.get(origin) ?? 0
+  }
+
+  /** How many records `origin`'s batches after `afterSeq`, up to `toSeq`, hold here (those not stored count 0). */
+  recordsBetween (origin: string, afterSeq: number, toSeq: number): number {
+    const sizes = this.batchSizes.get(origin)
+    let n = 0
+    if (sizes !== undefined) for (let seq = Math.max(1, afterSeq + 1); seq <= toSeq; seq++) n += sizes[seq] ?? 0
+    return n
   }
 
   versionVector (): Map<string, number> {
@@ -498,7 +511,7 @@ export class Ledger extends EventEmitter {
       ids.forEach((id, i) => ops.push({ type: 'put', sublevel: this.records, key: id, value: { o: batch.origin, s: batch.seq, a: authors[i] as string } satisfies RecordRef }))
     }
     await this.db.batch(ops as any)
-    for (const { batch } of stored) this.noteSeq(batch.origin, batch.seq)
+    for (const { batch } of stored) this.noteSeq(batch.origin, batch.seq, batch.records.length)
     this.feed(entries)
     this.announce()
   }

@@ -29,7 +29,7 @@ function Behind ({ s, names }: { s: SiteStatus, names: Map<string, string> }): J
   const total = entries.reduce((a, [, n]) => a + n, 0)
   return (
     <details>
-      <summary>{count(total)} batch{total === 1 ? '' : 'es'} behind</summary>
+      <summary>{count(total)} record{total === 1 ? '' : 's'} behind</summary>
       <ul class='plain'>
         {entries.map(([origin, n]) => <li key={origin}>{count(n)} of {names.get(origin) ?? shortId(origin)}</li>)}
       </ul>

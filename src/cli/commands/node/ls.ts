@@ -11,7 +11,7 @@ function skew (ms: number): string {
 
 export default class NodeLs extends ClientCommand<typeof NodeLs> {
   static override summary = 'List the sites of the colony: connected, last seen, clock skew, how far behind'
-  static override description = 'BEHIND counts the batches of each origin\'s log that the site lacked at its last sync with the node you ask.'
+  static override description = 'BEHIND counts, per origin (the site that wrote them), the records the site lacked at its last sync with the node you ask.'
   static override flags = {
     ...colonyFlag,
     ...memberKeyFlag
