@@ -61,8 +61,8 @@ export interface SiteStatus {
   /** ms since the epoch of the last gossip or sync with it (0 = never) */
   readonly lastseen: number
   /**
-   * per origin: records we hold that this site lacked at its last sync with us (when it
-   * pulled from us: what we held as we finished serving it, unless the stream broke)
+   * per origin: records we hold that this site lacked at its last sync with us (after it
+   * pulled from us in full, it holds at least what we held as its pull began)
    */
   readonly behind: Record<string, number>
   /**
