@@ -124,13 +124,20 @@ function put (o: any, k: string | number, v: unknown): void {
   Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true })
 }
 
+/**
+ * A copy of an edit's value to insert: the value itself may be a shared constant (or be
+ * replayed while fast-check shrinks), and later edits change what they land in, in place;
+ * inserted by reference, the same array could end up inside itself.
+ */
+const fresh = (v: Json): Json => structuredClone(v)
+
 /** `value` with the edits applied, in order, to a deep copy (JSON round trip). */
 export function applyEdits (value: Json, edits: readonly Edit[]): Json {
   let root = JSON.parse(JSON.stringify(value)) as Json
   for (const e of edits) {
     const paths = pathsOf(root)
     if (paths.length === 0 || root === null || typeof root !== 'object') {
-      if (e.op === 'set') root = e.v
+      if (e.op === 'set') root = fresh(e.v)
       else if (e.op === 'wrap') root = [root]
       continue
     }
@@ -141,7 +148,7 @@ export function applyEdits (value: Json, edits: readonly Edit[]): Json {
         if (Array.isArray(parent)) parent.splice(key as number, 1)
         else delete parent[key]
         break
-      case 'set': put(parent, key, e.v); break
+      case 'set': put(parent, key, fresh(e.v)); break
       case 'retype': put(parent, key, retype(parent[key] as Json)); break
       case 'tweak': put(parent, key, tweak(parent[key] as Json, e.n)); break
       case 'wrap': put(parent, key, [parent[key]]); break
@@ -156,8 +163,8 @@ export function applyEdits (value: Json, edits: readonly Edit[]): Json {
       case 'add': {
         const target = parent[key]
         const o = target !== null && typeof target === 'object' && !Array.isArray(target) ? target : parent
-        if (Array.isArray(o)) o.push(e.v)
-        else put(o, e.key, e.v)
+        if (Array.isArray(o)) o.push(fresh(e.v))
+        else put(o, e.key, fresh(e.v))
         break
       }
     }
