@@ -18,7 +18,7 @@ import type { Batch } from '../protocol/records.js'
 import type { ProcessInfo } from '../protocol/state.js'
 import type { Ledger, LedgerChange } from '../store/ledger.js'
 import type { ClaimPolicy } from './assigner.js'
-import { colonyOfTopic, decodeGossip, encodeGossip, type GossipFrame, type IdleFrame, MAX_ADVERT_ADDRS, peerOfAddrs, topicOf } from './p2p/gossip.js'
+import { colonyOfTopic, decodeGossip, encodeGossip, type GossipFrame, type IdleFrame, MAX_ADVERT_ADDRS, MAX_ADVERT_ORIGINS, peerOfAddrs, topicOf } from './p2p/gossip.js'
 import { P2PHost } from './p2p/host.js'
 import { siteIdOfPeer } from './p2p/peer-identity.js'
 import { pull, serve, SYNC_PROTOCOL, SyncRefusedError } from './p2p/sync-protocol.js'
@@ -61,8 +61,9 @@ export interface SiteStatus {
   /** ms since the epoch of the last gossip or sync with it (0 = never) */
   readonly lastseen: number
   /**
-   * per origin: records we hold that this site lacked at its last sync with us (after it
-   * pulled from us in full, it holds at least what we held as its pull began)
+   * per origin: records we hold that this site lacked when it last told us: its heartbeat
+   * advert (every 2 s, straight from it) or a sync with us (after it pulled from us in
+   * full, it holds at least what we held as its pull began)
    */
   readonly behind: Record<string, number>
   /**
@@ -364,6 +365,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       m.set(f.site, { types: f.types, at: Date.now() })
       if (f.h !== undefined && f.seq !== undefined && f.site !== this.nodeId) this.noteWatermark(f.site, f.h, f.seq)
       if (f.addrs !== undefined && f.site !== this.nodeId) this.connectSite(f.site, f.addrs, site === f.site)
+      // adverts are not signed: only the site itself, not a relay, says what it holds
+      if (f.vv !== undefined && f.site !== this.nodeId && site === f.site) this.theirVectors.set(f.site, new Map(f.vv))
       // its log goes further than ours: a batch was missed (the last one of a burst shows no gap)
       if (f.seq !== undefined && f.site !== this.nodeId) this.repairIfMissing(from, f.site, f.seq)
       return
@@ -760,6 +763,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       : { k: 'idle', site: this.nodeId, colony, types, t: Date.now(), seq: head.seq, h: head.h }
     const addrs = withAddrs ? this.host.addresses().slice(0, MAX_ADVERT_ADDRS) : []
     if (addrs.length > 0) frame = { ...frame, addrs }
+    // with the heartbeat (not with every acknowledgement): how much of each log we hold
+    if (withAddrs) frame = { ...frame, vv: [...this.ledger.versionVector()].slice(0, MAX_ADVERT_ORIGINS) }
     void this.host.publish(topicOf(colony), encodeGossip(frame)).catch(() => {})
   }
 

@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { canonicalJson } from '../../src/protocol/canonical.js'
 import { ColonyError, ValidationError } from '../../src/protocol/errors.js'
 import { type Batch, type LedgerRecord, parseBatch, signBatch } from '../../src/protocol/records.js'
-import { decodeGossip, encodeGossip, MAX_ADVERT_ADDRS, peerOfAddrs } from '../../src/node/p2p/gossip.js'
+import { decodeGossip, encodeGossip, MAX_ADVERT_ADDRS, MAX_ADVERT_ORIGINS, peerOfAddrs } from '../../src/node/p2p/gossip.js'
 import { peerIdOfNodeKey } from '../../src/node/p2p/peer-identity.js'
 import { decodeSyncFrame, pull, type SyncStream, SyncRefusedError } from '../../src/node/p2p/sync-protocol.js'
 import { Ledger } from '../../src/store/ledger.js'
@@ -47,9 +47,29 @@ const validGossip = [
   { k: 'batch', batch: batch1 },
   { k: 'batch', batch: batch2 },
   { k: 'idle', site: site.id, colony: 'dev', types: { cli: 2, gpu: 0 }, t: 1_700_000_000_000 },
-  { k: 'idle', site: site.id, colony: 'dev', types: {}, t: 1_700_000_000_000, seq: 2, addrs: [`/ip4/127.0.0.1/tcp/4001/p2p/${sitePeer}`, `/dns4/site.example/tcp/443/wss/p2p/${sitePeer}`] }
+  { k: 'idle', site: site.id, colony: 'dev', types: {}, t: 1_700_000_000_000, seq: 2, addrs: [`/ip4/127.0.0.1/tcp/4001/p2p/${sitePeer}`, `/dns4/site.example/tcp/443/wss/p2p/${sitePeer}`] },
+  { k: 'idle', site: site.id, colony: 'dev', types: {}, t: 1_700_000_000_000, seq: 2, vv: [[site.id, 2], ['0'.repeat(64), 0]] }
 ]
 const vv = [[site.id, 2], ['0'.repeat(64), 0]]
+
+test('advert version vector: distinct 64-hex origins with sequences ≥ 0, at most MAX_ADVERT_ORIGINS', () => {
+  const advert = (v: unknown): Uint8Array => bytes({ k: 'idle', site: site.id, colony: 'dev', types: {}, t: 1, vv: v })
+  const f = decodeGossip(advert(vv))
+  assert.equal(f.k === 'idle' ? f.vv : undefined, vv)
+  const refused = (v: unknown, why: RegExp): void => {
+    const err = thrown(() => decodeGossip(advert(v)))
+    assert.instance(err, ValidationError, JSON.stringify(v).slice(0, 80))
+    assert.match((err as Error).message, why)
+  }
+  refused({}, /gossip\.vv.*array/)
+  refused(Array.from({ length: MAX_ADVERT_ORIGINS + 1 }, (_, i) => [i.toString(16).padStart(64, '0'), 1]), /at most/)
+  refused([[site.id]], /gossip\.vv\[0\].*pair/)
+  refused([[site.id, 1, 2]], /gossip\.vv\[0\].*pair/)
+  refused([['A'.repeat(64), 1]], /gossip\.vv\[0\]\[0\].*64-hex/)
+  refused([[site.id, -1]], /gossip\.vv\[0\]\[1\]/)
+  refused([[site.id, 1.5]], /gossip\.vv\[0\]\[1\]/)
+  refused([[site.id, 1], [site.id, 2]], /gossip\.vv\[1\]\[0\].*twice/)
+})
 test('advert addresses: multiaddrs of one peer, each naming it, at most MAX_ADVERT_ADDRS', () => {
   const advert = (addrs: unknown): Uint8Array => bytes({ k: 'idle', site: site.id, colony: 'dev', types: {}, t: 1, addrs })
   const a = `/ip4/127.0.0.1/tcp/4001/p2p/${sitePeer}`

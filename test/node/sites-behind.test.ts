@@ -1,7 +1,9 @@
 /**
  * `colonies node ls` / getsitesmsg: how far behind each site is, in records per origin (a
- * batch can hold many), as the answering site last learnt it by sync: a site that was down
- * while another wrote lacks exactly those records, and is in sync again once it has pulled.
+ * batch can hold many), as the answering site last heard it from that site: its heartbeat
+ * advert (every 2 s) or a sync. The repair timer is set to 10 minutes here, so that between
+ * the joins' pulls only adverts can tell: a connected site catches up by gossip and says so;
+ * a site that is down lacks exactly the records written since; back up, it pulls and says so.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -13,8 +15,7 @@ import { call } from '../helpers/raw-rpc.js'
 let fed: Federation
 
 test.before(async () => {
-  // the repair timer (1 s mean) is what tells A, between writes, that B holds what A holds
-  fed = await startFederation(2, { syncIntervalMs: 1000 })
+  fed = await startFederation(2, { syncIntervalMs: 600_000 })
 })
 
 test.after(async () => {
@@ -29,25 +30,41 @@ async function behindAt (at: Site, site: string): Promise<Record<string, number>
   return s.behind
 }
 
-test('a site that was down is behind by the records written meanwhile, per origin, and in sync after it pulled', async () => {
-  const [a, b] = fed.sites as [Site, Site]
-  const bId = b.node.nodeId
-  await eventually(async () => Object.keys(await behindAt(a, bId)).length === 0 ? true : undefined, 'A to see B in sync', 15_000)
+const inSync = async (a: Site, b: Site, what: string): Promise<void> => {
+  await eventually(async () => Object.keys(await behindAt(a, b.node.nodeId)).length === 0 ? true : undefined, what, 15_000)
+}
 
-  await b.node.stop()
-  const seq0 = a.node.ledger.seqOf(a.node.nodeId)
-  // three submissions in one batch, then two more in one batch each
+/** Five submissions at `site`: three in one batch, then two in one batch each. */
+async function writeFive (site: Site): Promise<void> {
   const submit = { msgtype: 'submitfuncspecmsg', spec: { funcname: 'f', conditions: { colonyname: fed.colony, executortype: 'cli' } } }
   const env = (): { body: { k: 'env', env: ReturnType<typeof signEnvelope> }, author: string } => ({ body: { k: 'env', env: signEnvelope(submit, fed.user.prv) }, author: fed.user.id })
-  await a.node.ledger.appendLocal([env(), env(), env()])
-  await a.node.ledger.appendLocal([env()])
-  await a.node.ledger.appendLocal([env()])
-  assert.is(a.node.ledger.seqOf(a.node.nodeId) - seq0, 3, 'three batches')
-  assert.equal(await behindAt(a, bId), { [a.node.nodeId]: 5 })
+  const seq0 = site.node.ledger.seqOf(site.node.nodeId)
+  await site.node.ledger.appendLocal([env(), env(), env()])
+  await site.node.ledger.appendLocal([env()])
+  await site.node.ledger.appendLocal([env()])
+  assert.is(site.node.ledger.seqOf(site.node.nodeId) - seq0, 3, 'three batches')
+}
+
+test('a connected site that received new records by gossip says so in its next advert', async () => {
+  const [a, b] = fed.sites as [Site, Site]
+  await inSync(a, b, 'A to see B in sync')
+  const pulls = b.node.federation?.syncStats.pulls
+  await writeFive(a)
+  await eventually(() => b.node.ledger.seqOf(a.node.nodeId) === a.node.ledger.seqOf(a.node.nodeId) ? true : undefined, 'B to hold A\'s new batches')
+  await inSync(a, b, 'A to hear from B that it holds them')
+  assert.is(b.node.federation?.syncStats.pulls, pulls, 'by gossip and adverts alone, no pull')
+})
+
+test('a site that was down is behind by the records written meanwhile, per origin, and in sync after it pulled', async () => {
+  const [a, b] = fed.sites as [Site, Site]
+  await inSync(a, b, 'A to see B in sync')
+  await b.node.stop()
+  await writeFive(a)
+  assert.equal(await behindAt(a, b.node.nodeId), { [a.node.nodeId]: 5 })
 
   await fed.restart(b)
   await eventually(() => b.node.ledger.seqOf(a.node.nodeId) === a.node.ledger.seqOf(a.node.nodeId) ? true : undefined, 'B to pull what it missed', 15_000)
-  await eventually(async () => Object.keys(await behindAt(a, bId)).length === 0 ? true : undefined, 'A to see B in sync again', 15_000)
+  await inSync(a, b, 'A to see B in sync again')
 })
 
 test.run()

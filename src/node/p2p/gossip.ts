@@ -42,11 +42,18 @@ export interface IdleFrame {
    * heartbeat, so that every site connects directly to every other, see Federation)
    */
   readonly addrs?: readonly string[]
+  /**
+   * how much of each origin's log the sender holds ([origin, highest contiguous sequence]),
+   * sent with the heartbeat: how far behind it is (`colonies node ls`), between syncs
+   */
+  readonly vv?: ReadonlyArray<readonly [string, number]>
 }
 
 /** at most this many addresses, each at most ADDR_MAX_CHARS long, per advert */
 export const MAX_ADVERT_ADDRS = 16
 const ADDR_MAX_CHARS = 512
+/** at most this many origins in an advert's version vector */
+export const MAX_ADVERT_ORIGINS = 1024
 
 export type GossipFrame = BatchFrame | IdleFrame
 
@@ -88,6 +95,7 @@ export function decodeGossip (data: Uint8Array): GossipFrame {
     if (o.seq !== undefined) frame = { ...frame, seq: o.seq as number }
     if (o.h !== undefined) frame = { ...frame, h: { w: (o.h as Hlc).w, l: (o.h as Hlc).l } }
     if (o.addrs !== undefined) frame = { ...frame, addrs: parseAddrs(o.addrs) }
+    if (o.vv !== undefined) frame = { ...frame, vv: parseVector(o.vv) }
     return frame
   }
   throw new ValidationError('gossip.k', 'must be "batch" or "idle"')
@@ -115,5 +123,20 @@ function parseAddrs (v: unknown): string[] {
     if (peer !== undefined && last !== peer) throw new ValidationError(`gossip.addrs[${i}]`, 'names another peer than gossip.addrs[0]')
     peer = last
     return a
+  })
+}
+
+/** An advertised version vector: distinct 64-hex origins, each with a sequence ≥ 0. */
+function parseVector (v: unknown): Array<[string, number]> {
+  if (!Array.isArray(v) || v.length > MAX_ADVERT_ORIGINS) throw new ValidationError('gossip.vv', `must be an array of at most ${MAX_ADVERT_ORIGINS} [origin, sequence] pairs`)
+  const seen = new Set<string>()
+  return v.map((e, i) => {
+    if (!Array.isArray(e) || e.length !== 2) throw new ValidationError(`gossip.vv[${i}]`, 'must be an [origin, sequence] pair')
+    const [origin, seq] = e as [unknown, unknown]
+    if (typeof origin !== 'string' || !HEX64.test(origin)) throw new ValidationError(`gossip.vv[${i}][0]`, 'must be a 64-hex node id')
+    if (!Number.isSafeInteger(seq) || (seq as number) < 0) throw new ValidationError(`gossip.vv[${i}][1]`, 'must be a sequence number ≥ 0')
+    if (seen.has(origin)) throw new ValidationError(`gossip.vv[${i}][0]`, 'names an origin twice')
+    seen.add(origin)
+    return [origin, seq as number]
   })
 }
