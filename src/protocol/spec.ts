@@ -695,7 +695,7 @@ export interface SiteInfo {
   connected: boolean
   /** ms since the epoch (0 = never) */
   lastseen: number
-  /** per origin node: records this site lacked at its last sync with the answering node */
+  /** per origin node: records this site lacked when it last told the answering node (heartbeat advert or sync) */
   behind: Record<string, number>
   /** ms its clock is ahead of the answering node's (estimated; null = not heard yet; absent on a lone node) */
   clockskew?: number | null

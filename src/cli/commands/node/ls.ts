@@ -11,7 +11,7 @@ function skew (ms: number): string {
 
 export default class NodeLs extends ClientCommand<typeof NodeLs> {
   static override summary = 'List the sites of the colony: connected, last seen, clock skew, how far behind'
-  static override description = 'BEHIND counts, per origin (the site that wrote them), the records the site lacked at its last sync with the node you ask.'
+  static override description = 'BEHIND counts, per origin (the site that wrote them), the records the site lacked when it last told the node you ask: its heartbeat (every 2 s) or a sync.'
   static override flags = {
     ...colonyFlag,
     ...memberKeyFlag
