@@ -69,6 +69,10 @@ test('advert version vector: distinct 64-hex origins with sequences ≥ 0, at mo
   refused([[site.id, -1]], /gossip\.vv\[0\]\[1\]/)
   refused([[site.id, 1.5]], /gossip\.vv\[0\]\[1\]/)
   refused([[site.id, 1], [site.id, 2]], /gossip\.vv\[1\]\[0\].*twice/)
+  // sync frames' vectors go through the same parser
+  const sync = thrown(() => decodeSyncFrame(bytes({ type: 'hello', vv: [[site.id, 1], [site.id, 2]] })))
+  assert.instance(sync, ValidationError)
+  assert.match((sync as Error).message, /sync\.vv\[1\]\[0\].*twice/)
 })
 test('advert addresses: multiaddrs of one peer, each naming it, at most MAX_ADVERT_ADDRS', () => {
   const advert = (addrs: unknown): Uint8Array => bytes({ k: 'idle', site: site.id, colony: 'dev', types: {}, t: 1, addrs })

@@ -8,6 +8,7 @@ import { ValidationError } from '../../protocol/errors.js'
 import { type Hlc, isHlc } from '../../protocol/hlc.js'
 import { type Batch, parseBatch } from '../../protocol/records.js'
 import { peerInMultiaddr } from './peer-identity.js'
+import { parseVersionVector } from './version-vector.js'
 
 export const topicOf = (colony: string): string => `/colonynet/colony/${colony}/1`
 
@@ -95,7 +96,7 @@ export function decodeGossip (data: Uint8Array): GossipFrame {
     if (o.seq !== undefined) frame = { ...frame, seq: o.seq as number }
     if (o.h !== undefined) frame = { ...frame, h: { w: (o.h as Hlc).w, l: (o.h as Hlc).l } }
     if (o.addrs !== undefined) frame = { ...frame, addrs: parseAddrs(o.addrs) }
-    if (o.vv !== undefined) frame = { ...frame, vv: parseVector(o.vv) }
+    if (o.vv !== undefined) frame = { ...frame, vv: parseVersionVector(o.vv, 'gossip.vv', MAX_ADVERT_ORIGINS) }
     return frame
   }
   throw new ValidationError('gossip.k', 'must be "batch" or "idle"')
@@ -123,20 +124,5 @@ function parseAddrs (v: unknown): string[] {
     if (peer !== undefined && last !== peer) throw new ValidationError(`gossip.addrs[${i}]`, 'names another peer than gossip.addrs[0]')
     peer = last
     return a
-  })
-}
-
-/** An advertised version vector: distinct 64-hex origins, each with a sequence ≥ 0. */
-function parseVector (v: unknown): Array<[string, number]> {
-  if (!Array.isArray(v) || v.length > MAX_ADVERT_ORIGINS) throw new ValidationError('gossip.vv', `must be an array of at most ${MAX_ADVERT_ORIGINS} [origin, sequence] pairs`)
-  const seen = new Set<string>()
-  return v.map((e, i) => {
-    if (!Array.isArray(e) || e.length !== 2) throw new ValidationError(`gossip.vv[${i}]`, 'must be an [origin, sequence] pair')
-    const [origin, seq] = e as [unknown, unknown]
-    if (typeof origin !== 'string' || !HEX64.test(origin)) throw new ValidationError(`gossip.vv[${i}][0]`, 'must be a 64-hex node id')
-    if (!Number.isSafeInteger(seq) || (seq as number) < 0) throw new ValidationError(`gossip.vv[${i}][1]`, 'must be a sequence number ≥ 0')
-    if (seen.has(origin)) throw new ValidationError(`gossip.vv[${i}][0]`, 'names an origin twice')
-    seen.add(origin)
-    return [origin, seq as number]
   })
 }

@@ -9,6 +9,7 @@
 import { ValidationError } from '../../protocol/errors.js'
 import { type Batch, parseBatch } from '../../protocol/records.js'
 import type { Ledger } from '../../store/ledger.js'
+import { parseVersionVector } from './version-vector.js'
 
 export const SYNC_PROTOCOL = '/colonynet/sync/1'
 /** Bytes of batches per frame (frames are limited to 4 MiB by the host). */
@@ -32,18 +33,6 @@ const enc = new TextEncoder()
 const dec = new TextDecoder('utf-8', { fatal: true })
 const encode = (f: Frame): Uint8Array => enc.encode(JSON.stringify(f))
 
-function parseVector (v: unknown, field: string): Map<string, number> {
-  if (!Array.isArray(v) || v.length > MAX_VECTOR) throw new ValidationError(field, 'must be an array of [origin, seq] pairs')
-  const out = new Map<string, number>()
-  for (const pair of v) {
-    if (!Array.isArray(pair) || typeof pair[0] !== 'string' || !/^[0-9a-f]{64}$/.test(pair[0]) || !Number.isSafeInteger(pair[1]) || pair[1] < 0) {
-      throw new ValidationError(field, 'must hold [64-hex origin, sequence ≥ 0] pairs')
-    }
-    out.set(pair[0], pair[1])
-  }
-  return out
-}
-
 /** Decodes and validates one sync frame; throws ValidationError naming the problem. */
 export function decodeSyncFrame (data: Uint8Array): Frame {
   let v: unknown
@@ -55,8 +44,8 @@ export function decodeSyncFrame (data: Uint8Array): Frame {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ValidationError('sync', 'frame must be an object')
   const o = v as Record<string, unknown>
   switch (o.type) {
-    case 'hello': return { type: 'hello', vv: [...parseVector(o.vv, 'sync.vv')] }
-    case 'done': return { type: 'done', vv: [...parseVector(o.vv, 'sync.vv')] }
+    case 'hello': return { type: 'hello', vv: parseVersionVector(o.vv, 'sync.vv', MAX_VECTOR) }
+    case 'done': return { type: 'done', vv: parseVersionVector(o.vv, 'sync.vv', MAX_VECTOR) }
     case 'refused': return { type: 'refused', reason: typeof o.reason === 'string' ? o.reason.slice(0, 500) : 'refused' }
     case 'batches':
       if (!Array.isArray(o.batches)) throw new ValidationError('sync.batches', 'must be an array')
