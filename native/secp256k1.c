@@ -52,6 +52,12 @@ static napi_value js_bool (napi_env env, bool b) {
   return r;
 }
 
+/* The 65-byte uncompressed encoding 04‖X‖Y of `pk` into `out`. */
+static bool serialize_uncompressed (const secp256k1_context *ctx, uint8_t *out, const secp256k1_pubkey *pk) {
+  size_t outlen = 65;
+  return secp256k1_ec_pubkey_serialize(ctx, out, &outlen, pk, SECP256K1_EC_UNCOMPRESSED) == 1 && outlen == 65;
+}
+
 static secp256k1_context *context_of (napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
   size_t argc = want;
   void *data = NULL;
@@ -73,10 +79,8 @@ static napi_value recover (napi_env env, napi_callback_info info) {
   }
   secp256k1_ecdsa_recoverable_signature rs;
   secp256k1_pubkey pk;
-  size_t outlen = 65;
   bool ok = secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rs, sig, recid) == 1 &&
-    secp256k1_ecdsa_recover(ctx, &pk, &rs, msg) == 1 &&
-    secp256k1_ec_pubkey_serialize(ctx, out, &outlen, &pk, SECP256K1_EC_UNCOMPRESSED) == 1 && outlen == 65;
+    secp256k1_ecdsa_recover(ctx, &pk, &rs, msg) == 1 && serialize_uncompressed(ctx, out, &pk);
   return js_bool(env, ok);
 }
 
@@ -106,16 +110,14 @@ static napi_value public_key (napi_env env, napi_callback_info info) {
   uint8_t *out = bytes_arg(env, argv[1], 65);
   if (key == NULL || out == NULL) return throw_type(env, "publicKey(key32, out65): Uint8Arrays of 32 and 65 bytes");
   secp256k1_pubkey pk;
-  size_t outlen = 65;
-  bool ok = secp256k1_ec_pubkey_create(ctx, &pk, key) == 1 &&
-    secp256k1_ec_pubkey_serialize(ctx, out, &outlen, &pk, SECP256K1_EC_UNCOMPRESSED) == 1 && outlen == 65;
+  bool ok = secp256k1_ec_pubkey_create(ctx, &pk, key) == 1 && serialize_uncompressed(ctx, out, &pk);
   return js_bool(env, ok);
 }
 
 NAPI_MODULE_INIT (/* napi_env env, napi_value exports */) {
   instance_t *inst = calloc(1, sizeof(instance_t));
   if (inst == NULL) return NULL;
-  /* SECP256K1_CONTEXT_NONE: since 0.2 every context signs and verifies */
+  /* SIGN | VERIFY: what releases before 0.2 need; 0.2 and later treat every context alike */
   inst->ctx = secp256k1_context_create(SECP256K1_CONTEXT_SIGN | SECP256K1_CONTEXT_VERIFY);
   if (inst->ctx == NULL || napi_set_instance_data(env, inst, instance_free, NULL) != napi_ok) {
     instance_free(env, inst, NULL);

@@ -258,11 +258,13 @@ function chooseBackend (): CryptoBackend {
 /** The active backend: the first of system, native and noble that loads (or COLONYNET_CRYPTO's). */
 export const backend: CryptoBackend = chooseBackend()
 
+const unavailable = (name: 'system' | 'native'): string | null => { const b = tryLoad(name); return b instanceof Error ? b.message : null }
+
 /** Why the native (npm addon) backend cannot load (null when it can). */
-export const nativeUnavailableReason: string | null = (() => { const b = tryLoad('native'); return b instanceof Error ? b.message : null })()
+export const nativeUnavailableReason: string | null = unavailable('native')
 
 /** Why the system libsecp256k1 binding cannot load (null when it can). */
-export const systemUnavailableReason: string | null = (() => { const b = tryLoad('system'); return b instanceof Error ? b.message : null })()
+export const systemUnavailableReason: string | null = unavailable('system')
 
 // ---------------------------------------------------------------------------------------------
 // Identities
