@@ -94,11 +94,16 @@ export class RpcService {
     this.heard = opts.heard ?? new Map()
   }
 
-  /** Never throws: every failure becomes a ColonyOS error reply with its status. */
-  async handle (body: unknown, signal?: AbortSignal): Promise<RpcResult> {
+  /**
+   * Never throws: every failure becomes a ColonyOS error reply with its status.
+   * `abortSignal` gives a signal that aborts when the client goes away; it is asked for only
+   * by requests that wait (an assign's long-poll), as making one per request costs more than
+   * the HTTP route around it.
+   */
+  async handle (body: unknown, abortSignal?: () => AbortSignal): Promise<RpcResult> {
     try {
       const req = decodeRequest(body)
-      const value = await this.dispatch(req, signal)
+      const value = await this.dispatch(req, abortSignal)
       return { status: 200, reply: okReply(req.env.payloadtype, value) }
     } catch (err) {
       return toResult(err)
@@ -166,7 +171,7 @@ export class RpcService {
 
   // ---- dispatch ----------------------------------------------------------------------------
 
-  private async dispatch (req: Request, signal?: AbortSignal): Promise<unknown> {
+  private async dispatch (req: Request, abortSignal?: () => AbortSignal): Promise<unknown> {
     const { msg, signer } = req
     if (MUTATIONS.has(msg.msgtype) && msg.msgtype !== 'assignprocessmsg') this.touch(signer)
     switch (msg.msgtype) {
@@ -314,7 +319,7 @@ export class RpcService {
         this.requireColony(msg.colonyname)
         const executor = requireApprovedExecutor(this.fold.executor(msg.colonyname, signer), msg.colonyname)
         this.touch(signer)
-        const p = await this.assigner.assign(executor, parseOffer(msg.availablecpu, msg.availablemem), msg.timeout, signal)
+        const p = await this.assigner.assign(executor, parseOffer(msg.availablecpu, msg.availablemem), msg.timeout, abortSignal?.())
         return processToWire(p)
       }
       case 'closesuccessfulmsg':
