@@ -6,6 +6,8 @@
  * server answers each POST with a small ColonyOS-shaped reply, so every figure includes the
  * same server-side cost; rounds alternate the three, and the ratio to the bare request is
  * what to read. 8 requests in flight, as 8 executors would keep.
+ * The server side too: the bare request against the node's own HTTP route (src/node/
+ * http-server.ts, with an RPC service that answers at once) instead of the bare server.
  *
  * Usage: node --import tsx bench/transport.ts   (N=… requests per round, ROUNDS=…)
  */
@@ -13,6 +15,8 @@ import { Agent, createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import { exchange, httpTarget } from '../src/client/transport.js'
+import { HttpServer } from '../src/node/http-server.js'
+import type { RpcService } from '../src/node/rpc-service.js'
 
 export async function benchTransport (n = Number(process.env.N ?? 4000), rounds = Number(process.env.ROUNDS ?? 3)): Promise<Record<string, number>> {
   const reply = JSON.stringify({ payloadtype: 'getcoloniesmsg', payload: Buffer.from('[]').toString('base64'), signature: 'b'.repeat(130), error: false })
@@ -31,8 +35,17 @@ export async function benchTransport (n = Number(process.env.N ?? 4000), rounds 
   const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
   const read = async (make: (done: (err?: Error) => void) => void): Promise<void> => await new Promise<void>((resolve, reject) => make(err => err === undefined ? resolve() : reject(err)))
 
-  const bare = async (): Promise<void> => await read(done => {
-    const req = request({ host: '127.0.0.1', port, path: '/api', method: 'POST', agent, headers }, res => {
+  // the node's route, its RPC service reduced to parsing the body and answering
+  const parsed = JSON.parse(reply) as Awaited<ReturnType<RpcService['handle']>>['reply']
+  const route = new HttpServer({
+    rpc: { handle: async (text: unknown) => { JSON.parse(text as string); return { status: 200, reply: parsed } } } as unknown as RpcService,
+    pubsub: undefined as never,
+    health: () => ({})
+  })
+  const routePort = await route.listen(0, '127.0.0.1')
+
+  const bareTo = async (to: number): Promise<void> => await read(done => {
+    const req = request({ host: '127.0.0.1', port: to, path: '/api', method: 'POST', agent, headers }, res => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => { Buffer.concat(chunks).toString('utf8'); done() })
@@ -40,6 +53,8 @@ export async function benchTransport (n = Number(process.env.N ?? 4000), rounds 
     req.on('error', done)
     req.end(body)
   })
+  const bare = async (): Promise<void> => { await bareTo(port) }
+  const nodeRoute = async (): Promise<void> => { await bareTo(routePort) }
   const target = httpTarget(url)
   const transport = async (): Promise<void> => { await exchange(target, '/api', 'POST', body, 30_000) }
   const withSignal = async (): Promise<void> => {
@@ -60,7 +75,7 @@ export async function benchTransport (n = Number(process.env.N ?? 4000), rounds 
     }
   }
 
-  const ways = { bare, transport, 'signal option': withSignal } as const
+  const ways = { bare, transport, 'signal option': withSignal, 'node route': nodeRoute } as const
   const best: Record<string, number> = {}
   for (let r = 0; r < rounds + 1; r++) {
     for (const [name, f] of Object.entries(ways)) {
@@ -72,11 +87,13 @@ export async function benchTransport (n = Number(process.env.N ?? 4000), rounds 
     }
   }
   server.close()
+  await route.close()
   agent.destroy()
   const out: Record<string, number> = {}
   for (const [name, us] of Object.entries(best)) out[`µs CPU per exchange (client + server): ${name}`] = Math.round(us * 10) / 10
   out['transport ÷ bare'] = Math.round((best.transport ?? NaN) / (best.bare ?? NaN) * 100) / 100
   out['signal option ÷ bare'] = Math.round((best['signal option'] ?? NaN) / (best.bare ?? NaN) * 100) / 100
+  out['node route ÷ bare (server side)'] = Math.round((best['node route'] ?? NaN) / (best.bare ?? NaN) * 100) / 100
   return out
 }
 
