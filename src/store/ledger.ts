@@ -1,8 +1,9 @@
 /**
  * The level-backed ledger of one node (DESIGN decisions 4 and 10).
  *
- * Truth: signed batches per origin (`batches`), with `records` mapping each record id to
- * its batch and its verified author. Everything else is a projection of the fold
+ * Truth: signed batches per origin (`batches`), each with the verified authors of its
+ * envelopes (`authors`, one entry per batch, so that a restart recovers no signature).
+ * Everything else is a projection of the fold
  * (`procs`, the waiting `queue`, processes `bystate`, `logs`, the colony-level `colony`
  * snapshot), written in the same atomic level batch as the records that caused it, and
  * rebuildable from the batches alone.
@@ -81,6 +82,7 @@ export interface IngestResult {
   readonly held: number
 }
 
+/** How data dirs written before `authors` existed kept a record's verified author: one entry per record. */
 interface RecordRef {
   /** origin */ o: string
   /** batch sequence */ s: number
@@ -125,6 +127,9 @@ export class Ledger extends EventEmitter {
   readonly clock: HybridClock
   private readonly db: Level<string, any>
   private readonly batches: any
+  /** batch key → its records' verified authors ('' for a node fact, whose author is the origin) */
+  private readonly authors: any
+  /** record id → RecordRef: written by earlier versions, read on open, never written */
   private readonly records: any
   private readonly procs: any
   private readonly queue: any
@@ -173,6 +178,7 @@ export class Ledger extends EventEmitter {
     this.db = new Level<string, any>(opts.dir, { valueEncoding: 'json' })
     const sub = (name: string): any => this.db.sublevel<string, any>(name, { valueEncoding: 'json' })
     this.batches = sub('batches')
+    this.authors = sub('authors')
     this.records = sub('records')
     this.procs = sub('procs')
     this.queue = sub('queue')
@@ -191,18 +197,23 @@ export class Ledger extends EventEmitter {
 
   /** Reads every batch back into the fold; rebuilds the projections if the last run did not close cleanly. */
   private async load (): Promise<void> {
+    const authorsOf = new Map<string, string[]>()
+    for await (const [key, authors] of this.authors.iterator()) authorsOf.set(key, authors)
+    // a data dir of an earlier version: authors per record
     const refs = new Map<string, RecordRef>()
     for await (const [id, ref] of this.records.iterator()) refs.set(id, ref)
     const entries: FoldEntry[] = []
     let maxT: Hlc = { w: 0, l: 0 }
-    for await (const [, batch] of this.batches.iterator()) {
+    for await (const [key, batch] of this.batches.iterator()) {
       const b = batch as Batch
       this.noteSeq(b.origin, b.seq, b.records.length)
       if (b.origin === this.nodeId && b.seq > this.ownSeq) this.ownSeq = b.seq
-      for (const rec of b.records) {
+      const authors = authorsOf.get(key)
+      for (const [i, rec] of b.records.entries()) {
         const id = recordId(rec)
         // Authors were verified when the batch was first stored: no signature recovery on restart.
-        entries.push(entryFromRecord(rec, id, refs.get(id)?.a))
+        const author = rec.b.k !== 'env' ? undefined : (authors?.[i] ?? refs.get(id)?.a)
+        entries.push(entryFromRecord(rec, id, author === '' ? undefined : author))
         if (compareHlc(rec.t, maxT) > 0) maxT = rec.t
       }
     }
@@ -506,9 +517,13 @@ export class Ledger extends EventEmitter {
       this.dirtyMarked = true
     }
     const ops: Op[] = []
-    for (const { batch, ids, authors } of stored) {
-      ops.push({ type: 'put', sublevel: this.batches, key: batchKey(batch.origin, batch.seq), value: batch })
-      ids.forEach((id, i) => ops.push({ type: 'put', sublevel: this.records, key: id, value: { o: batch.origin, s: batch.seq, a: authors[i] as string } satisfies RecordRef }))
+    for (const { batch, authors } of stored) {
+      const key = batchKey(batch.origin, batch.seq)
+      ops.push({ type: 'put', sublevel: this.batches, key, value: batch })
+      // the envelopes' verified authors, with the batch: one entry, not one per record
+      if (batch.records.some(r => r.b.k === 'env')) {
+        ops.push({ type: 'put', sublevel: this.authors, key, value: batch.records.map((r, i) => r.b.k === 'env' ? authors[i] : '') })
+      }
     }
     await this.db.batch(ops as any)
     for (const { batch } of stored) this.noteSeq(batch.origin, batch.seq, batch.records.length)

@@ -11,6 +11,8 @@ import { join } from 'node:path'
 import type { FoldEntry } from '../../src/protocol/entry.js'
 import { signBatch, type Batch, type LedgerRecord } from '../../src/protocol/records.js'
 import { Ledger, type LocalRecord } from '../../src/store/ledger.js'
+import { batchKey } from '../../src/store/keys.js'
+import { Level } from 'level'
 import { storeTogether } from '../../src/node/federation.js'
 import { newKey, World } from '../helpers/world.js'
 
@@ -195,6 +197,69 @@ test('batches stored together: one that does not verify is refused alone, the ot
   assert.equal(await storeTogether(b, good), [])
   await a.close()
   await b.close()
+})
+
+/** B, a second node, holding A's log in which a submission's envelope signature is broken (A signed the batch). */
+async function withBrokenEnvelope (w: World, dir: string): Promise<{ b: Ledger, brokenId: string, goodPid: string }> {
+  const a = await openWithColony(w)
+  const good = local(w.submit())
+  const broken = local(w.submit())
+  if (broken.body.k !== 'env') throw new Error('a submission is an envelope')
+  // r = 0: well-formed hex of the right length, but no key recovers from it
+  const body = { ...broken.body, env: { ...broken.body.env, signature: '0'.repeat(64) + broken.body.env.signature.slice(64) } }
+  const { ids: [goodPid, brokenId] } = await a.appendLocal([good, { body, author: 'not checked here' }])
+  const b = await Ledger.open({ dir, nodeKey: newKey().prv })
+  await b.ingest(await a.getBatches(w.node.id, 1))
+  await a.close()
+  return { b, brokenId: brokenId as string, goodPid: goodPid as string }
+}
+
+test('an envelope whose signature does not verify is refused alike before and after a restart', async () => {
+  const w = new World()
+  const dir = await tempDir()
+  let { b, brokenId, goodPid } = await withBrokenEnvelope(w, dir)
+  const why = b.fold.refusal(brokenId)
+  assert.ok(why !== undefined, 'refused at ingest')
+  assert.ok(b.fold.process(goodPid) !== undefined)
+  const hash = b.fold.stateHash()
+  await b.close()
+  b = await Ledger.open({ dir, nodeKey: newKey().prv })
+  assert.is(b.fold.refusal(brokenId), why)
+  assert.is(b.fold.stateHash(), hash)
+  await b.close()
+})
+
+test('a restart takes the authors stored with each batch (no signature recovered); a data dir with authors per record still opens', async () => {
+  const w = new World()
+  const dir = await tempDir()
+  let l = await openWithColony(w, dir)
+  const { ids: [pid], seq } = await l.appendLocal([local(w.submit())])
+  const hash = l.fold.stateHash()
+  await l.close()
+  // one entry per batch, '' for node facts, and no per-record entries any more
+  const raw = new Level<string, any>(dir, { valueEncoding: 'json' })
+  const authors = raw.sublevel<string, any>('authors', { valueEncoding: 'json' })
+  const records = raw.sublevel<string, any>('records', { valueEncoding: 'json' })
+  const key = batchKey(w.node.id, seq)
+  assert.equal(await authors.get(key), [w.user('u1').id])
+  assert.equal(await authors.get(batchKey(w.node.id, 1)), ['', w.operator.id, w.owner.id, w.owner.id, w.owner.id])
+  assert.equal(await records.keys().all(), [])
+  // what is stored is what a restart believes: another author there, and the submission is refused
+  await authors.put(key, ['0'.repeat(64)])
+  await raw.close()
+  l = await Ledger.open({ dir, nodeKey: w.node.prv })
+  assert.is(l.fold.process(pid as string), undefined)
+  assert.ok(l.fold.refusal(pid as string) !== undefined)
+  await l.close()
+  // an earlier version's layout: the verified author of each record under its id
+  const old = new Level<string, any>(dir, { valueEncoding: 'json' })
+  await old.sublevel<string, any>('authors', { valueEncoding: 'json' }).clear()
+  await old.sublevel<string, any>('records', { valueEncoding: 'json' }).put(pid as string, { o: w.node.id, s: seq, a: w.user('u1').id })
+  await old.close()
+  l = await Ledger.open({ dir, nodeKey: w.node.prv })
+  assert.is(l.fold.stateHash(), hash)
+  assert.is(l.fold.process(pid as string)?.initiatorname, 'u1')
+  await l.close()
 })
 
 test.run()
