@@ -47,6 +47,8 @@ async function readBody (req: IncomingMessage): Promise<string> {
     const onData = (chunk: Buffer): void => {
       size += chunk.length
       if (size > MAX_BODY_BYTES) {
+        // the rest is drained, not read: a reset now would lose the 400 for the client
+        // (node:http's requestTimeout bounds a body that never ends)
         req.off('data', onData)
         req.resume()
         reject(new ValidationError('body', `is larger than ${MAX_BODY_BYTES} bytes`))

@@ -321,7 +321,7 @@ export class Ledger extends EventEmitter {
         last.calls.push(p)
         last.bytes += bytes
       }
-      const stored: Array<{ batch: Batch, ids: string[], authors: string[] }> = []
+      const stored: Array<{ batch: Batch, authors: string[] }> = []
       const allEntries: FoldEntry[] = []
       const results = new Map<PendingAppend, AppendResult>()
       let seq = this.ownSeq
@@ -345,7 +345,7 @@ export class Ledger extends EventEmitter {
           results.set(p, { ids, clocks, seq })
         }
         const batch = signBatch(this.nodeId, seq, recs, this.nodeKey, entries.map(e => e.id))
-        stored.push({ batch, ids: entries.map(e => e.id), authors: entries.map(e => e.author) })
+        stored.push({ batch, authors: entries.map(e => e.author) })
         allEntries.push(...entries)
       }
       await this.commit(stored, allEntries)
@@ -389,7 +389,7 @@ export class Ledger extends EventEmitter {
     // awaited in its turn below; until then a rejection must not count as unhandled
     verified.catch(() => {})
     const run = async (): Promise<IngestResult> => {
-      const stored: Array<{ batch: Batch, ids: string[], authors: string[] }> = []
+      const stored: Array<{ batch: Batch, authors: string[] }> = []
       const entries: FoldEntry[] = []
       const { fresh, signers } = await verified
       for (const { batch, ids } of fresh) {
@@ -403,7 +403,7 @@ export class Ledger extends EventEmitter {
           entries.push(e)
           this.clock.observe(rec.t)
         })
-        stored.push({ batch, ids, authors })
+        stored.push({ batch, authors })
       }
       if (stored.length === 0) return { stored: 0, applied: 0, held: 0 }
       const before = this.held.length
@@ -510,7 +510,7 @@ export class Ledger extends EventEmitter {
    * Only then does the fold see the records (no state that the disk does not hold), and
    * the projections follow in a coalesced write (see flushProjections).
    */
-  private async commit (stored: ReadonlyArray<{ batch: Batch, ids: string[], authors: string[] }>, entries: readonly FoldEntry[]): Promise<void> {
+  private async commit (stored: ReadonlyArray<{ batch: Batch, authors: string[] }>, entries: readonly FoldEntry[]): Promise<void> {
     if (!this.dirtyMarked) {
       // Until a clean close says otherwise, a restart rebuilds the projections.
       await this.meta.put('clean', false)
