@@ -102,11 +102,12 @@ export class HttpServer {
 
   private async route (req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = req.url ?? '/'
-    // the RPC's path is parsed without a URL object: it is nearly every request
-    const path = raw === '/api' ? raw : new URL(raw, 'http://x').pathname
+    // the RPC's path is taken without a URL object: it is nearly every request
+    const url = raw === '/api' ? undefined : new URL(raw, 'http://x')
+    const path = url?.pathname ?? raw
     try {
       if (path === '/health' && req.method === 'GET') {
-        send(res, 200, { status: 'ok', ...this.opts.health(new URL(raw, 'http://x').searchParams.get('state') === '1') })
+        send(res, 200, { status: 'ok', ...this.opts.health(url?.searchParams.get('state') === '1') })
         return
       }
       if (path !== '/api' && this.opts.dashboard !== undefined && await this.opts.dashboard.serve(req, res, path)) return
