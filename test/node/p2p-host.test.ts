@@ -4,8 +4,10 @@
  * streams keep order, apply backpressure and refuse oversized frames; block() partitions and
  * unblock() heals through the bootstrap redial; pre-shared keys close the network; without a
  * mesh nothing is relayed but gossip still reaches a peer two hops away; keepPeer redials;
- * yamux renews windows per half window, not per frame.
+ * yamux renews windows per half window, not per frame; heartbeat gossip offers a peer only
+ * what we relay.
  */
+import { createHash } from 'node:crypto'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -19,6 +21,7 @@ import { framedStream, FrameTooLargeError, MAX_FRAME_BYTES } from '../../src/nod
 import type { FramedStream } from '../../src/node/p2p/framed-stream.js'
 import { peerIdOfNodeKey, siteIdOfPeer } from '../../src/node/p2p/peer-identity.js'
 import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
+import { installRelayOnlyGossip } from '../../src/node/p2p/gossip-relay.js'
 
 const TCP = '/ip4/127.0.0.1/tcp/0'
 const WS = '/ip4/127.0.0.1/tcp/0/ws'
@@ -396,6 +399,39 @@ test('meshDegree 0: nothing is forwarded; a peer reached only through another he
   assert.is(got.from, M.peerId, 'R got it from M')
   assert.ok(Date.now() - t0 < 4000, 'within a few heartbeats')
   await assert_rejects(P2PHost.start({ nodeKey: generatePrivateKey(), listen: [TCP], meshDegree: -1 }), 'a negative mesh degree')
+})
+
+test('gossip (IHAVE) offers a peer only what we relay: not our own messages, not the ones it sent us', async () => {
+  // three hosts, all connected, no mesh: each one's messages reach the other two directly
+  // (flood publish); B's heartbeat gossip to A should name only C's messages, and to C only A's
+  const A = await startHost({ meshDegree: 0 })
+  const B = await startHost({ meshDegree: 0, bootstrap: [tcpAddr(A)] })
+  const C = await startHost({ meshDegree: 0, bootstrap: [tcpAddr(A), tcpAddr(B)] })
+  const topic = 'colony/relay-only'
+  for (const h of [A, B, C]) h.subscribe(topic)
+  const all = [A, B, C]
+  await until('a full mesh of subscriptions', () => all.every(h => all.filter(o => o !== h).every(o => h.topicPeers(topic).includes(o.peerId))))
+  const offered = new Map<string, Set<string>>()
+  const pubsub = B.libp2p.services.pubsub as unknown as { pushGossip: (peer: string, ihave: Array<{ messageIDs: Uint8Array[] }>) => void }
+  const push = pubsub.pushGossip.bind(pubsub)
+  pubsub.pushGossip = (peer, ihave) => {
+    let ids = offered.get(peer)
+    if (ids === undefined) offered.set(peer, ids = new Set())
+    for (const m of ihave) for (const id of m.messageIDs) ids.add(Buffer.from(id).toString('hex'))
+    push(peer, ihave)
+  }
+  const idOf = (text: string): string => createHash('sha256').update(topic).update(new Uint8Array([0])).update(enc.encode(text)).digest('hex')
+  const sent = new Map<P2PHost, string[]>([[A, ['a1', 'a2']], [B, ['b1', 'b2']], [C, ['c1', 'c2']]])
+  const heard = all.map(h => new Set<string>())
+  all.forEach((h, i) => h.onMessage((_t, data) => { heard[i]?.add(dec.decode(data)) }))
+  for (const [h, texts] of sent) for (const t of texts) await h.publish(topic, enc.encode(t))
+  await until('every message at every other host', () => all.every((h, i) => [...sent].every(([o, texts]) => o === h || texts.every(t => heard[i]?.has(t)))))
+  // the next heartbeats (1 s apart) gossip what the window holds
+  await until('B to gossip to both', () => (offered.get(A.peerId)?.size ?? 0) >= 2 && (offered.get(C.peerId)?.size ?? 0) >= 2, 5000)
+  const ids = (h: P2PHost): string[] => (sent.get(h) ?? []).map(idOf).sort()
+  assert.equal([...(offered.get(A.peerId) ?? [])].sort(), ids(C), 'to A: only what C sent B')
+  assert.equal([...(offered.get(C.peerId) ?? [])].sort(), ids(A), 'to C: only what A sent B')
+  assert.is(installRelayOnlyGossip({}), false, 'without gossipsub\'s internals, nothing is replaced')
 })
 
 test('connected twice, a peer that loses the connection carrying our gossip still hears us', async () => {

@@ -33,6 +33,7 @@ import type { FramedStream } from './framed-stream.js'
 import { libp2pKeyOfNodeKey, peerInMultiaddr } from './peer-identity.js'
 import { installHalfWindowUpdates } from './yamux-window.js'
 import { installCheapEmptyPrefix } from './lp-decoder.js'
+import { installRelayOnlyGossip } from './gossip-relay.js'
 
 export type { FramedStream } from './framed-stream.js'
 
@@ -300,6 +301,7 @@ export class P2PHost {
       denyOutboundUpgradedConnection: deny
     }
     const node = await createLibp2p<Services>(libp2pOptions(opts, gater))
+    installRelayOnlyGossip(node.services.pubsub)
     const host = new P2PHost(node, blocked, opts.mdns === true)
     // one redial loop per peer, trying all of its listed addresses
     const byPeer = new Map<string, Multiaddr[]>()
