@@ -300,13 +300,37 @@ export function idFromPrivateKey (prvkey: string): string {
   return id
 }
 
+// Signatures are deterministic (RFC 6979): a client that sends the same request again (an
+// executor's assign, every time it asks for work) signs the same text into the same
+// signature, and the node recovers the same signer from it. Both are remembered for the
+// last few short texts. A remembered answer is only ever the one the backend gave for that
+// exact text and key (or signature): the text is compared on every hit.
+const MEMO_MAX = 256
+const MEMO_TEXT_MAX = 4096
+const signMemo = new Map<string, { prvkey: string, signature: string }>()
+const recoverMemo = new Map<string, { text: string, id: string }>()
+
+function remember<V> (memo: Map<string, V>, key: string, value: V): void {
+  if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value as string)
+  memo.set(key, value)
+}
+
 /** Sign `text` (ColonyOS signs the base64 payload text) with the active backend. */
 export function sign (text: string, prvkey: string): string {
-  return backend.sign(text, prvkey)
+  if (text.length > MEMO_TEXT_MAX) return backend.sign(text, prvkey)
+  const hit = signMemo.get(text)
+  if (hit !== undefined && hit.prvkey === prvkey) return hit.signature
+  const signature = backend.sign(text, prvkey)
+  remember(signMemo, text, { prvkey, signature })
+  return signature
 }
 
 /** The signer's id; throws SignatureError for a malformed or unrecoverable signature. */
 export function recoverId (text: string, signature: string): string {
+  const hit = recoverMemo.get(signature)
+  if (hit !== undefined && hit.text === text) return hit.id
   // the recovered key is already lowercase hex, exactly the text the id hashes
-  return sha3Hex(backend.recoverPublicKey(text, signature))
+  const id = sha3Hex(backend.recoverPublicKey(text, signature))
+  if (text.length <= MEMO_TEXT_MAX) remember(recoverMemo, signature, { text, id })
+  return id
 }

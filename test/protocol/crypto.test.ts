@@ -131,6 +131,25 @@ test('sign -> recover round trip on every backend', () => {
   assert.is(recoverId('', sign('', KEY_B)), ID_B)
 })
 
+test('repeated texts: what is remembered is the answer for that exact text and key', () => {
+  const text = 'eyJtc2d0eXBlIjoiYXNzaWducHJvY2Vzc21zZyJ9'
+  // the same text signed by two keys, alternately: each gets its own signature
+  for (let i = 0; i < 3; i++) {
+    assert.is(recoverId(text, sign(text, KEY_A)), ID_A)
+    assert.is(recoverId(text, sign(text, KEY_B)), ID_B)
+  }
+  assert.is(sign(text, KEY_A), backend.sign(text, KEY_A))
+  // a remembered signature presented with another text is not the same signer
+  const sig = sign(text, KEY_A)
+  assert.is(recoverId(text, sig), ID_A)
+  let other: string | undefined
+  try { other = recoverId(text + 'x', sig) } catch (err) { assert.instance(err, SignatureError) }
+  assert.is.not(other, ID_A, 'a signature over one text does not vouch for another')
+  assert.is(recoverId(text, sig), ID_A, 'and the first text still recovers its signer')
+  // a bad signature stays bad however often it is presented
+  for (let i = 0; i < 2; i++) assert.throws(() => recoverId(text, sig.slice(0, 128) + '07'), (e: unknown) => e instanceof SignatureError)
+})
+
 test('every backend signs identically and recovers the others\' signatures', () => {
   if (backends.length < 2) { console.log('  (skipped: only noble available)'); return }
   for (const text of ['', 'a', 'hello world', 'ünïcødé 🐜', 'x'.repeat(10000)]) {
