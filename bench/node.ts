@@ -74,7 +74,9 @@ export async function setUpColony (url: string, operator: string, n: number): Pr
   return { user, executors, colony }
 }
 
-const spec = (colony: string): any => ({ funcname: 'noop', conditions: { colonyname: colony, executortype: 'noop' } })
+// distinct submissions (identical ones would be signed identically: see bench/federation.ts)
+let nth = 0
+const spec = (colony: string): any => ({ funcname: 'noop', args: [String(nth++)], conditions: { colonyname: colony, executortype: 'noop' } })
 
 function percentile (sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN

@@ -53,7 +53,7 @@ async function run (nodes: ColonyNode[], operator: string, processes: number, k:
   await Promise.all([...Array.from({ length: inflight }, async (_, lane) => {
     while (submitted < processes) {
       submitted++
-      await (users[lane % users.length] as ColoniesClient).submitFunctionSpec({ funcname: 'noop', conditions: { colonyname: COLONY, executortype: 'noop' } })
+      await (users[lane % users.length] as ColoniesClient).submitFunctionSpec({ funcname: 'noop', args: [String(submitted)], conditions: { colonyname: COLONY, executortype: 'noop' } })
     }
   }), done])
   await Promise.all(executors.map(async x => await x.stop({ graceMs: 1000 })))
