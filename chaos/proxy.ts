@@ -17,13 +17,29 @@ import { createInterface } from 'node:readline'
 const [listenHost, listenPort, targetHost, targetPort] = process.argv.slice(2) as [string, string, string, string]
 let impair = { delay: 0, jitter: 0, loss: 0 }
 
-/** Forwards `from` to `to`, each chunk after the impairment of the moment, never reordered. */
+/**
+ * Forwards `from` to `to`, each chunk after the impairment of the moment, never reordered:
+ * chunks wait in one queue per direction, released by one timer in arrival order (a timer
+ * per chunk is not enough: two timers set for the same moment from different turns of the
+ * event loop may fire in either order, and one swapped pair of chunks corrupts the stream;
+ * noise then fails to authenticate the next frame and the connection is dropped).
+ */
 function pipe (from: Socket, to: Socket): void {
+  const queue: Array<{ at: number, chunk: Buffer }> = []
   let last = 0
-  let pending = 0
+  let timer: NodeJS.Timeout | undefined
+  let ended = false
+  const release = (): void => {
+    timer = undefined
+    const now = Date.now()
+    while (queue.length > 0 && (queue[0] as { at: number }).at <= now) to.write((queue.shift() as { chunk: Buffer }).chunk)
+    if (queue.length <= 16) from.resume()
+    if (queue.length > 0) timer = setTimeout(release, (queue[0] as { at: number }).at - now)
+    else if (ended) to.end()
+  }
   from.on('data', (chunk: Buffer) => {
     const { delay, jitter, loss } = impair
-    if (delay === 0 && loss === 0 && pending === 0) {
+    if (delay === 0 && loss === 0 && queue.length === 0) {
       to.write(chunk)
       return
     }
@@ -31,14 +47,14 @@ function pipe (from: Socket, to: Socket): void {
     if (Math.random() < loss) wait += (Math.random() < 0.2 ? 200 : 0) + 2 * delay + 1
     const at = Math.max(Date.now() + Math.max(0, wait), last)
     last = at
-    pending++
-    if (pending > 64) from.pause()
-    setTimeout(() => {
-      to.write(chunk)
-      if (--pending <= 16) from.resume()
-    }, at - Date.now())
+    queue.push({ at, chunk })
+    if (queue.length > 64) from.pause()
+    if (timer === undefined) timer = setTimeout(release, at - Date.now())
   })
-  from.on('end', () => { setTimeout(() => to.end(), Math.max(0, last - Date.now())) })
+  from.on('end', () => {
+    ended = true
+    if (queue.length === 0) to.end()
+  })
   from.on('error', () => to.destroy())
 }
 
