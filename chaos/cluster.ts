@@ -4,6 +4,7 @@
  * client as child processes beside it, set up through the RPC as a user would.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -73,10 +74,23 @@ function spawnIn (ns: string, env: Record<string, string>, args: string[], log: 
 export async function startNode (c: Cluster, s: SiteProc, bootstrap: string[]): Promise<void> {
   const env: Record<string, string> = { COLONIES_SERVER_PRVKEY: c.operator }
   if (s.clockOffsetS !== 0) Object.assign(env, { LD_PRELOAD: FAKETIME_LIB, FAKETIME: `${s.clockOffsetS >= 0 ? '+' : ''}${s.clockOffsetS}s`, DONT_FAKE_MONOTONIC: '1' })
-  const args = [join(root, 'bin/run.js'), 'node', 'start', '--json', '--data', s.dir, '--host', s.net.ip, '--port', String(API_PORT),
+  // CHAOS_KEEP: the node says what it does (--verbose: connections, pulls, claims that stood
+  // unacknowledged) into site-N.log beside the executors' logs, each line with its time
+  const keep = process.env.CHAOS_KEEP !== undefined
+  const args = [join(root, 'bin/run.js'), 'node', 'start', '--json', ...(keep ? ['--verbose'] : []), '--data', s.dir, '--host', s.net.ip, '--port', String(API_PORT),
     '--p2p-port', String(P2P_PORT), '--announce', `/ip4/${s.net.ip}/tcp/${PROXY_PORT}`, '--name', s.name, ...bootstrap.flatMap(b => ['--bootstrap', b])]
   const child = spawnIn(s.net.ns, env, args, s.name)
   s.node = child
+  if (keep) {
+    const out = createWriteStream(join(c.dir, `${s.name}.log`), { flags: 'a' })
+    let rest = ''
+    child.stderr?.on('data', (d: Buffer) => {
+      const lines = (rest + d.toString()).split('\n')
+      rest = lines.pop() ?? ''
+      for (const line of lines) out.write(`${new Date().toISOString()} ${line}\n`)
+    })
+    child.once('exit', () => { if (rest !== '') out.write(`${new Date().toISOString()} ${rest}\n`); out.end() })
+  }
   const info = await new Promise<{ nodeid: string, p2p: string[] }>((resolve, reject) => {
     let text = ''
     const timer = setTimeout(() => reject(new Error(`${s.name} did not start within 30 s`)), 30_000)

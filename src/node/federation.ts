@@ -139,7 +139,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
    * per site: its latest acknowledgement (clock h, log head seq): every claim it wrote with
    * a clock up to h is in its batches up to seq; any it writes later has a later clock
    */
-  private readonly watermarks = new Map<string, { h: Hlc, seq: number }>()
+  private readonly watermarks = new Map<string, { h: Hlc, seq: number, at: number }>()
   /** claims waiting for acknowledgements: each check resolves its claim when true */
   private readonly confirmWaiters = new Set<() => boolean>()
   /** colonies where a site's claim reached us and we owe an acknowledgement: the latest such claim's clock */
@@ -204,7 +204,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       bootstrap: opts.bootstrap ?? [],
       mdns: opts.mdns ?? false,
       ...(opts.psk === undefined ? {} : { psk: opts.psk }),
-      meshDegree: opts.meshDegree ?? 0
+      meshDegree: opts.meshDegree ?? 0,
+      ...(opts.log === undefined ? {} : { log: opts.log })
     })
     const f = new Federation(opts, host)
     await f.wire()
@@ -247,7 +248,11 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       // if it is one we may pull from (a --bootstrap peer).
       if (!allowed) this.schedulePull(peer, 500)
     })
-    host.on('peer:connect', (peer: string) => this.schedulePull(peer, 0))
+    host.on('peer:connect', (peer: string) => {
+      this.log(`connected to ${siteIdOfPeer(peer)?.slice(0, 8) ?? peer.slice(-8)}`)
+      this.schedulePull(peer, 0)
+    })
+    host.on('peer:disconnect', (peer: string) => this.log(`disconnected from ${siteIdOfPeer(peer)?.slice(0, 8) ?? peer.slice(-8)}`))
     host.on('subscription-change', (peer: string) => this.schedulePull(peer, 0))
     // the host dials its bootstrap peers as it starts: those connections came before our listeners
     for (const peer of host.connectedPeers()) this.schedulePull(peer, 0)
@@ -540,7 +545,10 @@ export class Federation extends EventEmitter implements ClaimPolicy {
         clearTimeout(this.retries.get(peer))
         this.retries.delete(peer)
         this.noteFirstSync()
-        if (r.stored > 0) this.emit('synced', { peer, stored: r.stored, bytes: r.bytes })
+        if (r.stored > 0) {
+          this.log(`pulled ${r.stored} batches (${r.bytes} bytes) from ${site?.slice(0, 8) ?? peer.slice(-8)}`)
+          this.emit('synced', { peer, stored: r.stored, bytes: r.bytes })
+        }
       } catch (err) {
         if (err instanceof SyncRefusedError) {
           this.syncStats.pullsRefused++
@@ -688,6 +696,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       const timer = setTimeout(() => {
         this.confirmWaiters.delete(check)
         this.confirmStats.capped++
+        this.log(`claim of ${p.processid.slice(0, 12)} stands unacknowledged after ${CONFIRM_CAP_MS} ms: ${this.ackLag(live, claimT).join('; ')}`)
         resolve()
       }, CONFIRM_CAP_MS)
       this.confirmWaiters.add(check)
@@ -697,8 +706,27 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private noteWatermark (site: string, h: Hlc, seq: number): void {
     const cur = this.watermarks.get(site)
     if (cur !== undefined && compareHlc(h, cur.h) <= 0) return
-    this.watermarks.set(site, { h, seq })
+    this.watermarks.set(site, { h, seq, at: Date.now() })
     this.checkConfirmations()
+  }
+
+  /** For the log: why each of `sites` has not acknowledged a claim at `claimT` yet. */
+  private ackLag (sites: readonly string[], claimT: Hlc): string[] {
+    const now = Date.now()
+    const connected = new Set(this.host.connectedPeers().map(p => siteIdOfPeer(p)))
+    const out: string[] = []
+    for (const site of sites) {
+      const w = this.watermarks.get(site)
+      if (w !== undefined && compareHlc(w.h, claimT) >= 0 && this.ledger.seqOf(site) >= w.seq) continue
+      const parts = [connected.has(site) ? 'connected' : 'not connected']
+      if (w === undefined) parts.push('never acknowledged')
+      else {
+        parts.push(`last acknowledgement ${now - w.at} ms ago, ${Math.max(0, claimT.w - w.h.w)} ms before the claim`)
+        if (this.ledger.seqOf(site) < w.seq) parts.push(`its log held to ${this.ledger.seqOf(site)} of ${w.seq}`)
+      }
+      out.push(`${site.slice(0, 8)} (${parts.join(', ')})`)
+    }
+    return out
   }
 
   private checkConfirmations (): void {

@@ -58,6 +58,8 @@ export interface P2PHostOptions {
    * reached only through another still hears of it by gossip (IHAVE/IWANT) within a heartbeat.
    */
   meshDegree?: number
+  /** told when a connection closes (who closed it, after how long, and why) */
+  log?: (line: string) => void
 }
 
 export type ValidationResult = 'accept' | 'reject' | 'ignore'
@@ -302,6 +304,18 @@ export class P2PHost {
     }
     const node = await createLibp2p<Services>(libp2pOptions(opts, gater))
     installRelayOnlyGossip(node.services.pubsub)
+    const log = opts.log
+    if (log !== undefined) {
+      node.addEventListener('connection:open', (evt: CustomEvent<Connection>) => {
+        const c = evt.detail
+        c.addEventListener('close', (e: Event) => {
+          const { local, error } = e as Event & { local?: boolean, error?: Error }
+          const lived = c.timeline.close !== undefined ? c.timeline.close - c.timeline.open : Date.now() - c.timeline.open
+          log(`${c.direction} connection with ${c.remotePeer.toString().slice(-8)} closed by ${local === true ? 'us' : 'the peer'} after ${lived} ms` +
+            (error !== undefined ? `: ${error.message}` : ''))
+        }, { once: true })
+      })
+    }
     const host = new P2PHost(node, blocked, opts.mdns === true)
     // one redial loop per peer, trying all of its listed addresses
     const byPeer = new Map<string, Multiaddr[]>()
