@@ -12,7 +12,8 @@
  * Here a peer is offered only the messages that reached us from another peer: what we relay.
  * Our own messages were flood-published to every subscriber we knew; one that missed a peer
  * (its subscription not yet known, a connection dropped) is repaired by the sync protocol,
- * which runs on every subscription change and new connection. Peer selection (D_lazy,
+ * which runs on every subscription change and new connection, and by the log head every
+ * advert carries (2 s): a batch missing behind it is pulled. Peer selection (D_lazy,
  * gossipFactor) and the IHAVE length cap are gossipsub's.
  */
 import type { GossipsubMessage } from '@libp2p/gossipsub'
