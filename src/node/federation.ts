@@ -20,7 +20,7 @@ import type { Ledger, LedgerChange } from '../store/ledger.js'
 import type { ClaimPolicy } from './assigner.js'
 import { colonyOfTopic, decodeGossip, encodeGossip, type GossipFrame, type IdleFrame, MAX_ADVERT_ADDRS, MAX_ADVERT_ORIGINS, peerOfAddrs, topicOf } from './p2p/gossip.js'
 import { P2PHost } from './p2p/host.js'
-import { siteIdOfPeer } from './p2p/peer-identity.js'
+import { logNameOfPeer, siteIdOfPeer } from './p2p/peer-identity.js'
 import { pull, serve, SYNC_PROTOCOL, SyncRefusedError } from './p2p/sync-protocol.js'
 
 /** How a node takes part in a federation (`NodeOptions.p2p`). */
@@ -87,11 +87,6 @@ const ACK_DELAY_MS = 2
 
 /** How long claimingSites may answer from its cache (adverts expire after PRESENCE_TTL_MS). */
 const CLAIMING_CACHE_MS = 100
-
-/** A peer as the log names it: its site id's first 8 characters (a peer id's last 8 if it is no site key). */
-function nameOf (peer: string): string {
-  return siteIdOfPeer(peer)?.slice(0, 8) ?? peer.slice(-8)
-}
 
 /** Whether two adverts name the same executor types (with executors attached). */
 function sameTypes (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean {
@@ -254,10 +249,10 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       if (!allowed) this.schedulePull(peer, 500)
     })
     host.on('peer:connect', (peer: string) => {
-      this.log(`connected to ${nameOf(peer)}`)
+      this.log(`connected to ${logNameOfPeer(peer)}`)
       this.schedulePull(peer, 0)
     })
-    host.on('peer:disconnect', (peer: string) => this.log(`disconnected from ${nameOf(peer)}`))
+    host.on('peer:disconnect', (peer: string) => this.log(`disconnected from ${logNameOfPeer(peer)}`))
     host.on('subscription-change', (peer: string) => this.schedulePull(peer, 0))
     // the host dials its bootstrap peers as it starts: those connections came before our listeners
     for (const peer of host.connectedPeers()) this.schedulePull(peer, 0)
@@ -551,7 +546,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
         this.retries.delete(peer)
         this.noteFirstSync()
         if (r.stored > 0) {
-          this.log(`pulled ${r.stored} batches (${r.bytes} bytes) from ${nameOf(peer)}`)
+          this.log(`pulled ${r.stored} batches (${r.bytes} bytes) from ${logNameOfPeer(peer)}`)
           this.emit('synced', { peer, stored: r.stored, bytes: r.bytes })
         }
       } catch (err) {
@@ -562,7 +557,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
         // refused (not admitted yet) or the connection went: try again later, backing off
         const next = Math.min(15_000, (this.backoff.get(peer) ?? 500) * 2)
         this.backoff.set(peer, next)
-        if (!(err instanceof SyncRefusedError) && !(err instanceof ColonyError)) this.log(`sync with ${nameOf(peer)}: ${(err as Error).message}`)
+        if (!(err instanceof SyncRefusedError) && !(err instanceof ColonyError)) this.log(`sync with ${logNameOfPeer(peer)}: ${(err as Error).message}`)
         clearTimeout(this.retries.get(peer))
         const retry = setTimeout(() => {
           this.retries.delete(peer)

@@ -30,7 +30,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { framedStream, MAX_FRAME_BYTES } from './framed-stream.js'
 import type { FramedStream } from './framed-stream.js'
-import { libp2pKeyOfNodeKey, peerInMultiaddr } from './peer-identity.js'
+import { libp2pKeyOfNodeKey, logNameOfPeer, peerInMultiaddr } from './peer-identity.js'
 import { installHalfWindowUpdates } from './yamux-window.js'
 import { installCheapEmptyPrefix } from './lp-decoder.js'
 import { installRelayOnlyGossip } from './gossip-relay.js'
@@ -311,7 +311,7 @@ export class P2PHost {
         c.addEventListener('close', (e: Event) => {
           const { local, error } = e as Event & { local?: boolean, error?: Error }
           const lived = c.timeline.close !== undefined ? c.timeline.close - c.timeline.open : Date.now() - c.timeline.open
-          log(`${c.direction} connection with ${c.remotePeer.toString().slice(-8)} closed by ${local === true ? 'us' : 'the peer'} after ${lived} ms` +
+          log(`${c.direction} connection with ${logNameOfPeer(c.remotePeer.toString())} closed by ${local === true ? 'us' : 'the peer'} after ${lived} ms` +
             (error !== undefined ? `: ${error.message}` : ''))
         }, { once: true })
       })

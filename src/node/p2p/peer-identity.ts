@@ -56,3 +56,8 @@ export function siteIdOfPeer (peerId: string): string | undefined {
 export function peerInMultiaddr (ma: Multiaddr): string | undefined {
   return ma.getComponents().filter(c => c.name === 'p2p').pop()?.value
 }
+
+/** A peer as logs name it: its site id's first 8 characters (a peer id's last 8 if it is no site key). */
+export function logNameOfPeer (peerId: string): string {
+  return siteIdOfPeer(peerId)?.slice(0, 8) ?? peerId.slice(-8)
+}
