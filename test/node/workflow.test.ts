@@ -187,16 +187,23 @@ test('a cron on an interval fires on its own; each run\'s roots get the previous
 test('a node that was down over several cron ticks fires one catch-up run, not a burst, then keeps the schedule', async () => {
   const spec = JSON.stringify(wf(node('tick')))
   const cron = await ok({ msgtype: 'addcronmsg', cron: { colonyname: tc.colony, name: 'steady', cronexpression: '', interval: 1, random: false, workflowspec: spec, waitforprevprocessgraph: false } })
-  const runs = (): number[] => tc.node.ledger.fold.cronRunsOf(cron.cronid).map(g => g.graph.source.kind === 'cron' ? g.graph.source.at : 0)
-  await eventually(() => runs().length >= 1 ? true : undefined, 'the first firing', 5000)
-  const down = Date.now()
+  const runsOf = (n: typeof tc.node): number[] =>
+    n.ledger.fold.cronRunsOf(cron.cronid).map(g => g.graph.source.kind === 'cron' ? g.graph.source.at : 0).sort((a, b) => a - b)
+  await eventually(() => runsOf(tc.node).length >= 1 ? true : undefined, 'the first firing', 5000)
+  const old = tc.node
   await tc.restart(3500) // offline over three ticks
-  const up = Date.now()
-  await eventually(() => runs().some(at => at > up) ? true : undefined, 'a firing after the restart', 5000)
-  const missed = runs().filter(at => at > down && at <= up)
-  assert.is(missed.length, 1, `one catch-up run for the ticks missed while down, got ${missed.length}`)
-  assert.ok((missed[0] as number) >= up - 1000, 'the catch-up is the most recent missed tick')
-  const all = runs()
+  // the last tick the node fired before it stopped (its fold stays readable after the stop);
+  // the ticks are whole seconds, and the node was down 3.5 s, so at least L+1 s and L+2 s were missed
+  const last = Math.max(...runsOf(old))
+  const after = async (t: number, what: string): Promise<number> =>
+    await eventually(() => runsOf(tc.node).find(at => at > t), what, 5000)
+  const catchUp = await after(last, 'a firing after the restart')
+  const next = await after(catchUp, 'the next scheduled firing')
+  const all = runsOf(tc.node)
+  assert.equal(all.filter(at => at > last && at < catchUp), [], 'no run for an older missed tick')
+  assert.ok(catchUp - last >= 3000, `the catch-up is the most recent missed tick, not the first: ${catchUp - last} ms after the last run`)
+  assert.is(catchUp % 1000, 0)
+  assert.ok(next - catchUp >= 1000 && next % 1000 === 0, 'then the schedule goes on from there')
   assert.is(new Set(all).size, all.length)
 })
 
