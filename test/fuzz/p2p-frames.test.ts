@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { canonicalJson } from '../../src/protocol/canonical.js'
 import { ColonyError, ValidationError } from '../../src/protocol/errors.js'
 import { type Batch, type LedgerRecord, parseBatch, signBatch } from '../../src/protocol/records.js'
-import { decodeGossip, encodeGossip, MAX_ADVERT_ADDRS, MAX_ADVERT_ORIGINS, peerOfAddrs } from '../../src/node/p2p/gossip.js'
+import { batchesOf, decodeGossip, encodeBatchFrame, encodeGossip, MAX_ADVERT_ADDRS, MAX_ADVERT_ORIGINS, MAX_MORE_BATCHES, peerOfAddrs } from '../../src/node/p2p/gossip.js'
 import { peerIdOfNodeKey } from '../../src/node/p2p/peer-identity.js'
 import { decodeSyncFrame, pull, type SyncStream, SyncRefusedError } from '../../src/node/p2p/sync-protocol.js'
 import { Ledger } from '../../src/store/ledger.js'
@@ -46,6 +46,7 @@ const otherPeer = peerIdOfNodeKey(newKey().prv)
 const validGossip = [
   { k: 'batch', batch: batch1 },
   { k: 'batch', batch: batch2 },
+  { k: 'batch', batch: batch1, more: [batch2] },
   { k: 'idle', site: site.id, colony: 'dev', types: { cli: 2, gpu: 0 }, t: 1_700_000_000_000 },
   { k: 'idle', site: site.id, colony: 'dev', types: {}, t: 1_700_000_000_000, seq: 2, addrs: [`/ip4/127.0.0.1/tcp/4001/p2p/${sitePeer}`, `/dns4/site.example/tcp/443/wss/p2p/${sitePeer}`] },
   { k: 'idle', site: site.id, colony: 'dev', types: {}, t: 1_700_000_000_000, seq: 2, vv: [[site.id, 2], ['0'.repeat(64), 0]] }
@@ -92,6 +93,30 @@ test('advert addresses: multiaddrs of one peer, each naming it, at most MAX_ADVE
   refused(['not a multiaddr'], /not a multiaddr/)
   refused([a, `/ip4/127.0.0.1/tcp/4002/p2p/${otherPeer}`], /another peer/)
   refused([`${a}/${'x'.repeat(600)}`], /at most/)
+})
+
+test('batch frames carrying more: one origin, in log order, at most MAX_MORE_BATCHES more; built from encoded batches byte for byte', () => {
+  const json = [batch1, batch2].map(b => JSON.stringify(b))
+  assert.equal(encodeBatchFrame(json.slice(0, 1)), encodeGossip({ k: 'batch', batch: batch1 }))
+  assert.equal(encodeBatchFrame(json), encodeGossip({ k: 'batch', batch: batch1, more: [batch2] }))
+  const f = decodeGossip(encodeBatchFrame(json))
+  assert.equal(f.k === 'batch' ? batchesOf(f) : [], [batch1, batch2])
+  assert.throws(() => encodeBatchFrame([]), /at least one/)
+  assert.throws(() => encodeBatchFrame(Array.from({ length: MAX_MORE_BATCHES + 2 }, () => json[0] as string)), /at most/)
+  const other = newKey()
+  const foreign = signBatch(other.id, 2, batch2.records.map(r => ({ ...r, o: other.id })), other.prv)
+  const refused = (more: unknown, why: RegExp): void => {
+    const err = thrown(() => decodeGossip(bytes({ k: 'batch', batch: batch1, more })))
+    assert.instance(err, ValidationError, JSON.stringify(more).slice(0, 80))
+    assert.match((err as Error).message, why)
+  }
+  refused(batch2, /gossip\.more.*array/)
+  refused([], /gossip\.more.*array of 1 to/)
+  refused(Array.from({ length: MAX_MORE_BATCHES + 1 }, (_, i) => ({ ...batch2, seq: i + 2 })), /gossip\.more.*array of 1 to/)
+  refused([foreign], /gossip\.more\[0\]\.origin/)
+  refused([batch1], /gossip\.more\[0\]\.seq.*log order/)
+  refused([batch2, batch2], /gossip\.more\[1\]\.seq/)
+  refused([{ ...batch2, records: 'x' }], /gossip\.more\[0\]: .*records/)
 })
 
 const validSync = [

@@ -17,7 +17,14 @@ export function colonyOfTopic (topic: string): string | undefined {
   return m?.[1]
 }
 
-export interface BatchFrame { readonly k: 'batch', readonly batch: Batch }
+/**
+ * One or more batches of the sender's log, in log order: `more` carries batches that waited
+ * to travel with the next one (see Federation's publish hold), so one message, not several.
+ */
+export interface BatchFrame { readonly k: 'batch', readonly batch: Batch, readonly more?: readonly Batch[] }
+
+/** The most batches one gossip message carries (the first and MAX_MORE_BATCHES in `more`). */
+export const MAX_MORE_BATCHES = 32
 
 /** A site says which executor types it has idle executors of, right now. */
 export interface IdleFrame {
@@ -65,6 +72,22 @@ export function encodeGossip (f: GossipFrame): Uint8Array {
   return enc.encode(JSON.stringify(f))
 }
 
+/**
+ * A batch frame from batches already encoded as JSON (each once, as it was written), in log
+ * order: byte for byte what encodeGossip makes of the same frame.
+ */
+export function encodeBatchFrame (batches: readonly string[]): Uint8Array {
+  const [first, ...more] = batches
+  if (first === undefined) throw new TypeError('a batch frame carries at least one batch')
+  if (more.length > MAX_MORE_BATCHES) throw new TypeError(`a batch frame carries at most ${MAX_MORE_BATCHES + 1} batches`)
+  return enc.encode(more.length === 0 ? `{"k":"batch","batch":${first}}` : `{"k":"batch","batch":${first},"more":[${more.join(',')}]}`)
+}
+
+/** Every batch a frame carries, in the order sent. */
+export function batchesOf (f: BatchFrame): readonly Batch[] {
+  return f.more === undefined ? [f.batch] : [f.batch, ...f.more]
+}
+
 const HEX64 = /^[0-9a-f]{64}$/
 
 export function decodeGossip (data: Uint8Array): GossipFrame {
@@ -76,7 +99,27 @@ export function decodeGossip (data: Uint8Array): GossipFrame {
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ValidationError('gossip', 'must be an object')
   const o = v as Record<string, unknown>
-  if (o.k === 'batch') return { k: 'batch', batch: parseBatch(o.batch) }
+  if (o.k === 'batch') {
+    const batch = parseBatch(o.batch)
+    if (o.more === undefined) return { k: 'batch', batch }
+    if (!Array.isArray(o.more) || o.more.length === 0 || o.more.length > MAX_MORE_BATCHES) {
+      throw new ValidationError('gossip.more', `must be an array of 1 to ${MAX_MORE_BATCHES} batches`)
+    }
+    const more = o.more.map((b, i) => {
+      try {
+        return parseBatch(b)
+      } catch (err) {
+        throw err instanceof ValidationError ? new ValidationError(`gossip.more[${i}]`, err.message) : err
+      }
+    })
+    let prev = batch
+    for (const [i, b] of more.entries()) {
+      if (b.origin !== batch.origin) throw new ValidationError(`gossip.more[${i}].origin`, 'must be the origin of gossip.batch (a site sends its own log)')
+      if (b.seq <= prev.seq) throw new ValidationError(`gossip.more[${i}].seq`, 'must follow the sequence before it (batches go in log order)')
+      prev = b
+    }
+    return { k: 'batch', batch, more }
+  }
   if (o.k === 'idle') {
     if (typeof o.site !== 'string' || !HEX64.test(o.site)) throw new ValidationError('gossip.site', 'must be a 64-hex node id')
     if (typeof o.colony !== 'string' || o.colony === '') throw new ValidationError('gossip.colony', 'must be a colony name')
