@@ -93,9 +93,9 @@ const ACK_DELAY_MS = 2
 /**
  * A closing executor asks for its next process at once, and the claim that answers it is
  * this site's next batch: the close waits up to this long to go with it, one gossip
- * message instead of two (−38 % messages, −9 % site CPU in the 3-site bench). Only closes
- * wait: nothing waits on them but other sites' view of the result. An executor that parks
- * with nothing to claim, an advert and a full hold send what waits at once.
+ * message instead of two (a third fewer messages in the 3-site bench; docs/PERFORMANCE.md).
+ * Only closes wait: nothing waits on them but other sites' view of the result. An executor
+ * that parks with nothing to claim, an advert and a full hold send what waits at once.
  */
 export const CLOSE_HOLD_MS = 8
 /** the most a held close batch (encoded) may weigh; a larger one goes at once */
