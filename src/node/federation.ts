@@ -87,6 +87,8 @@ const PRESENCE_HEARTBEAT_MS = 2000
 const CONFIRM_CAP_MS = 2000
 /** how long a seemingly missing batch may take to arrive by itself before we pull it */
 const REPAIR_DELAY_MS = 300
+/** how long opening a sync stream may take (ms); see schedulePull */
+const SYNC_OPEN_TIMEOUT_MS = 4000
 /** acknowledgements owed are sent together after this (ms) */
 const ACK_DELAY_MS = 2
 
@@ -585,7 +587,9 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       await turn
       try {
         if (this.stopped || !this.mayPullFrom(peer)) return
-        const stream = await this.host.open(peer, SYNC_PROTOCOL)
+        // bounded: on a connection that stalled (and is not yet known dead) libp2p's own
+        // protocol negotiation waits ~10 s, holding up every repair queued behind this pull
+        const stream = await this.host.open(peer, SYNC_PROTOCOL, AbortSignal.timeout(SYNC_OPEN_TIMEOUT_MS))
         const r = await pull(stream, this.ledger)
         this.syncStats.pulls++
         this.traffic.syncBytes += r.bytes

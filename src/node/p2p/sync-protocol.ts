@@ -21,6 +21,20 @@ export interface SyncStream extends AsyncIterable<Uint8Array> {
   send: (frame: Uint8Array) => Promise<void>
   closeWrite: () => Promise<void>
   close: () => Promise<void>
+  /** reset the stream at once (a peer that stopped answering) */
+  abort?: (err: Error) => void
+}
+
+/**
+ * How long a pull waits for the server's next frame. A server sends a frame per ~512 KiB
+ * of batches as it reads them; one silent this long is stalled (a connection that died
+ * without closing, a peer that stopped reading its ledger), and the pull gives up rather
+ * than hold up the repairs queued behind it. Generous: a slow link may take seconds a frame.
+ */
+export const PULL_FRAME_TIMEOUT_MS = 30_000
+
+export class SyncStalledError extends Error {
+  override name = 'SyncStalledError'
 }
 
 type Frame =
@@ -71,7 +85,8 @@ export interface PullResult {
 }
 
 /** Pulls what this node lacks from a peer over an opened stream. */
-export async function pull (stream: SyncStream, ledger: Ledger): Promise<PullResult> {
+export async function pull (stream: SyncStream, ledger: Ledger, opts: { frameTimeoutMs?: number } = {}): Promise<PullResult> {
+  const frameTimeoutMs = opts.frameTimeoutMs ?? PULL_FRAME_TIMEOUT_MS
   const vv = ledger.versionVector()
   await stream.send(encode({ type: 'hello', vv: [...vv] }))
   await stream.closeWrite()
@@ -84,15 +99,29 @@ export async function pull (stream: SyncStream, ledger: Ledger): Promise<PullRes
     if (inflight !== undefined) stored += (await inflight).stored
     inflight = undefined
   }
-  for await (const data of stream) {
+  const frames = stream[Symbol.asyncIterator]()
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined
+    const next = await Promise.race([
+      frames.next(),
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => {
+          const err = new SyncStalledError(`no sync frame from the peer in ${frameTimeoutMs} ms`)
+          stream.abort?.(err)
+          reject(err)
+        }, frameTimeoutMs)
+      })
+    ]).finally(() => clearTimeout(timer))
+    if (next.done === true) break
+    const data = next.value
     bytes += data.length
     const f = decodeSyncFrame(data)
     if (f.type === 'refused') throw new SyncRefusedError(f.reason)
     if (f.type === 'batches') {
-      const next = ledger.ingest(f.batches)
-      next.catch(() => {}) // awaited by settle, in its turn
+      const ingesting = ledger.ingest(f.batches)
+      ingesting.catch(() => {}) // awaited by settle, in its turn
       await settle()
-      inflight = next
+      inflight = ingesting
     }
     if (f.type === 'done') {
       await settle()
