@@ -97,7 +97,8 @@ const ACK_DELAY_MS = 2
  * this site's next batch: the close waits up to this long to go with it, one gossip
  * message instead of two (a third fewer messages in the 3-site bench; docs/PERFORMANCE.md).
  * Only closes wait: nothing waits on them but other sites' view of the result. An executor
- * that parks with nothing to claim, an advert and a full hold send what waits at once.
+ * that parks with nothing to claim, a heartbeat or presence advert and a full hold send
+ * what waits at once; an acknowledgement sends it only if its clocks acknowledge.
  */
 export const CLOSE_HOLD_MS = 8
 /** the most a held close batch (encoded) may weigh; a larger one goes at once */
@@ -525,6 +526,13 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     this.send([...this.held.splice(0), { batch, json }])
   }
 
+  /** The latest clock of the held close batches. */
+  private heldClock (): Hlc {
+    let h: Hlc = { w: 0, l: 0 }
+    for (const { batch } of this.held) for (const r of batch.records) if (compareHlc(r.t, h) > 0) h = r.t
+    return h
+  }
+
   /** Sends the held close batches now (before an advert names their sequence, for one). */
   private flushHeld (): void {
     if (this.held.length > 0) this.send(this.held.splice(0))
@@ -806,6 +814,17 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     if (this.ackTimer !== undefined || this.stopped) return
     this.ackTimer = setTimeout(() => {
       this.ackTimer = undefined
+      // held closes written since we stored the claim have later clocks: sent now, they are
+      // the acknowledgement (else an advert goes, and they wait for the next batch still)
+      if (this.held.length > 0) {
+        const heldH = this.heldClock()
+        for (const want of this.ackWanted.values()) {
+          if (compareHlc(heldH, want) >= 0) {
+            this.flushHeld()
+            break
+          }
+        }
+      }
       for (const [c, want] of this.ackWanted) {
         if (compareHlc(this.publishedH, want) < 0) continue
         this.ackWanted.delete(c)
@@ -842,8 +861,14 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   /** Our executors and log head (and, but for acknowledgements, where we can be dialled). */
   private advertise (colony: string, head = this.ledger.head(), withAddrs = true): void {
     if (!this.topics.has(topicOf(colony))) return
-    // the advert names our log's head: the batches up to it go first
-    this.flushHeld()
+    // The advert names our log's head. The heartbeat and presence changes send the held
+    // closes first. An acknowledgement leaves them to go with our next batch and names the
+    // last batch sent instead: it speaks only of claims (every claim of ours with an earlier
+    // clock than h is in our log up to seq, which the receiver must hold), and held batches
+    // hold no claim. All batches before the first held one have been sent.
+    const first = this.held[0]
+    if (withAddrs) this.flushHeld()
+    else if (head !== undefined && first !== undefined) head = { h: head.h, seq: first.batch.seq - 1 }
     const types: Record<string, number> = {}
     for (const [t, n] of this.localPresence.get(colony) ?? []) if (n > 0) types[t] = n
     // a fresh timestamp makes every advert a distinct gossip message (no "duplicate");

@@ -110,6 +110,38 @@ test('an executor that parks with nothing to claim sends the held close at once'
   await converged(t.fed.sites)
 })
 
+test('an acknowledgement advert leaves the held close waiting, names the last batch sent, and still confirms', async () => {
+  const t = held
+  const aFed = t.a.node.federation as any
+  const bFed = t.b.node.federation as any
+  const y = await addExecutor(t.b.node.url, t.fed.colony, t.fed.owner, 'at-b', 'hold')
+  await eventually(() => t.a.node.ledger.fold.executor(t.fed.colony, y.id)?.state === 1 ? true : undefined, 'A to know B\'s executor')
+  const p1 = await submit(t)
+  const got = await assign(t, 5)
+  assert.is(got.value.processid, p1)
+  await eventually(() => stateAtB(t, p1) === ProcessState.RUNNING ? true : undefined, 'B to see the claim')
+  // A is live at B (an advert within the presence window): B's claims wait for A's acknowledgement
+  aFed.advertiseAll()
+  await close(t, p1)
+  assert.is(aFed.held.length, 1, 'the close is held at A')
+  const capped = bFed.confirmStats.capped
+  const adverts = aFed.ackStats.adverts
+  const p2 = (await ok(t.b.node.url, { msgtype: 'submitfuncspecmsg', spec: { funcname: 'f', conditions: { colonyname: t.fed.colony, executortype: 'hold' } } }, t.fed.user.prv)).processid
+  const t0 = Date.now()
+  const got2 = await call(t.b.node.url, assignMsg(t.fed.colony, 5), y.prv)
+  assert.is(got2.value.processid, p2)
+  assert.ok(Date.now() - t0 < 1500, `B's executor waited ${Date.now() - t0} ms`)
+  assert.is(bFed.confirmStats.capped, capped, 'B\'s claim stood unacknowledged until the cap')
+  assert.ok(aFed.ackStats.adverts > adverts, 'A acknowledged with an advert')
+  assert.is(stateAtB(t, p1), ProcessState.RUNNING, 'the acknowledgement took the held close along')
+  assert.is(aFed.held.length, 1)
+  await ok(t.b.node.url, { msgtype: 'closesuccessfulmsg', processid: p2, out: [] }, y.prv)
+  // x parks: the close goes
+  assert.is((await assign(t, 1)).status, 404)
+  await converged(t.fed.sites)
+  assert.is(stateAtB(t, p1), ProcessState.SUCCESS)
+})
+
 test('a close with nothing after it goes when its hold ends', async () => {
   const t = await startTwo(300)
   try {
