@@ -81,7 +81,7 @@ export async function stopSite (s: Site): Promise<void> {
   clearTimeout(t)
 }
 
-interface SiteStatus { records: number, batches: number, bytesIn: number, sync: { pulls: number, served: number }, acks: { adverts: number, byBatch: number }, statehash?: string }
+interface SiteStatus { records: number, batches: number, bytesIn: number, sync: { pulls: number, served: number }, acks: { adverts: number, byBatch: number }, published: { messages: number, batches: number }, gossipIn: number, statehash?: string }
 
 async function status (s: Site, hash = false): Promise<SiteStatus> {
   const p = s.next('status')
@@ -236,6 +236,10 @@ export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boo
       const [a0, a1] = [before[0] as SiteStatus, after[0] as SiteStatus]
       results['  records per process (submit, claim, close: 3)'] = Number(((a1.records - a0.records) / n).toFixed(2))
       results['  records per batch'] = Number(((a1.records - a0.records) / (a1.batches - a0.batches)).toFixed(2))
+      // counts, not times: what a change to batching or acknowledging does shows here without the machine's noise
+      const sum = (f: (st: SiteStatus) => number): number => after.reduce((t, st, i) => t + f(st) - f(before[i] as SiteStatus), 0)
+      results['  gossip messages of batches, per process (all sites)'] = Number((sum(st => st.published.messages) / n).toFixed(2))
+      results['  gossip messages received, per process (all sites)'] = Number((sum(st => st.gossipIn) / n).toFixed(2))
       results['  sync pulls by A per 1,000 processes'] = Math.round((a1.sync.pulls - a0.sync.pulls) * 1000 / n)
       const acks = (k: 'adverts' | 'byBatch'): number => after.reduce((t, st, i) => t + st.acks[k] - (before[i] as SiteStatus).acks[k], 0)
       results['  acknowledgement adverts per 1,000 processes'] = Math.round(acks('adverts') * 1000 / n)

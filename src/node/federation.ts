@@ -98,7 +98,7 @@ const ACK_DELAY_MS = 2
  * message instead of two (a third fewer messages in the 3-site bench; docs/PERFORMANCE.md).
  * Only closes wait: nothing waits on them but other sites' view of the result. An executor
  * that parks with nothing to claim, a heartbeat or presence advert and a full hold send
- * what waits at once; an acknowledgement sends it only if its clocks acknowledge.
+ * what waits at once; an acknowledgement advert leaves it waiting (see advertise).
  */
 export const CLOSE_HOLD_MS = 8
 /** the most a held close batch (encoded) may weigh; a larger one goes at once */
@@ -215,6 +215,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   readonly confirmStats = { waited: 0, capped: 0 }
   /** acknowledgements owed to other sites' claims: sent as an advert, or given by a batch of ours */
   readonly ackStats = { adverts: 0, byBatch: 0 }
+  /** gossip messages of our batches sent, and the batches they carried (see CLOSE_HOLD_MS) */
+  readonly publishStats = { messages: 0, batches: 0 }
 
   private constructor (opts: FederationOptions, host: P2PHost) {
     super()
@@ -526,13 +528,6 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     this.send([...this.held.splice(0), { batch, json }])
   }
 
-  /** The latest clock of the held close batches. */
-  private heldClock (): Hlc {
-    let h: Hlc = { w: 0, l: 0 }
-    for (const { batch } of this.held) for (const r of batch.records) if (compareHlc(r.t, h) > 0) h = r.t
-    return h
-  }
-
   /** Sends the held close batches now (before an advert names their sequence, for one). */
   private flushHeld (): void {
     if (this.held.length > 0) this.send(this.held.splice(0))
@@ -545,6 +540,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       this.holdTimer = undefined
     }
     const data = encodeBatchFrame(batches.map(b => b.json))
+    this.publishStats.messages++
+    this.publishStats.batches += batches.length
     for (const { batch } of batches) {
       for (const r of batch.records) if (compareHlc(r.t, this.publishedH) > 0) this.publishedH = r.t
     }
@@ -814,17 +811,6 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     if (this.ackTimer !== undefined || this.stopped) return
     this.ackTimer = setTimeout(() => {
       this.ackTimer = undefined
-      // held closes written since we stored the claim have later clocks: sent now, they are
-      // the acknowledgement (else an advert goes, and they wait for the next batch still)
-      if (this.held.length > 0) {
-        const heldH = this.heldClock()
-        for (const want of this.ackWanted.values()) {
-          if (compareHlc(heldH, want) >= 0) {
-            this.flushHeld()
-            break
-          }
-        }
-      }
       for (const [c, want] of this.ackWanted) {
         if (compareHlc(this.publishedH, want) < 0) continue
         this.ackWanted.delete(c)
