@@ -81,7 +81,7 @@ export async function stopSite (s: Site): Promise<void> {
   clearTimeout(t)
 }
 
-interface SiteStatus { records: number, batches: number, bytesIn: number, sync: { pulls: number, served: number }, acks: { adverts: number, byBatch: number }, published: { messages: number, batches: number }, gossipIn: number, statehash?: string }
+interface SiteStatus { records: number, batches: number, bytesIn: number, sync: { pulls: number, served: number }, acks: { adverts: number, byBatch: number }, published: { messages: number }, gossipIn: number, statehash?: string }
 
 async function status (s: Site, hash = false): Promise<SiteStatus> {
   const p = s.next('status')

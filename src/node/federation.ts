@@ -215,8 +215,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   readonly confirmStats = { waited: 0, capped: 0 }
   /** acknowledgements owed to other sites' claims: sent as an advert, or given by a batch of ours */
   readonly ackStats = { adverts: 0, byBatch: 0 }
-  /** gossip messages of our batches sent, and the batches they carried (see CLOSE_HOLD_MS) */
-  readonly publishStats = { messages: 0, batches: 0 }
+  /** gossip messages of our batches sent (several batches may share one, see CLOSE_HOLD_MS) */
+  readonly publishStats = { messages: 0 }
 
   private constructor (opts: FederationOptions, host: P2PHost) {
     super()
@@ -541,7 +541,6 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     }
     const data = encodeBatchFrame(batches.map(b => b.json))
     this.publishStats.messages++
-    this.publishStats.batches += batches.length
     for (const { batch } of batches) {
       for (const r of batch.records) if (compareHlc(r.t, this.publishedH) > 0) this.publishedH = r.t
     }

@@ -84,6 +84,15 @@ export interface PullResult {
   readonly theirs: Map<string, number>
 }
 
+/** `read`'s value, or the error `timedOut` returns once `ms` have passed without it. */
+async function within<T> (read: Promise<T>, ms: number, timedOut: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  return await Promise.race([
+    read,
+    new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(timedOut()), ms) })
+  ]).finally(() => clearTimeout(timer))
+}
+
 /** Pulls what this node lacks from a peer over an opened stream. */
 export async function pull (stream: SyncStream, ledger: Ledger, opts: { frameTimeoutMs?: number } = {}): Promise<PullResult> {
   const frameTimeoutMs = opts.frameTimeoutMs ?? PULL_FRAME_TIMEOUT_MS
@@ -101,17 +110,11 @@ export async function pull (stream: SyncStream, ledger: Ledger, opts: { frameTim
   }
   const frames = stream[Symbol.asyncIterator]()
   for (;;) {
-    let timer: NodeJS.Timeout | undefined
-    const next = await Promise.race([
-      frames.next(),
-      new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => {
-          const err = new SyncStalledError(`no sync frame from the peer in ${frameTimeoutMs} ms`)
-          stream.abort?.(err)
-          reject(err)
-        }, frameTimeoutMs)
-      })
-    ]).finally(() => clearTimeout(timer))
+    const next = await within(frames.next(), frameTimeoutMs, () => {
+      const err = new SyncStalledError(`no sync frame from the peer in ${frameTimeoutMs} ms`)
+      stream.abort?.(err)
+      return err
+    })
     if (next.done === true) break
     const data = next.value
     bytes += data.length
@@ -147,13 +150,8 @@ export async function serve (stream: SyncStream, ledger: Ledger, allowed: boolea
     return 0
   }
   // read only the first frame (breaking out of a for-await would end the stream), in time
-  let timer: NodeJS.Timeout | undefined
-  const first = await Promise.race([
-    stream[Symbol.asyncIterator]().next(),
-    new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new ValidationError('sync', `no "hello" within ${HELLO_TIMEOUT_MS} ms`)), HELLO_TIMEOUT_MS)
-    })
-  ]).finally(() => clearTimeout(timer))
+  const first = await within(stream[Symbol.asyncIterator]().next(), HELLO_TIMEOUT_MS,
+    () => new ValidationError('sync', `no "hello" within ${HELLO_TIMEOUT_MS} ms`))
   const hello: Frame | undefined = first.done === true ? undefined : decodeSyncFrame(first.value)
   if (hello?.type !== 'hello') throw new ValidationError('sync', 'the first frame must be "hello"')
   const theirs = new Map(hello.vv)
