@@ -525,20 +525,25 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       return
     }
     if (this.heldBytes + json.length > FRAME_MAX_BYTES) this.flushHeld()
-    this.send([...this.held.splice(0), { batch, json }])
+    this.send([...this.takeHeld(), { batch, json }])
   }
 
   /** Sends the held close batches now (before an advert names their sequence, for one). */
   private flushHeld (): void {
-    if (this.held.length > 0) this.send(this.held.splice(0))
+    if (this.held.length > 0) this.send(this.takeHeld())
   }
 
-  private send (batches: ReadonlyArray<{ batch: Batch, json: string }>): void {
+  /** The held close batches, in log order; nothing is held after. */
+  private takeHeld (): Array<{ batch: Batch, json: string }> {
     this.heldBytes = 0
     if (this.holdTimer !== undefined) {
       clearTimeout(this.holdTimer)
       this.holdTimer = undefined
     }
+    return this.held.splice(0)
+  }
+
+  private send (batches: ReadonlyArray<{ batch: Batch, json: string }>): void {
     const data = encodeBatchFrame(batches.map(b => b.json))
     this.publishStats.messages++
     for (const { batch } of batches) {
