@@ -6,9 +6,14 @@
  * that claim and, when other sites compete, once the settle window has passed with the
  * claim still winning (DESIGN decision 6). The claim policy says when this site may
  * claim a process (its rendezvous rank) and how long to settle.
+ *
+ * A claim the executor never got (its request went away while the claim settled, or this
+ * node died before answering) is not left RUNNING until its maxexectime: the executor's
+ * next assign here gets the same attempt back. What a restart needs to know of that is
+ * saved (`DeliveryState`).
  */
 import { ForbiddenError, NotFoundError } from '../protocol/errors.js'
-import type { Hlc } from '../protocol/hlc.js'
+import { compareHlc, type Hlc, isHlc } from '../protocol/hlc.js'
 import { executorMatches, type Offer, resourcesFit } from '../protocol/matching.js'
 import { type ExecutorInfo, ExecutorState, type ProcessInfo, ProcessState } from '../protocol/state.js'
 import type { Ledger, LedgerChange } from '../store/ledger.js'
@@ -43,6 +48,27 @@ export const SINGLE_SITE: ClaimPolicy = {
 const ATTACHED_MS = 5000
 /** How many claimable processes, best priority first, an assign weighs by rank. */
 const CANDIDATES = 128
+/** At most this often this site's claims' delivery state is saved, and only when it moved. */
+export const DELIVERY_SAVE_MS = 100
+/** The node-local value holding the DeliveryState. */
+const DELIVERY_KEY = 'claims'
+
+/**
+ * Which of this site's claims may not have reached their executor, as saved: every claim
+ * this site wrote with a clock up to `through` was answered or is listed in `undelivered`;
+ * a later one may not have been. After a crash those are offered to their executor again.
+ */
+interface DeliveryState {
+  readonly through: Hlc
+  readonly undelivered: readonly string[]
+}
+
+function parseDeliveryState (v: unknown): DeliveryState | undefined {
+  if (v === null || typeof v !== 'object') return undefined
+  const { through, undelivered } = v as Record<string, unknown>
+  if (!isHlc(through) || !Array.isArray(undelivered) || !undelivered.every(x => typeof x === 'string')) return undefined
+  return { through, undelivered: undelivered as string[] }
+}
 
 interface Waiter {
   readonly executor: ExecutorInfo
@@ -59,8 +85,18 @@ export class Assigner {
    */
   private readonly generation = new Map<string, number>()
   private colonyGeneration = 0
-  /** processes this node is claiming right now: never offered twice */
-  private readonly reserved = new Set<string>()
+  /**
+   * Processes this node is claiming right now (never offered twice), each with the clock
+   * before its claim was written: the claim's own clock is later.
+   */
+  private readonly reserved = new Map<string, Hlc>()
+  /** claims of this site whose executor did not get them: processid → for whom, which attempt */
+  private readonly undelivered = new Map<string, { executorid: string, attempt: number }>()
+  private saveTimer: NodeJS.Timeout | undefined
+  private saving: Promise<void> = Promise.resolve()
+  /** claims resolved (answered or undelivered) since the last save */
+  private unsaved = false
+  private stopped = false
   private readonly ledger: Ledger
   private readonly queue = new WaitingQueue()
   private policy: ClaimPolicy = SINGLE_SITE
@@ -70,6 +106,93 @@ export class Assigner {
   constructor (ledger: Ledger) {
     this.ledger = ledger
     for (const p of ledger.fold.processes()) this.queue.update(p.processid, p)
+    this.restoreUndelivered()
+  }
+
+  /**
+   * After a restart: this site's claims that still stand and may never have been answered
+   * (written after the last save, or saved as undelivered) go back to their executor.
+   * Without a saved state (a new store, or one of a version before this) none do.
+   */
+  private restoreUndelivered (): void {
+    // what is found is saved at once (a second crash must not forget it); with nothing saved
+    // before, every claim so far counts as answered
+    this.unsaved = true
+    this.scheduleSave()
+    const saved = parseDeliveryState(this.ledger.localAtOpen(DELIVERY_KEY))
+    if (saved === undefined) return
+    const listed = new Set(saved.undelivered)
+    const fold = this.ledger.fold
+    for (const p of fold.processes()) {
+      if (p.state !== ProcessState.RUNNING || p.site !== this.ledger.nodeId || p.assignedexecutorid === '') continue
+      const claim = p.history.at(-1)
+      const t = claim?.state === ProcessState.RUNNING ? fold.entry(claim.record)?.rec.t : undefined
+      if (listed.has(p.processid) || (t !== undefined && compareHlc(t, saved.through) > 0)) {
+        this.undelivered.set(p.processid, { executorid: p.assignedexecutorid, attempt: p.attempt })
+      }
+    }
+  }
+
+  /** Processes claimed here for an executor that has not got them yet (for tests and status). */
+  undeliveredCount (): number {
+    return this.undelivered.size
+  }
+
+  /** Saves the delivery state if a claim resolved since the last save; resolves once written. */
+  async saveDeliveries (): Promise<void> {
+    if (this.saveTimer !== undefined) {
+      clearTimeout(this.saveTimer)
+      this.saveTimer = undefined
+    }
+    if (!this.unsaved) {
+      await this.saving
+      return
+    }
+    this.unsaved = false
+    // every claim with a clock up to `through` is resolved: those in flight were written after
+    // their reservation's clock, later ones will be written after the clock now
+    let through = this.ledger.clock.peek()
+    for (const t of this.reserved.values()) if (compareHlc(t, through) < 0) through = t
+    const undelivered: string[] = []
+    for (const [pid, u] of this.undelivered) {
+      if (this.stillOwed(pid, u) === undefined) this.undelivered.delete(pid)
+      else undelivered.push(pid)
+    }
+    const state: DeliveryState = { through, undelivered }
+    this.saving = this.saving.then(async () => { await this.ledger.putLocal(DELIVERY_KEY, state) }).catch(() => {})
+    await this.saving
+  }
+
+  private scheduleSave (): void {
+    if (this.saveTimer !== undefined || this.stopped) return
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined
+      void this.saveDeliveries()
+    }, DELIVERY_SAVE_MS)
+    this.saveTimer.unref()
+  }
+
+  /** The process if the claim this site made for `u.executorid` still stands unanswered. */
+  private stillOwed (pid: string, u: { executorid: string, attempt: number }): ProcessInfo | undefined {
+    const p = this.ledger.fold.process(pid)
+    return p?.state === ProcessState.RUNNING && p.assignedexecutorid === u.executorid && p.attempt === u.attempt &&
+      p.site === this.ledger.nodeId
+      ? p
+      : undefined
+  }
+
+  /** A process claimed here earlier for this executor (in its colony) that it never got, if any. */
+  private takeUndelivered (executor: ExecutorInfo): ProcessInfo | undefined {
+    for (const [pid, u] of this.undelivered) {
+      if (u.executorid !== executor.executorid) continue
+      const p = this.stillOwed(pid, u)
+      if (p !== undefined && p.colonyname !== executor.colonyname) continue
+      this.undelivered.delete(pid)
+      this.unsaved = true
+      this.scheduleSave()
+      if (p !== undefined) return p
+    }
+    return undefined
   }
 
   private presenceTimer: NodeJS.Timeout | undefined
@@ -88,8 +211,12 @@ export class Assigner {
     }
   }
 
+  /** Stops the timers; `saveDeliveries` afterwards writes what the last requests left. */
   stop (): void {
+    this.stopped = true
     if (this.presenceTimer !== undefined) clearInterval(this.presenceTimer)
+    if (this.saveTimer !== undefined) clearTimeout(this.saveTimer)
+    this.saveTimer = undefined
   }
 
   /** Tells the policy how many executors of this colony and type are attached and parked here. */
@@ -125,11 +252,15 @@ export class Assigner {
     this.report(executor.colonyname, executor.executortype)
     for (;;) {
       if (signal?.aborted === true) throw new NotFoundError('the request was aborted')
+      if (this.undelivered.size > 0) {
+        const owed = this.takeUndelivered(executor)
+        if (owed !== undefined) return owed
+      }
       const seen = this.stamp(k)
       const paused = this.ledger.fold.colony(executor.colonyname)?.paused === true
       let retryAt = Infinity
       if (!paused) {
-        const r = await this.tryClaim(executor, offer)
+        const r = await this.tryClaim(executor, offer, signal)
         if (r.process !== undefined) return r.process
         retryAt = r.retryAt
       }
@@ -177,7 +308,7 @@ export class Assigner {
    * The next waiting process this executor may run, claimed for it. When none may be
    * claimed yet, `retryAt` says when the first one's turn comes.
    */
-  private async tryClaim (executor: ExecutorInfo, offer: Offer): Promise<{ process?: ProcessInfo, retryAt: number }> {
+  private async tryClaim (executor: ExecutorInfo, offer: Offer, signal?: AbortSignal): Promise<{ process?: ProcessInfo, retryAt: number }> {
     const fold = this.ledger.fold
     /** processes whose claim this call lost: not tried again by it */
     const tried = new Set<string>()
@@ -212,12 +343,22 @@ export class Assigner {
       candidates.sort((a, b) => a.rank - b.rank || (a.rank === 0 ? a.i - b.i : b.i - a.i))
       for (const { p, rank } of candidates) {
         if (this.reserved.has(p.processid) || fold.process(p.processid)?.state !== ProcessState.WAITING) continue
-        this.reserved.add(p.processid)
+        this.reserved.set(p.processid, this.ledger.clock.peek())
         try {
           const won = await this.claim(p, executor)
-          if (won !== undefined) return { process: won, retryAt }
+          if (won !== undefined) {
+            // the executor went away while the claim settled: it gets this on its next assign
+            if (signal?.aborted === true) {
+              this.undelivered.set(won.processid, { executorid: executor.executorid, attempt: won.attempt })
+              this.waiters.get(key(executor.colonyname, executor.executortype))?.find(w => w.executor.executorid === executor.executorid)?.wake()
+              throw new NotFoundError('the request was aborted')
+            }
+            return { process: won, retryAt }
+          }
         } finally {
           this.reserved.delete(p.processid)
+          this.unsaved = true
+          this.scheduleSave()
         }
         tried.add(p.processid)
         // our own process went to another claim: the rest of our share is further on

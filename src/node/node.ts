@@ -168,6 +168,11 @@ export class ColonyNode {
     return this.assigner.waiting()
   }
 
+  /** Processes this site claimed for an executor that has not got them yet (see Assigner). */
+  undeliveredClaims (): number {
+    return this.assigner.undeliveredCount()
+  }
+
   /** Open WebSocket subscriptions right now. */
   subscriptions (): number {
     return this.pubsub.count() + this.colonyStream.count()
@@ -187,6 +192,8 @@ export class ColonyNode {
     this.colonyStream.close()
     await this.http.close()
     await this.federation?.stop()
+    // which claims the closed requests left unanswered, for the executors' next assign after a restart
+    await this.assigner.saveDeliveries()
     await this.ledger.close()
   }
 }

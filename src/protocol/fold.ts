@@ -110,6 +110,11 @@ export class LedgerFold {
     return this.seen.has(id)
   }
 
+  /** The record with this id, as folded (accepted or refused). */
+  entry (id: string): FoldEntry | undefined {
+    return this.seen.get(id)
+  }
+
   /** Adds entries (any order, duplicates ignored). */
   add (batch: readonly FoldEntry[]): void {
     const fresh = batch.filter(e => {

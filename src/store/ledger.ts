@@ -98,6 +98,10 @@ interface Written {
 
 type Op = { type: 'put', sublevel: any, key: string, value: unknown } | { type: 'del', sublevel: any, key: string }
 
+/** meta keys of node-local values: LOCAL_PREFIX + name */
+const LOCAL_PREFIX = 'local/'
+const LOCAL_END = 'local0'
+
 /**
  * Records per locally written batch, by their approximate size: a batch must fit one
  * gossip message and one sync frame (4 MiB); a single record may be up to the API's body
@@ -166,6 +170,8 @@ export class Ledger extends EventEmitter {
   private projColony = false
   private projTimer: NodeJS.Timeout | undefined
   private closed = false
+  /** node-local values (`putLocal`) as stored when the ledger opened */
+  private readonly localValues = new Map<string, unknown>()
 
   private constructor (opts: LedgerOptions) {
     super()
@@ -220,6 +226,7 @@ export class Ledger extends EventEmitter {
     this.clock.observe(maxT)
     this.feed(entries)
     this.fold.drainChanges()
+    for await (const [k, v] of this.meta.iterator({ gte: LOCAL_PREFIX, lt: LOCAL_END })) this.localValues.set((k as string).slice(LOCAL_PREFIX.length), v)
     const version = await this.meta.get('projection-version')
     const clean = await this.meta.get('clean')
     if (version !== PROJECTION_VERSION || clean !== true) {
@@ -712,6 +719,22 @@ export class Ledger extends EventEmitter {
   async storedLogs (processid: string, limit = 500, sinceMs = 0): Promise<Array<ProcessInfo['logs'][number]>> {
     await this.flushProjections()
     return await this.logs.values({ gte: logKey(processid, sinceMs, ''), lt: processid + END, limit }).all()
+  }
+
+  // ---- node-local state -------------------------------------------------------------------
+
+  /** A node-local value (never replicated, no part of the fold) as it was when the ledger opened. */
+  localAtOpen (name: string): unknown {
+    return this.localValues.get(name)
+  }
+
+  /**
+   * Stores a node-local value. Like every write here it survives the process's crash once
+   * this resolves (not the machine's: no fsync). Refused once the ledger is closing.
+   */
+  async putLocal (name: string, value: unknown): Promise<void> {
+    if (this.closed || this.db.status !== 'open') throw new Error('the ledger is closed')
+    await this.meta.put(LOCAL_PREFIX + name, value)
   }
 
   // ---- life cycle ------------------------------------------------------------------------

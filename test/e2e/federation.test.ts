@@ -2,7 +2,8 @@
  * Federation end to end, every part its own process: three `colonies node start` sites
  * (libp2p over TCP on 127.0.0.1), admitted with `colonies node add`, a Unix executor
  * process at C, work submitted at A with the CLI; every site reaches the same state hash;
- * a site killed with SIGKILL and restarted catches up.
+ * a site killed with SIGKILL and restarted catches up; a site killed while its claim for an
+ * executor settled hands that process to the executor once it is back.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -10,7 +11,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
-import { eventually } from '../helpers/colony-node.js'
+import { assignMsg, eventually } from '../helpers/colony-node.js'
+import { call } from '../helpers/raw-rpc.js'
 import { cli, CliProcess, type Env } from '../helpers/cli.js'
 
 interface SiteProc { proc: CliProcess, url: string, p2p: string, nodeid: string, dir: string }
@@ -111,6 +113,40 @@ test('a site killed with SIGKILL and restarted catches up with what it missed', 
   assert.type(hash, 'string')
   const waiting = await cli(['process', 'psw', '--json'], envFor(restarted))
   assert.ok((JSON.parse(waiting.stdout) as unknown[]).length >= 5, 'the restarted site lists the processes it missed')
+})
+
+test('a site killed while its claim settled hands the process to the same executor after its restart', async () => {
+  const [a, b, c] = sites as [SiteProc, SiteProc, SiteProc]
+  const key = generatePrivateKey()
+  const add = await cli(['executor', 'add', '--name', 'owed-a', '--type', 'owed', '--executorid', idFromPrivateKey(key), '--approve'], envFor(a))
+  assert.is(add.code, 0, add.stderr)
+  // no maxexectime: nothing but the handing back can bring this process to an executor again
+  const sub = await call(a.url, { msgtype: 'submitfuncspecmsg', spec: { funcname: 'f', maxexectime: -1, conditions: { colonyname: 'fed', executortype: 'owed' } } }, userKey)
+  assert.is(sub.status, 200, JSON.stringify(sub.value))
+  const pid = sub.value.processid as string
+  // B and C freeze: A heard their heartbeats within 2 s, so it waits up to 2 s for them to
+  // acknowledge its claim before answering the executor; A is killed in that window
+  b.proc.child.kill('SIGSTOP')
+  c.proc.child.kill('SIGSTOP')
+  try {
+    const poll = call(a.url, assignMsg('fed', 10), key).catch(err => err)
+    await eventually(async () => (await call(a.url, { msgtype: 'getprocessmsg', processid: pid }, userKey)).value.state === 1 ? true : undefined, 'A to write its claim', 1500)
+    await a.proc.stop('SIGKILL')
+    assert.instance(await poll, Error, 'the executor got no answer')
+  } finally {
+    b.proc.child.kill('SIGCONT')
+    c.proc.child.kill('SIGCONT')
+  }
+  const restarted = await startSite('a', [b.p2p, c.p2p], new URL(a.url).port)
+  sites[0] = restarted
+  const again = await call(restarted.url, assignMsg('fed', 10), key)
+  assert.is(again.status, 200, JSON.stringify(again.value))
+  assert.is(again.value.processid, pid)
+  const closed = await call(restarted.url, { msgtype: 'closesuccessfulmsg', processid: pid, out: ['handed back'] }, key)
+  assert.is(closed.status, 200, JSON.stringify(closed.value))
+  await agree()
+  const p = await call(c.url, { msgtype: 'getprocessmsg', processid: pid }, userKey)
+  assert.is(p.value.state, 2, 'successful everywhere')
 })
 
 test.run()
