@@ -138,6 +138,8 @@ export class ColonyNode {
       await ledger.close()
       throw err
     }
+    const owed = node.assigner.undeliveredCount()
+    if (owed > 0) opts.log?.(`${owed} process${owed === 1 ? '' : 'es'} claimed here before the restart may not have reached ${owed === 1 ? 'its' : 'their'} executor: handed back on ${owed === 1 ? 'its' : 'their'} next assign here`)
     opts.log?.(`node ${identity.nodeId} serving the ColonyOS API on ${node.url}${opts.dashboard === false ? '' : `, the dashboard at ${node.url}/`}`)
     return node
   }
