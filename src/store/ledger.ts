@@ -35,6 +35,15 @@ export const PROJECTION_VERSION = 1
 
 /** How long changes gather before their projections are written (one write for many). */
 export const PROJECTION_DELAY_MS = 25
+/**
+ * While more records are on their way to the store (a sync pull streaming in), projections
+ * wait for them, up to this long and this many processes: a process whose submit, claim
+ * and close arrive seconds apart in one pull is written once, not once per 25 ms.
+ */
+export const PROJECTION_MAX_DELAY_MS = 10_000
+export const PROJECTION_MAX_PENDING = 50_000
+/** Processes per level batch when projections are written (a deferred flush can be large). */
+const PROJECTION_CHUNK = 2000
 
 /** Envelopes in one ingest from which recovery goes to the worker pool. */
 const POOL_THRESHOLD = 64
@@ -169,6 +178,8 @@ export class Ledger extends EventEmitter {
   private readonly projPending = new Set<string>()
   private projColony = false
   private projTimer: NodeJS.Timeout | undefined
+  /** when the oldest change not yet projected was announced (0: none) */
+  private projSince = 0
   private closed = false
   /** node-local values (`putLocal`) as stored when the ledger opened */
   private readonly localValues = new Map<string, unknown>()
@@ -547,12 +558,21 @@ export class Ledger extends EventEmitter {
     for (const pid of change.processes) this.projPending.add(pid)
     if (change.colonyLevel) this.projColony = true
     this.emit('change', change)
-    if (this.projTimer === undefined && !this.closed) {
-      this.projTimer = setTimeout(() => {
-        this.projTimer = undefined
-        this.flushProjections().catch(err => this.fail(err))
-      }, PROJECTION_DELAY_MS)
-    }
+    if (this.projSince === 0 && (this.projPending.size > 0 || this.projColony)) this.projSince = Date.now()
+    this.scheduleProjections()
+  }
+
+  /** Writes the pending projections in PROJECTION_DELAY_MS, or later while records still stream in. */
+  private scheduleProjections (): void {
+    if (this.projTimer !== undefined || this.closed) return
+    this.projTimer = setTimeout(() => {
+      this.projTimer = undefined
+      if (this.ingestsQueued > 0 && Date.now() - this.projSince < PROJECTION_MAX_DELAY_MS && this.projPending.size < PROJECTION_MAX_PENDING) {
+        this.scheduleProjections()
+        return
+      }
+      this.flushProjections().catch(err => this.fail(err))
+    }, PROJECTION_DELAY_MS)
   }
 
   /**
@@ -566,8 +586,11 @@ export class Ledger extends EventEmitter {
         clearTimeout(this.projTimer)
         this.projTimer = undefined
       }
-      const ops = await this.projectionOps()
-      if (ops.length > 0) await this.db.batch(ops as any)
+      while (this.projPending.size > 0 || this.projColony) {
+        const ops = await this.projectionOps(PROJECTION_CHUNK)
+        if (ops.length > 0) await this.db.batch(ops as any)
+      }
+      this.projSince = 0
     })
     this.chain = p.catch(() => {})
     await p
@@ -591,12 +614,16 @@ export class Ledger extends EventEmitter {
     return w
   }
 
-  /** Projection writes for the processes changed since the last projection write. */
-  private async projectionOps (): Promise<Op[]> {
+  /** Projection writes for up to `limit` of the processes changed since they were last written. */
+  private async projectionOps (limit: number): Promise<Op[]> {
     const ops: Op[] = []
-    const processes = [...this.projPending]
+    const processes: string[] = []
+    for (const pid of this.projPending) {
+      if (processes.length >= limit) break
+      processes.push(pid)
+    }
+    for (const pid of processes) this.projPending.delete(pid)
     const colonyLevel = this.projColony
-    this.projPending.clear()
     this.projColony = false
     for (const pid of processes) {
       const p = this.fold.processRaw(pid)

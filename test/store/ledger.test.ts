@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FoldEntry } from '../../src/protocol/entry.js'
 import { signBatch, type Batch, type LedgerRecord } from '../../src/protocol/records.js'
-import { Ledger, type LocalRecord } from '../../src/store/ledger.js'
+import { Ledger, type LocalRecord, PROJECTION_DELAY_MS } from '../../src/store/ledger.js'
 import { batchKey } from '../../src/store/keys.js'
 import { Level } from 'level'
 import { storeTogether } from '../../src/node/federation.js'
@@ -141,6 +141,45 @@ test('rebuilding the projections from the records gives an identical result, and
   await (l as any).queue.clear()
   assert.is.not(await l.projectionHash(), before)
   assert.is((await l.rebuildProjections()).hash, before)
+  await l.close()
+})
+
+test('while a pull streams in, projections wait for it: each process is written once, as a rebuild writes it', async () => {
+  const w = new World()
+  // the world's node is the origin; this ledger is another site pulling its log
+  const l = await Ledger.open({ dir: await tempDir(), nodeKey: newKey().prv })
+  const recs = w.setup().map(e => e.rec)
+  const submits = Array.from({ length: 400 }, () => w.submit())
+  recs.push(...submits.map(e => e.rec))
+  recs.push(...submits.map(e => w.claim(e.id, 'e1').rec))
+  recs.push(...submits.map((e, i) => w.close(e.id, 'e1', [i]).rec))
+  const batches: Batch[] = []
+  for (let i = 0; i < recs.length; i += 5) batches.push(signBatch(w.node.id, batches.length + 1, recs.slice(i, i + 5), w.node.prv))
+  // count each process's projection writes
+  const procsWrites = new Map<string, number>()
+  const db = (l as any).db
+  const batch = db.batch.bind(db)
+  db.batch = async (ops: any[], ...rest: unknown[]) => {
+    for (const op of ops) if (op.sublevel === (l as any).procs && op.type === 'put') procsWrites.set(op.key, (procsWrites.get(op.key) ?? 0) + 1)
+    return await batch(ops, ...rest)
+  }
+  // as the puller does: the next frame's ingest is asked for before the last one is written
+  const started = Date.now()
+  let inFlight: Array<Promise<unknown>> = []
+  for (const b of batches) {
+    inFlight.push(l.ingest([b]))
+    if (inFlight.length >= 2) await inFlight.shift()
+  }
+  await Promise.all(inFlight)
+  inFlight = []
+  const streamedMs = Date.now() - started
+  assert.ok(streamedMs > 3 * PROJECTION_DELAY_MS, `the stream took ${streamedMs} ms: too short to show anything`)
+  assert.is(procsWrites.size, 0, 'nothing projected while records streamed in')
+  const projected = await l.projectionHash()
+  assert.is(procsWrites.size, 400)
+  assert.ok([...procsWrites.values()].every(n => n === 1), 'each process written once')
+  assert.is(l.fold.process(submits[0]!.id)?.state, 2)
+  assert.is((await l.rebuildProjections()).hash, projected)
   await l.close()
 })
 
