@@ -81,7 +81,7 @@ export async function stopSite (s: Site): Promise<void> {
   clearTimeout(t)
 }
 
-interface SiteStatus { records: number, batches: number, bytesIn: number, sync: { pulls: number, served: number }, acks: { adverts: number, byBatch: number }, published: { messages: number }, gossipIn: number, statehash?: string }
+interface SiteStatus { records: number, batches: number, bytesIn: number, sync: { pulls: number, served: number }, acks: { adverts: number, byBatch: number }, published: { messages: number }, gossipIn: number, projectionsPending: number, statehash?: string }
 
 async function status (s: Site, hash = false): Promise<SiteStatus> {
   const p = s.next('status')
@@ -266,6 +266,10 @@ export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boo
       const [ra, rb, rc] = await Promise.all([status(a), status(b), status(c)])
       return ra.records === rb.records && rb.records === rc.records ? true : undefined
     }, 300_000)
+    // and the colony at rest: what the sites still had to write for the fill (projections
+    // wait while records stream in) is not left to run beside the fresh site's sync
+    await until('every site to have written its projections', async () =>
+      (await Promise.all(sites.map(async s => (await status(s)).projectionsPending))).every(n => n === 0) ? true : undefined, 60_000)
     const total = (await status(a)).records
     const cpu = (s: Site): number => cpuSeconds(s.child.pid ?? 0) ?? NaN
     const cpuBefore = sites.map(cpu)
@@ -282,6 +286,9 @@ export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boo
       return n >= total ? true : undefined
     }, 300_000)
     const done = performance.now()
+    // the fresh site's work is done once its projections are written too (they wait for the pull)
+    await until('the fresh site to write its projections', async () => (await status(d)).projectionsPending === 0 ? true : undefined, 60_000)
+    const projected = performance.now()
     // CPU seconds each site used meanwhile (all threads): the machine's cores are shared by all
     const cpuUsed = sites.map((s, i) => cpu(s) - (cpuBefore[i] ?? 0))
     results[`fresh site sync of ${total} records, s`] = Number(((done - t0) / 1000).toFixed(1))
@@ -289,6 +296,7 @@ export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boo
     results['  of which: site start, s'] = Number(((started - t0) / 1000).toFixed(1))
     results['  of which: admission → first records, s'] = Number(((firstAt - admitted) / 1000).toFixed(1))
     results['  of which: transfer, s'] = Number(((done - firstAt) / 1000).toFixed(1))
+    results['  then its projections written, s'] = Number(((projected - done) / 1000).toFixed(1))
     results['  CPU s: fresh site (all threads)'] = Number(cpu(d).toFixed(1))
     results['  CPU s: serving site A'] = Number((cpuUsed[0] ?? NaN).toFixed(1))
     results['  CPU s: sites B and C'] = Number(((cpuUsed[1] ?? NaN) + (cpuUsed[2] ?? NaN)).toFixed(1))

@@ -526,6 +526,11 @@ export class Ledger extends EventEmitter {
     return this.held.length
   }
 
+  /** Processes (and colony-level state) changed and not yet written to the projections. */
+  projectionsPending (): number {
+    return this.projPending.size + (this.projColony ? 1 : 0)
+  }
+
   /**
    * One atomic write of the batches and their record refs; acknowledged once it resolves.
    * Only then does the fold see the records (no state that the disk does not hold), and
@@ -581,19 +586,22 @@ export class Ledger extends EventEmitter {
    * once). Projections are caches: after a crash the unclean open rebuilds them.
    */
   async flushProjections (): Promise<void> {
-    const p = this.chain.then(async () => {
-      if (this.projTimer !== undefined) {
-        clearTimeout(this.projTimer)
-        this.projTimer = undefined
-      }
-      while (this.projPending.size > 0 || this.projColony) {
+    if (this.projTimer !== undefined) {
+      clearTimeout(this.projTimer)
+      this.projTimer = undefined
+    }
+    // one link of the write chain per chunk: appends and ingests asked for meanwhile go
+    // between chunks instead of waiting for a large deferred flush to end
+    for (;;) {
+      const p = this.chain.then(async () => {
         const ops = await this.projectionOps(PROJECTION_CHUNK)
         if (ops.length > 0) await this.db.batch(ops as any)
-      }
-      this.projSince = 0
-    })
-    this.chain = p.catch(() => {})
-    await p
+        if (this.projPending.size === 0 && !this.projColony) this.projSince = 0
+      })
+      this.chain = p.catch(() => {})
+      await p
+      if (this.projPending.size === 0 && !this.projColony) return
+    }
   }
 
   private fail (err: unknown): void {
