@@ -695,6 +695,7 @@ export class Ledger extends EventEmitter {
     this.written.clear()
     this.projPending.clear()
     this.projColony = false
+    this.projSince = 0
     const ops: Op[] = []
     let n = 0
     const flush = async (): Promise<void> => {
