@@ -49,7 +49,7 @@ const ATTACHED_MS = 5000
 /** How many claimable processes, best priority first, an assign weighs by rank. */
 const CANDIDATES = 128
 /** At most this often this site's claims' delivery state is saved, and only when it moved. */
-export const DELIVERY_SAVE_MS = 100
+const DELIVERY_SAVE_MS = 100
 /** The node-local value holding the DeliveryState. */
 const DELIVERY_KEY = 'claims'
 

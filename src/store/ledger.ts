@@ -563,7 +563,7 @@ export class Ledger extends EventEmitter {
     for (const pid of change.processes) this.projPending.add(pid)
     if (change.colonyLevel) this.projColony = true
     this.emit('change', change)
-    if (this.projSince === 0 && (this.projPending.size > 0 || this.projColony)) this.projSince = Date.now()
+    if (this.projSince === 0 && this.projectionsPending() > 0) this.projSince = Date.now()
     this.scheduleProjections()
   }
 
@@ -596,11 +596,11 @@ export class Ledger extends EventEmitter {
       const p = this.chain.then(async () => {
         const ops = await this.projectionOps(PROJECTION_CHUNK)
         if (ops.length > 0) await this.db.batch(ops as any)
-        if (this.projPending.size === 0 && !this.projColony) this.projSince = 0
+        if (this.projectionsPending() === 0) this.projSince = 0
       })
       this.chain = p.catch(() => {})
       await p
-      if (this.projPending.size === 0 && !this.projColony) return
+      if (this.projectionsPending() === 0) return
     }
   }
 
