@@ -287,16 +287,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       this.schedulePull(peer, 0)
     })
     host.on('peer:disconnect', (peer: string) => this.log(`disconnected from ${logNameOfPeer(peer)}`))
-    host.on('subscription-change', (peer: string, subscribed: string[]) => {
-      this.schedulePull(peer, 0)
-      // a site that joins one of our colonies' topics (admitted, started, or back after a
-      // cut) hears at once that we are live, and which executors we have: its claims wait
-      // for our acknowledgement from the start, not after our next heartbeat
-      for (const t of subscribed) {
-        const colony = colonyOfTopic(t)
-        if (colony !== undefined && this.topics.has(t)) this.advertise(colony)
-      }
-    })
+    host.on('subscription-change', (peer: string) => this.schedulePull(peer, 0))
     // the host dials its bootstrap peers as it starts: those connections came before our listeners
     for (const peer of host.connectedPeers()) this.schedulePull(peer, 0)
     ledger.on('batch', (batch: Batch) => { this.publishBatch(batch) })
@@ -345,15 +336,11 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   }
 
   private updateTopics (): void {
-    const want = new Set<string>()
-    for (const colony of this.myColonies()) {
-      const t = topicOf(colony)
-      want.add(t)
+    const want = new Set(this.myColonies().map(topicOf))
+    for (const t of want) {
       if (!this.topics.has(t)) {
         this.host.subscribe(t)
         this.topics.add(t)
-        // just admitted: the colony's sites hear of us now, not at our next heartbeat
-        this.advertise(colony)
       }
     }
     for (const t of [...this.topics]) {
