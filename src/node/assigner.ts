@@ -105,32 +105,30 @@ export class Assigner {
 
   constructor (ledger: Ledger) {
     this.ledger = ledger
-    for (const p of ledger.fold.processes()) this.queue.update(p.processid, p)
-    this.restoreUndelivered()
-  }
-
-  /**
-   * After a restart: this site's claims that still stand and may never have been answered
-   * (written after the last save, or saved as undelivered) go back to their executor.
-   * Without a saved state (a new store, or one of a version before this) none do.
-   */
-  private restoreUndelivered (): void {
-    // what is found is saved at once (a second crash must not forget it); with nothing saved
-    // before, every claim so far counts as answered
-    this.unsaved = true
-    this.scheduleSave()
-    const saved = parseDeliveryState(this.ledger.localAtOpen(DELIVERY_KEY))
-    if (saved === undefined) return
-    const listed = new Set(saved.undelivered)
-    const fold = this.ledger.fold
-    for (const p of fold.processes()) {
-      if (p.state !== ProcessState.RUNNING || p.site !== this.ledger.nodeId || p.assignedexecutorid === '') continue
-      const claim = p.history.at(-1)
-      const t = claim?.state === ProcessState.RUNNING ? fold.entry(claim.record)?.rec.t : undefined
-      if (listed.has(p.processid) || (t !== undefined && compareHlc(t, saved.through) > 0)) {
+    // after a restart: this site's claims that still stand and may never have been answered
+    // (written after the last save, or saved as undelivered) go back to their executor;
+    // without a saved state (a new store, or one of a version before this) none do
+    const saved = parseDeliveryState(ledger.localAtOpen(DELIVERY_KEY))
+    const listed = new Set(saved?.undelivered)
+    for (const p of ledger.fold.processes()) {
+      this.queue.update(p.processid, p)
+      if (saved !== undefined && this.mayNotHaveReached(p, saved.through, listed)) {
         this.undelivered.set(p.processid, { executorid: p.assignedexecutorid, attempt: p.attempt })
       }
     }
+    // what was found is saved at once (a second crash must not forget it); with nothing saved
+    // before, every claim so far counts as answered
+    this.unsaved = true
+    this.scheduleSave()
+  }
+
+  /** Whether `p` stands claimed by this site with a claim written after `through`, or listed. */
+  private mayNotHaveReached (p: ProcessInfo, through: Hlc, listed: ReadonlySet<string>): boolean {
+    if (p.state !== ProcessState.RUNNING || p.site !== this.ledger.nodeId || p.assignedexecutorid === '') return false
+    if (listed.has(p.processid)) return true
+    const claim = p.history.at(-1)
+    const t = claim?.state === ProcessState.RUNNING ? this.ledger.fold.entry(claim.record)?.rec.t : undefined
+    return t !== undefined && compareHlc(t, through) > 0
   }
 
   /** Processes claimed here for an executor that has not got them yet (for tests and status). */
