@@ -87,6 +87,11 @@ const PRESENCE_HEARTBEAT_MS = 2000
 const CONFIRM_CAP_MS = 2000
 /** how long a seemingly missing batch may take to arrive by itself before we pull it */
 const REPAIR_DELAY_MS = 300
+/**
+ * The longest a claim's delivery waits for pulls streaming batches in (see confirmClaim);
+ * a pull that stalls is aborted sooner (PULL_FRAME_TIMEOUT_MS between frames).
+ */
+const PULL_HOLD_CAP_MS = 30_000
 /** how long opening a sync stream may take (ms); see schedulePull */
 const SYNC_OPEN_TIMEOUT_MS = 4000
 /** acknowledgements owed are sent together after this (ms) */
@@ -176,6 +181,10 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private firstSyncDone = false
   /** resolves when the pull before the next one has ended */
   private pullTurn: Promise<void> = Promise.resolve()
+  /** pulls bringing batches in right now; confirmClaim waits for them */
+  private streamingPulls = 0
+  /** called when the last streaming pull ends */
+  private readonly pullsEndedWaiters = new Set<() => void>()
   private timer: NodeJS.Timeout | undefined
   private heartbeat: NodeJS.Timeout | undefined
   private readonly syncIntervalMs: number
@@ -212,7 +221,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   /** sync pulls this node made and served to sites, for `node status` and tests */
   readonly syncStats = { pulls: 0, served: 0, refused: 0, pullsRefused: 0 }
   /** claims that waited for acknowledgements, and those that gave up waiting (CONFIRM_CAP_MS) */
-  readonly confirmStats = { waited: 0, capped: 0 }
+  readonly confirmStats = { waited: 0, capped: 0, heldForPull: 0 }
   /** acknowledgements owed to other sites' claims: sent as an advert, or given by a batch of ours */
   readonly ackStats = { adverts: 0, byBatch: 0 }
   /** gossip messages of our batches sent (several batches may share one, see CLOSE_HOLD_MS) */
@@ -599,7 +608,13 @@ export class Federation extends EventEmitter implements ClaimPolicy {
         // bounded: on a connection that stalled (and is not yet known dead) libp2p's own
         // protocol negotiation waits ~10 s, holding up every repair queued behind this pull
         const stream = await this.host.open(peer, SYNC_PROTOCOL, AbortSignal.timeout(SYNC_OPEN_TIMEOUT_MS))
-        const r = await pull(stream, this.ledger)
+        let streaming = false
+        const r = await pull(stream, this.ledger, {
+          onBatches: () => {
+            streaming = true
+            this.streamingPulls++
+          }
+        }).finally(() => { if (streaming) this.pullEnded() })
         this.syncStats.pulls++
         this.traffic.syncBytes += r.bytes
         const site = siteIdOfPeer(peer)
@@ -660,6 +675,27 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     if (this.firstSyncDone) return
     this.firstSyncDone = true
     this.emit('first-sync')
+  }
+
+  private pullEnded (): void {
+    if (--this.streamingPulls > 0) return
+    for (const resolve of [...this.pullsEndedWaiters]) resolve()
+  }
+
+  /** Resolves when no pull is streaming batches in, or after `ms` (false then). */
+  private async noPullStreaming (ms: number): Promise<boolean> {
+    if (this.streamingPulls === 0) return true
+    return await new Promise(resolve => {
+      const done = (ok: boolean): void => {
+        clearTimeout(timer)
+        this.pullsEndedWaiters.delete(ended)
+        resolve(ok)
+      }
+      const ended = (): void => done(true)
+      const timer = setTimeout(() => done(false), ms)
+      timer.unref()
+      this.pullsEndedWaiters.add(ended)
+    })
   }
 
   /** Resolves when no pull is running (for tests and the demo). */
@@ -738,10 +774,22 @@ export class Federation extends EventEmitter implements ClaimPolicy {
    * it (`wantAck`); their own batches acknowledge too. A site that has not advertised for
    * PRESENCE_TTL_MS is not waited for (a partition: execution is at-least-once there), and
    * no claim waits more than CONFIRM_CAP_MS (a site too slow to answer).
+   *
+   * First, while a pull streams batches in, the claim waits for it to end. A pull is the
+   * serving site's log, origin after origin: a site back from a partition learns a process
+   * from one origin's batches before the claim that another site, silent to it for seconds
+   * and so not waited for, made of it meanwhile, which comes with a later origin's. The
+   * pull's end brings that claim, which wins (it is older), and the executor here is not
+   * handed a process that already ran. A pull that stalls is aborted (PULL_FRAME_TIMEOUT_MS);
+   * none holds a claim longer than PULL_HOLD_CAP_MS.
    */
   async confirmClaim (p: ProcessInfo, claimT: Hlc): Promise<void> {
     const c = this.ledger.fold.colony(p.colonyname)
     if (c === undefined || c.sites.length <= 1) return
+    if (this.streamingPulls > 0) {
+      this.confirmStats.heldForPull++
+      if (!await this.noPullStreaming(PULL_HOLD_CAP_MS)) this.log(`claim of ${p.processid.slice(0, 12)} stands after waiting ${PULL_HOLD_CAP_MS} ms for pulls still streaming in`)
+    }
     const now = Date.now()
     const live: string[] = []
     for (const [site, ad] of this.presence.get(p.colonyname) ?? []) {

@@ -93,8 +93,11 @@ async function within<T> (read: Promise<T>, ms: number, timedOut: () => Error): 
   ]).finally(() => clearTimeout(timer))
 }
 
-/** Pulls what this node lacks from a peer over an opened stream. */
-export async function pull (stream: SyncStream, ledger: Ledger, opts: { frameTimeoutMs?: number } = {}): Promise<PullResult> {
+/**
+ * Pulls what this node lacks from a peer over an opened stream. `onBatches` is called once,
+ * when the first frame of batches arrives (the pull is bringing something).
+ */
+export async function pull (stream: SyncStream, ledger: Ledger, opts: { frameTimeoutMs?: number, onBatches?: () => void } = {}): Promise<PullResult> {
   const frameTimeoutMs = opts.frameTimeoutMs ?? PULL_FRAME_TIMEOUT_MS
   const vv = ledger.versionVector()
   await stream.send(encode({ type: 'hello', vv: [...vv] }))
@@ -121,6 +124,7 @@ export async function pull (stream: SyncStream, ledger: Ledger, opts: { frameTim
     const f = decodeSyncFrame(data)
     if (f.type === 'refused') throw new SyncRefusedError(f.reason)
     if (f.type === 'batches') {
+      if (stored === 0 && inflight === undefined) opts.onBatches?.()
       const ingesting = ledger.ingest(f.batches)
       ingesting.catch(() => {}) // awaited by settle, in its turn
       await settle()
