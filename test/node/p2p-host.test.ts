@@ -459,6 +459,48 @@ test('connected twice, a peer that loses the connection carrying our gossip stil
   await after
 })
 
+test('connected twice, a peer still hears us when the connection carrying our gossip is aborted, not closed', async () => {
+  // an abort (the liveness check's hang-up) ends the streams on that connection at once and
+  // with an error, at both ends; gossip must go on over the other connection, both ways
+  const X = await startHost({ meshDegree: 0 })
+  const Y = await startHost({ meshDegree: 0 })
+  const topic = 'colony/aborted'
+  X.subscribe(topic)
+  Y.subscribe(topic)
+  await Promise.all([X.dial(tcpAddr(Y)), Y.libp2p.dial(multiaddr(tcpAddr(X)), { force: true })])
+  await until('two connections', () => X.libp2p.getConnections(Y.libp2p.peerId).length === 2 && Y.libp2p.getConnections(X.libp2p.peerId).length === 2)
+  await until('X can publish to Y', () => X.topicPeers(topic).includes(Y.peerId))
+  // the connection on which X reads Y's gossip: X's read fails when X aborts it
+  const reading = (): Connection | undefined => X.libp2p.getConnections(Y.libp2p.peerId)
+    .find(c => c.streams.some(st => st.protocol?.includes('meshsub') === true && st.direction === 'inbound'))
+  await until('Y to open its gossip stream', () => reading() !== undefined)
+  const first = nextMessage(Y, topic, t => t === 'before')
+  await X.publish(topic, enc.encode('before'))
+  await first
+  reading()?.abort(new Error('stuck'))
+  await until('one connection left', () => X.libp2p.getConnections(Y.libp2p.peerId).length === 1 && Y.libp2p.getConnections(X.libp2p.peerId).length === 1)
+  await until('X to publish on the other one', () => X.topicPeers(topic).includes(Y.peerId))
+  const after = nextMessage(Y, topic, t => t === 'after')
+  await X.publish(topic, enc.encode('after'))
+  await after
+  // and the other way round
+  await until('Y to publish to X', () => Y.topicPeers(topic).includes(X.peerId))
+  const back = nextMessage(X, topic, t => t === 'back')
+  await Y.publish(topic, enc.encode('back'))
+  await back
+})
+
+test('two pings at once on one connection are both answered (the liveness check\'s and the connection monitor\'s)', async () => {
+  const X = await startHost()
+  const Y = await startHost()
+  await X.dial(tcpAddr(Y))
+  await until('connected', () => X.connectedPeers().includes(Y.peerId))
+  assert.is(X.libp2p.getConnections(Y.libp2p.peerId).length, 1)
+  const rtts = await Promise.all([0, 1, 2].map(async () => await X.libp2p.services.ping.ping(Y.libp2p.peerId)))
+  assert.is(rtts.length, 3)
+  for (const rtt of rtts) assert.ok(rtt >= 0)
+})
+
 test('keepPeer: dials a peer it was told about, redials it when it drops (at addresses only it may replace), and stops after dropPeer', async () => {
   const K = await startHost()
   const P = await startHost()

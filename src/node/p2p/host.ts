@@ -126,7 +126,11 @@ function libp2pOptions (opts: P2PHostOptions, gater: ConnectionGater): Libp2pOpt
     connectionMonitor: { abortConnectionOnPingFailure: false },
     services: {
       identify: identify(), // required: gossipsub learns a peer's protocols from identify
-      ping: ping(), // answers the connection monitor's pings
+      // answers the connection monitor's pings. The liveness check's go over the same
+      // protocol, and libp2p allows one outbound ping stream per connection by default: one
+      // of ours that met the monitor's was refused at once, read as "no answer", and a
+      // healthy connection was aborted (seen in a test's log; test/node/p2p-host.test.ts)
+      ping: ping({ maxOutboundStreams: 4, maxInboundStreams: 4 }),
       pubsub: gossipsub({
         // Records carry their own signatures: don't sign twice. With no author/seqno, the
         // message id must come from the content.
