@@ -47,6 +47,9 @@ export default class Dev extends BaseCommand<typeof Dev> {
     const node = await ColonyNode.start({ dataDir, host, port, name: 'dev', dashboard: this.flags.dashboard, log: line => this.detail(line) })
       .catch(err => { throw explainNodeStartError(err, { dataDir, host, port }) })
     let executor: Awaited<ReturnType<typeof startExecutor>> | undefined
+    // listening before anything says "Press Ctrl-C": a Ctrl-C right after it must stop the
+    // node cleanly, not kill the process (seen in a test about one first run in ten)
+    const signalled = untilSignalled()
     try {
       this.failureContext = { url: node.url, keySetting: 'the node operator key', keyRole: `the key in ${dataDir}/operator.key` }
       const operatorKey = node.operatorPrvkey
@@ -98,7 +101,7 @@ export default class Dev extends BaseCommand<typeof Dev> {
         this.note('Serving (no executor: --no-executor). Press Ctrl-C to stop.')
       }
 
-      const signal = await untilSignalled()
+      const signal = await signalled
       this.note(`${signal}: stopping`)
     } finally {
       await executor?.stop({ graceMs: GRACE_MS })

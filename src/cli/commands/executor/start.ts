@@ -56,6 +56,8 @@ export default class ExecutorStart extends ClientCommand<typeof ExecutorStart> {
       registered = true
     }
 
+    // listening before anything says "Press Ctrl-C": a Ctrl-C right after it stops cleanly
+    const signalled = untilSignalled()
     this.note(`Executor ${executorname} (type ${executortype}) in colony ${colonyname} at ${url}, id ${client.id}`)
     this.note(`Waiting for processes${this.flags.shell ? ' (commands run through /bin/sh -c)' : ''}. Press Ctrl-C to stop.`)
     const executor = await startExecutor({
@@ -67,7 +69,7 @@ export default class ExecutorStart extends ClientCommand<typeof ExecutorStart> {
       err: line => this.logToStderr(line)
     })
 
-    const signal = await untilSignalled()
+    const signal = await signalled
     this.note(`${signal}: stopping${executor.active > 0 ? `; running commands get ${GRACE_MS / 1000} s to finish` : ''}`)
     await executor.stop({ graceMs: GRACE_MS })
     if (registered) {

@@ -57,6 +57,8 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     const generated = node.operatorPrvkey !== undefined && node.operatorPrvkey !== env.COLONIES_SERVER_PRVKEY
     const p2p = node.federation?.addresses() ?? []
     const dashboard = this.flags.dashboard ? `${node.url}/` : ''
+    // listening before anything says "Press Ctrl-C": a Ctrl-C right after it stops cleanly
+    const signalled = untilSignalled()
     this.output({ nodeid: node.nodeId, operatorid: node.operatorId, url: node.url, dashboard, datadir: dataDir, p2p }, info => {
       const fields: Array<[string, string]> = [['Node id', info.nodeid], ['Operator id', info.operatorid], ['URL', info.url], ['Data', info.datadir]]
       if (info.dashboard !== '') fields.push(['Dashboard', info.dashboard])
@@ -74,7 +76,7 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
       return lines.join('\n')
     })
 
-    const signal = await untilSignalled()
+    const signal = await signalled
     this.note(`${signal}: stopping the node`)
     await node.stop()
     this.note('node stopped')
