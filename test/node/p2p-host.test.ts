@@ -434,60 +434,56 @@ test('gossip (IHAVE) offers a peer only what we relay: not our own messages, not
   assert.is(installRelayOnlyGossip({}), false, 'without gossipsub\'s internals, nothing is replaced')
 })
 
-test('connected twice, a peer that loses the connection carrying our gossip still hears us', async () => {
-  // sites that dial each other at once end up with two connections; gossipsub publishes on
-  // one of them, and must not go quiet when that one closes while the other stays up
+/**
+ * X and Y connected twice (as sites that dial each other at once), subscribed to `topic`,
+ * with a message from X already through; `gossipOn(direction)` finds X's connection that
+ * carries X's gossip stream of that direction (outbound: X's to Y; inbound: Y's to X).
+ */
+async function connectedTwice (topic: string): Promise<{ X: P2PHost, Y: P2PHost, gossipOn: (direction: 'inbound' | 'outbound') => Connection | undefined }> {
   const X = await startHost({ meshDegree: 0 })
   const Y = await startHost({ meshDegree: 0 })
-  const topic = 'colony/twice'
   X.subscribe(topic)
   Y.subscribe(topic)
   await Promise.all([X.dial(tcpAddr(Y)), Y.libp2p.dial(multiaddr(tcpAddr(X)), { force: true })])
   await until('two connections', () => X.libp2p.getConnections(Y.libp2p.peerId).length === 2 && Y.libp2p.getConnections(X.libp2p.peerId).length === 2)
   await until('X can publish to Y', () => X.topicPeers(topic).includes(Y.peerId))
-  const carrying = (): Connection | undefined => X.libp2p.getConnections(Y.libp2p.peerId)
-    .find(c => c.streams.some(st => st.protocol?.includes('meshsub') === true && st.direction === 'outbound'))
-  await until('X to open its gossip stream', () => carrying() !== undefined)
+  const gossipOn = (direction: 'inbound' | 'outbound'): Connection | undefined => X.libp2p.getConnections(Y.libp2p.peerId)
+    .find(c => c.streams.some(st => st.protocol?.includes('meshsub') === true && st.direction === direction))
+  await until('both gossip streams open', () => gossipOn('outbound') !== undefined && gossipOn('inbound') !== undefined)
   const first = nextMessage(Y, topic, t => t === 'before')
   await X.publish(topic, enc.encode('before'))
   await first
-  await carrying()?.close()
+  return { X, Y, gossipOn }
+}
+
+/** `from` publishes `text` on `topic` and `to` gets it, once `to` is among its topic peers again. */
+async function stillHeard (from: P2PHost, to: P2PHost, topic: string, text: string): Promise<void> {
+  await until(`${text}: a topic peer again`, () => from.topicPeers(topic).includes(to.peerId))
+  const got = nextMessage(to, topic, t => t === text)
+  await from.publish(topic, enc.encode(text))
+  await got
+}
+
+test('connected twice, a peer that loses the connection carrying our gossip still hears us', async () => {
+  // sites that dial each other at once end up with two connections; gossipsub publishes on
+  // one of them, and must not go quiet when that one closes while the other stays up
+  const topic = 'colony/twice'
+  const { X, Y, gossipOn } = await connectedTwice(topic)
+  await gossipOn('outbound')?.close()
   await until('one connection left', () => X.libp2p.getConnections(Y.libp2p.peerId).length === 1)
-  await until('X to publish on the other one', () => X.topicPeers(topic).includes(Y.peerId))
-  const after = nextMessage(Y, topic, t => t === 'after')
-  await X.publish(topic, enc.encode('after'))
-  await after
+  await stillHeard(X, Y, topic, 'after')
 })
 
 test('connected twice, a peer still hears us when the connection carrying our gossip is aborted, not closed', async () => {
   // an abort (the liveness check's hang-up) ends the streams on that connection at once and
-  // with an error, at both ends; gossip must go on over the other connection, both ways
-  const X = await startHost({ meshDegree: 0 })
-  const Y = await startHost({ meshDegree: 0 })
+  // with an error, at both ends; gossip must go on over the other connection, both ways.
+  // Aborted here: the connection on which X reads Y's gossip.
   const topic = 'colony/aborted'
-  X.subscribe(topic)
-  Y.subscribe(topic)
-  await Promise.all([X.dial(tcpAddr(Y)), Y.libp2p.dial(multiaddr(tcpAddr(X)), { force: true })])
-  await until('two connections', () => X.libp2p.getConnections(Y.libp2p.peerId).length === 2 && Y.libp2p.getConnections(X.libp2p.peerId).length === 2)
-  await until('X can publish to Y', () => X.topicPeers(topic).includes(Y.peerId))
-  // the connection on which X reads Y's gossip: X's read fails when X aborts it
-  const reading = (): Connection | undefined => X.libp2p.getConnections(Y.libp2p.peerId)
-    .find(c => c.streams.some(st => st.protocol?.includes('meshsub') === true && st.direction === 'inbound'))
-  await until('Y to open its gossip stream', () => reading() !== undefined)
-  const first = nextMessage(Y, topic, t => t === 'before')
-  await X.publish(topic, enc.encode('before'))
-  await first
-  reading()?.abort(new Error('stuck'))
+  const { X, Y, gossipOn } = await connectedTwice(topic)
+  gossipOn('inbound')?.abort(new Error('stuck'))
   await until('one connection left', () => X.libp2p.getConnections(Y.libp2p.peerId).length === 1 && Y.libp2p.getConnections(X.libp2p.peerId).length === 1)
-  await until('X to publish on the other one', () => X.topicPeers(topic).includes(Y.peerId))
-  const after = nextMessage(Y, topic, t => t === 'after')
-  await X.publish(topic, enc.encode('after'))
-  await after
-  // and the other way round
-  await until('Y to publish to X', () => Y.topicPeers(topic).includes(X.peerId))
-  const back = nextMessage(X, topic, t => t === 'back')
-  await Y.publish(topic, enc.encode('back'))
-  await back
+  await stillHeard(X, Y, topic, 'after')
+  await stillHeard(Y, X, topic, 'back')
 })
 
 test('two pings at once on one connection are both answered (the liveness check\'s and the connection monitor\'s)', async () => {
