@@ -76,6 +76,12 @@ export interface SiteStatus {
    * what it gossips, so within about one gossip delay; null until it has gossiped (0 for us)
    */
   readonly clockskew: number | null
+  /**
+   * executors attached there (asking for work, busy or idle) per executor type: for us, our
+   * own; for another site, as its last advert said, empty once no advert came for
+   * PRESENCE_TTL_MS. These are the sites a process's claim is ranked over (decision 6).
+   */
+  readonly executors: Record<string, number>
 }
 
 /** clock samples kept per site; the estimate is the one that travelled fastest */
@@ -907,8 +913,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     const first = this.held[0]
     if (withAddrs) this.flushHeld()
     else if (head !== undefined && first !== undefined) head = { h: head.h, seq: first.batch.seq - 1 }
-    const types: Record<string, number> = {}
-    for (const [t, n] of this.localPresence.get(colony) ?? []) if (n > 0) types[t] = n
+    const types = this.ownExecutors(colony)
     // a fresh timestamp makes every advert a distinct gossip message (no "duplicate");
     // with our log at rest it carries our clock too: an acknowledgement (confirmClaim)
     let frame: IdleFrame = head === undefined
@@ -933,6 +938,8 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     if (c === undefined) return []
     const connected = new Set(this.host.connectedPeers().map(p => siteIdOfPeer(p)))
     const ours = this.ledger.versionVector()
+    const now = Date.now()
+    const adverts = this.presence.get(colony)
     return c.sites.map(nodeid => {
       const theirs = this.theirVectors.get(nodeid)
       const behind: Record<string, number> = {}
@@ -949,9 +956,16 @@ export class Federation extends EventEmitter implements ClaimPolicy {
         connected: nodeid === this.nodeId || connected.has(nodeid),
         lastseen: nodeid === this.nodeId ? Date.now() : (this.lastSeen.get(nodeid) ?? 0),
         behind,
-        clockskew: nodeid === this.nodeId ? 0 : this.clockSkew(nodeid)
+        clockskew: nodeid === this.nodeId ? 0 : this.clockSkew(nodeid),
+        executors: nodeid === this.nodeId ? this.ownExecutors(colony) : advertised(adverts?.get(nodeid), now)
       }
     })
+  }
+
+  private ownExecutors (colony: string): Record<string, number> {
+    const out: Record<string, number> = {}
+    for (const [t, n] of this.localPresence.get(colony) ?? []) if (n > 0) out[t] = n
+    return out
   }
 
   async stop (): Promise<void> {
@@ -963,4 +977,12 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     await Promise.allSettled([...this.pulling.values()])
     await this.host.stop()
   }
+}
+
+/** The executors a site's advert named, if it is recent enough to stand (PRESENCE_TTL_MS). */
+function advertised (ad: { types: Readonly<Record<string, number>>, at: number } | undefined, now: number): Record<string, number> {
+  if (ad === undefined || now - ad.at >= PRESENCE_TTL_MS) return {}
+  const out: Record<string, number> = {}
+  for (const [t, n] of Object.entries(ad.types)) if (n > 0) out[t] = n
+  return out
 }

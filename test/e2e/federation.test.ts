@@ -90,6 +90,9 @@ test('submitted at A with the CLI, run by a Unix executor process at C, the same
   try {
     // C must know the executor (by gossip) before it accepts it
     await x.waitFor(/Waiting for processes/, 30_000)
+    // the table for people: A lists the executor attached at C (site-2)
+    await eventually(async () => /^\S+\s+site-2\s.*\bcli:1\b/m.test((await cli(['node', 'ls'], envFor(a))).stdout) ? true : undefined,
+      'node ls at A to show the executor at C', 15_000)
     const r = await cli(['function', 'submit', '--spec', 'examples/sayhello.json', '--wait', '--timeout', '60'], envFor(a))
     assert.is(r.code, 0, r.stderr)
     assert.match(r.stdout, /^sayhello$/m)

@@ -8,7 +8,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { signEnvelope } from '../../src/protocol/envelope.js'
-import { eventually } from '../helpers/colony-node.js'
+import { addExecutor, assignMsg, eventually } from '../helpers/colony-node.js'
 import { type Federation, type Site, startFederation } from '../helpers/federation.js'
 import { call } from '../helpers/raw-rpc.js'
 
@@ -53,6 +53,32 @@ test('a connected site that received new records by gossip says so in its next a
   await eventually(() => b.node.ledger.seqOf(a.node.nodeId) === a.node.ledger.seqOf(a.node.nodeId) ? true : undefined, 'B to hold A\'s new batches')
   await inSync(a, b, 'A to hear from B that it holds them')
   assert.is(b.node.federation?.syncStats.pulls, pulls, 'by gossip and adverts alone, no pull')
+})
+
+async function executorsAt (at: Site, site: string): Promise<Record<string, number> | undefined> {
+  const r = await call(at.node.url, { msgtype: 'getsitesmsg', colonyname: fed.colony }, fed.user.prv)
+  assert.is(r.status, 200)
+  return (r.value as Array<{ nodeid: string, executors?: Record<string, number> }>).find(x => x.nodeid === site)?.executors
+}
+
+test('each site lists the executors attached to every site, per type, and drops them once they stop asking', async () => {
+  const [a, b] = fed.sites as [Site, Site]
+  const x = await addExecutor(a.node.url, fed.colony, fed.owner, 'listed-at-b')
+  await eventually(() => b.node.ledger.fold.executor(fed.colony, x.id)?.state === 1 ? true : undefined, 'B to know the executor')
+  assert.equal(await executorsAt(a, b.node.nodeId), {}, 'none at B before it asks')
+  // asking B for work (the submissions of the test before are there to run)
+  const poll = call(b.node.url, assignMsg(fed.colony, 3), x.prv)
+  assert.equal(await eventually(async () => {
+    const e = await executorsAt(a, b.node.nodeId)
+    return e?.cli === 1 ? e : undefined
+  }, 'A to hear of the executor parked at B'), { cli: 1 })
+  assert.equal(await executorsAt(b, b.node.nodeId), { cli: 1 }, 'B lists its own')
+  assert.equal(await executorsAt(a, a.node.nodeId), {}, 'and A has none')
+  await poll
+  // gone quiet: it is no longer counted once it has not asked for ATTACHED_MS (5 s)
+  await eventually(async () => Object.keys(await executorsAt(a, b.node.nodeId) ?? { x: 1 }).length === 0 ? true : undefined,
+    'A to see no executor at B', 15_000)
+  assert.equal(await executorsAt(b, b.node.nodeId), {})
 })
 
 test('a site that was down is behind by the records written meanwhile, per origin, and in sync after it pulled', async () => {

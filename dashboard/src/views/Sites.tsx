@@ -1,6 +1,6 @@
 /**
  * The colony's sites as the node serving this page sees them: connected or not, last
- * heard from, how many batches of each origin's log a site lacked at its last sync with
+ * heard from, the executors attached to each (per type), how many batches of each origin's log a site lacked at its last sync with
  * this node, and how far its clock is from this node's.
  */
 import type { JSX } from 'preact'
@@ -37,6 +37,13 @@ function Behind ({ s, names }: { s: SiteStatus, names: Map<string, string> }): J
   )
 }
 
+/** Executors attached to the site per type, as it last advertised ('—' on a lone node). */
+function executors (s: SiteStatus): string {
+  if (s.executors === undefined) return '—'
+  const parts = Object.entries(s.executors).map(([type, n]) => `${count(n)} ${type}`)
+  return parts.length === 0 ? 'none' : parts.join(', ')
+}
+
 function skew (s: SiteStatus): string {
   if (s.self) return '0 (this site)'
   if (s.clockskew === undefined || s.clockskew === null) return 'not heard yet'
@@ -54,7 +61,7 @@ export function Sites (): JSX.Element {
   return (
     <div>
       <h1>Sites</h1>
-      <p class='muted'>Every node that holds this colony's ledger, as this node sees it. Clock skew is estimated from the times sites stamp on what they gossip, to within about one gossip delay.</p>
+      <p class='muted'>Every node that holds this colony's ledger, as this node sees it. Executors are those asking the site for work, busy or idle, as it last advertised: a process goes first to the sites that have some. Clock skew is estimated from the times sites stamp on what they gossip, to within about one gossip delay.</p>
       <button type='button' class='button secondary' onClick={sites.reload}>Refresh</button>
       <ErrorMessage error={sites.error} />
       {sites.data === undefined
@@ -62,7 +69,7 @@ export function Sites (): JSX.Element {
         : (
           <TableWrap label='Sites'>
             <table class='list' data-testid='site-table'>
-              <thead><tr><th scope='col'>Site</th><th scope='col'>Node id</th><th scope='col'>Connected</th><th scope='col'>Last seen</th><th scope='col'>Records behind</th><th scope='col'>Clock skew</th></tr></thead>
+              <thead><tr><th scope='col'>Site</th><th scope='col'>Node id</th><th scope='col'>Connected</th><th scope='col'>Last seen</th><th scope='col'>Executors</th><th scope='col'>Records behind</th><th scope='col'>Clock skew</th></tr></thead>
               <tbody>
                 {sites.data.map(s => (
                   <tr key={s.nodeid}>
@@ -70,6 +77,7 @@ export function Sites (): JSX.Element {
                     <td class='mono' title={s.nodeid}>{shortId(s.nodeid)}</td>
                     <td>{s.connected ? <span class='ok'>connected</span> : <span class='bad'>not connected</span>}</td>
                     <td>{s.self ? 'now' : ago(s.lastseen, now)}</td>
+                    <td>{executors(s)}</td>
                     <td><Behind s={s} names={names} /></td>
                     <td>{skew(s)}</td>
                   </tr>

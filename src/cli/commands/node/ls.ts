@@ -10,8 +10,8 @@ function skew (ms: number): string {
 }
 
 export default class NodeLs extends ClientCommand<typeof NodeLs> {
-  static override summary = 'List the sites of the colony: connected, last seen, clock skew, how far behind'
-  static override description = 'BEHIND counts, per origin (the site that wrote them), the records the site lacked when it last told the node you ask: its heartbeat (every 2 s) or a sync.'
+  static override summary = 'List the sites of the colony: connected, last seen, clock skew, executors, how far behind'
+  static override description = 'EXECUTORS counts, per executor type, the executors attached to the site (asking it for work, busy or idle) as it last advertised. BEHIND counts, per origin (the site that wrote them), the records the site lacked when it last told the node you ask: its heartbeat (every 2 s) or a sync.'
   static override flags = {
     ...colonyFlag,
     ...memberKeyFlag
@@ -28,6 +28,15 @@ export default class NodeLs extends ClientCommand<typeof NodeLs> {
       { header: 'LAST SEEN', value: s => s.lastseen === 0 ? 'never' : new Date(s.lastseen).toISOString().replace('T', ' ').slice(0, 19) },
       // their clock minus the answering node's, estimated from what they gossip
       { header: 'CLOCK SKEW', value: s => s.self ? '-' : s.clockskew === undefined || s.clockskew === null ? 'unknown' : skew(s.clockskew) },
+      // executors attached there per type (what a claim is ranked over); '-' on a lone node
+      {
+        header: 'EXECUTORS',
+        value: s => {
+          if (s.executors === undefined) return '-'
+          const parts = Object.entries(s.executors).map(([type, n]) => `${type}:${n}`)
+          return parts.length === 0 ? 'none' : parts.join(' ')
+        }
+      },
       {
         header: 'BEHIND',
         value: s => {
