@@ -54,6 +54,12 @@ export interface FederationOptions extends P2POptions {
   readonly ledger: Ledger
   readonly nodeKey: string
   readonly nodeId: string
+  /**
+   * Whether something under way here (a request being handled) is likely to write a batch
+   * of ours within ACK_DELAY_MS, which would carry owed acknowledgements; if not, they go at
+   * once. Omitted: always wait ACK_DELAY_MS.
+   */
+  readonly busy?: () => boolean
   readonly log?: (line: string) => void
 }
 
@@ -100,7 +106,11 @@ const REPAIR_DELAY_MS = 300
 const PULL_HOLD_CAP_MS = 30_000
 /** how long opening a sync stream may take (ms); see schedulePull */
 const SYNC_OPEN_TIMEOUT_MS = 4000
-/** acknowledgements owed are sent together after this (ms) */
+/**
+ * Acknowledgements owed wait this long (ms) for a batch of ours to carry them while requests
+ * are being handled here (FederationOptions.busy); at rest they go after two turns of the
+ * event loop (a claim our executor makes on the batch just stored still carries them).
+ */
 const ACK_DELAY_MS = 2
 
 /**
@@ -183,7 +193,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private readonly ackWanted = new Map<string, Hlc>()
   /** the latest clock in a batch of ours we published: it acknowledges every claim before it */
   private publishedH: Hlc = { w: 0, l: 0 }
-  private ackTimer: NodeJS.Timeout | undefined
+  private ackArmed = false
   private firstSyncDone = false
   /** resolves when the pull before the next one has ended */
   private pullTurn: Promise<void> = Promise.resolve()
@@ -195,6 +205,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   private heartbeat: NodeJS.Timeout | undefined
   private readonly syncIntervalMs: number
   private readonly closeHoldMs: number
+  private readonly busy: (() => boolean) | undefined
   /** our close batches waiting for the next batch (encoded), in log order; see CLOSE_HOLD_MS */
   private held: Array<{ batch: Batch, json: string }> = []
   private heldBytes = 0
@@ -228,8 +239,12 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   readonly syncStats = { pulls: 0, served: 0, refused: 0, pullsRefused: 0 }
   /** claims that waited for acknowledgements, and those that gave up waiting (CONFIRM_CAP_MS) */
   readonly confirmStats = { waited: 0, capped: 0, heldForPull: 0 }
-  /** acknowledgements owed to other sites' claims: sent as an advert, or given by a batch of ours */
-  readonly ackStats = { adverts: 0, byBatch: 0 }
+  /**
+   * acknowledgements owed to other sites' claims: sent as an advert, or given by a batch of
+   * ours; `atOnce`: times they were owed at rest, and so sent after two turns of the event
+   * loop rather than ACK_DELAY_MS
+   */
+  readonly ackStats = { adverts: 0, byBatch: 0, atOnce: 0 }
   /** gossip messages of our batches sent (several batches may share one, see CLOSE_HOLD_MS) */
   readonly publishStats = { messages: 0 }
 
@@ -240,6 +255,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
     this.host = host
     this.syncIntervalMs = opts.syncIntervalMs ?? 15_000
     this.closeHoldMs = opts.closeHoldMs ?? CLOSE_HOLD_MS
+    this.busy = opts.busy
     this.rankStepMs = opts.rankStepMs ?? 40
     this.log = opts.log ?? (() => {})
     this.bootstrapPeers = new Set((opts.bootstrap ?? []).flatMap(a => /\/p2p\/([^/]+)/.exec(a)?.[1] ?? []))
@@ -866,9 +882,11 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   }
 
   private armAck (): void {
-    if (this.ackTimer !== undefined || this.stopped) return
-    this.ackTimer = setTimeout(() => {
-      this.ackTimer = undefined
+    if (this.ackArmed || this.stopped) return
+    this.ackArmed = true
+    const send = (): void => {
+      this.ackArmed = false
+      if (this.stopped) return
       for (const [c, want] of this.ackWanted) {
         if (compareHlc(this.publishedH, want) < 0) continue
         this.ackWanted.delete(c)
@@ -886,7 +904,11 @@ export class Federation extends EventEmitter implements ClaimPolicy {
         this.advertise(c, head, false)
       }
       this.ackWanted.clear()
-    }, ACK_DELAY_MS)
+    }
+    if (this.busy?.() === false) {
+      this.ackStats.atOnce++
+      setImmediate(() => setImmediate(send))
+    } else setTimeout(send, ACK_DELAY_MS)
   }
 
   onPresence (colony: string, executortype: string, attached: number, idle: number): void {

@@ -49,6 +49,7 @@ export class ColonyNode {
   readonly ledger: Ledger
   readonly host: string
   private readonly http: HttpServer
+  private readonly rpc: RpcService
   private readonly assigner: Assigner
   private readonly deadlines: DeadlineWatcher
   private readonly pubsub: PubSub
@@ -73,7 +74,7 @@ export class ColonyNode {
       ...opts.schedules,
       ...(opts.log === undefined ? {} : { log: opts.log })
     })
-    const rpc = new RpcService({
+    const rpc = this.rpc = new RpcService({
       ledger,
       assigner: this.assigner,
       identity,
@@ -120,6 +121,8 @@ export class ColonyNode {
           ledger,
           nodeKey: identity.nodeKey,
           nodeId: identity.nodeId,
+          // a request under way here (not an executor parked) is about to write a batch of ours
+          busy: () => node.rpc.inFlight > node.assigner.waiting(),
           ...(opts.log === undefined ? {} : { log: opts.log })
         })
         node.assigner.setPolicy(node.federation)

@@ -101,14 +101,20 @@ export class RpcService {
    * the HTTP route around it.
    */
   async handle (body: unknown, abortSignal?: () => AbortSignal): Promise<RpcResult> {
+    this.inFlight++
     try {
       const req = decodeRequest(body)
       const value = await this.dispatch(req, abortSignal)
       return { status: 200, reply: okReply(req.env.payloadtype, value) }
     } catch (err) {
       return toResult(err)
+    } finally {
+      this.inFlight--
     }
   }
+
+  /** Requests being handled now, parked assigns included. */
+  inFlight = 0
 
   private get fold (): Ledger['fold'] {
     return this.ledger.fold

@@ -90,6 +90,8 @@ test('a claim is acknowledged by an advert from a site at rest, and by the next 
     assert.is(fc.confirmStats.capped, before.c.capped)
     // A was at rest: it advertised; B's own batch acknowledged for it: no advert from B
     assert.ok(fa.ackStats.adverts > before.a.adverts, `A sent no acknowledgement advert: ${JSON.stringify(fa.ackStats)}`)
+    // with no request under way at A, nothing of its own was coming: it did not wait for one
+    assert.ok(fa.ackStats.atOnce > before.a.atOnce, `A waited to acknowledge: ${JSON.stringify(fa.ackStats)}`)
     assert.is(fb.ackStats.adverts, before.b.adverts, `B advertised although its batch acknowledged: ${JSON.stringify(fb.ackStats)}`)
     assert.ok(fb.ackStats.byBatch > before.b.byBatch)
     await ok(c.node.url, { msgtype: 'closesuccessfulmsg', processid: p.processid, out: [] }, x.prv)
