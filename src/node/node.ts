@@ -11,6 +11,7 @@ import { Ledger, type LedgerChange } from '../store/ledger.js'
 import { Assigner } from './assigner.js'
 import { DeadlineWatcher } from './deadlines.js'
 import { HttpServer } from './http-server.js'
+import { MemoryWatch, memoryStatus } from './memory.js'
 import { loadIdentity, type NodeIdentity } from './identity.js'
 import { Federation, type P2POptions } from './federation.js'
 import { PubSub } from './pubsub.js'
@@ -50,6 +51,7 @@ export class ColonyNode {
   readonly host: string
   private readonly http: HttpServer
   private readonly rpc: RpcService
+  private readonly memory: MemoryWatch
   private readonly assigner: Assigner
   private readonly deadlines: DeadlineWatcher
   private readonly pubsub: PubSub
@@ -68,6 +70,7 @@ export class ColonyNode {
     this.deadlines = new DeadlineWatcher(ledger)
     this.pubsub = new PubSub(ledger)
     this.colonyStream = new ColonyStream(ledger)
+    this.memory = new MemoryWatch({ log: opts.log ?? (line => { console.error(line) }), records: () => ledger.fold.size })
     this.schedules = new Schedules({
       ledger,
       nodeId: identity.nodeId,
@@ -93,6 +96,8 @@ export class ColonyNode {
         records: ledger.fold.size,
         // which secp256k1 implementation checks signatures here (system, native or noble)
         crypto: cryptoBackend.name,
+        // the heap against its limit: the ledger's fold lives there (see memory.ts)
+        memory: memoryStatus(),
         ...(full ? { statehash: ledger.fold.stateHash() } : {}),
         // federation counters: gossip judged, claims that waited for acknowledgements (and gave up),
         // acknowledgements we owed (sent as adverts or carried by our batches), dead links closed
@@ -135,6 +140,7 @@ export class ColonyNode {
       }
       node.deadlines.start()
       node.schedules.start()
+      node.memory.start()
       node.boundPort = await node.http.listen(opts.port ?? DEFAULT_PORT, node.host)
     } catch (err) {
       await node.federation?.stop()
@@ -192,6 +198,7 @@ export class ColonyNode {
     this.stopped = true
     this.deadlines.stop()
     this.schedules.stop()
+    this.memory.stop()
     this.assigner.stop()
     this.pubsub.close()
     this.colonyStream.close()

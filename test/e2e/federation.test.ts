@@ -82,6 +82,12 @@ test('submitted at A with the CLI, run by a Unix executor process at C, the same
     return list.length === 3 && list.every(s => s.connected) ? list : undefined
   }, 'A to list three connected sites', 30_000)
   assert.equal(new Set(ls.map(s => s.nodeid)), new Set(sites.map(s => s.nodeid)))
+  // the node's health for people: its heap against the limit, the federation's counters spelt out
+  const status = await cli(['node', 'status'], envFor(a))
+  assert.is(status.code, 0, status.stderr)
+  assert.match(status.stdout, /^Memory\s+heap \d+ MiB of \d+ MiB \(\d+ %\), resident \d+ MiB$/m)
+  assert.match(status.stdout, /^Federation\s+gossip \(accepted \d+, rejected \d+, ignored \d+\), claims \(waited \d+/m)
+  assert.not.match(status.stdout, 'object Object')
 
   const key = generatePrivateKey()
   const add = await cli(['executor', 'add', '--name', 'unix-c', '--type', 'cli', '--executorid', idFromPrivateKey(key), '--approve'], envFor(a))

@@ -1,0 +1,76 @@
+/**
+ * A node folds its whole ledger into memory (a few KiB per record; docs/RELIABILITY.md,
+ * "Limits on input"), and V8's heap has a limit (`--max-old-space-size`; by default about
+ * 4 GiB on a 64-bit machine with memory to spare). A node that reaches it dies, and on
+ * restart folds the same ledger into the same heap. MemoryWatch warns, in the node's log,
+ * well before that happens and says what to do; `/health` reports the figures.
+ */
+import { getHeapStatistics } from 'node:v8'
+
+export interface MemoryStatus {
+  /** bytes of V8 heap in use */
+  readonly heapused: number
+  /** bytes the heap may grow to before the process dies */
+  readonly heaplimit: number
+  /** resident set size of the whole process, bytes */
+  readonly rss: number
+}
+
+export function memoryStatus (): MemoryStatus {
+  const h = getHeapStatistics()
+  return { heapused: h.used_heap_size, heaplimit: h.heap_size_limit, rss: process.memoryUsage.rss() }
+}
+
+export interface MemoryWatchOptions {
+  readonly log: (line: string) => void
+  /** records the node holds, to say what each costs */
+  readonly records: () => number
+  /** how often the heap is looked at (default 30 s) */
+  readonly periodMs?: number
+  /** warn when the heap in use is past this share of its limit at two looks in a row (default 0.8) … */
+  readonly warnAt?: number
+  /** … and again only after it has fallen below this share (default 0.7) */
+  readonly clearAt?: number
+  /** the heap's figures (V8's by default; tests pass their own) */
+  readonly stats?: () => MemoryStatus
+}
+
+const MIB = 2 ** 20
+
+export class MemoryWatch {
+  private readonly opts: MemoryWatchOptions
+  private warned = false
+  /** consecutive looks above warnAt (a heap between two collections holds garbage too) */
+  private above = 0
+  private timer: NodeJS.Timeout | undefined
+
+  constructor (opts: MemoryWatchOptions) {
+    this.opts = opts
+  }
+
+  start (): void {
+    this.timer ??= setInterval(() => this.check(), this.opts.periodMs ?? 30_000)
+    this.timer.unref()
+  }
+
+  stop (): void {
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.timer = undefined
+  }
+
+  /** Looks at the heap once; returns the warning it logged, if it logged one. */
+  check (): string | undefined {
+    const { heapused, heaplimit } = (this.opts.stats ?? memoryStatus)()
+    const share = heapused / heaplimit
+    if (share < (this.opts.clearAt ?? 0.7)) this.warned = false
+    this.above = share < (this.opts.warnAt ?? 0.8) ? 0 : this.above + 1
+    if (this.warned || this.above < 2) return undefined
+    this.warned = true
+    const records = this.opts.records()
+    const each = records > 0 ? `, about ${(heapused / records / 1024).toFixed(1)} KiB per record: the ledger is folded in memory` : ''
+    const line = `memory: the heap holds ${Math.round(heapused / MIB)} of its ${Math.round(heaplimit / MIB)} MiB (${Math.round(share * 100)} %) with ${records} records${each}. ` +
+      `A node whose heap is full stops. Restart it with more: NODE_OPTIONS=--max-old-space-size=<MiB> (on a machine with that much memory to spare)`
+    this.opts.log(line)
+    return line
+  }
+}
