@@ -36,7 +36,7 @@ async function preload (dir: string, n: number): Promise<{ user: string, ingestS
   // clocks end about now, so the views' times and the throughput window look like a live colony
   let t = Date.now() - n * 3 - 1000
   const rec = (b: LedgerRecord['b']): LedgerRecord => ({ o: origin.id, t: { w: ++t, l: 0 }, b })
-  const recs: LedgerRecord[] = w.setup().map(e => ({ ...e.rec, t: { w: ++t, l: 0 } }))
+  const recs: LedgerRecord[] = w.setup().map(e => ({ ...e.record, t: { w: ++t, l: 0 } }))
   const user = w.user('u1')
   const executor = w.exec('e1')
   for (let i = 0; i < n; i++) {

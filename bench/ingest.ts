@@ -15,7 +15,7 @@ import { LedgerFold } from '../src/protocol/fold.js'
 import { type Batch, type LedgerRecord, signBatch } from '../src/protocol/records.js'
 import { entryFromRecord } from '../src/protocol/verify.js'
 import { Ledger } from '../src/store/ledger.js'
-import { World } from '../test/helpers/world.js'
+import { World, type WorldEntry } from '../test/helpers/world.js'
 
 const BATCH = 100
 
@@ -23,7 +23,7 @@ const BATCH = 100
 export function makeLog (processes: number): { batches: Batch[], records: number, origin: string } {
   const w = new World('bench')
   const recs: LedgerRecord[] = []
-  const add = (e: FoldEntry): void => { recs.push(e.rec) }
+  const add = (e: WorldEntry): void => { recs.push(e.record) }
   for (const e of w.setup()) add(e)
   for (let i = 0; i < processes; i++) {
     const s = w.submit()

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchCrypto } from './crypto.js'
 import { benchIngest } from './ingest.js'
+import { benchMemory } from './memory.js'
 import { benchFederation } from './federation.js'
 import { benchNode } from './node.js'
 import { benchWorkflow } from './workflow.js'
@@ -24,8 +25,10 @@ console.log(`colonynet bench on ${cpus().length} cores, ${Math.round(totalmem() 
 console.log('\n[1/5] signature recovery, native vs fallback')
 results.crypto = await benchCrypto(quick ? 400 : 1200)
 
-console.log('\n[2/5] ingest: verify + fold + store, and fold cost as the ledger grows')
+console.log('\n[2/5] ingest: verify + fold + store, fold cost as the ledger grows, heap per process')
 results.ingest = await benchIngest(sizes)
+// what the fold holds per process: it holds them all for as long as the node runs
+Object.assign(results.ingest, await benchMemory(quick ? 10_000 : 25_000))
 const small = results.ingest[`fold µs/record @${sizes[0]}`] ?? NaN
 const large = results.ingest[`fold µs/record @${sizes[1]}`] ?? NaN
 results.ingest[`fold cost ratio ${sizes[1]}/${sizes[0]}`] = Number((large / small).toFixed(2))

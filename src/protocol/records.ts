@@ -232,6 +232,6 @@ export function verifyBatch (batch: Batch): string[] {
 }
 
 /** A record held back because its clock lies too far ahead of ours (DESIGN decision 7). */
-export function isFromFuture (rec: LedgerRecord, nowMs: number, maxSkewMs: number): boolean {
+export function isFromFuture (rec: { readonly t: Hlc }, nowMs: number, maxSkewMs: number): boolean {
   return rec.t.w > nowMs + maxSkewMs
 }

@@ -31,9 +31,9 @@ const site = w.node
 const setup = w.setup()
 const submit = w.submit()
 const claimRec = w.record({ k: 'claim', processid: submit.id, attempt: 1, executorid: w.exec('e1').id })
-const batch1 = signBatch(site.id, 1, [...setup.map(e => e.rec), submit.rec, claimRec], site.prv)
-const logRec = w.env({ msgtype: 'addlogmsg', processid: submit.id, message: 'line' }, w.exec('e1'), { att: 1 }).rec
-const closeRec = w.env({ msgtype: 'closesuccessfulmsg', processid: submit.id, out: ['done'] }, w.exec('e1'), { att: 1 }).rec
+const batch1 = signBatch(site.id, 1, [...setup.map(e => e.record), submit.record, claimRec], site.prv)
+const logRec = w.env({ msgtype: 'addlogmsg', processid: submit.id, message: 'line' }, w.exec('e1'), { att: 1 }).record
+const closeRec = w.env({ msgtype: 'closesuccessfulmsg', processid: submit.id, out: ['done'] }, w.exec('e1'), { att: 1 }).record
 const expireRec = w.record({ k: 'expire', processid: submit.id, attempt: 1, what: 'exec' })
 const fireRec = w.record({ k: 'fire', colonyname: 'dev', cronid: 'c'.repeat(64), at: 1_700_000_100_000, in: [] })
 const genRec = w.record({ k: 'genfire', colonyname: 'dev', generatorid: 'd'.repeat(64), packs: ['e'.repeat(64)], args: ['x'] })

@@ -6,6 +6,11 @@
 import * as assert from 'uvu/assert'
 import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
 import type { FoldEntry } from '../../src/protocol/entry.js'
+
+/** An entry as the fold keeps it, with the whole signed record it came from (to write or send). */
+export interface WorldEntry extends FoldEntry {
+  readonly record: LedgerRecord
+}
 import { foldRecords } from '../../src/protocol/fold.js'
 import { signEnvelope } from '../../src/protocol/envelope.js'
 import type { LedgerRecord, RecordBody } from '../../src/protocol/records.js'
@@ -45,26 +50,27 @@ export class World {
     return { body: { k: 'env', env: signEnvelope(msg, signer.prv) }, author: signer.id }
   }
 
-  entry (b: RecordBody, opts: { at?: number, origin?: string } = {}): FoldEntry {
-    return entryFromRecord(this.record(b, opts))
+  entry (b: RecordBody, opts: { at?: number, origin?: string } = {}): WorldEntry {
+    const record = this.record(b, opts)
+    return { ...entryFromRecord(record), record }
   }
 
-  env (msg: { msgtype: string } & Record<string, unknown>, signer: Key, opts: { at?: number, origin?: string, att?: number } = {}): FoldEntry {
+  env (msg: { msgtype: string } & Record<string, unknown>, signer: Key, opts: { at?: number, origin?: string, att?: number } = {}): WorldEntry {
     const body: RecordBody = opts.att === undefined
       ? { k: 'env', env: signEnvelope(msg, signer.prv) }
       : { k: 'env', env: signEnvelope(msg, signer.prv), att: opts.att }
     return this.entry(body, opts)
   }
 
-  site (node: Key = this.node, operator: Key = this.operator, opts: { at?: number } = {}): FoldEntry {
+  site (node: Key = this.node, operator: Key = this.operator, opts: { at?: number } = {}): WorldEntry {
     return this.entry({ k: 'site', operatorid: operator.id, name: 'site' }, { ...opts, origin: node.id })
   }
 
-  addColony (by: Key = this.operator): FoldEntry {
+  addColony (by: Key = this.operator): WorldEntry {
     return this.env({ msgtype: 'addcolonymsg', colony: { colonyid: this.owner.id, name: this.colony } }, by)
   }
 
-  addExecutor (name: string, type = 'cli', by: Key = this.owner, extra: Record<string, unknown> = {}): FoldEntry {
+  addExecutor (name: string, type = 'cli', by: Key = this.owner, extra: Record<string, unknown> = {}): WorldEntry {
     let k = this.executors.get(name)
     if (k === undefined) this.executors.set(name, k = newKey())
     return this.env({
@@ -73,19 +79,19 @@ export class World {
     }, by)
   }
 
-  approve (name: string, by: Key = this.owner): FoldEntry {
+  approve (name: string, by: Key = this.owner): WorldEntry {
     return this.env({ msgtype: 'approveexecutormsg', colonyname: this.colony, executorname: name }, by)
   }
 
-  reject (name: string, by: Key = this.owner): FoldEntry {
+  reject (name: string, by: Key = this.owner): WorldEntry {
     return this.env({ msgtype: 'rejectexecutormsg', colonyname: this.colony, executorname: name }, by)
   }
 
-  removeExecutor (name: string, by: Key = this.owner): FoldEntry {
+  removeExecutor (name: string, by: Key = this.owner): WorldEntry {
     return this.env({ msgtype: 'removeexecutormsg', colonyname: this.colony, executorname: name }, by)
   }
 
-  addUser (name: string, by: Key = this.owner): FoldEntry {
+  addUser (name: string, by: Key = this.owner): WorldEntry {
     let k = this.users.get(name)
     if (k === undefined) this.users.set(name, k = newKey())
     return this.env({ msgtype: 'addusermsg', user: { colonyname: this.colony, userid: k.id, name, email: '', phone: '' } }, by)
@@ -104,11 +110,11 @@ export class World {
   }
 
   /** The usual start: site, colony, one approved `cli` executor "e1", one user "u1". */
-  setup (): FoldEntry[] {
+  setup (): WorldEntry[] {
     return [this.site(), this.addColony(), this.addExecutor('e1'), this.approve('e1'), this.addUser('u1')]
   }
 
-  submit (spec: Record<string, unknown> = {}, by?: Key, opts: { at?: number, origin?: string } = {}): FoldEntry {
+  submit (spec: Record<string, unknown> = {}, by?: Key, opts: { at?: number, origin?: string } = {}): WorldEntry {
     const { conditions, ...rest } = spec
     return this.env({
       msgtype: 'submitfuncspecmsg',
@@ -116,19 +122,19 @@ export class World {
     }, by ?? this.user('u1'), opts)
   }
 
-  claim (processid: string, executor: string, attempt = 1, opts: { at?: number, origin?: string } = {}): FoldEntry {
+  claim (processid: string, executor: string, attempt = 1, opts: { at?: number, origin?: string } = {}): WorldEntry {
     return this.entry({ k: 'claim', processid, attempt, executorid: this.exec(executor).id }, opts)
   }
 
-  expire (processid: string, what: 'wait' | 'exec', attempt = 1, opts: { at?: number, origin?: string } = {}): FoldEntry {
+  expire (processid: string, what: 'wait' | 'exec', attempt = 1, opts: { at?: number, origin?: string } = {}): WorldEntry {
     return this.entry({ k: 'expire', processid, attempt, what }, opts)
   }
 
-  close (processid: string, executor: string, out: unknown[] = [], opts: { at?: number, att?: number } = {}): FoldEntry {
+  close (processid: string, executor: string, out: unknown[] = [], opts: { at?: number, att?: number } = {}): WorldEntry {
     return this.env({ msgtype: 'closesuccessfulmsg', processid, out }, this.exec(executor), opts)
   }
 
-  fail (processid: string, executor: string, errors: string[] = ['boom'], opts: { at?: number, att?: number } = {}): FoldEntry {
+  fail (processid: string, executor: string, errors: string[] = ['boom'], opts: { at?: number, att?: number } = {}): WorldEntry {
     return this.env({ msgtype: 'closefailedmsg', processid, errors }, this.exec(executor), opts)
   }
 }
