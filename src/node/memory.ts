@@ -1,6 +1,6 @@
 /**
  * A node folds its whole ledger into memory (a few KiB per record; docs/RELIABILITY.md,
- * "Limits on input"), and V8's heap has a limit (`--max-old-space-size`; by default about
+ * "The ledger's size"), and V8's heap has a limit (`--max-old-space-size`; by default about
  * 4 GiB on a 64-bit machine with memory to spare). A node that reaches it dies, and on
  * restart folds the same ledger into the same heap. MemoryWatch warns, in the node's log,
  * well before that happens and says what to do; `/health` reports the figures.
