@@ -9,7 +9,7 @@
  *   site missed 1 % of it (should be about 1 % of the full sync).
  * CPU used by every process is reported beside the times: the sites share the machine's
  * cores, so a site's CPU per process says more than the rate. `--claims-only` and
- * `--sync-only` run one half.
+ * `--sync-only` run one half; `--records N` sets the ledger the fresh site syncs.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -96,7 +96,7 @@ const until = async <T>(what: string, check: () => Promise<T | undefined> | T | 
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN
 
-export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boolean, syncOnly?: boolean } = {}, log = console.log): Promise<Record<string, number>> {
+export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boolean, syncOnly?: boolean, records?: number } = {}, log = console.log): Promise<Record<string, number>> {
   const root = await mkdtemp(join(tmpdir(), 'colonynet-bench-fed-'))
   const operator = generatePrivateKey()
   const ownerKey = generatePrivateKey()
@@ -275,19 +275,21 @@ export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boo
     }
     if (opts.claimsOnly === true) return results
     // the ledger the fresh site syncs: this many records, those of the claims runs included
-    const size = opts.quick === true ? 20_000 : 100_000
+    const size = opts.records ?? (opts.quick === true ? 20_000 : 100_000)
+    // deadlines that grow with the ledger (3 ms per record, at least 5 minutes)
+    const long = Math.max(300_000, size * 3)
     const fill = Math.max(0, size - (await status(a)).records)
     log(`  a fresh site syncs a ledger of ${size} records …`)
     a.send({ cmd: 'fill', n: fill, colony, userKey })
-    await until('A to hold the records', async () => (await status(a)).records >= size ? true : undefined, 300_000)
+    await until('A to hold the records', async () => (await status(a)).records >= size ? true : undefined, long)
     await until('B and C to hold them', async () => {
       const [ra, rb, rc] = await Promise.all([status(a), status(b), status(c)])
       return ra.records === rb.records && rb.records === rc.records ? true : undefined
-    }, 300_000)
+    }, long)
     // and the colony at rest: what the sites still had to write for the fill (projections
     // wait while records stream in) is not left to run beside the fresh site's sync
     await until('every site to have written its projections', async () =>
-      (await Promise.all(sites.map(async s => (await status(s)).projectionsPending))).every(n => n === 0) ? true : undefined, 60_000)
+      (await Promise.all(sites.map(async s => (await status(s)).projectionsPending))).every(n => n === 0) ? true : undefined, long)
     const total = (await status(a)).records
     const cpu = (s: Site): number => cpuSeconds(s.child.pid ?? 0) ?? NaN
     const cpuBefore = sites.map(cpu)
@@ -302,10 +304,10 @@ export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boo
       const n = (await status(d)).records
       if (firstAt === 0 && n > 1000) firstAt = performance.now()
       return n >= total ? true : undefined
-    }, 300_000)
+    }, long)
     const done = performance.now()
     // the fresh site's work is done once its projections are written too (they wait for the pull)
-    await until('the fresh site to write its projections', async () => (await status(d)).projectionsPending === 0 ? true : undefined, 60_000)
+    await until('the fresh site to write its projections', async () => (await status(d)).projectionsPending === 0 ? true : undefined, long)
     const projected = performance.now()
     // CPU seconds each site used meanwhile (all threads): the machine's cores are shared by all
     const cpuUsed = sites.map((s, i) => cpu(s) - (cpuBefore[i] ?? 0))
@@ -329,7 +331,7 @@ export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boo
     await until('A to hold the 1 %', async () => (await status(a)).records >= target ? true : undefined)
     const d2 = await startSite(root, 'd', operator, a.p2p[0])
     sites.push(d2)
-    await until('the returning site to catch up', async () => (await status(d2)).records >= target ? true : undefined, 120_000)
+    await until('the returning site to catch up', async () => (await status(d2)).records >= target ? true : undefined, long)
     // everything it received, by sync or by gossip, against the full sync
     results['catch-up of 1 %: bytes vs full sync'] = Number(((await status(d2)).bytesIn / full).toFixed(4))
     return results
@@ -340,5 +342,11 @@ export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boo
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  console.table(await benchFederation({ quick: process.argv.includes('--quick'), claimsOnly: process.argv.includes('--claims-only'), syncOnly: process.argv.includes('--sync-only') }))
+  const records = process.argv.indexOf('--records')
+  console.table(await benchFederation({
+    quick: process.argv.includes('--quick'),
+    claimsOnly: process.argv.includes('--claims-only'),
+    syncOnly: process.argv.includes('--sync-only'),
+    ...(records > 0 ? { records: Number(process.argv[records + 1]) } : {})
+  }))
 }
