@@ -83,6 +83,8 @@ export class RpcService {
   private readonly heard: Map<string, number>
   private readonly sites: (colony: string) => SiteStatus[] | undefined
   private readonly checkerPeriodMs: number
+  /** requests being handled now, parked assigns included (see ColonyNode's `busy`) */
+  private requests = 0
 
   constructor (opts: RpcServiceOptions) {
     this.checkerPeriodMs = opts.checkerPeriodMs ?? 1000
@@ -101,7 +103,7 @@ export class RpcService {
    * the HTTP route around it.
    */
   async handle (body: unknown, abortSignal?: () => AbortSignal): Promise<RpcResult> {
-    this.inFlight++
+    this.requests++
     try {
       const req = decodeRequest(body)
       const value = await this.dispatch(req, abortSignal)
@@ -109,12 +111,14 @@ export class RpcService {
     } catch (err) {
       return toResult(err)
     } finally {
-      this.inFlight--
+      this.requests--
     }
   }
 
   /** Requests being handled now, parked assigns included. */
-  inFlight = 0
+  get inFlight (): number {
+    return this.requests
+  }
 
   private get fold (): Ledger['fold'] {
     return this.ledger.fold
