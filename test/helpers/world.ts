@@ -6,15 +6,15 @@
 import * as assert from 'uvu/assert'
 import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
 import type { FoldEntry } from '../../src/protocol/entry.js'
+import { foldRecords } from '../../src/protocol/fold.js'
+import { signEnvelope } from '../../src/protocol/envelope.js'
+import type { LedgerRecord, RecordBody } from '../../src/protocol/records.js'
+import { entryFromRecord } from '../../src/protocol/verify.js'
 
 /** An entry as the fold keeps it, with the whole signed record it came from (to write or send). */
 export interface WorldEntry extends FoldEntry {
   readonly record: LedgerRecord
 }
-import { foldRecords } from '../../src/protocol/fold.js'
-import { signEnvelope } from '../../src/protocol/envelope.js'
-import type { LedgerRecord, RecordBody } from '../../src/protocol/records.js'
-import { entryFromRecord } from '../../src/protocol/verify.js'
 
 export interface Key { readonly prv: string, readonly id: string }
 

@@ -220,7 +220,7 @@ test('records written by one node are verified and applied by another', async ()
 /**
  * The fold keeps every entry while the node runs; an envelope's signature and payload are
  * read once (author, parsed message) and stay in the store only (entry.ts FoldEnvelopeBody):
- * 16–18 % less heap per process (bench/memory.ts). What is stored and served is still whole.
+ * 10–18 % less heap per process (bench/memory.ts). What is stored and served is still whole.
  */
 test('the fold keeps envelopes without signature or payload, written, ingested or reopened; the store keeps them whole', async () => {
   const w = new World()
