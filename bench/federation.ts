@@ -82,7 +82,7 @@ export async function stopSite (s: Site): Promise<void> {
   clearTimeout(t)
 }
 
-interface SiteStatus { records: number, batches: number, bytesIn: number, sync: { pulls: number, served: number }, acks: { adverts: number, byBatch: number, atOnce: number }, published: { messages: number }, gossipIn: number, projectionsPending: number, statehash?: string }
+interface SiteStatus { records: number, batches: number, bytesIn: number, sync: { pulls: number, served: number }, acks: { adverts: number, byBatch: number, atOnce: number }, published: { messages: number }, gossipIn: number, projectionsPending: number, views: number, statehash?: string }
 
 async function status (s: Site, hash = false): Promise<SiteStatus> {
   const p = s.next('status')
@@ -246,6 +246,8 @@ export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boo
       const sum = (f: (st: SiteStatus) => number): number => after.reduce((t, st, i) => t + f(st) - f(before[i] as SiteStatus), 0)
       results['  gossip messages of batches, per process (all sites)'] = Number((sum(st => st.published.messages) / n).toFixed(2))
       results['  gossip messages received, per process (all sites)'] = Number((sum(st => st.gossipIn) / n).toFixed(2))
+      // whole process views each site wrote to its store (settled ones only; once each, unless a re-fold changes one)
+      results['  process views written per process (each site)'] = Number((sum(st => st.views) / n / 3).toFixed(2))
       results['  sync pulls by A per 1,000 processes'] = Math.round((a1.sync.pulls - a0.sync.pulls) * 1000 / n)
       const acks = (k: 'adverts' | 'byBatch' | 'atOnce'): number => after.reduce((t, st, i) => t + st.acks[k] - (before[i] as SiteStatus).acks[k], 0)
       results['  acknowledgement adverts per 1,000 processes'] = Math.round(acks('adverts') * 1000 / n)

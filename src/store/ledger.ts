@@ -3,10 +3,12 @@
  *
  * Truth: signed batches per origin (`batches`), each with the verified authors of its
  * envelopes (`authors`, one entry per batch, so that a restart recovers no signature).
- * Everything else is a projection of the fold
- * (`procs`, the waiting `queue`, processes `bystate`, `logs`, the colony-level `colony`
- * snapshot), written in the same atomic level batch as the records that caused it, and
- * rebuildable from the batches alone.
+ * Everything else is a projection of the fold, written after the records that caused it
+ * (coalesced, see flushProjections) and rebuildable from the batches alone: the waiting
+ * `queue`, process ids `bystate`, `logs` by process, the colony-level `colony` snapshot,
+ * and the views of settled processes (`procs`). A live process's view (waiting, running)
+ * is not written: the fold in memory serves every read of it, and writing it wrote each
+ * process's whole view again at every step of its life, at every site.
  *
  * Local appends are group-committed: every append requested while a write is in flight
  * goes into the next batch, one signature and one disk write for all of them.
@@ -22,7 +24,7 @@ import { compareHlc, type Hlc, HybridClock } from '../protocol/hlc.js'
 import {
   type Batch, isFromFuture, type LedgerRecord, type RecordBody, recordId, signBatch, verifyBatch
 } from '../protocol/records.js'
-import { type ProcessInfo, ProcessState } from '../protocol/state.js'
+import { isFinal, type ProcessInfo, ProcessState } from '../protocol/state.js'
 import { entryFromRecord } from '../protocol/verify.js'
 import type { Message } from '../protocol/messages.js'
 import { VerifierPool } from './verifier-pool.js'
@@ -30,8 +32,11 @@ import {
   batchKey, END, logKey, queueKey, queuePrefix, SEP, stateKey, statePrefix
 } from './keys.js'
 
-/** Bump when the projection layout or the fold's semantics change: projections rebuild on open. */
-export const PROJECTION_VERSION = 1
+/**
+ * Bump when the projection layout or the fold's semantics change: projections rebuild on open.
+ * 2: `procs` holds settled processes only (1 held every process).
+ */
+export const PROJECTION_VERSION = 2
 
 /** How long changes gather before their projections are written (one write for many). */
 export const PROJECTION_DELAY_MS = 25
@@ -101,6 +106,8 @@ interface RecordRef {
 interface Written {
   queue?: string
   state?: string
+  /** its view is in `procs` (it is settled: SUCCESS, FAILED or CANCELLED, and not removed) */
+  view: boolean
   logs: number
   lastLog: string
 }
@@ -180,6 +187,8 @@ export class Ledger extends EventEmitter {
   private projTimer: NodeJS.Timeout | undefined
   /** when the oldest change not yet projected was announced (0: none) */
   private projSince = 0
+  /** settled processes' views written to `procs` since the ledger opened (a rebuild's not counted) */
+  viewsWritten = 0
   private closed = false
   /** node-local values (`putLocal`) as stored when the ledger opened */
   private readonly localValues = new Map<string, unknown>()
@@ -612,7 +621,7 @@ export class Ledger extends EventEmitter {
   // ---- projections ---------------------------------------------------------------------
 
   private writtenFor (p: ProcessInfo): Written {
-    const w: Written = { logs: p.logs.length, lastLog: p.logs[p.logs.length - 1]?.id ?? '' }
+    const w: Written = { logs: p.logs.length, lastLog: p.logs[p.logs.length - 1]?.id ?? '', view: !p.removed && isFinal(p.state) }
     if (!p.removed) {
       w.state = stateKey(p.colonyname, p.state, p.submissiontime, p.processid)
       if (p.state === ProcessState.WAITING && !p.waitforparents) {
@@ -641,7 +650,7 @@ export class Ledger extends EventEmitter {
         if (old !== undefined) {
           if (old.queue !== undefined) ops.push({ type: 'del', sublevel: this.queue, key: old.queue })
           if (old.state !== undefined) ops.push({ type: 'del', sublevel: this.bystate, key: old.state })
-          ops.push({ type: 'del', sublevel: this.procs, key: pid })
+          if (old.view) ops.push({ type: 'del', sublevel: this.procs, key: pid })
           for await (const k of this.logs.keys({ gt: pid + SEP, lt: pid + END })) ops.push({ type: 'del', sublevel: this.logs, key: k })
           this.written.delete(pid)
         }
@@ -652,11 +661,14 @@ export class Ledger extends EventEmitter {
       if (old?.state !== undefined && old.state !== w.state) ops.push({ type: 'del', sublevel: this.bystate, key: old.state })
       if (w.queue !== undefined && w.queue !== old?.queue) ops.push({ type: 'put', sublevel: this.queue, key: w.queue, value: pid })
       if (w.state !== undefined && w.state !== old?.state) ops.push({ type: 'put', sublevel: this.bystate, key: w.state, value: pid })
-      if (p.removed) {
-        ops.push({ type: 'del', sublevel: this.procs, key: pid })
-      } else {
+      if (w.view) {
+        // settled (or changed since: removed logs, a re-fold's other result)
         const { logs: _logs, ...rest } = p
         ops.push({ type: 'put', sublevel: this.procs, key: pid, value: rest })
+        this.viewsWritten++
+      } else if (old?.view === true) {
+        // removed, or unsettled by a re-fold (a late claim that wins the attempt)
+        ops.push({ type: 'del', sublevel: this.procs, key: pid })
       }
       // Logs are append-only in the normal case; after a re-fold changed them, rewrite them.
       const appendOnly = old !== undefined && old.logs <= p.logs.length && (old.logs === 0 || p.logs[old.logs - 1]?.id === old.lastLog)
@@ -705,7 +717,7 @@ export class Ledger extends EventEmitter {
       const w = this.writtenFor(p)
       if (!p.removed) {
         const { logs, ...rest } = p
-        ops.push({ type: 'put', sublevel: this.procs, key: p.processid, value: rest })
+        if (w.view) ops.push({ type: 'put', sublevel: this.procs, key: p.processid, value: rest })
         if (w.state !== undefined) ops.push({ type: 'put', sublevel: this.bystate, key: w.state, value: p.processid })
         if (w.queue !== undefined) ops.push({ type: 'put', sublevel: this.queue, key: w.queue, value: p.processid })
         for (const l of logs) ops.push({ type: 'put', sublevel: this.logs, key: logKey(p.processid, l.timestamp, l.id), value: l })
@@ -747,6 +759,7 @@ export class Ledger extends EventEmitter {
     return await this.bystate.values({ gte: prefix, lt: prefix.slice(0, -1) + END, limit }).all()
   }
 
+  /** A settled process's view as stored; undefined while it is live (the fold has it) or once removed. */
   async storedProcess (processid: string): Promise<Omit<ProcessInfo, 'logs'> | undefined> {
     await this.flushProjections()
     return await this.procs.get(processid)

@@ -116,7 +116,45 @@ test('the waiting queue lists processes in priority order and drops claimed ones
   await l.appendLocal([{ body: { k: 'claim', processid: high, attempt: 1, executorid: w.exec('e1').id } }])
   assert.equal(await l.waiting(w.colony, 'cli'), [mid, low])
   assert.equal(await l.processesByState(w.colony, 1), [high])
-  assert.is((await l.storedProcess(high))?.state, 1)
+  await l.close()
+})
+
+test('a process view is stored once it settles, and leaves the store if a re-fold unsettles it', async () => {
+  const w = new World()
+  // the world's node is the origin; this ledger is another site receiving its batches
+  const l = await Ledger.open({ dir: await tempDir(), nodeKey: newKey().prv })
+  let seq = 0
+  const ingest = async (entries: WorldEntry[]): Promise<void> => {
+    const res = await l.ingest([signBatch(w.node.id, ++seq, entries.map(e => e.record), w.node.prv)])
+    assert.is(res.applied, entries.length, 'every record applied')
+  }
+  const base = [...w.setup(), w.addExecutor('e2'), w.approve('e2')]
+  const T = w.t + 1000
+  const ok = w.submit({}, undefined, { at: T })
+  const failing = w.submit()
+  const waiting = w.submit()
+  await ingest([...base, ok, failing, waiting, w.claim(ok.id, 'e1', 1, { at: T + 10 }), w.claim(failing.id, 'e1')])
+  // live processes are indexed, but their views are the fold's, not written
+  assert.equal(await l.processesByState(w.colony, 1), [ok.id, failing.id])
+  assert.equal(await l.waiting(w.colony, 'cli'), [waiting.id])
+  for (const p of [ok, failing, waiting]) assert.is(await l.storedProcess(p.id), undefined)
+  assert.is(l.viewsWritten, 0)
+  await ingest([w.close(ok.id, 'e1', ['done']), w.fail(failing.id, 'e1')])
+  assert.is((await l.storedProcess(ok.id))?.state, 2)
+  assert.equal((await l.storedProcess(ok.id))?.out, ['done'])
+  assert.is((await l.storedProcess(failing.id))?.state, 3)
+  assert.equal(await l.processesByState(w.colony, 2), [ok.id])
+  assert.is(l.viewsWritten, 2)
+  // a claim for the same attempt with an earlier clock arrives late: it wins, e1's close is
+  // refused after all, and the process runs (for e2) again
+  await ingest([w.claim(ok.id, 'e2', 1, { at: T + 5 })])
+  assert.is(l.fold.process(ok.id)?.state, 1)
+  assert.is(await l.storedProcess(ok.id), undefined)
+  assert.equal(await l.processesByState(w.colony, 2), [])
+  assert.equal(await l.processesByState(w.colony, 1), [ok.id])
+  // what was written step by step is what a rebuild writes
+  const projected = await l.projectionHash()
+  assert.is((await l.rebuildProjections()).hash, projected)
   await l.close()
 })
 
