@@ -309,9 +309,11 @@ export class Federation extends EventEmitter implements ClaimPolicy {
       // A site whose vector shows batches we lack: pull them back. Only then: pulling back
       // unconditionally made two sites pull from each other in an endless loop.
       if (ahead) this.schedulePull(peer, 0)
-      // A stranger that asks may have just admitted us (we have not heard yet): ask it back,
-      // if it is one we may pull from (a --bootstrap peer).
-      if (!allowed) this.schedulePull(peer, 500)
+      // A stranger that asks may have just admitted us (we have not heard yet): ask it back
+      // at once, if it is one we may pull from (a --bootstrap peer). A site pulls from a new
+      // member as soon as it has stored its admission, so the ask is the admission's news;
+      // one pull per peer at a time bounds how often a stranger makes us ask.
+      if (!allowed) this.schedulePull(peer, 0)
     })
     host.on('peer:connect', (peer: string) => {
       this.log(`connected to ${logNameOfPeer(peer)}`)
