@@ -662,7 +662,7 @@ export class Ledger extends EventEmitter {
       if (w.queue !== undefined && w.queue !== old?.queue) ops.push({ type: 'put', sublevel: this.queue, key: w.queue, value: pid })
       if (w.state !== undefined && w.state !== old?.state) ops.push({ type: 'put', sublevel: this.bystate, key: w.state, value: pid })
       if (w.view) {
-        // settled (or changed since: removed logs, a re-fold's other result)
+        // it settled, or changed after it settled (a re-fold's other result, say)
         const { logs: _logs, ...rest } = p
         ops.push({ type: 'put', sublevel: this.procs, key: pid, value: rest })
         this.viewsWritten++
