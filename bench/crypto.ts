@@ -24,17 +24,30 @@ function rate (op: (i: number) => void, ms: number): number {
   return Math.round(n / (elapsed / 1000))
 }
 
+/** Distinct texts, so nothing can be served from a cache; payload-sized like an RPC body. */
+function signedTexts (noble: CryptoBackend): { texts: string[], sigs: string[], at: (i: number) => number } {
+  const texts = Array.from({ length: 256 }, (_, i) => Buffer.from(JSON.stringify({ msgtype: 'addlogmsg', processid: i.toString(16).padStart(64, '0'), message: 'x'.repeat(100) })).toString('base64'))
+  return { texts, sigs: texts.map(t => noble.sign(t, KEY)), at: i => i & 255 }
+}
+
+/**
+ * The machine's speed at running JavaScript, as recoveries per second with the pure
+ * JavaScript backend (noble) on one core: what the federation bench divides its rate by,
+ * since the machines it runs on differ by up to ~3× in that (and by 15–30 % by the hour).
+ */
+export function nobleRecoveriesPerSecond (ms = 1500): number {
+  const noble = loadBackend('noble')
+  const { texts, sigs, at } = signedTexts(noble)
+  return rate(i => noble.recoverPublicKey(texts[at(i)]!, sigs[at(i)]!), ms)
+}
+
 export async function benchCrypto (ms = 1200): Promise<Record<string, number>> {
   const noble = loadBackend('noble')
   const natives: CryptoBackend[] = []
   for (const name of ['system', 'native'] as const) {
     try { natives.push(loadBackend(name)) } catch (err) { console.log(`${name} backend unavailable: ${(err as Error).message}`) }
   }
-
-  // distinct texts, so nothing can be served from a cache; payload-sized like an RPC body
-  const texts = Array.from({ length: 256 }, (_, i) => Buffer.from(JSON.stringify({ msgtype: 'addlogmsg', processid: i.toString(16).padStart(64, '0'), message: 'x'.repeat(100) })).toString('base64'))
-  const sigs = texts.map(t => noble.sign(t, KEY))
-  const at = (i: number): number => i & 255
+  const { texts, sigs, at } = signedTexts(noble)
 
   const out: Record<string, number> = {}
   // the native backends alternate, twice each, so a slower stretch of the machine hits both

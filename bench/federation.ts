@@ -22,6 +22,7 @@ import { ColoniesClient } from '../src/client/rpc-client.js'
 import { generatePrivateKey, idFromPrivateKey } from '../src/protocol/crypto.js'
 import { eventually } from '../test/helpers/colony-node.js'
 import { cpuSeconds } from './compare/proc-stats.js'
+import { nobleRecoveriesPerSecond } from './crypto.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -104,6 +105,8 @@ export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boo
   const colony = 'bench'
   const sites: Site[] = []
   const results: Record<string, number> = {}
+  // the machine's JavaScript speed, before anything else runs (and again after the claims runs)
+  const jsBefore = opts.syncOnly === true ? NaN : nobleRecoveriesPerSecond()
   try {
     const a = await startSite(root, 'a', operator)
     sites.push(a)
@@ -263,6 +266,13 @@ export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boo
         const hs = await Promise.all(sites.map(async s => (await status(s, true)).statehash))
         return new Set(hs).size === 1 ? true : undefined
       })
+      // The rate is the two cores' worth of CPU divided by what a process costs, and the
+      // machines this runs on differ up to ~3× in JavaScript speed: the rate per unit of it
+      // compares runs on different machines (the sites at rest while it is measured).
+      const jsAfter = nobleRecoveriesPerSecond()
+      results['machine: noble recoveries/s on one core, before the runs'] = Math.round(jsBefore)
+      results['machine: the same, after the claims runs'] = Math.round(jsAfter)
+      results['completed/s per 100 noble recoveries/s'] = Math.round(steady.rate / ((jsBefore + jsAfter) / 2) * 100)
       // The same latency with the sites' code compiled, as a site that has run a while. The
       // executors of the runs at A and B stopped asking; until their sites stop counting them
       // (ATTACHED_MS, then an advert), C ranks below them for most processes and waits its
