@@ -987,9 +987,7 @@ export class Federation extends EventEmitter implements ClaimPolicy {
   }
 
   private ownExecutors (colony: string): Record<string, number> {
-    const out: Record<string, number> = {}
-    for (const [t, n] of this.localPresence.get(colony) ?? []) if (n > 0) out[t] = n
-    return out
+    return attachedTypes(this.localPresence.get(colony) ?? [])
   }
 
   async stop (): Promise<void> {
@@ -1005,8 +1003,12 @@ export class Federation extends EventEmitter implements ClaimPolicy {
 
 /** The executors a site's advert named, if it is recent enough to stand (PRESENCE_TTL_MS). */
 function advertised (ad: { types: Readonly<Record<string, number>>, at: number } | undefined, now: number): Record<string, number> {
-  if (ad === undefined || now - ad.at >= PRESENCE_TTL_MS) return {}
+  return ad === undefined || now - ad.at >= PRESENCE_TTL_MS ? {} : attachedTypes(Object.entries(ad.types))
+}
+
+/** Executor types with at least one executor attached, and how many. */
+function attachedTypes (counts: Iterable<readonly [string, number]>): Record<string, number> {
   const out: Record<string, number> = {}
-  for (const [t, n] of Object.entries(ad.types)) if (n > 0) out[t] = n
+  for (const [t, n] of counts) if (n > 0) out[t] = n
   return out
 }

@@ -715,12 +715,14 @@ export class Ledger extends EventEmitter {
     }
     for (const p of this.fold.processesRaw()) {
       const w = this.writtenFor(p)
+      if (w.view) {
+        const { logs: _logs, ...rest } = p
+        ops.push({ type: 'put', sublevel: this.procs, key: p.processid, value: rest })
+      }
       if (!p.removed) {
-        const { logs, ...rest } = p
-        if (w.view) ops.push({ type: 'put', sublevel: this.procs, key: p.processid, value: rest })
         if (w.state !== undefined) ops.push({ type: 'put', sublevel: this.bystate, key: w.state, value: p.processid })
         if (w.queue !== undefined) ops.push({ type: 'put', sublevel: this.queue, key: w.queue, value: p.processid })
-        for (const l of logs) ops.push({ type: 'put', sublevel: this.logs, key: logKey(p.processid, l.timestamp, l.id), value: l })
+        for (const l of p.logs) ops.push({ type: 'put', sublevel: this.logs, key: logKey(p.processid, l.timestamp, l.id), value: l })
         n++
       }
       this.written.set(p.processid, w)
