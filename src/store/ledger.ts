@@ -3,52 +3,33 @@
  *
  * Truth: signed batches per origin (`batches`), each with the verified authors of its
  * envelopes (`authors`, one entry per batch, so that a restart recovers no signature).
- * Everything else is a projection of the fold, written after the records that caused it
- * (coalesced, see flushProjections) and rebuildable from the batches alone: the waiting
- * `queue`, process ids `bystate`, `logs` by process, the colony-level `colony` snapshot,
- * and the views of settled processes (`procs`). A live process's view (waiting, running)
- * is not written: the fold in memory serves every read of it, and writing it wrote each
- * process's whole view again at every step of its life, at every site.
+ * Everything else is a projection of the fold (projections.ts), written after the records
+ * that caused them and rebuildable from the batches alone; which batches are held, per
+ * origin, is the origin log (origin-log.ts).
  *
  * Local appends are group-committed: every append requested while a write is in flight
  * goes into the next batch, one signature and one disk write for all of them.
  */
 import { EventEmitter } from 'node:events'
 import { availableParallelism } from 'node:os'
-import { Level } from 'level'
-import { canonicalJson } from '../protocol/canonical.js'
-import { idFromPrivateKey, sha3Hex } from '../protocol/crypto.js'
+import { idFromPrivateKey } from '../protocol/crypto.js'
 import { type FoldEntry, makeEntry } from '../protocol/entry.js'
 import { LedgerFold } from '../protocol/fold.js'
 import { compareHlc, type Hlc, HybridClock } from '../protocol/hlc.js'
 import {
   type Batch, isFromFuture, type LedgerRecord, type RecordBody, recordId, signBatch, verifyBatch
 } from '../protocol/records.js'
-import { isFinal, type ProcessInfo, ProcessState } from '../protocol/state.js'
+import type { LogEntry } from '../protocol/state.js'
 import { entryFromRecord } from '../protocol/verify.js'
 import type { Message } from '../protocol/messages.js'
 import { VerifierPool } from './verifier-pool.js'
-import {
-  batchKey, END, logKey, queueKey, queuePrefix, SEP, stateKey, statePrefix
-} from './keys.js'
+import { batchKey, END, SEP } from './keys.js'
+import { OriginLog } from './origin-log.js'
+import { PROJECTION_VERSION, Projections } from './projections.js'
+import { openStore, put, type RecordRef, type Store, type StoredProcess, writeOps } from './sublevels.js'
+import { WriteChain } from './write-chain.js'
 
-/**
- * Bump when the projection layout or the fold's semantics change: projections rebuild on open.
- * 2: `procs` holds settled processes only (1 held every process).
- */
-export const PROJECTION_VERSION = 2
-
-/** How long changes gather before their projections are written (one write for many). */
-export const PROJECTION_DELAY_MS = 25
-/**
- * While more records are on their way to the store (a sync pull streaming in), projections
- * wait for them, up to this long and this many processes: a process whose submit, claim
- * and close arrive seconds apart in one pull is written once, not once per 25 ms.
- */
-export const PROJECTION_MAX_DELAY_MS = 10_000
-export const PROJECTION_MAX_PENDING = 50_000
-/** Processes per level batch when projections are written (a deferred flush can be large). */
-const PROJECTION_CHUNK = 2000
+export { PROJECTION_DELAY_MS, PROJECTION_MAX_DELAY_MS, PROJECTION_MAX_PENDING, PROJECTION_VERSION } from './projections.js'
 
 /** Envelopes in one ingest from which recovery goes to the worker pool. */
 const POOL_THRESHOLD = 64
@@ -87,6 +68,16 @@ export interface LedgerChange {
   readonly colonyLevel: boolean
 }
 
+/** What a Ledger emits, and with what. */
+export interface LedgerEvents {
+  /** after each durable write that the fold took in */
+  change: [LedgerChange]
+  /** a batch this node wrote is durable: other sites may hear of it */
+  batch: [Batch]
+  /** a write failed; the ledger refuses further writes */
+  error: [Error]
+}
+
 export interface IngestResult {
   /** batches stored now (not seen before) */
   readonly stored: number
@@ -95,24 +86,6 @@ export interface IngestResult {
   /** records held back because their clock is too far ahead */
   readonly held: number
 }
-
-/** How data dirs written before `authors` existed kept a record's verified author: one entry per record. */
-interface RecordRef {
-  /** origin */ o: string
-  /** batch sequence */ s: number
-  /** verified author */ a: string
-}
-
-interface Written {
-  queue?: string
-  state?: string
-  /** its view is in `procs` (it is settled: SUCCESS, FAILED or CANCELLED, and not removed) */
-  view: boolean
-  logs: number
-  lastLog: string
-}
-
-type Op = { type: 'put', sublevel: any, key: string, value: unknown } | { type: 'del', sublevel: any, key: string }
 
 /** meta keys of node-local values: LOCAL_PREFIX + name */
 const LOCAL_PREFIX = 'local/'
@@ -141,32 +114,17 @@ interface PendingAppend {
   readonly reject: (err: unknown) => void
 }
 
-export class Ledger extends EventEmitter {
+export class Ledger extends EventEmitter<LedgerEvents> {
   readonly nodeId: string
   readonly fold = new LedgerFold()
   readonly clock: HybridClock
-  private readonly db: Level<string, any>
-  private readonly batches: any
-  /** batch key → its records' verified authors ('' for a node fact, whose author is the origin) */
-  private readonly authors: any
-  /** record id → RecordRef: written by earlier versions, read on open, never written */
-  private readonly records: any
-  private readonly procs: any
-  private readonly queue: any
-  private readonly bystate: any
-  private readonly logs: any
-  private readonly colony: any
-  private readonly meta: any
+  private readonly store: Store
+  private readonly log = new OriginLog()
+  private readonly projections: Projections
+  private readonly chain = new WriteChain()
   private readonly nodeKey: string
   private readonly now: () => number
   private readonly maxSkewMs: number
-  /** per origin: highest sequence such that 1…seq are all stored */
-  private readonly vv = new Map<string, number>()
-  /** per origin: stored sequences above the contiguous prefix */
-  private readonly gaps = new Map<string, Set<number>>()
-  /** per origin: records in each stored batch, indexed by sequence (for "records behind") */
-  private readonly batchSizes = new Map<string, number[]>()
-  private readonly written = new Map<string, Written>()
   private held: FoldEntry[] = []
   private heldTimer: NodeJS.Timeout | undefined
   private ownSeq = 0
@@ -177,18 +135,9 @@ export class Ledger extends EventEmitter {
   /** ingests called and not yet written */
   private ingestsQueued = 0
   private flushing = false
-  private chain: Promise<unknown> = Promise.resolve()
   private flushScheduled = false
   private dirtyMarked = false
   private failed: Error | undefined
-  /** processes (and whether colony-level state) changed since the last projection write */
-  private readonly projPending = new Set<string>()
-  private projColony = false
-  private projTimer: NodeJS.Timeout | undefined
-  /** when the oldest change not yet projected was announced (0: none) */
-  private projSince = 0
-  /** settled processes' views written to `procs` since the ledger opened (a rebuild's not counted) */
-  viewsWritten = 0
   private closed = false
   /** node-local values (`putLocal`) as stored when the ledger opened */
   private readonly localValues = new Map<string, unknown>()
@@ -201,44 +150,41 @@ export class Ledger extends EventEmitter {
     this.maxSkewMs = opts.maxSkewMs ?? 60_000
     this.verifyThreads = opts.verifyThreads ?? Math.max(0, availableParallelism() - 1)
     this.clock = new HybridClock({ now: this.now, maxSkewMs: this.maxSkewMs })
-    this.db = new Level<string, any>(opts.dir, { valueEncoding: 'json' })
-    const sub = (name: string): any => this.db.sublevel<string, any>(name, { valueEncoding: 'json' })
-    this.batches = sub('batches')
-    this.authors = sub('authors')
-    this.records = sub('records')
-    this.procs = sub('procs')
-    this.queue = sub('queue')
-    this.bystate = sub('bystate')
-    this.logs = sub('logs')
-    this.colony = sub('colony')
-    this.meta = sub('meta')
+    this.store = openStore(opts.dir)
+    this.projections = new Projections({
+      store: this.store,
+      fold: this.fold,
+      chain: this.chain,
+      streaming: () => this.ingestsQueued > 0,
+      fail: err => this.fail(err)
+    })
   }
 
   static async open (opts: LedgerOptions): Promise<Ledger> {
     const l = new Ledger(opts)
-    await l.db.open()
+    await l.store.db.open()
     await l.load()
     return l
   }
 
   /** Reads every batch back into the fold; rebuilds the projections if the last run did not close cleanly. */
   private async load (): Promise<void> {
+    const { authors, records, batches, meta } = this.store
     const authorsOf = new Map<string, string[]>()
-    for await (const [key, authors] of this.authors.iterator()) authorsOf.set(key, authors)
+    for await (const [key, a] of authors.iterator()) authorsOf.set(key, a)
     // a data dir of an earlier version: authors per record
     const refs = new Map<string, RecordRef>()
-    for await (const [id, ref] of this.records.iterator()) refs.set(id, ref)
+    for await (const [id, ref] of records.iterator()) refs.set(id, ref)
     const entries: FoldEntry[] = []
     let maxT: Hlc = { w: 0, l: 0 }
-    for await (const [key, batch] of this.batches.iterator()) {
-      const b = batch as Batch
-      this.noteSeq(b.origin, b.seq, b.records.length)
+    for await (const [key, b] of batches.iterator()) {
+      this.log.note(b.origin, b.seq, b.records.length)
       if (b.origin === this.nodeId && b.seq > this.ownSeq) this.ownSeq = b.seq
-      const authors = authorsOf.get(key)
+      const batchAuthors = authorsOf.get(key)
       for (const [i, rec] of b.records.entries()) {
         const id = recordId(rec)
         // Authors were verified when the batch was first stored: no signature recovery on restart.
-        const author = rec.b.k !== 'env' ? undefined : (authors?.[i] ?? refs.get(id)?.a)
+        const author = rec.b.k !== 'env' ? undefined : (batchAuthors?.[i] ?? refs.get(id)?.a)
         entries.push(entryFromRecord(rec, id, author === '' ? undefined : author))
         if (compareHlc(rec.t, maxT) > 0) maxT = rec.t
       }
@@ -246,73 +192,45 @@ export class Ledger extends EventEmitter {
     this.clock.observe(maxT)
     this.feed(entries)
     this.fold.drainChanges()
-    for await (const [k, v] of this.meta.iterator({ gte: LOCAL_PREFIX, lt: LOCAL_END })) this.localValues.set((k as string).slice(LOCAL_PREFIX.length), v)
-    const version = await this.meta.get('projection-version')
-    const clean = await this.meta.get('clean')
+    for await (const [k, v] of meta.iterator({ gte: LOCAL_PREFIX, lt: LOCAL_END })) this.localValues.set(k.slice(LOCAL_PREFIX.length), v)
+    const version = await meta.get('projection-version')
+    const clean = await meta.get('clean')
     if (version !== PROJECTION_VERSION || clean !== true) {
       await this.rebuildProjections()
     } else {
-      for (const p of this.fold.processesRaw()) this.written.set(p.processid, this.writtenFor(p))
+      this.projections.adoptFold()
     }
   }
 
-  // ---- version vectors ---------------------------------------------------------------
-
-  private noteSeq (origin: string, seq: number, records: number): void {
-    let sizes = this.batchSizes.get(origin)
-    if (sizes === undefined) this.batchSizes.set(origin, sizes = [])
-    sizes[seq] = records
-    let top = this.vv.get(origin) ?? 0
-    if (seq <= top) return
-    let gaps = this.gaps.get(origin)
-    if (gaps === undefined) this.gaps.set(origin, gaps = new Set())
-    gaps.add(seq)
-    while (gaps.has(top + 1)) gaps.delete(++top)
-    this.vv.set(origin, top)
-    if (gaps.size === 0) this.gaps.delete(origin)
-  }
+  // ---- the per-origin logs ----------------------------------------------------------------
 
   hasBatch (origin: string, seq: number): boolean {
-    return seq <= (this.vv.get(origin) ?? 0) || (this.gaps.get(origin)?.has(seq) ?? false)
+    return this.log.has(origin, seq)
   }
 
-  /** origin → highest contiguous sequence stored */
   /** The highest contiguous sequence stored from `origin` (0: none). */
   seqOf (origin: string): number {
-    return this.vv.get(origin) ?? 0
+    return this.log.seqOf(origin)
   }
 
   /** How many records `origin`'s batches after `afterSeq`, up to `toSeq`, hold here (those not stored count 0). */
   recordsBetween (origin: string, afterSeq: number, toSeq: number): number {
-    const sizes = this.batchSizes.get(origin)
-    let n = 0
-    if (sizes !== undefined) for (let seq = Math.max(1, afterSeq + 1); seq <= toSeq; seq++) n += sizes[seq] ?? 0
-    return n
+    return this.log.recordsBetween(origin, afterSeq, toSeq)
   }
 
+  /** origin → highest contiguous sequence stored */
   versionVector (): Map<string, number> {
-    return new Map(this.vv)
+    return this.log.versionVector()
   }
 
-  /**
-   * What a peer with version vector `theirs` lacks of ours, origin by origin, in sequence
-   * order: the sync protocol streams it. Cost is proportional to the difference. Batches
-   * come as stored (their JSON text, never parsed here), one at a time from an iterator,
-   * so the first frame leaves at once and memory stays flat however much is missing.
-   */
-  async * missingFor (theirs: ReadonlyMap<string, number>): AsyncGenerator<string> {
-    const origins = new Set([...this.vv.keys(), ...this.gaps.keys()])
-    for (const origin of [...origins].sort()) {
-      const from = (theirs.get(origin) ?? 0) + 1
-      yield * this.batches.values({ gte: batchKey(origin, from), lt: origin + END, valueEncoding: 'utf8' })
-    }
+  /** What a peer with version vector `theirs` lacks of ours, as stored batches' JSON text (see OriginLog). */
+  missingFor (theirs: ReadonlyMap<string, number>): AsyncGenerator<string> {
+    return this.log.missingFor(this.store.batches, theirs)
   }
 
   /** Stored batches of one origin from `fromSeq` on, in order, at most `limit`. */
   async getBatches (origin: string, fromSeq: number, limit = 1000): Promise<Batch[]> {
-    const out: Batch[] = []
-    for await (const [, b] of this.batches.iterator({ gte: batchKey(origin, fromSeq), lt: origin + END, limit })) out.push(b)
-    return out
+    return await this.store.batches.values({ gte: batchKey(origin, fromSeq), lt: origin + END, limit }).all()
   }
 
   // ---- writing -------------------------------------------------------------------------
@@ -329,7 +247,7 @@ export class Ledger extends EventEmitter {
         // and so do the records their completions set off (a claim for an executor woken
         // by a stored batch, an acknowledgement timer). One turn gathered ~2.15 records per
         // batch in the 3-site claims bench, two ~2.6, at ~7 % less CPU per process.
-        setImmediate(() => setImmediate(() => { this.chain = this.chain.then(async () => await this.flush()) }))
+        setImmediate(() => setImmediate(() => { void this.chain.run(async () => await this.flush()) }))
       }
     })
   }
@@ -442,9 +360,7 @@ export class Ledger extends EventEmitter {
       const held = this.held.length - before
       return { stored: stored.length, applied: entries.length - held, held }
     }
-    const p = this.chain.then(run).finally(() => { this.ingestsQueued-- })
-    this.chain = p.catch(() => {})
-    return p
+    return this.chain.run(run).finally(() => { this.ingestsQueued-- })
   }
 
   /** The batches not held yet, with their records' ids, and the envelopes' signers. */
@@ -513,9 +429,7 @@ export class Ledger extends EventEmitter {
 
   /** Hands held-back records whose time has come to the fold; returns how many. */
   async releaseDue (): Promise<number> {
-    const p = this.chain.then(async () => await this.releaseHeld())
-    this.chain = p.catch(() => {})
-    return await p
+    return await this.chain.run(async () => await this.releaseHeld())
   }
 
   private async releaseHeld (): Promise<number> {
@@ -537,31 +451,37 @@ export class Ledger extends EventEmitter {
 
   /** Processes (and colony-level state) changed and not yet written to the projections. */
   projectionsPending (): number {
-    return this.projPending.size + (this.projColony ? 1 : 0)
+    return this.projections.pendingCount()
+  }
+
+  /** Settled processes' views written to `procs` since the ledger opened (a rebuild's not counted). */
+  get viewsWritten (): number {
+    return this.projections.viewsWritten
   }
 
   /**
-   * One atomic write of the batches and their record refs; acknowledged once it resolves.
-   * Only then does the fold see the records (no state that the disk does not hold), and
-   * the projections follow in a coalesced write (see flushProjections).
+   * One atomic write of the batches and their envelopes' authors; acknowledged once it
+   * resolves. Only then does the fold see the records (no state that the disk does not
+   * hold), and the projections follow in a coalesced write.
    */
   private async commit (stored: ReadonlyArray<{ batch: Batch, authors: string[] }>, entries: readonly FoldEntry[]): Promise<void> {
+    const { db, batches, authors, meta } = this.store
     if (!this.dirtyMarked) {
       // Until a clean close says otherwise, a restart rebuilds the projections.
-      await this.meta.put('clean', false)
+      await meta.put('clean', false)
       this.dirtyMarked = true
     }
-    const ops: Op[] = []
-    for (const { batch, authors } of stored) {
+    const ops = []
+    for (const { batch, authors: a } of stored) {
       const key = batchKey(batch.origin, batch.seq)
-      ops.push({ type: 'put', sublevel: this.batches, key, value: batch })
+      ops.push(put(batches, key, batch))
       // the envelopes' verified authors, with the batch: one entry, not one per record
       if (batch.records.some(r => r.b.k === 'env')) {
-        ops.push({ type: 'put', sublevel: this.authors, key, value: batch.records.map((r, i) => r.b.k === 'env' ? authors[i] : '') })
+        ops.push(put(authors, key, batch.records.map((r, i) => r.b.k === 'env' ? (a[i] as string) : '')))
       }
     }
-    await this.db.batch(ops as any)
-    for (const { batch } of stored) this.noteSeq(batch.origin, batch.seq, batch.records.length)
+    await writeOps(db, ops)
+    for (const { batch } of stored) this.log.note(batch.origin, batch.seq, batch.records.length)
     this.feed(entries)
     this.announce()
   }
@@ -569,48 +489,13 @@ export class Ledger extends EventEmitter {
   /** Tells listeners what the fold just changed, and queues those projections for writing. */
   private announce (): void {
     const change = this.fold.drainChanges()
-    for (const pid of change.processes) this.projPending.add(pid)
-    if (change.colonyLevel) this.projColony = true
     this.emit('change', change)
-    if (this.projSince === 0 && this.projectionsPending() > 0) this.projSince = Date.now()
-    this.scheduleProjections()
+    this.projections.note(change.processes, change.colonyLevel)
   }
 
-  /** Writes the pending projections in PROJECTION_DELAY_MS, or later while records still stream in. */
-  private scheduleProjections (): void {
-    if (this.projTimer !== undefined || this.closed) return
-    this.projTimer = setTimeout(() => {
-      this.projTimer = undefined
-      if (this.ingestsQueued > 0 && Date.now() - this.projSince < PROJECTION_MAX_DELAY_MS && this.projPending.size < PROJECTION_MAX_PENDING) {
-        this.scheduleProjections()
-        return
-      }
-      this.flushProjections().catch(err => this.fail(err))
-    }, PROJECTION_DELAY_MS)
-  }
-
-  /**
-   * Writes the projections of everything changed since the last flush, one write for
-   * many records (a process submitted, claimed and closed within the delay is written
-   * once). Projections are caches: after a crash the unclean open rebuilds them.
-   */
+  /** Writes the pending projections now. */
   async flushProjections (): Promise<void> {
-    if (this.projTimer !== undefined) {
-      clearTimeout(this.projTimer)
-      this.projTimer = undefined
-    }
-    // one link of the write chain per chunk: appends and ingests asked for meanwhile go
-    // between chunks instead of waiting for a large deferred flush to end
-    for (;;) {
-      const p = this.chain.then(async () => {
-        const ops = await this.projectionOps(PROJECTION_CHUNK)
-        if (ops.length > 0) await this.db.batch(ops as any)
-        if (this.projectionsPending() === 0) this.projSince = 0
-      })
-      this.chain = p.catch(() => {})
-      await p
-      if (this.projectionsPending() === 0) return
-    }
+    await this.projections.flush()
   }
 
   private fail (err: unknown): void {
@@ -620,156 +505,39 @@ export class Ledger extends EventEmitter {
 
   // ---- projections ---------------------------------------------------------------------
 
-  private writtenFor (p: ProcessInfo): Written {
-    const w: Written = { logs: p.logs.length, lastLog: p.logs[p.logs.length - 1]?.id ?? '', view: !p.removed && isFinal(p.state) }
-    if (!p.removed) {
-      w.state = stateKey(p.colonyname, p.state, p.submissiontime, p.processid)
-      if (p.state === ProcessState.WAITING && !p.waitforparents) {
-        w.queue = queueKey(p.colonyname, p.spec.conditions.executortype, p.prioritytime, p.submitkey)
-      }
-    }
-    return w
-  }
-
-  /** Projection writes for up to `limit` of the processes changed since they were last written. */
-  private async projectionOps (limit: number): Promise<Op[]> {
-    const ops: Op[] = []
-    const processes: string[] = []
-    for (const pid of this.projPending) {
-      if (processes.length >= limit) break
-      processes.push(pid)
-    }
-    for (const pid of processes) this.projPending.delete(pid)
-    const colonyLevel = this.projColony
-    this.projColony = false
-    for (const pid of processes) {
-      const p = this.fold.processRaw(pid)
-      const old = this.written.get(pid)
-      if (p === undefined) {
-        // a workflow node that no longer exists (its generator firing lost to an earlier one)
-        if (old !== undefined) {
-          if (old.queue !== undefined) ops.push({ type: 'del', sublevel: this.queue, key: old.queue })
-          if (old.state !== undefined) ops.push({ type: 'del', sublevel: this.bystate, key: old.state })
-          if (old.view) ops.push({ type: 'del', sublevel: this.procs, key: pid })
-          for await (const k of this.logs.keys({ gt: pid + SEP, lt: pid + END })) ops.push({ type: 'del', sublevel: this.logs, key: k })
-          this.written.delete(pid)
-        }
-        continue
-      }
-      const w = this.writtenFor(p)
-      if (old?.queue !== undefined && old.queue !== w.queue) ops.push({ type: 'del', sublevel: this.queue, key: old.queue })
-      if (old?.state !== undefined && old.state !== w.state) ops.push({ type: 'del', sublevel: this.bystate, key: old.state })
-      if (w.queue !== undefined && w.queue !== old?.queue) ops.push({ type: 'put', sublevel: this.queue, key: w.queue, value: pid })
-      if (w.state !== undefined && w.state !== old?.state) ops.push({ type: 'put', sublevel: this.bystate, key: w.state, value: pid })
-      if (w.view) {
-        // it settled, or changed after it settled (a re-fold's other result, say)
-        const { logs: _logs, ...rest } = p
-        ops.push({ type: 'put', sublevel: this.procs, key: pid, value: rest })
-        this.viewsWritten++
-      } else if (old?.view === true) {
-        // removed, or unsettled by a re-fold (a late claim that wins the attempt)
-        ops.push({ type: 'del', sublevel: this.procs, key: pid })
-      }
-      // Logs are append-only in the normal case; after a re-fold changed them, rewrite them.
-      const appendOnly = old !== undefined && old.logs <= p.logs.length && (old.logs === 0 || p.logs[old.logs - 1]?.id === old.lastLog)
-      if (!appendOnly && old !== undefined) {
-        for await (const k of this.logs.keys({ gt: pid + SEP, lt: pid + END })) ops.push({ type: 'del', sublevel: this.logs, key: k })
-      }
-      const from = appendOnly ? old.logs : 0
-      if (!p.removed) {
-        for (let i = from; i < p.logs.length; i++) {
-          const l = p.logs[i]
-          if (l !== undefined) ops.push({ type: 'put', sublevel: this.logs, key: logKey(pid, l.timestamp, l.id), value: l })
-        }
-      }
-      this.written.set(pid, w)
-    }
-    if (colonyLevel) ops.push({ type: 'put', sublevel: this.colony, key: 'state', value: this.colonySnapshot() })
-    return ops
-  }
-
-  private colonySnapshot (): unknown {
-    return this.fold.colonies().map(c => ({
-      colony: c,
-      executors: this.fold.executors(c.name),
-      users: this.fold.users(c.name),
-      functions: this.fold.functions(c.name)
-    }))
-  }
-
   /**
    * Drops every projection and writes it anew from the fold of the stored batches
    * (`colonies node rebuild`). Returns the projection hash, equal before and after
    * when nothing was wrong.
    */
   async rebuildProjections (): Promise<{ records: number, processes: number, hash: string }> {
-    for (const s of [this.procs, this.queue, this.bystate, this.logs, this.colony]) await s.clear()
-    this.written.clear()
-    this.projPending.clear()
-    this.projColony = false
-    this.projSince = 0
-    const ops: Op[] = []
-    let n = 0
-    const flush = async (): Promise<void> => {
-      if (ops.length > 0) await this.db.batch(ops.splice(0) as any)
-    }
-    for (const p of this.fold.processesRaw()) {
-      const w = this.writtenFor(p)
-      if (w.view) {
-        const { logs: _logs, ...rest } = p
-        ops.push({ type: 'put', sublevel: this.procs, key: p.processid, value: rest })
-      }
-      if (!p.removed) {
-        if (w.state !== undefined) ops.push({ type: 'put', sublevel: this.bystate, key: w.state, value: p.processid })
-        if (w.queue !== undefined) ops.push({ type: 'put', sublevel: this.queue, key: w.queue, value: p.processid })
-        for (const l of p.logs) ops.push({ type: 'put', sublevel: this.logs, key: logKey(p.processid, l.timestamp, l.id), value: l })
-        n++
-      }
-      this.written.set(p.processid, w)
-      if (ops.length > 5000) await flush()
-    }
-    ops.push({ type: 'put', sublevel: this.colony, key: 'state', value: this.colonySnapshot() })
-    await flush()
+    const { processes, hash } = await this.projections.rebuild()
     this.fold.drainChanges()
-    await this.meta.put('projection-version', PROJECTION_VERSION)
-    return { records: this.fold.size, processes: n, hash: await this.projectionHash() }
+    await this.store.meta.put('projection-version', PROJECTION_VERSION)
+    return { records: this.fold.size, processes, hash }
   }
 
   /** A hash over every projection entry as stored on disk. */
   async projectionHash (): Promise<string> {
-    await this.flushProjections()
-    const parts: string[] = []
-    for (const [name, s] of [['procs', this.procs], ['queue', this.queue], ['bystate', this.bystate], ['logs', this.logs], ['colony', this.colony]] as const) {
-      for await (const [k, v] of s.iterator()) parts.push(name + SEP + k + SEP + canonicalJson(v))
-    }
-    return sha3Hex(parts.join('\n'))
+    return await this.projections.hash()
   }
-
-  // ---- queries on the projections ------------------------------------------------------
-  // Each first writes the pending projections, so a reader sees its own writes.
 
   /** Waiting process ids for one executor type, lowest priority time first. */
   async waiting (colony: string, executortype: string, limit = 100): Promise<string[]> {
-    await this.flushProjections()
-    const prefix = queuePrefix(colony, executortype)
-    return await this.queue.values({ gte: prefix, lt: prefix.slice(0, -1) + END, limit }).all()
+    return await this.projections.waiting(colony, executortype, limit)
   }
 
   async processesByState (colony: string, state: number, limit = 100): Promise<string[]> {
-    await this.flushProjections()
-    const prefix = statePrefix(colony, state)
-    return await this.bystate.values({ gte: prefix, lt: prefix.slice(0, -1) + END, limit }).all()
+    return await this.projections.byState(colony, state, limit)
   }
 
   /** A settled process's view as stored; undefined while it is live (the fold has it) or once removed. */
-  async storedProcess (processid: string): Promise<Omit<ProcessInfo, 'logs'> | undefined> {
-    await this.flushProjections()
-    return await this.procs.get(processid)
+  async storedProcess (processid: string): Promise<StoredProcess | undefined> {
+    return await this.projections.process(processid)
   }
 
-  async storedLogs (processid: string, limit = 500, sinceMs = 0): Promise<Array<ProcessInfo['logs'][number]>> {
-    await this.flushProjections()
-    return await this.logs.values({ gte: logKey(processid, sinceMs, ''), lt: processid + END, limit }).all()
+  async storedLogs (processid: string, limit = 500, sinceMs = 0): Promise<LogEntry[]> {
+    return await this.projections.logs(processid, limit, sinceMs)
   }
 
   // ---- node-local state -------------------------------------------------------------------
@@ -784,8 +552,8 @@ export class Ledger extends EventEmitter {
    * this resolves (not the machine's: no fsync). Refused once the ledger is closing.
    */
   async putLocal (name: string, value: unknown): Promise<void> {
-    if (this.closed || this.db.status !== 'open') throw new Error('the ledger is closed')
-    await this.meta.put(LOCAL_PREFIX + name, value)
+    if (this.closed || this.store.db.status !== 'open') throw new Error('the ledger is closed')
+    await this.store.meta.put(LOCAL_PREFIX + name, value)
   }
 
   // ---- life cycle ------------------------------------------------------------------------
@@ -795,11 +563,12 @@ export class Ledger extends EventEmitter {
     if (this.closed) return
     this.closed = true
     if (this.heldTimer !== undefined) clearTimeout(this.heldTimer)
-    await this.chain.catch(() => {})
-    if (this.failed === undefined && this.db.status === 'open') await this.flushProjections()
-    if (this.failed === undefined && this.db.status === 'open') await this.meta.put('clean', true)
-    await this.db.close()
+    this.projections.close()
+    await this.chain.idle()
+    const { db, meta } = this.store
+    if (this.failed === undefined && db.status === 'open') await this.projections.flush()
+    if (this.failed === undefined && db.status === 'open') await meta.put('clean', true)
+    await db.close()
     await this.pool?.close()
   }
 }
-

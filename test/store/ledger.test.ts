@@ -176,7 +176,7 @@ test('rebuilding the projections from the records gives an identical result, and
   // damage a projection behind the ledger's back: the rebuild restores it
   const [victim] = await l.waiting(w.colony, 'cli', 1)
   assert.ok(victim)
-  await (l as any).queue.clear()
+  await (l as any).store.queue.clear()
   assert.is.not(await l.projectionHash(), before)
   assert.is((await l.rebuildProjections()).hash, before)
   await l.close()
@@ -195,10 +195,10 @@ test('while a pull streams in, projections wait for it: each process is written 
   for (let i = 0; i < recs.length; i += 5) batches.push(signBatch(w.node.id, batches.length + 1, recs.slice(i, i + 5), w.node.prv))
   // count each process's projection writes
   const procsWrites = new Map<string, number>()
-  const db = (l as any).db
+  const db = (l as any).store.db
   const batch = db.batch.bind(db)
   db.batch = async (ops: any[], ...rest: unknown[]) => {
-    for (const op of ops) if (op.sublevel === (l as any).procs && op.type === 'put') procsWrites.set(op.key, (procsWrites.get(op.key) ?? 0) + 1)
+    for (const op of ops) if (op.sublevel === (l as any).store.procs && op.type === 'put') procsWrites.set(op.key, (procsWrites.get(op.key) ?? 0) + 1)
     return await batch(ops, ...rest)
   }
   // as the puller does: the next frame's ingest is asked for before the last one is written
