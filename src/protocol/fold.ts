@@ -19,10 +19,13 @@ import {
   type GraphState, processRefOf
 } from './graph-fold.js'
 import { applyEntry, applyEvent, createProcess, foldProcess, keyWall } from './process-fold.js'
-import type { ColonyInfo, CronInfo, ExecutorInfo, FunctionInfo, GeneratorInfo, ProcessInfo, UserInfo } from './state.js'
+import {
+  type ColonyInfo, type CronInfo, type ExecutorInfo, type FunctionInfo, type GeneratorInfo, type GraphInfo, isFinal, type ProcessInfo,
+  type UserInfo
+} from './state.js'
 import { type ColonyEvent, Timeline } from './timeline.js'
 
-type Route =
+export type Route =
   | { readonly kind: 'colony' }
   | { readonly kind: 'create', readonly unit: string, readonly graph: boolean }
   | { readonly kind: 'process', readonly pid: string }
@@ -30,7 +33,7 @@ type Route =
   | { readonly kind: 'pack' }
 
 /** Where a record folds: the colony timeline, a process or workflow unit, or a generator queue. */
-function route (e: FoldEntry): Route {
+export function route (e: FoldEntry): Route {
   if (e.msg?.msgtype === 'submitfuncspecmsg' && e.rec.b.k === 'env') return { kind: 'create', unit: e.id, graph: false }
   const created = createdGraphId(e)
   if (created !== undefined) return { kind: 'create', unit: created, graph: true }
@@ -58,6 +61,78 @@ interface GenUnit {
   readonly entries: FoldEntry[]
   state: GenState
 }
+
+/**
+ * A settled unit as the fold hands it out when it leaves memory (DESIGN decision 11): its
+ * records, to fold it again should a late record touch it, its processes' final views,
+ * and its hash, which stays in the fold's state hash while the unit is away.
+ */
+export interface EvictedUnit {
+  readonly id: string
+  readonly graph: boolean
+  readonly colony: string
+  readonly entries: readonly FoldEntry[]
+  /** order key of its last record */
+  readonly lastKey: string
+  /** its process (a standalone unit) or the workflow's nodes; none when its creation was refused */
+  readonly processes: readonly ProcessInfo[]
+  readonly workflow: GraphInfo | undefined
+  readonly hash: string
+}
+
+/** A unit to bring back into memory: what `evict` gave out (its processes are folded again). */
+export interface UnitRecords {
+  readonly id: string
+  readonly graph: boolean
+  readonly entries: readonly FoldEntry[]
+  readonly hash: string
+}
+
+/** What the fold needs in memory before it can take some records (see pagingNeeds). */
+export interface PagingNeeds {
+  /** units named by id (a workflow, a creating record) that are not in memory */
+  readonly units: string[]
+  /** processes named by id whose unit is not in memory (a standalone process's unit id is its own) */
+  readonly processes: string[]
+  /**
+   * colony-level records: units away from memory of that colony ('*': every colony) whose
+   * last record is after `key` must be folded again, and all of them when `events` (a
+   * remove-all or a removed colony reaches into settled processes)
+   */
+  readonly colonies: ReadonlyArray<{ readonly colony: string, readonly key: string, readonly events: boolean }>
+}
+
+/** A cron's latest run, kept while its workflow is away from memory (the next firing's inputs). */
+export interface CronRun {
+  readonly processgraphid: string
+  /** order key of the creating record */
+  readonly key: string
+  readonly submissiontime: number
+  /** the scheduled time (0 for a run-now) */
+  readonly at: number
+  readonly final: boolean
+  /** the leaf nodes' outputs, in node order */
+  readonly leafOutputs: readonly unknown[]
+}
+
+const ZERO_HASH = '0'.repeat(64)
+
+/** XOR of two hex digests of equal length: the units' hashes combine in any order. */
+function xorHex (a: string, b: string): string {
+  let out = ''
+  for (let i = 0; i < a.length; i += 8) {
+    out += ((parseInt(a.slice(i, i + 8), 16) ^ parseInt(b.slice(i, i + 8), 16)) >>> 0).toString(16).padStart(8, '0')
+  }
+  return out
+}
+
+/** Whether a unit can change only by a late record: nothing in it waits or runs. */
+function settled (u: Unit): boolean {
+  if (u.graphUnit) return u.graph === undefined || u.graph.graph.removed || isFinal(u.graph.graph.state)
+  return u.proc === undefined || u.proc.removed || isFinal(u.proc.state)
+}
+
+const byKey = (a: { key: string }, b: { key: string }): number => a.key < b.key ? -1 : a.key > b.key ? 1 : 0
 
 function insertSorted (list: FoldEntry[], e: FoldEntry): boolean {
   // Returns true when appended at the end (the common, in-order case).
@@ -94,6 +169,14 @@ export class LedgerFold {
   private readonly refusalsByUnit = new Map<Unit, Map<string, string>>()
   private readonly changed = new Set<string>()
   private colonyChanged = false
+  /** XOR of the hashes of the units away from memory (evicted, see evict) */
+  private outsideHash = ZERO_HASH
+  /** each cron's latest run, by its creating record's key */
+  private readonly cronLatest = new Map<string, CronRun>()
+  /** each cron's latest scheduled firing time among its runs (0: none) */
+  private readonly lastAtByCron = new Map<string, number>()
+  /** distinct records folded, those of evicted units included */
+  private records = 0
   private readonly genVerdict = (e: FoldEntry): string | undefined => {
     const b = e.rec.b
     if (b.k !== 'genfire') return 'not a generator firing'
@@ -102,8 +185,9 @@ export class LedgerFold {
     return s?.refusals.get(e.id) ?? 'the firing is not known to its generator'
   }
 
+  /** Distinct records folded, those of units away from memory included. */
   get size (): number {
-    return this.seen.size
+    return this.records
   }
 
   has (id: string): boolean {
@@ -122,6 +206,7 @@ export class LedgerFold {
       this.seen.set(e.id, e)
       return true
     }).sort(compareEntries)
+    this.records += fresh.length
     if (fresh.length === 0) return
     const routes = fresh.map(route)
 
@@ -241,9 +326,9 @@ export class LedgerFold {
     for (const unit of refold) this.refoldUnit(unit)
   }
 
-  private newUnit (id: string, graphUnit: boolean, e: FoldEntry): Unit {
+  private newUnit (id: string, graphUnit: boolean, e: FoldEntry, more: readonly FoldEntry[] = []): Unit {
     const colony = graphUnit ? colonyOfCreator(e, this.timeline) : (e.msg?.msgtype === 'submitfuncspecmsg' ? e.msg.spec.conditions.colonyname : '')
-    const entries = [e, ...(this.orphans.get(id) ?? [])].sort(compareEntries)
+    const entries = [e, ...more, ...(this.orphans.get(id) ?? [])].sort(compareEntries)
     this.orphans.delete(id)
     const unit: Unit = { id, graphUnit, colony, entries, proc: undefined, graph: undefined }
     this.units.set(id, unit)
@@ -320,12 +405,17 @@ export class LedgerFold {
       unit.graph = foldGraph(unit.id, unit.entries, events(), this.timeline, this.genVerdict, refuse)
       for (const pid of before?.procs.keys() ?? []) this.changed.add(pid)
       const g = unit.graph
+      if (before !== undefined) this.releaseNodes(unit, [...before.procs.keys()].filter(pid => g?.procs.has(pid) !== true))
       if (g === undefined) return
       g.touched.clear()
       if (g.graph.source.kind === 'cron') {
-        let runs = this.cronRuns.get(g.graph.source.cronid)
-        if (runs === undefined) this.cronRuns.set(g.graph.source.cronid, runs = new Set())
+        const cronid = g.graph.source.cronid
+        let runs = this.cronRuns.get(cronid)
+        if (runs === undefined) this.cronRuns.set(cronid, runs = new Set())
         runs.add(unit)
+        this.lastAtByCron.set(cronid, Math.max(this.lastAtByCron.get(cronid) ?? 0, g.graph.source.at))
+        const latest = this.cronLatest.get(cronid)
+        if (latest === undefined || latest.key <= g.creator.key) this.cronLatest.set(cronid, cronRunOf(g))
       }
       let adopted = false
       for (const pid of g.procs.keys()) {
@@ -334,6 +424,30 @@ export class LedgerFold {
       }
       if (!adopted) return
     }
+  }
+
+  /**
+   * Nodes a workflow no longer has (a re-fold refused its creation, or a child): their
+   * records go back to waiting as orphans, as they would had they arrived now.
+   */
+  private releaseNodes (unit: Unit, pids: readonly string[]): void {
+    if (pids.length === 0) return
+    const gone = new Set(pids)
+    const refusals = this.refusalsByUnit.get(unit)
+    for (const pid of gone) if (this.byProcess.get(pid) === unit) this.byProcess.delete(pid)
+    const kept: FoldEntry[] = []
+    for (const e of unit.entries) {
+      const pid = graphRef(e) === undefined && createdGraphId(e) === undefined ? processRefOf(e) : undefined
+      if (pid === undefined || !gone.has(pid)) {
+        kept.push(e)
+        continue
+      }
+      refusals?.delete(e.id)
+      let list = this.orphans.get(pid)
+      if (list === undefined) this.orphans.set(pid, list = [])
+      list.push(e)
+    }
+    unit.entries.splice(0, unit.entries.length, ...kept)
   }
 
   private refusalsOf (unit: Unit): Map<string, string> {
@@ -384,6 +498,171 @@ export class LedgerFold {
         return applyEntry(scratch, e, this.timeline)
       }
     }
+  }
+
+  // ---- paging: settled units leave memory, and come back when a late record needs them ----
+
+  /**
+   * What must be in memory before `batch` is added: units and processes it names that the
+   * fold does not hold (they may be away, see evict), and the colony-level records whose
+   * effect on units away from memory must be folded in (see PagingNeeds).
+   */
+  pagingNeeds (batch: readonly FoldEntry[]): PagingNeeds {
+    const units: string[] = []
+    const processes: string[] = []
+    const colonies: Array<{ colony: string, key: string, events: boolean }> = []
+    for (const e of batch) {
+      if (this.seen.has(e.id)) continue
+      const r = route(e)
+      if (r.kind === 'create' && !this.units.has(r.unit)) units.push(r.unit)
+      else if (r.kind === 'graph' && !this.units.has(r.gid)) units.push(r.gid)
+      else if (r.kind === 'process' && !this.byProcess.has(r.pid)) processes.push(r.pid)
+      else if (r.kind === 'colony') {
+        const t = e.msg?.msgtype
+        let c = e.rec.b.k === 'site' ? '*' : this.timeline.colonyOf(e)
+        if (c === '' && (t === 'removecronmsg' || t === 'removegeneratormsg')) c = '*'
+        const events = t === 'removeallprocessesmsg' || t === 'removeallprocessgraphsmsg' || t === 'removecolonymsg'
+        colonies.push({ colony: c, key: e.key, events })
+        // a generator's firings after it may be judged anew: their workflows must be here
+        for (const g of this.gens.values()) this.laterFirings(g, e.key, units)
+      }
+      const gen = generatorRef(e)
+      if (gen !== undefined) {
+        const g = this.gens.get(gen)
+        if (g !== undefined) this.laterFirings(g, e.key, units)
+      }
+    }
+    return { units, processes, colonies }
+  }
+
+  /** The workflows of a generator's firings ordered after `key` that are not in memory. */
+  private laterFirings (g: GenUnit, key: string, out: string[]): void {
+    for (let i = g.entries.length - 1; i >= 0; i--) {
+      const f = g.entries[i] as FoldEntry
+      if (f.key <= key) break
+      const gid = f.rec.b.k === 'genfire' ? createdGraphId(f) : undefined
+      if (gid !== undefined && !this.units.has(gid)) out.push(gid)
+    }
+  }
+
+  /** The ids of the units in memory. */
+  unitIds (): IterableIterator<string> {
+    return this.units.keys()
+  }
+
+  /** Whether the unit is in memory. */
+  holds (unitid: string): boolean {
+    return this.units.has(unitid)
+  }
+
+  /** The unit (a standalone process's own id, or its workflow's) of a process in memory. */
+  unitOf (processid: string): string | undefined {
+    return this.byProcess.get(processid)?.id
+  }
+
+  /** Whether the unit is in memory and settled: nothing in it waits or runs, so it may leave. */
+  evictable (unitid: string): boolean {
+    const u = this.units.get(unitid)
+    return u !== undefined && settled(u)
+  }
+
+  /**
+   * Takes a settled unit out of memory and hands out what is needed to bring it back; its
+   * hash stays in the state hash. The caller keeps it (the store) and must have written
+   * its processes' projections: the fold no longer reports them.
+   */
+  evict (unitid: string): EvictedUnit | undefined {
+    const u = this.units.get(unitid)
+    if (u === undefined || !settled(u)) return undefined
+    const processes = u.proc !== undefined ? [u.proc] : u.graph !== undefined ? [...u.graph.procs.values()] : []
+    const hash = this.unitHash(u)
+    this.units.delete(unitid)
+    if (!u.graphUnit) this.byProcess.delete(unitid)
+    for (const p of processes) if (this.byProcess.get(p.processid) === u) this.byProcess.delete(p.processid)
+    this.unitsByColony.get(u.colony)?.delete(u)
+    this.refusalsByUnit.delete(u)
+    for (const e of u.entries) this.seen.delete(e.id)
+    for (const p of processes) this.changed.delete(p.processid)
+    const source = u.graph?.graph.source
+    if (source?.kind === 'cron') {
+      this.cronRuns.get(source.cronid)?.delete(u)
+      const latest = this.cronLatest.get(source.cronid)
+      if (latest?.processgraphid === unitid && u.graph !== undefined) this.cronLatest.set(source.cronid, cronRunOf(u.graph))
+    }
+    this.outsideHash = xorHex(this.outsideHash, hash)
+    const last = u.entries[u.entries.length - 1]
+    return {
+      id: unitid,
+      graph: u.graphUnit,
+      colony: u.colony,
+      entries: u.entries,
+      lastKey: last?.key ?? '',
+      processes,
+      workflow: u.graph?.graph,
+      hash
+    }
+  }
+
+  /**
+   * Brings an evicted unit back into memory, folded again against the colony as it is now
+   * (a colony event that reached it meanwhile applies). Its records count as seen.
+   */
+  restore (r: UnitRecords): void {
+    if (this.units.has(r.id)) return
+    this.outsideHash = xorHex(this.outsideHash, r.hash)
+    const fresh: FoldEntry[] = []
+    for (const e of r.entries) {
+      if (this.seen.has(e.id)) continue
+      this.seen.set(e.id, e)
+      fresh.push(e)
+    }
+    const creator = fresh.find(e => r.graph ? createdGraphId(e) === r.id : e.id === r.id) ?? fresh[0]
+    if (creator === undefined) return
+    const unit = this.newUnit(r.id, r.graph, creator, fresh.filter(e => e !== creator))
+    this.refoldUnit(unit)
+  }
+
+  /**
+   * Drops a unit for good, from memory and from the state hash (retention, removals: the
+   * prune is a replicated decision, so every site drops the same units). `hash` is its hash
+   * as evicted, when it is away from memory.
+   */
+  forget (unitid: string, hash?: string): void {
+    const u = this.units.get(unitid)
+    if (u === undefined) {
+      if (hash !== undefined) this.outsideHash = xorHex(this.outsideHash, hash)
+      return
+    }
+    const h = this.unitHash(u)
+    this.evict(unitid)
+    this.outsideHash = xorHex(this.outsideHash, h)
+  }
+
+  /** Drops records that name a process or workflow that never arrived, ordered before `key`. */
+  dropOrphansBefore (key: string): number {
+    let n = 0
+    for (const [ref, list] of this.orphans) {
+      const keep = list.filter(e => e.key >= key)
+      for (const e of list) if (e.key < key) this.seen.delete(e.id)
+      n += list.length - keep.length
+      if (keep.length === 0) this.orphans.delete(ref)
+      else this.orphans.set(ref, keep)
+    }
+    return n
+  }
+
+  /** Units in memory, and processes in them. */
+  resident (): { units: number, processes: number } {
+    let processes = 0
+    for (const u of this.units.values()) processes += u.proc !== undefined ? 1 : u.graph?.procs.size ?? 0
+    return { units: this.units.size, processes }
+  }
+
+  /** A unit's own state: its processes, its workflow, its records' refusals. */
+  private unitHash (u: Unit): string {
+    const procs = u.proc !== undefined ? [u.proc] : [...(u.graph?.procs.values() ?? [])].sort((a, b) => a.processid < b.processid ? -1 : 1)
+    const refusals = [...(this.refusalsByUnit.get(u) ?? [])].sort((a, b) => a[0] < b[0] ? -1 : 1)
+    return sha3Hex(canonicalJson({ id: u.id, processes: procs, graph: u.graph?.graph ?? null, refusals }))
   }
 
   // ---- reading the state -----------------------------------------------------------------
@@ -495,6 +774,20 @@ export class LedgerFold {
     return out.sort((a, b) => a.creator.key < b.creator.key ? -1 : 1)
   }
 
+  /** A cron's latest run (removed ones excluded), in memory or not. */
+  cronRun (cronid: string): CronRun | undefined {
+    const r = this.cronLatest.get(cronid)
+    if (r === undefined) return undefined
+    const g = this.units.get(r.processgraphid)?.graph
+    if (g !== undefined) return g.graph.removed ? undefined : cronRunOf(g)
+    return r
+  }
+
+  /** The latest scheduled time a run of the cron was started for (0: none). */
+  cronLastAt (cronid: string): number {
+    return this.lastAtByCron.get(cronid) ?? 0
+  }
+
   generator (generatorid: string): GeneratorInfo | undefined {
     return this.timeline.generators.get(generatorid)?.current
   }
@@ -577,8 +870,48 @@ export class LedgerFold {
     return { sites, colonies, processes, graphs, crons, generators, packs, refusals }
   }
 
+  /**
+   * The state's hash, equal on every node that holds the same records: the colony level,
+   * then the units (processes and workflows with their refusals), each hashed alone and
+   * combined by XOR, so that units away from memory keep their part without being read.
+   * Records that name a process that does not exist (orphans) are left out: which of them
+   * a site still holds depends on when it dropped those of pruned units.
+   */
   stateHash (): string {
-    return sha3Hex(canonicalJson(this.canonicalState()))
+    let units = this.outsideHash
+    for (const u of this.units.values()) units = xorHex(units, this.unitHash(u))
+    const byId = <T>(a: T[], k: (t: T) => string): T[] => a.sort((x, y) => k(x) < k(y) ? -1 : k(x) > k(y) ? 1 : 0)
+    const colonies = this.colonies().map(c => ({
+      ...c,
+      executors: this.executors(c.name),
+      users: this.users(c.name),
+      functions: this.functions(c.name)
+    }))
+    const sites = byId([...this.timeline.sites.values()].flatMap(v => v.current === undefined ? [] : [v.current]), s => s.nodeid)
+    const crons = byId([...this.timeline.crons.values()].flatMap(v => v.current === undefined ? [] : [v.current]), c => c.cronid)
+    const generators = byId([...this.timeline.generators.values()].flatMap(v => v.current === undefined ? [] : [v.current]), g => g.generatorid)
+    const packs = byId([...this.gens.values()].flatMap(g => g.state.packs.map(p => ({ id: p.id, generatorid: g.id, consumedBy: p.consumedBy ?? '' }))), p => p.id)
+    const refusals = new Map(this.timeline.refusals)
+    for (const g of this.gens.values()) {
+      for (const [id, why] of g.state.refusals) if (this.seen.get(id)?.rec.b.k === 'env') refusals.set(id, why)
+    }
+    return sha3Hex(canonicalJson({ sites, colonies, crons, generators, packs, refusals: [...refusals].sort((a, b) => a[0] < b[0] ? -1 : 1), units }))
+  }
+}
+
+function cronRunOf (g: GraphState): CronRun {
+  const leafOutputs: unknown[] = []
+  for (const id of g.graph.processids) {
+    const p = g.procs.get(id)
+    if (p !== undefined && p.children.length === 0) leafOutputs.push(...p.out)
+  }
+  return {
+    processgraphid: g.graph.processgraphid,
+    key: g.creator.key,
+    submissiontime: g.graph.submissiontime,
+    at: g.graph.source.kind === 'cron' ? g.graph.source.at : 0,
+    final: isFinal(g.graph.state),
+    leafOutputs
   }
 }
 

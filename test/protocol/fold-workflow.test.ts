@@ -12,6 +12,7 @@ import { foldRecords, LedgerFold } from '../../src/protocol/fold.js'
 import { type GraphState, nodeProcessId } from '../../src/protocol/graph-fold.js'
 import { type FireBody, type GenFireBody, graphIdOfFire, graphIdOfGenFire } from '../../src/protocol/records.js'
 import { EXEC_TIMEOUT_ERROR, type ProcessInfo, ProcessState, WAIT_TIMEOUT_ERROR } from '../../src/protocol/state.js'
+import { PagedFold } from '../helpers/pager.js'
 import { assertOrderFree, type Key, newKey, shuffle, World } from '../helpers/world.js'
 
 const { WAITING, RUNNING, SUCCESS, FAILED, CANCELLED } = ProcessState
@@ -1131,6 +1132,21 @@ test('property: adding such a history in random chunks converges, and drainChang
     f.add(entries.slice(0, 5)) // re-delivery changes nothing
     assert.is(f.stateHash(), expected)
   }), RUNS)
+})
+
+test('property: a fold that keeps no settled workflow in memory converges to the state of one that holds everything', () => {
+  let restored = 0
+  fc.assert(fc.property(histories, fc.integer(), fc.integer({ min: 1, max: 6 }), (ops, seed, chunk) => {
+    const { entries } = history(ops)
+    const all = foldRecords(entries)
+    const paged = new PagedFold(0)
+    const order = shuffle(entries, seed)
+    for (let i = 0; i < order.length; i += chunk) paged.add(order.slice(i, i + chunk))
+    assert.is(paged.stateHash(), all.stateHash())
+    for (const p of all.processesRaw()) assert.equal(paged.process(p.processid), p)
+    restored += paged.restored
+  }), RUNS)
+  assert.ok(restored > 0, 'late records brought settled workflows back')
 })
 
 test('property: every pack is consumed by at most one workflow, and the accepted firings are exactly the generator\'s workflows', () => {
