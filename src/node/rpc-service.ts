@@ -127,7 +127,7 @@ export class RpcService {
   // ---- rights -----------------------------------------------------------------------------
 
   private requireOperator (signer: string): void {
-    if (signer !== this.identity.operatorId) throw new ForbiddenError('Access denied, only the node operator (server owner) may do this')
+    if (signer !== this.identity.operatorId) throw new ForbiddenError('Access denied, not server owner: only the node operator may do this')
   }
 
   private requireColony (name: string): void {
@@ -166,13 +166,14 @@ export class RpcService {
     const peek = this.ledger.clock.peek()
     const now: Hlc = { w: Date.now(), l: 0 }
     const t: Hlc = compareHlc(now, peek) > 0 ? now : { w: peek.w, l: peek.l + 1 }
-    const reason = this.fold.preview(makeEntry({ o: this.identity.nodeId, t, b: body }, req.signer, req.msg))
-    if (reason !== undefined) throw refusalError(reason)
+    const refusal = this.fold.preview(makeEntry({ o: this.identity.nodeId, t, b: body }, req.signer, req.msg))
+    if (refusal !== undefined) throw refusalError(refusal)
     const { ids: [id] } = await this.ledger.appendLocal([{ body, author: req.signer, msg: req.msg }])
+    if (id === undefined) throw new ColonyError('the record was not written')
     // Another record may have won the race between the check and the write.
-    const late = id === undefined ? 'the record was not written' : this.fold.refusal(id)
+    const late = this.fold.refusal(id)
     if (late !== undefined) throw refusalError(late)
-    return id as string
+    return id
   }
 
   private touch (id: string): void {
