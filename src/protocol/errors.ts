@@ -1,7 +1,8 @@
 /**
- * Typed errors, matched by `name` (never by message). Each carries the HTTP status the
- * ColonyOS RPC uses for it, so the API maps them once and the CLI turns them into one
- * clear line and an exit code.
+ * Typed errors, matched by `name` (never by message), shared by the node and the client.
+ * Each carries the HTTP status the ColonyOS RPC uses for it: the node replies with that
+ * status, and the client turns an error reply back into the same class by its status
+ * (`rpcError`), so the CLI maps either into one clear line and an exit code.
  */
 export class ColonyError extends Error {
   readonly status: number = 500
@@ -11,9 +12,32 @@ export class ColonyError extends Error {
   }
 }
 
-/** The input is malformed: a field is missing, has the wrong type or an invalid value. */
-export class ValidationError extends ColonyError {
-  override readonly status = 400
+/**
+ * An error with a ColonyOS error reply: the node throws one to answer with its status, and
+ * the client raises one from a node's error reply (`msgtype` names the request, "" when it
+ * was not an RPC, e.g. GET /health). The by-status classes below extend it.
+ */
+export class RpcError extends ColonyError {
+  override readonly status: number
+  readonly msgtype: string
+  constructor (status: number, message: string, msgtype = '') {
+    super(message)
+    this.name = 'RpcError'
+    this.status = status
+    this.msgtype = msgtype
+  }
+}
+
+/** 400: the request was malformed or not valid in the node's current state. */
+export class BadRequestError extends RpcError {
+  constructor (message: string, msgtype = '') {
+    super(400, message, msgtype)
+    this.name = 'BadRequestError'
+  }
+}
+
+/** 400 naming the field: a field is missing, has the wrong type or an invalid value. */
+export class ValidationError extends BadRequestError {
   /** dotted path of the offending field, e.g. `spec.conditions.executortype` */
   readonly field: string
   constructor (field: string, problem: string) {
@@ -23,37 +47,45 @@ export class ValidationError extends ColonyError {
   }
 }
 
-/** The signature is missing, malformed or does not verify. */
-export class SignatureError extends ColonyError {
-  override readonly status = 403
+/** 403: the signer lacks the right (not a member, not the colony owner, not the assigned executor…). */
+export class ForbiddenError extends RpcError {
+  constructor (message: string, msgtype = '') {
+    super(403, message, msgtype)
+    this.name = 'ForbiddenError'
+  }
+}
+
+/** 403: the signature is missing, malformed or does not verify. */
+export class SignatureError extends ForbiddenError {
   constructor (message: string) {
     super(message)
     this.name = 'SignatureError'
   }
 }
 
-/** The signer is known but lacks the right for this operation. */
-export class ForbiddenError extends ColonyError {
-  override readonly status = 403
-  constructor (message: string) {
-    super(message)
-    this.name = 'ForbiddenError'
-  }
-}
-
-export class NotFoundError extends ColonyError {
-  override readonly status = 404
-  constructor (message: string) {
-    super(message)
+/** 404: no such thing, or (assign) no process became available within the timeout. */
+export class NotFoundError extends RpcError {
+  constructor (message: string, msgtype = '') {
+    super(404, message, msgtype)
     this.name = 'NotFoundError'
   }
 }
 
-/** The operation is valid in general but not in the current state (e.g. closing a finished process). */
-export class ConflictError extends ColonyError {
-  override readonly status = 409
-  constructor (message: string) {
-    super(message)
+/** 409: valid in general but not now (e.g. running a cron whose previous workflow has not finished). */
+export class ConflictError extends RpcError {
+  constructor (message: string, msgtype = '') {
+    super(409, message, msgtype)
     this.name = 'ConflictError'
+  }
+}
+
+/** The typed error for an error reply with this HTTP status. */
+export function rpcError (status: number, message: string, msgtype = ''): RpcError {
+  switch (status) {
+    case 400: return new BadRequestError(message, msgtype)
+    case 403: return new ForbiddenError(message, msgtype)
+    case 404: return new NotFoundError(message, msgtype)
+    case 409: return new ConflictError(message, msgtype)
+    default: return new RpcError(status, message, msgtype)
   }
 }

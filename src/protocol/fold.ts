@@ -19,6 +19,7 @@ import {
   type GraphState, processRefOf
 } from './graph-fold.js'
 import { applyEntry, applyEvent, createProcess, foldProcess, keyWall } from './process-fold.js'
+import { conflict, invalid, isRefusal, notFound, type Refusal, sameRefusal } from './refusal.js'
 import {
   type ColonyInfo, type CronInfo, type ExecutorInfo, type FunctionInfo, type GeneratorInfo, type GraphInfo, isFinal, type ProcessInfo,
   type UserInfo
@@ -166,7 +167,7 @@ export class LedgerFold {
   private readonly cronRuns = new Map<string, Set<Unit>>()
   /** records naming a process or workflow that has not arrived (yet), by that id */
   private readonly orphans = new Map<string, FoldEntry[]>()
-  private readonly refusalsByUnit = new Map<Unit, Map<string, string>>()
+  private readonly refusalsByUnit = new Map<Unit, Map<string, Refusal>>()
   private readonly changed = new Set<string>()
   private colonyChanged = false
   /** XOR of the hashes of the units away from memory (evicted, see evict) */
@@ -177,12 +178,12 @@ export class LedgerFold {
   private readonly lastAtByCron = new Map<string, number>()
   /** distinct records folded, those of evicted units included */
   private records = 0
-  private readonly genVerdict = (e: FoldEntry): string | undefined => {
+  private readonly genVerdict = (e: FoldEntry): Refusal | undefined => {
     const b = e.rec.b
-    if (b.k !== 'genfire') return 'not a generator firing'
+    if (b.k !== 'genfire') return invalid('not a generator firing')
     const s = this.gens.get(b.generatorid)?.state
     if (s?.accepted.has(e.id) === true) return undefined
-    return s?.refusals.get(e.id) ?? 'the firing is not known to its generator'
+    return s?.refusals.get(e.id) ?? notFound('the firing is not known to its generator')
   }
 
   /** Distinct records folded, those of units away from memory included. */
@@ -245,7 +246,7 @@ export class LedgerFold {
         const before = this.genVerdict(e)
         const reason = applyGenEntry(g.state, e, this.timeline)
         if (reason !== undefined) g.state.refusals.set(e.id, reason)
-        if (before !== this.genVerdict(e)) this.refoldGraphOf(e, refold)
+        if (!sameRefusal(before, this.genVerdict(e))) this.refoldGraphOf(e, refold)
       } else {
         genRefold.add(g)
       }
@@ -263,7 +264,7 @@ export class LedgerFold {
       g.state = foldGen(g.id, g.entries, this.timeline)
       for (const e of g.entries) {
         if (e.rec.b.k !== 'genfire') continue
-        if (old.accepted.get(e.id) !== g.state.accepted.get(e.id) || old.refusals.get(e.id) !== g.state.refusals.get(e.id)) this.refoldGraphOf(e, refold)
+        if (old.accepted.get(e.id) !== g.state.accepted.get(e.id) || !sameRefusal(old.refusals.get(e.id), g.state.refusals.get(e.id))) this.refoldGraphOf(e, refold)
       }
     }
 
@@ -386,8 +387,8 @@ export class LedgerFold {
   private refoldUnit (unit: Unit): void {
     // A graph's nodes are known only once it is folded: loop while that brings in early records.
     for (;;) {
-      const refusals = new Map<string, string>()
-      const refuse = (id: string, why: string): void => { refusals.set(id, why) }
+      const refusals = new Map<string, Refusal>()
+      const refuse = (id: string, why: Refusal): void => { refusals.set(id, why) }
       const events = (): readonly ColonyEvent[] => this.timeline.eventsOf(unit.colony)
       this.refusalsByUnit.set(unit, refusals)
       if (!unit.graphUnit) {
@@ -450,19 +451,19 @@ export class LedgerFold {
     unit.entries.splice(0, unit.entries.length, ...kept)
   }
 
-  private refusalsOf (unit: Unit): Map<string, string> {
+  private refusalsOf (unit: Unit): Map<string, Refusal> {
     let m = this.refusalsByUnit.get(unit)
     if (m === undefined) this.refusalsByUnit.set(unit, m = new Map())
     return m
   }
 
   /**
-   * Would `e` be applied if it were added now, after everything held? Returns the reason
-   * it would be refused. Nothing changes. A node asks this before it appends a client's
+   * Would `e` be applied if it were added now, after everything held? Returns why it
+   * would be refused. Nothing changes. A node asks this before it appends a client's
    * mutation, so refused requests get an error reply instead of a ledger record.
    */
-  preview (e: FoldEntry): string | undefined {
-    if (e.invalid !== undefined) return e.invalid
+  preview (e: FoldEntry): Refusal | undefined {
+    if (e.invalid !== undefined) return invalid(e.invalid)
     const r = route(e)
     switch (r.kind) {
       case 'colony': {
@@ -475,11 +476,11 @@ export class LedgerFold {
       case 'create': {
         if (!r.graph) {
           const created = createProcess(e, this.timeline)
-          return typeof created === 'string' ? created : undefined
+          return isRefusal(created) ? created : undefined
         }
-        if (this.units.get(r.unit)?.graph !== undefined) return 'the workflow was already started'
+        if (this.units.get(r.unit)?.graph !== undefined) return conflict('the workflow was already started')
         const created = createGraph(e, r.unit, this.timeline, this.genVerdict)
-        return typeof created === 'string' ? created : undefined
+        return isRefusal(created) ? created : undefined
       }
       case 'pack': {
         const scratch = newGenState(generatorRef(e) as string)
@@ -487,12 +488,12 @@ export class LedgerFold {
       }
       case 'graph': {
         const g = this.units.get(r.gid)?.graph
-        if (g === undefined || g.graph.removed) return 'the workflow does not exist'
+        if (g === undefined || g.graph.removed) return notFound('the workflow does not exist')
         return applyGraphEntry(cloneGraph(g), e, this.timeline)
       }
       case 'process': {
         const proc = this.process(r.pid)
-        if (proc === undefined) return 'the process does not exist'
+        if (proc === undefined) return notFound('the process does not exist')
         // applyEntry only appends to these arrays: a scratch copy need not copy their contents.
         const scratch = { ...proc, logs: [], attributes: [], history: [] }
         return applyEntry(scratch, e, this.timeline)
@@ -668,7 +669,7 @@ export class LedgerFold {
   // ---- reading the state -----------------------------------------------------------------
 
   /** Why a record was refused, or undefined when it was applied (or is unknown). */
-  refusal (id: string): string | undefined {
+  refusal (id: string): Refusal | undefined {
     const e = this.seen.get(id)
     if (e === undefined) return undefined
     const r = route(e)
@@ -677,28 +678,28 @@ export class LedgerFold {
       case 'pack': return this.gens.get(generatorRef(e) as string)?.state.refusals.get(id)
       case 'create': {
         const unit = this.units.get(r.unit)
-        return unit === undefined ? 'the process does not exist' : this.refusalsByUnit.get(unit)?.get(id)
+        return unit === undefined ? notFound('the process does not exist') : this.refusalsByUnit.get(unit)?.get(id)
       }
       case 'graph': {
         const unit = this.units.get(r.gid)
-        return unit === undefined ? 'the workflow does not exist' : this.refusalsByUnit.get(unit)?.get(id)
+        return unit === undefined ? notFound('the workflow does not exist') : this.refusalsByUnit.get(unit)?.get(id)
       }
       case 'process': {
         const unit = this.byProcess.get(r.pid)
-        return unit === undefined ? 'the process does not exist' : this.refusalsByUnit.get(unit)?.get(id)
+        return unit === undefined ? notFound('the process does not exist') : this.refusalsByUnit.get(unit)?.get(id)
       }
     }
   }
 
-  /** Every refused record and its reason. */
-  refusals (): Map<string, string> {
+  /** Every refused record and why. */
+  refusals (): Map<string, Refusal> {
     const out = new Map(this.timeline.refusals)
     for (const g of this.gens.values()) {
       for (const [id, why] of g.state.refusals) if (this.seen.get(id)?.rec.b.k === 'env') out.set(id, why)
     }
     for (const m of this.refusalsByUnit.values()) for (const [id, why] of m) out.set(id, why)
     for (const list of this.orphans.values()) {
-      for (const e of list) out.set(e.id, route(e).kind === 'graph' ? 'the workflow does not exist' : 'the process does not exist')
+      for (const e of list) out.set(e.id, notFound(route(e).kind === 'graph' ? 'the workflow does not exist' : 'the process does not exist'))
     }
     return out
   }
@@ -866,7 +867,7 @@ export class LedgerFold {
     const crons = byId([...this.timeline.crons.values()].flatMap(v => v.current === undefined ? [] : [v.current]), c => c.cronid)
     const generators = byId([...this.timeline.generators.values()].flatMap(v => v.current === undefined ? [] : [v.current]), g => g.generatorid)
     const packs = byId([...this.gens.values()].flatMap(g => g.state.packs.map(p => ({ id: p.id, generatorid: g.id, consumedBy: p.consumedBy ?? '' }))), p => p.id)
-    const refusals = [...this.refusals()].sort((a, b) => a[0] < b[0] ? -1 : 1)
+    const refusals = [...this.refusals()].sort((a, b) => a[0] < b[0] ? -1 : 1).map(([id, r]) => [id, r.code, r.reason])
     return { sites, colonies, processes, graphs, crons, generators, packs, refusals }
   }
 

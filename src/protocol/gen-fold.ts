@@ -9,6 +9,7 @@
  */
 import type { FoldEntry } from './entry.js'
 import { graphIdOfGenFire } from './records.js'
+import { conflict, forbidden, invalid, notFound, type Refusal } from './refusal.js'
 import type { Timeline } from './timeline.js'
 
 export interface Pack {
@@ -28,7 +29,7 @@ export interface GenState {
   readonly byId: Map<string, Pack>
   /** accepted firing record id → the workflow it started */
   readonly accepted: Map<string, string>
-  readonly refusals: Map<string, string>
+  readonly refusals: Map<string, Refusal>
   /** HLC ms of the last accepted firing (0: none) */
   lastrun: number
   /** every pack before this index is consumed */
@@ -47,41 +48,41 @@ export function generatorRef (e: FoldEntry): string | undefined {
   return undefined
 }
 
-/** Applies one pack or firing in order; returns the reason when it is refused. */
-export function applyGenEntry (s: GenState, e: FoldEntry, tl: Timeline): string | undefined {
-  if (e.invalid !== undefined) return e.invalid
+/** Applies one pack or firing in order; returns why when it is refused. */
+export function applyGenEntry (s: GenState, e: FoldEntry, tl: Timeline): Refusal | undefined {
+  if (e.invalid !== undefined) return invalid(e.invalid)
   const key = e.key
   const g = tl.generatorAt(s.generatorid, key)
-  if (g === undefined) return 'the generator does not exist'
-  if (!tl.isSiteOfAt(g.colonyname, e.rec.o, key)) return 'the origin node is not a site of the colony'
+  if (g === undefined) return notFound('the generator does not exist')
+  if (!tl.isSiteOfAt(g.colonyname, e.rec.o, key)) return forbidden('the origin node is not a site of the colony')
   const b = e.rec.b
   if (b.k === 'env') {
     const m = e.msg
-    if (m?.msgtype !== 'packgeneratormsg') return 'not a generator record'
-    if (!tl.isMemberAt(g.colonyname, e.author, key)) return 'only members of the colony may pack generators'
+    if (m?.msgtype !== 'packgeneratormsg') return invalid('not a generator record')
+    if (!tl.isMemberAt(g.colonyname, e.author, key)) return forbidden('only members of the colony may pack generators')
     const pack: Pack = { id: e.id, key, arg: m.arg, at: e.rec.t.w, consumedBy: undefined }
     s.packs.push(pack)
     s.byId.set(e.id, pack)
     return undefined
   }
-  if (b.k !== 'genfire') return 'not a generator record'
+  if (b.k !== 'genfire') return invalid('not a generator record')
   const graphid = graphIdOfGenFire(b)
   let first = Infinity
   let prevKey = ''
   for (const [i, id] of b.packs.entries()) {
     const p = s.byId.get(id)
-    if (p === undefined) return `pack ${id} is not (yet) known before the firing`
-    if (p.key <= prevKey) return 'a firing lists its packs in pack order'
+    if (p === undefined) return notFound(`pack ${id} is not (yet) known before the firing`)
+    if (p.key <= prevKey) return invalid('a firing lists its packs in pack order')
     prevKey = p.key
-    if (p.arg !== b.args[i]) return `the firing's arg ${i} differs from pack ${id}`
-    if (p.consumedBy !== undefined && p.consumedBy !== graphid) return `pack ${id} was already consumed`
+    if (p.arg !== b.args[i]) return invalid(`the firing's arg ${i} differs from pack ${id}`)
+    if (p.consumedBy !== undefined && p.consumedBy !== graphid) return conflict(`pack ${id} was already consumed`)
     first = Math.min(first, p.at)
   }
   const n = b.packs.length
-  if (n > g.trigger) return `a firing consumes at most trigger (${g.trigger}) packs`
+  if (n > g.trigger) return invalid(`a firing consumes at most trigger (${g.trigger}) packs`)
   if (n < g.trigger) {
-    if (g.timeout <= 0) return `the generator fires only on ${g.trigger} packs (it has no timeout)`
-    if (e.rec.t.w < first + g.timeout * 1000) return 'the generator\'s timeout has not passed'
+    if (g.timeout <= 0) return invalid(`the generator fires only on ${g.trigger} packs (it has no timeout)`)
+    if (e.rec.t.w < first + g.timeout * 1000) return conflict('the generator\'s timeout has not passed')
   }
   for (const id of b.packs) (s.byId.get(id) as Pack).consumedBy = graphid
   s.accepted.set(e.id, graphid)

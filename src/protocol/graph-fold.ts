@@ -19,6 +19,7 @@ import {
   applyEntry, applyEvent, firstAfter, keyWall, newProcess, requeue, type Refuse, stateName, transition
 } from './process-fold.js'
 import { graphIdOfFire, graphIdOfGenFire } from './records.js'
+import { conflict, forbidden, invalid, isRefusal, notFound, type Refusal } from './refusal.js'
 import type { ColonyEvent, Timeline } from './timeline.js'
 import { type GraphInfo, type GraphSource, isFinal, type ProcessInfo, ProcessState, type ProcessStateValue } from './state.js'
 import { isCronTick } from './cron-schedule.js'
@@ -33,7 +34,7 @@ export interface GraphState {
 }
 
 /** Whether a generator firing record is accepted by its generator's fold (undefined) or why not. */
-export type GenVerdict = (firing: FoldEntry) => string | undefined
+export type GenVerdict = (firing: FoldEntry) => Refusal | undefined
 
 /** The graph a creating record names, or undefined when `e` does not create a workflow. */
 export function createdGraphId (e: FoldEntry): string | undefined {
@@ -99,17 +100,17 @@ export function colonyOfCreator (e: FoldEntry, tl: Timeline): string {
 }
 
 /** What the creating record asks for, or why it is refused. */
-function plan (e: FoldEntry, tl: Timeline, gen: GenVerdict): Plan | string {
-  if (e.invalid !== undefined) return e.invalid
+function plan (e: FoldEntry, tl: Timeline, gen: GenVerdict): Plan | Refusal {
+  if (e.invalid !== undefined) return invalid(e.invalid)
   const key = e.key
   const b = e.rec.b
   if (b.k === 'fire') {
     const cron = tl.cronAt(b.cronid, key)
-    if (cron === undefined) return 'the cron does not exist'
-    if (cron.colonyname !== b.colonyname) return 'the cron belongs to another colony'
-    if (!tl.isSiteOfAt(b.colonyname, e.rec.o, key)) return 'the origin node is not a site of the colony'
-    if (b.at <= cron.created || b.at > e.rec.t.w) return 'the firing time is not due'
-    if (!isCronTick(cron, b.at)) return 'the firing time is not on the cron\'s schedule'
+    if (cron === undefined) return notFound('the cron does not exist')
+    if (cron.colonyname !== b.colonyname) return invalid('the cron belongs to another colony')
+    if (!tl.isSiteOfAt(b.colonyname, e.rec.o, key)) return forbidden('the origin node is not a site of the colony')
+    if (b.at <= cron.created || b.at > e.rec.t.w) return invalid('the firing time is not due')
+    if (!isCronTick(cron, b.at)) return invalid('the firing time is not on the cron\'s schedule')
     return {
       colonyname: cron.colonyname, initiatorid: cron.initiatorid, initiatorname: cron.initiatorname,
       spec: workflowOf(cron.workflowspec), source: { kind: 'cron', cronid: cron.cronid, at: b.at }, rootIn: b.in
@@ -117,9 +118,9 @@ function plan (e: FoldEntry, tl: Timeline, gen: GenVerdict): Plan | string {
   }
   if (b.k === 'genfire') {
     const g = tl.generatorAt(b.generatorid, key)
-    if (g === undefined) return 'the generator does not exist'
-    if (g.colonyname !== b.colonyname) return 'the generator belongs to another colony'
-    if (!tl.isSiteOfAt(b.colonyname, e.rec.o, key)) return 'the origin node is not a site of the colony'
+    if (g === undefined) return notFound('the generator does not exist')
+    if (g.colonyname !== b.colonyname) return invalid('the generator belongs to another colony')
+    if (!tl.isSiteOfAt(b.colonyname, e.rec.o, key)) return forbidden('the origin node is not a site of the colony')
     const verdict = gen(e)
     if (verdict !== undefined) return verdict
     return {
@@ -129,33 +130,33 @@ function plan (e: FoldEntry, tl: Timeline, gen: GenVerdict): Plan | string {
     }
   }
   const m = e.msg
-  if (b.k !== 'env' || m === undefined) return 'not a workflow record'
+  if (b.k !== 'env' || m === undefined) return invalid('not a workflow record')
   if (m.msgtype === 'submitworkflowspecmsg') {
     const colony = m.spec.colonyname
-    if (tl.colonyAt(colony, key) === undefined) return `colony ${JSON.stringify(colony)} does not exist`
-    if (!tl.isSiteOfAt(colony, e.rec.o, key)) return 'the origin node is not a site of the colony'
+    if (tl.colonyAt(colony, key) === undefined) return notFound(`colony ${JSON.stringify(colony)} does not exist`)
+    if (!tl.isSiteOfAt(colony, e.rec.o, key)) return forbidden('the origin node is not a site of the colony')
     const who = tl.memberName(colony, e.author, key)
-    if (who === undefined) return 'only members of the colony may submit workflows'
+    if (who === undefined) return forbidden('only members of the colony may submit workflows')
     return { colonyname: colony, initiatorid: e.author, initiatorname: who, spec: m.spec, source: { kind: 'submit' }, rootIn: [] }
   }
   if (m.msgtype === 'runcronmsg') {
     const cron = tl.cronAt(m.cronid, key)
-    if (cron === undefined) return 'the cron does not exist'
-    if (!tl.isSiteOfAt(cron.colonyname, e.rec.o, key)) return 'the origin node is not a site of the colony'
+    if (cron === undefined) return notFound('the cron does not exist')
+    if (!tl.isSiteOfAt(cron.colonyname, e.rec.o, key)) return forbidden('the origin node is not a site of the colony')
     const who = tl.memberName(cron.colonyname, e.author, key)
-    if (who === undefined) return 'only members of the colony may run crons'
+    if (who === undefined) return forbidden('only members of the colony may run crons')
     return {
       colonyname: cron.colonyname, initiatorid: e.author, initiatorname: who,
       spec: workflowOf(cron.workflowspec), source: { kind: 'cron', cronid: cron.cronid, at: 0 }, rootIn: b.in ?? []
     }
   }
-  return `${m.msgtype} does not create a workflow`
+  return invalid(`${m.msgtype} does not create a workflow`)
 }
 
 /** Creates the graph and its nodes from a creating record, or returns why it is refused. */
-export function createGraph (e: FoldEntry, graphid: string, tl: Timeline, gen: GenVerdict): GraphState | string {
+export function createGraph (e: FoldEntry, graphid: string, tl: Timeline, gen: GenVerdict): GraphState | Refusal {
   const p = plan(e, tl, gen)
-  if (typeof p === 'string') return p
+  if (isRefusal(p)) return p
   const specs = p.spec.functionspecs
   const index = new Map<string, number>(specs.map((fs, i) => [fs.nodename, i]))
   const ids = specs.map((_, i) => nodeProcessId(graphid, i))
@@ -232,21 +233,21 @@ export function processRefOf (e: FoldEntry): string | undefined {
   }
 }
 
-/** Applies one record (not the creating one) to the graph; returns the reason when refused. */
-export function applyGraphEntry (g: GraphState, e: FoldEntry, tl: Timeline): string | undefined {
-  if (e.invalid !== undefined) return e.invalid
-  if (g.graph.removed) return 'the workflow was removed'
-  if (createdGraphId(e) !== undefined) return 'the workflow was already started'
+/** Applies one record (not the creating one) to the graph; returns why when refused. */
+export function applyGraphEntry (g: GraphState, e: FoldEntry, tl: Timeline): Refusal | undefined {
+  if (e.invalid !== undefined) return invalid(e.invalid)
+  if (g.graph.removed) return notFound('the workflow was removed')
+  if (createdGraphId(e) !== undefined) return conflict('the workflow was already started')
   const m = e.msg
   const key = e.key
   const at = e.rec.t.w
   const colony = g.graph.colonyname
   if (m !== undefined && graphRef(e) !== undefined) {
-    if (!tl.isSiteOfAt(colony, e.rec.o, key)) return 'the origin node is not a site of the colony'
+    if (!tl.isSiteOfAt(colony, e.rec.o, key)) return forbidden('the origin node is not a site of the colony')
     switch (m.msgtype) {
       case 'cancelprocessgraphmsg': {
-        if (!tl.isMemberAt(colony, e.author, key)) return 'only members of the colony may cancel workflows'
-        if (isFinal(g.graph.state)) return `a ${stateName(g.graph.state)} workflow cannot be cancelled`
+        if (!tl.isMemberAt(colony, e.author, key)) return forbidden('only members of the colony may cancel workflows')
+        if (isFinal(g.graph.state)) return conflict(`a ${stateName(g.graph.state)} workflow cannot be cancelled`)
         for (const p of g.procs.values()) {
           if (p.state === ProcessState.WAITING || p.state === ProcessState.RUNNING) {
             transition(p, ProcessState.CANCELLED, at, e.id)
@@ -257,20 +258,20 @@ export function applyGraphEntry (g: GraphState, e: FoldEntry, tl: Timeline): str
         return undefined
       }
       case 'removeprocessgraphmsg': {
-        if (!tl.isMemberAt(colony, e.author, key)) return 'only members of the colony may remove workflows'
-        if (g.graph.state === ProcessState.RUNNING) return 'a running workflow cannot be removed (cancel it first)'
+        if (!tl.isMemberAt(colony, e.author, key)) return forbidden('only members of the colony may remove workflows')
+        if (g.graph.state === ProcessState.RUNNING) return conflict('a running workflow cannot be removed (cancel it first)')
         removeGraph(g)
         return undefined
       }
       case 'addchildmsg':
         return addChild(g, e, m, tl)
       default:
-        return `${m.msgtype} does not apply to a workflow`
+        return invalid(`${m.msgtype} does not apply to a workflow`)
     }
   }
   const pid = processRefOf(e)
   const p = pid === undefined ? undefined : g.procs.get(pid)
-  if (p === undefined) return 'the process does not exist'
+  if (p === undefined) return notFound('the process does not exist')
   const before = p.state
   const reason = applyEntry(p, e, tl)
   if (reason !== undefined) return reason
@@ -281,21 +282,21 @@ export function applyGraphEntry (g: GraphState, e: FoldEntry, tl: Timeline): str
 
 type AddChild = Extract<NonNullable<FoldEntry['msg']>, { msgtype: 'addchildmsg' }>
 
-function addChild (g: GraphState, e: FoldEntry, m: AddChild, tl: Timeline): string | undefined {
+function addChild (g: GraphState, e: FoldEntry, m: AddChild, tl: Timeline): Refusal | undefined {
   const parent = g.procs.get(m.parentprocessid)
-  if (parent === undefined) return 'the parent process is not a node of the workflow'
-  if (parent.assignedexecutorid === '' || parent.assignedexecutorid !== e.author) return 'only the executor assigned to the parent may add children'
+  if (parent === undefined) return notFound('the parent process is not a node of the workflow')
+  if (parent.assignedexecutorid === '' || parent.assignedexecutorid !== e.author) return forbidden('only the executor assigned to the parent may add children')
   const b = e.rec.b
-  if (b.k === 'env' && b.att !== undefined && b.att !== parent.attempt) return `attempt ${b.att} was superseded by attempt ${parent.attempt}`
-  if (parent.state !== ProcessState.RUNNING) return `the parent is ${stateName(parent.state)}, not running`
-  if (!tl.isMemberAt(g.graph.colonyname, e.author, e.key)) return 'only members of the colony may add children'
+  if (b.k === 'env' && b.att !== undefined && b.att !== parent.attempt) return conflict(`attempt ${b.att} was superseded by attempt ${parent.attempt}`)
+  if (parent.state !== ProcessState.RUNNING) return conflict(`the parent is ${stateName(parent.state)}, not running`)
+  if (!tl.isMemberAt(g.graph.colonyname, e.author, e.key)) return forbidden('only members of the colony may add children')
   const child = m.childprocessid === '' ? undefined : g.procs.get(m.childprocessid)
-  if (m.childprocessid !== '' && child === undefined) return 'the child process is not a node of the workflow'
+  if (m.childprocessid !== '' && child === undefined) return notFound('the child process is not a node of the workflow')
   if (child !== undefined && !m.insert) {
-    if (child.state !== ProcessState.WAITING) return 'the child process has already started'
-    if (isAncestor(g, child.processid, parent.processid)) return 'the child process is an ancestor of the parent (that would be a cycle)'
+    if (child.state !== ProcessState.WAITING) return conflict('the child process has already started')
+    if (isAncestor(g, child.processid, parent.processid)) return invalid('the child process is an ancestor of the parent (that would be a cycle)')
   }
-  if (g.procs.has(e.id)) return 'the process already exists'
+  if (g.procs.has(e.id)) return conflict('the process already exists')
   const spec: FunctionSpec = { ...m.spec, conditions: { ...m.spec.conditions, colonyname: g.graph.colonyname } }
   // insert: the new node takes over all of the parent's children; otherwise it is one
   // more child of the parent and, when childprocessid is given, also a parent of that child.
@@ -445,11 +446,11 @@ export function foldGraph (graphid: string, entries: readonly FoldEntry[], event
   for (const e of entries) {
     if (g === undefined) {
       if (createdGraphId(e) !== graphid) {
-        refuse(e.id, 'the process does not exist')
+        refuse(e.id, notFound('the process does not exist'))
         continue
       }
       const created = createGraph(e, graphid, tl, gen)
-      if (typeof created === 'string') {
+      if (isRefusal(created)) {
         refuse(e.id, created)
         continue
       }

@@ -13,24 +13,25 @@ import {
   type ProcessStateValue, WAIT_TIMEOUT_ERROR
 } from './state.js'
 import { executorMatches } from './matching.js'
+import { conflict, forbidden, invalid, isRefusal, notFound, type Refusal } from './refusal.js'
 import type { FunctionSpec } from './spec.js'
 
 const DAY_MS = 86_400_000
 
-export type Refuse = (id: string, reason: string) => void
+export type Refuse = (id: string, refusal: Refusal) => void
 
-/** Creates the process from its submit entry, or returns the reason the submit is refused. */
-export function createProcess (e: FoldEntry, tl: Timeline): ProcessInfo | string {
-  if (e.invalid !== undefined) return e.invalid
+/** Creates the process from its submit entry, or returns why the submit is refused. */
+export function createProcess (e: FoldEntry, tl: Timeline): ProcessInfo | Refusal {
+  if (e.invalid !== undefined) return invalid(e.invalid)
   const m = e.msg
-  if (m?.msgtype !== 'submitfuncspecmsg') return 'not a submit record'
+  if (m?.msgtype !== 'submitfuncspecmsg') return invalid('not a submit record')
   const spec = m.spec
   const colonyname = spec.conditions.colonyname
-  if (tl.colonyAt(colonyname, e.key) === undefined) return `colony ${JSON.stringify(colonyname)} does not exist`
-  if (!tl.isSiteOfAt(colonyname, e.rec.o, e.key)) return 'the origin node is not a site of the colony'
+  if (tl.colonyAt(colonyname, e.key) === undefined) return notFound(`colony ${JSON.stringify(colonyname)} does not exist`)
+  if (!tl.isSiteOfAt(colonyname, e.rec.o, e.key)) return forbidden('the origin node is not a site of the colony')
   const executor = tl.executorAt(colonyname, e.author, e.key)
   const user = tl.userAt(colonyname, e.author, e.key)
-  if (executor?.state !== ExecutorState.APPROVED && user === undefined) return 'only members of the colony may submit'
+  if (executor?.state !== ExecutorState.APPROVED && user === undefined) return forbidden('only members of the colony may submit')
   return newProcess({
     processid: e.id,
     colonyname,
@@ -140,26 +141,26 @@ export function applyEvent (p: ProcessInfo, ev: ColonyEvent, at: number): void {
   }
 }
 
-/** Applies one process record in order; returns the reason when it is refused. */
-export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): string | undefined {
-  if (e.invalid !== undefined) return e.invalid
-  if (p.removed) return 'the process was removed'
+/** Applies one process record in order; returns why when it is refused. */
+export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): Refusal | undefined {
+  if (e.invalid !== undefined) return invalid(e.invalid)
+  if (p.removed) return notFound('the process was removed')
   const key = e.key
   const at = e.rec.t.w
   const colony = p.colonyname
-  if (!tl.isSiteOfAt(colony, e.rec.o, key)) return 'the origin node is not a site of the colony'
+  if (!tl.isSiteOfAt(colony, e.rec.o, key)) return forbidden('the origin node is not a site of the colony')
   const b = e.rec.b
 
   if (b.k === 'claim') {
-    if (p.state !== ProcessState.WAITING) return `attempt ${b.attempt} cannot be claimed: the process is ${stateName(p.state)}`
-    if (b.attempt !== p.attempt) return `attempt ${b.attempt} is not the current attempt (${p.attempt})`
-    if (p.waitforparents) return 'the process waits for its parents'
+    if (p.state !== ProcessState.WAITING) return conflict(`attempt ${b.attempt} cannot be claimed: the process is ${stateName(p.state)}`)
+    if (b.attempt !== p.attempt) return conflict(`attempt ${b.attempt} is not the current attempt (${p.attempt})`)
+    if (p.waitforparents) return conflict('the process waits for its parents')
     const c = tl.colonyAt(colony, key)
-    if (c?.paused === true) return 'assignments are paused in the colony'
+    if (c?.paused === true) return conflict('assignments are paused in the colony')
     const x = tl.executorAt(colony, b.executorid, key)
-    if (x === undefined) return 'the executor is not in the colony'
-    if (x.state !== ExecutorState.APPROVED) return 'the executor is not approved'
-    if (!executorMatches(p.spec.conditions, x)) return 'the executor does not match the conditions'
+    if (x === undefined) return notFound('the executor is not in the colony')
+    if (x.state !== ExecutorState.APPROVED) return forbidden('the executor is not approved')
+    if (!executorMatches(p.spec.conditions, x)) return conflict('the executor does not match the conditions')
     p.assignedexecutorid = b.executorid
     p.isassigned = true
     p.site = e.rec.o
@@ -171,17 +172,17 @@ export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): string 
   }
 
   if (b.k === 'expire') {
-    if (b.attempt !== p.attempt) return `attempt ${b.attempt} is not the current attempt (${p.attempt})`
+    if (b.attempt !== p.attempt) return conflict(`attempt ${b.attempt} is not the current attempt (${p.attempt})`)
     if (b.what === 'wait') {
-      if (p.state !== ProcessState.WAITING) return 'the process is not waiting'
-      if (p.waitforparents) return 'the process waits for its parents'
-      if (p.waitdeadline === 0 || at < p.waitdeadline) return 'the wait deadline has not passed'
+      if (p.state !== ProcessState.WAITING) return conflict('the process is not waiting')
+      if (p.waitforparents) return conflict('the process waits for its parents')
+      if (p.waitdeadline === 0 || at < p.waitdeadline) return conflict('the wait deadline has not passed')
       p.errors = [WAIT_TIMEOUT_ERROR]
       transition(p, ProcessState.FAILED, at, e.id)
       return undefined
     }
-    if (p.state !== ProcessState.RUNNING) return 'the process is not running'
-    if (p.execdeadline === 0 || at < p.execdeadline) return 'the execution deadline has not passed'
+    if (p.state !== ProcessState.RUNNING) return conflict('the process is not running')
+    if (p.execdeadline === 0 || at < p.execdeadline) return conflict('the execution deadline has not passed')
     if (p.spec.maxretries === -1 || p.retries < p.spec.maxretries) {
       p.retries += 1
       requeue(p, at, e.id)
@@ -192,20 +193,20 @@ export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): string 
     return undefined
   }
 
-  if (b.k !== 'env' || e.msg === undefined) return 'not a process record'
+  if (b.k !== 'env' || e.msg === undefined) return invalid('not a process record')
   const m = e.msg
   const member = tl.isMemberAt(colony, e.author, key)
-  if (!member) return 'only members of the colony may act on its processes'
+  if (!member) return forbidden('only members of the colony may act on its processes')
 
   switch (m.msgtype) {
     case 'cancelprocessmsg':
-      if (p.processgraphid !== '') return 'a process of a workflow is cancelled with its workflow'
-      if (p.state !== ProcessState.WAITING && p.state !== ProcessState.RUNNING) return `a ${stateName(p.state)} process cannot be cancelled`
+      if (p.processgraphid !== '') return invalid('a process of a workflow is cancelled with its workflow')
+      if (p.state !== ProcessState.WAITING && p.state !== ProcessState.RUNNING) return conflict(`a ${stateName(p.state)} process cannot be cancelled`)
       transition(p, ProcessState.CANCELLED, at, e.id)
       return undefined
     case 'removeprocessmsg':
-      if (p.processgraphid !== '') return 'a process of a workflow is removed with its workflow'
-      if (p.state === ProcessState.RUNNING) return 'a running process cannot be removed'
+      if (p.processgraphid !== '') return invalid('a process of a workflow is removed with its workflow')
+      if (p.state === ProcessState.RUNNING) return conflict('a running process cannot be removed')
       p.removed = true
       return undefined
     default:
@@ -213,9 +214,9 @@ export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): string 
   }
 
   // The rest belong to the executor assigned to the running attempt.
-  if (p.assignedexecutorid === '' || p.assignedexecutorid !== e.author) return 'only the assigned executor may do this'
-  if (b.att !== undefined && b.att !== p.attempt) return `attempt ${b.att} was superseded by attempt ${p.attempt}`
-  if (p.state !== ProcessState.RUNNING) return `the process is ${stateName(p.state)}, not running`
+  if (p.assignedexecutorid === '' || p.assignedexecutorid !== e.author) return forbidden('only the assigned executor may do this')
+  if (b.att !== undefined && b.att !== p.attempt) return conflict(`attempt ${b.att} was superseded by attempt ${p.attempt}`)
+  if (p.state !== ProcessState.RUNNING) return conflict(`the process is ${stateName(p.state)}, not running`)
   const executor = tl.executorAt(colony, e.author, key)
   switch (m.msgtype) {
     case 'closesuccessfulmsg':
@@ -253,7 +254,7 @@ export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): string 
       })
       return undefined
     default:
-      return `${m.msgtype} does not apply to a process`
+      return invalid(`${m.msgtype} does not apply to a process`)
   }
 }
 
@@ -266,14 +267,14 @@ export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): string 
 export function foldProcess (processid: string, entries: readonly FoldEntry[], events: readonly ColonyEvent[], tl: Timeline, refuse: Refuse): ProcessInfo | undefined {
   const at = entries.findIndex(e => e.id === processid)
   const submit = entries[at]
-  for (const e of entries.slice(0, Math.max(0, at))) refuse(e.id, 'ordered before the process was submitted')
+  for (const e of entries.slice(0, Math.max(0, at))) refuse(e.id, notFound('ordered before the process was submitted'))
   if (submit === undefined) {
-    for (const e of entries) refuse(e.id, 'the process does not exist')
+    for (const e of entries) refuse(e.id, notFound('the process does not exist'))
     return undefined
   }
   const created = createProcess(submit, tl)
-  if (typeof created === 'string') {
-    for (const e of entries.slice(at)) refuse(e.id, e === submit ? created : 'the process does not exist')
+  if (isRefusal(created)) {
+    for (const e of entries.slice(at)) refuse(e.id, e === submit ? created : notFound('the process does not exist'))
     return undefined
   }
   const p = created

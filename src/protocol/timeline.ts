@@ -6,6 +6,7 @@
  */
 import type { FoldEntry } from './entry.js'
 import type { Message } from './messages.js'
+import { conflict, forbidden, invalid, notFound, type Refusal } from './refusal.js'
 import {
   type ColonyInfo, type CronInfo, type ExecutorInfo, ExecutorState, type FunctionInfo, type GeneratorInfo,
   type SiteInfo, type UserInfo
@@ -77,7 +78,7 @@ export class Timeline {
   /** crons and generators by id (ids are record ids: unique across colonies) */
   readonly crons = new Map<string, Versioned<CronInfo>>()
   readonly generators = new Map<string, Versioned<GeneratorInfo>>()
-  readonly refusals = new Map<string, string>()
+  readonly refusals = new Map<string, Refusal>()
   private readonly execByName = new Map<string, Map<string, string>>()
 
   // ---- queries "as of" a place in the order -------------------------------------------
@@ -135,8 +136,8 @@ export class Timeline {
   }
 
   /** Applies the entry, or returns why it is refused (and changes nothing). */
-  private check (e: FoldEntry): string | undefined {
-    if (e.invalid !== undefined) return e.invalid
+  private check (e: FoldEntry): Refusal | undefined {
+    if (e.invalid !== undefined) return invalid(e.invalid)
     const b = e.rec.b
     if (b.k === 'site') {
       // Only the node itself writes its site record (the batch signature proves authorship).
@@ -146,20 +147,20 @@ export class Timeline {
       return undefined
     }
     const m = e.msg
-    if (b.k !== 'env' || m === undefined) return 'not a colony-level record'
+    if (b.k !== 'env' || m === undefined) return invalid('not a colony-level record')
     if (m.msgtype === 'addcolonymsg') return this.addColony(e, m)
 
     const name = this.colonyOf(e)
-    if (name === '' && m.msgtype === 'removecronmsg') return 'the cron does not exist'
-    if (name === '' && m.msgtype === 'removegeneratormsg') return 'the generator does not exist'
+    if (name === '' && m.msgtype === 'removecronmsg') return notFound('the cron does not exist')
+    if (name === '' && m.msgtype === 'removegeneratormsg') return notFound('the generator does not exist')
     const colony = m.msgtype === 'removefunctionmsg' ? undefined : this.colonies.get(name)?.current
     if (m.msgtype !== 'removefunctionmsg') {
-      if (colony === undefined) return `colony ${JSON.stringify(name)} does not exist`
-      if (!colony.sites.includes(e.rec.o)) return 'the origin node is not a site of the colony'
+      if (colony === undefined) return notFound(`colony ${JSON.stringify(name)} does not exist`)
+      if (!colony.sites.includes(e.rec.o)) return forbidden('the origin node is not a site of the colony')
     }
     switch (m.msgtype) {
       case 'removecolonymsg': {
-        if (this.sites.get(e.rec.o)?.current?.operatorid !== e.author) return 'only the operator of a site of the colony may remove it'
+        if (this.sites.get(e.rec.o)?.current?.operatorid !== e.author) return forbidden('only the operator of a site of the colony may remove it')
         this.colonies.get(name)?.set(e.key, undefined)
         for (const [id, v] of this.executors.get(name) ?? []) if (v.current !== undefined) this.removeExecutor(name, id, e.key)
         for (const v of this.users.get(name)?.values() ?? []) if (v.current !== undefined) v.set(e.key, undefined)
@@ -172,11 +173,11 @@ export class Timeline {
         return undefined
       }
       case 'addexecutormsg': {
-        if (colony?.colonyid !== e.author) return 'only the colony owner may add executors'
+        if (colony?.colonyid !== e.author) return forbidden('only the colony owner may add executors')
         const x = m.executor
         const byName = this.execByName.get(name)
-        if (byName?.has(x.executorname) === true) return `an executor named ${JSON.stringify(x.executorname)} already exists in the colony`
-        if (this.executors.get(name)?.get(x.executorid)?.current !== undefined) return 'an executor with this id already exists in the colony'
+        if (byName?.has(x.executorname) === true) return conflict(`an executor named ${JSON.stringify(x.executorname)} already exists in the colony`)
+        if (this.executors.get(name)?.get(x.executorid)?.current !== undefined) return conflict('an executor with this id already exists in the colony')
         this.setExecutor(e.key, {
           executorid: x.executorid,
           executortype: x.executortype,
@@ -192,80 +193,80 @@ export class Timeline {
       }
       case 'approveexecutormsg':
       case 'rejectexecutormsg': {
-        if (colony?.colonyid !== e.author) return 'only the colony owner may approve or reject executors'
+        if (colony?.colonyid !== e.author) return forbidden('only the colony owner may approve or reject executors')
         const x = this.executorByName(name, m.executorname)
-        if (x === undefined) return `executor ${JSON.stringify(m.executorname)} does not exist`
+        if (x === undefined) return notFound(`executor ${JSON.stringify(m.executorname)} does not exist`)
         this.setExecutor(e.key, { ...x, state: m.msgtype === 'approveexecutormsg' ? ExecutorState.APPROVED : ExecutorState.REJECTED })
         return undefined
       }
       case 'removeexecutormsg': {
-        if (colony?.colonyid !== e.author) return 'only the colony owner may remove executors'
+        if (colony?.colonyid !== e.author) return forbidden('only the colony owner may remove executors')
         const x = this.executorByName(name, m.executorname)
-        if (x === undefined) return `executor ${JSON.stringify(m.executorname)} does not exist`
+        if (x === undefined) return notFound(`executor ${JSON.stringify(m.executorname)} does not exist`)
         this.removeExecutor(name, x.executorid, e.key)
         return undefined
       }
       case 'addusermsg': {
-        if (colony?.colonyid !== e.author) return 'only the colony owner may add users'
+        if (colony?.colonyid !== e.author) return forbidden('only the colony owner may add users')
         const u = m.user
         const users = this.users.get(name)
         for (const v of users?.values() ?? []) {
-          if (v.current?.name === u.name) return `a user named ${JSON.stringify(u.name)} already exists in the colony`
+          if (v.current?.name === u.name) return conflict(`a user named ${JSON.stringify(u.name)} already exists in the colony`)
         }
-        if (users?.get(u.userid)?.current !== undefined) return 'a user with this id already exists in the colony'
+        if (users?.get(u.userid)?.current !== undefined) return conflict('a user with this id already exists in the colony')
         this.versioned(this.users, name, u.userid).set(e.key, {
           colonyname: name, userid: u.userid, name: u.name, email: u.email, phone: u.phone
         })
         return undefined
       }
       case 'removeusermsg': {
-        if (colony?.colonyid !== e.author) return 'only the colony owner may remove users'
+        if (colony?.colonyid !== e.author) return forbidden('only the colony owner may remove users')
         for (const v of this.users.get(name)?.values() ?? []) {
           if (v.current?.name === m.name) {
             v.set(e.key, undefined)
             return undefined
           }
         }
-        return `user ${JSON.stringify(m.name)} does not exist`
+        return notFound(`user ${JSON.stringify(m.name)} does not exist`)
       }
       case 'addsitemsg': {
-        if (colony?.colonyid !== e.author) return 'only the colony owner may admit sites'
-        if (colony.sites.includes(m.nodeid)) return 'the node is already a site of the colony'
+        if (colony?.colonyid !== e.author) return forbidden('only the colony owner may admit sites')
+        if (colony.sites.includes(m.nodeid)) return conflict('the node is already a site of the colony')
         this.colonies.get(name)?.set(e.key, { ...colony, sites: [...colony.sites, m.nodeid], sitenames: { ...colony.sitenames, [m.nodeid]: m.name } })
         return undefined
       }
       case 'removesitemsg': {
-        if (colony?.colonyid !== e.author) return 'only the colony owner may remove sites'
-        if (!colony.sites.includes(m.nodeid)) return 'the node is not a site of the colony'
-        if (colony.sites.length === 1) return 'the last site of a colony cannot be removed'
+        if (colony?.colonyid !== e.author) return forbidden('only the colony owner may remove sites')
+        if (!colony.sites.includes(m.nodeid)) return notFound('the node is not a site of the colony')
+        if (colony.sites.length === 1) return conflict('the last site of a colony cannot be removed')
         const { [m.nodeid]: _gone, ...sitenames } = colony.sitenames
         this.colonies.get(name)?.set(e.key, { ...colony, sites: colony.sites.filter(s => s !== m.nodeid), sitenames })
         return undefined
       }
       case 'pauseassignmentsmsg':
       case 'resumeassignmentsmsg': {
-        if (colony === undefined || colony.colonyid !== e.author) return 'only the colony owner may pause or resume assignments'
+        if (colony === undefined || colony.colonyid !== e.author) return forbidden('only the colony owner may pause or resume assignments')
         this.colonies.get(name)?.set(e.key, { ...colony, paused: m.msgtype === 'pauseassignmentsmsg' })
         return undefined
       }
       case 'removeallprocessesmsg': {
-        if (colony?.colonyid !== e.author) return 'only the colony owner may remove all processes'
-        if (m.state === 1) return 'running processes cannot be removed'
+        if (colony?.colonyid !== e.author) return forbidden('only the colony owner may remove all processes')
+        if (m.state === 1) return conflict('running processes cannot be removed')
         this.pushEvent(name, { key: e.key, kind: 'removeall', state: m.state })
         return undefined
       }
       case 'removeallprocessgraphsmsg': {
-        if (colony?.colonyid !== e.author) return 'only the colony owner may remove all workflows'
-        if (m.state === 1) return 'running workflows cannot be removed'
+        if (colony?.colonyid !== e.author) return forbidden('only the colony owner may remove all workflows')
+        if (m.state === 1) return conflict('running workflows cannot be removed')
         this.pushEvent(name, { key: e.key, kind: 'removeallgraphs', state: m.state })
         return undefined
       }
       case 'addcronmsg': {
         const who = this.memberName(name, e.author, e.key)
-        if (who === undefined) return 'only members of the colony may add crons'
+        if (who === undefined) return forbidden('only members of the colony may add crons')
         const c = m.cron
         for (const v of this.crons.values()) {
-          if (v.current?.colonyname === name && v.current.name === c.name) return `a cron named ${JSON.stringify(c.name)} already exists in the colony`
+          if (v.current?.colonyname === name && v.current.name === c.name) return conflict(`a cron named ${JSON.stringify(c.name)} already exists in the colony`)
         }
         const v = new Versioned<CronInfo>()
         v.set(e.key, {
@@ -277,16 +278,16 @@ export class Timeline {
         return undefined
       }
       case 'removecronmsg': {
-        if (this.memberName(name, e.author, e.key) === undefined) return 'only members of the colony may remove crons'
+        if (this.memberName(name, e.author, e.key) === undefined) return forbidden('only members of the colony may remove crons')
         this.crons.get(m.cronid)?.set(e.key, undefined)
         return undefined
       }
       case 'addgeneratormsg': {
         const who = this.memberName(name, e.author, e.key)
-        if (who === undefined) return 'only members of the colony may add generators'
+        if (who === undefined) return forbidden('only members of the colony may add generators')
         const g = m.generator
         for (const v of this.generators.values()) {
-          if (v.current?.colonyname === name && v.current.name === g.name) return `a generator named ${JSON.stringify(g.name)} already exists in the colony`
+          if (v.current?.colonyname === name && v.current.name === g.name) return conflict(`a generator named ${JSON.stringify(g.name)} already exists in the colony`)
         }
         const v = new Versioned<GeneratorInfo>()
         v.set(e.key, {
@@ -297,16 +298,16 @@ export class Timeline {
         return undefined
       }
       case 'removegeneratormsg': {
-        if (this.memberName(name, e.author, e.key) === undefined) return 'only members of the colony may remove generators'
+        if (this.memberName(name, e.author, e.key) === undefined) return forbidden('only members of the colony may remove generators')
         this.generators.get(m.generatorid)?.set(e.key, undefined)
         return undefined
       }
       case 'addfunctionmsg': {
         const f = m.fun
         const x = this.executorByName(name, f.executorname)
-        if (x === undefined) return `executor ${JSON.stringify(f.executorname)} does not exist`
-        if (x.executorid !== e.author) return 'an executor may only add functions to itself'
-        if (x.state !== ExecutorState.APPROVED) return 'the executor is not approved'
+        if (x === undefined) return notFound(`executor ${JSON.stringify(f.executorname)} does not exist`)
+        if (x.executorid !== e.author) return forbidden('an executor may only add functions to itself')
+        if (x.state !== ExecutorState.APPROVED) return forbidden('the executor is not approved')
         let fns = this.functions.get(name)
         if (fns === undefined) this.functions.set(name, fns = new Map())
         for (const old of fns.values()) {
@@ -323,25 +324,25 @@ export class Timeline {
         for (const [cname, fns] of this.functions) {
           const f = fns.get(m.functionid)
           if (f === undefined) continue
-          if (!(this.colonies.get(cname)?.current?.sites.includes(e.rec.o) ?? false)) return 'the origin node is not a site of the colony'
+          if (!(this.colonies.get(cname)?.current?.sites.includes(e.rec.o) ?? false)) return forbidden('the origin node is not a site of the colony')
           const x = this.executorByName(cname, f.executorname)
-          if (x?.executorid !== e.author) return 'an executor may only remove its own functions'
+          if (x?.executorid !== e.author) return forbidden('an executor may only remove its own functions')
           fns.delete(m.functionid)
           return undefined
         }
-        return 'function does not exist'
+        return notFound('function does not exist')
       }
       default:
-        return `${m.msgtype} is not a colony-level message`
+        return invalid(`${m.msgtype} is not a colony-level message`)
     }
   }
 
-  private addColony (e: FoldEntry, m: Extract<Message, { msgtype: 'addcolonymsg' }>): string | undefined {
+  private addColony (e: FoldEntry, m: Extract<Message, { msgtype: 'addcolonymsg' }>): Refusal | undefined {
     const site = this.sites.get(e.rec.o)?.current
-    if (site === undefined) return 'the origin node has not declared itself'
-    if (site.operatorid !== e.author) return 'only the node operator may add colonies'
+    if (site === undefined) return forbidden('the origin node has not declared itself')
+    if (site.operatorid !== e.author) return forbidden('only the node operator may add colonies')
     const name = m.colony.name
-    if (this.colonies.get(name)?.current !== undefined) return `a colony named ${JSON.stringify(name)} already exists`
+    if (this.colonies.get(name)?.current !== undefined) return conflict(`a colony named ${JSON.stringify(name)} already exists`)
     let v = this.colonies.get(name)
     if (v === undefined) this.colonies.set(name, v = new Versioned())
     v.set(e.key, { colonyid: m.colony.colonyid, name, sites: [e.rec.o], sitenames: { [e.rec.o]: site.name }, paused: false })

@@ -4,6 +4,7 @@ import { ExitCode, describeFailure } from '../../src/cli/failure.js'
 import { MissingSettingError, ProcessEndedError, SpecFileError } from '../../src/cli/errors.js'
 import { ForbiddenError, NotFoundError, ValidationError } from '../../src/protocol/errors.js'
 import { NodeUnreachableError, WaitTimeoutError, rpcError } from '../../src/client/errors.js'
+import { conflict, forbidden, invalid, notFound, type Refusal, refusalError } from '../../src/protocol/refusal.js'
 
 function named (name: string, message: string, extra: Record<string, unknown> = {}): Error {
   const e = new Error(message)
@@ -32,6 +33,20 @@ test("the client's typed RPC errors map by status", () => {
   assert.is(describeFailure(rpcError(404, 'gone')).code, 5)
   assert.is(describeFailure(rpcError(409, 'conflict')).code, 1)
   assert.is(describeFailure(rpcError(500, 'oops')).code, 1)
+})
+
+test('a fold refusal reaches the CLI with the exit code of its kind, through the status on the wire', () => {
+  // the node replies with the refusal's status and reason; the client rebuilds the error from them
+  const overTheWire = (r: Refusal): Error => {
+    const sent = refusalError(r)
+    return rpcError(sent.status, sent.message, 'addusermsg')
+  }
+  const denied = describeFailure(overTheWire(forbidden('only the colony owner may add users')), { keySetting: 'COLONIES_COLONY_PRVKEY', keyRole: "the colony owner's key" })
+  assert.is(denied.code, 4)
+  assert.is(denied.message, "Access denied: only the colony owner may add users (the request was signed with COLONIES_COLONY_PRVKEY; check that it holds the colony owner's key).")
+  assert.is(describeFailure(overTheWire(notFound('user "bob" does not exist'))).code, 5)
+  assert.is(describeFailure(overTheWire(conflict('a user named "bob" already exists in the colony'))).code, 2)
+  assert.is(describeFailure(overTheWire(invalid('not a colony-level record'))).code, 2)
 })
 
 test('403 → 4, naming the variable that held the key and whose key it must be', () => {

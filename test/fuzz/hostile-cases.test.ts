@@ -103,7 +103,7 @@ test('a rejected executor can neither take work nor act on the process it held, 
   await refusedUnchanged(signedBody(assignMsg(tc.colony, -1), x(1)), 403, /not approved/, 'assign by the rejected executor')
   // the node's own log carrying the rejected executor's close (as a misbehaving site would write it): the fold refuses it
   const { ids: [id] } = await tc.node.ledger.appendLocal([{ body: { k: 'env', env: JSON.parse(envelope(close, x(1))), att: 1 }, author: tc.executors[1]?.id as string }])
-  assert.match(tc.node.ledger.fold.refusal(id as string) ?? '', /member/)
+  assert.match(tc.node.ledger.fold.refusal(id as string)?.reason ?? '', /member/)
   const after = await getProcess(p.processid)
   assert.is(after.state, 1, 'still running: a rejected executor\'s result never stands')
   assert.equal(after.out, [])
@@ -125,7 +125,7 @@ test('an executor cannot close, fail, log on or set the output of a process anot
   // the same close in a site's log, even stamped with the current attempt, is refused by the fold
   const forged = { msgtype: 'closesuccessfulmsg', processid: pid, out: ['stolen'] }
   const { ids: [id] } = await tc.node.ledger.appendLocal([{ body: { k: 'env', env: JSON.parse(envelope(forged, x(2))), att: 1 }, author: tc.executors[2]?.id as string }])
-  assert.match(tc.node.ledger.fold.refusal(id as string) ?? '', /assigned executor/)
+  assert.match(tc.node.ledger.fold.refusal(id as string)?.reason ?? '', /assigned executor/)
   const after = await getProcess(pid)
   assert.is(after.state, 1)
   assert.is(after.assignedexecutorid, tc.executors[0]?.id)

@@ -57,7 +57,7 @@ test('GET /health answers 200, naming the signature backend in use', async () =>
 test('addcolonymsg by the server owner returns the colony; by anyone else 403', async () => {
   const colony = { colonyid: idFromPrivateKey(owner), name: 'compat' }
   const denied = await call({ msgtype: 'addcolonymsg', colony }, user)
-  assertError(denied, 403, /operator|server owner/)
+  assertError(denied, 403, /^Access denied, not server owner/)
   const r = await call({ msgtype: 'addcolonymsg', colony }, operator)
   assert.is(r.status, 200)
   assert.is(r.payloadtype, 'addcolonymsg')
@@ -82,7 +82,7 @@ test('addexecutormsg returns the executor in ColonyOS shape, PENDING until appro
   assert.equal(x.capabilities, { hardware: [], software: [] })
   assert.equal(x.allocations, { projects: {} })
   // an unapproved executor may not assign
-  assertError(await call({ msgtype: 'assignprocessmsg', colonyname: 'compat', timeout: -1, availablecpu: '', availablemem: '' }, executor), 403, /not approved/)
+  assertError(await call({ msgtype: 'assignprocessmsg', colonyname: 'compat', timeout: -1, availablecpu: '', availablemem: '' }, executor), 403, /^Access denied, .*not approved/)
   const ok = await call({ msgtype: 'approveexecutormsg', colonyname: 'compat', executorname: 'x1' }, owner)
   assert.is(ok.status, 200)
   assert.equal(ok.value, {})
@@ -153,7 +153,7 @@ test('logs come back with processid, colonyname, executorname, message and a ns 
 })
 
 test('only the assigned executor closes; the close sets out and SUCCESS', async () => {
-  assertError(await call({ msgtype: 'closesuccessfulmsg', processid: pid, out: ['forged'] }, user), 403, /assigned executor/)
+  assertError(await call({ msgtype: 'closesuccessfulmsg', processid: pid, out: ['forged'] }, user), 403, /^Access denied, .*assigned executor/)
   const r = await call({ msgtype: 'closesuccessfulmsg', processid: pid, out: ['hi'] }, executor)
   assert.is(r.status, 200)
   assert.equal(r.value, {})
@@ -163,6 +163,21 @@ test('only the assigned executor closes; the close sets out and SUCCESS', async 
   assert.match(g.value.endtime, GO_TIME)
   const list = await call({ msgtype: 'getprocessesmsg', colonyname: 'compat', count: 10, state: 2, executortype: '', label: '', initiator: '' }, user)
   assert.equal(list.value.map((p: any) => p.processid), [pid])
+})
+
+test('a refusal answers by its kind as ColonyOS does: 403 "Access denied, …" for rights, 404 for what is missing, 400 for the state', async () => {
+  const stranger = generatePrivateKey()
+  // rights: judged by the fold before the write, and worded as ColonyOS's SDKs expect
+  assertError(await call({ msgtype: 'approveexecutormsg', colonyname: 'compat', executorname: 'x1' }, user), 403, /^Access denied, only the colony owner/)
+  const spec = { funcname: 'echo', conditions: { colonyname: 'compat', executortype: 'cli' } }
+  assertError(await call({ msgtype: 'submitfuncspecmsg', spec }, stranger), 403, /^Access denied, only members/)
+  assertError(await call({ msgtype: 'getprocessmsg', processid: pid }, stranger), 403, /^Access denied, not a member of colony "compat"/)
+  // missing things
+  assertError(await call({ msgtype: 'approveexecutormsg', colonyname: 'compat', executorname: 'ghost' }, owner), 404, /"ghost" does not exist/)
+  // what the current state does not allow: ColonyOS answers these with 400
+  const alice = { colonyname: 'compat', userid: idFromPrivateKey(stranger), name: 'alice', email: '', phone: '' }
+  assertError(await call({ msgtype: 'addusermsg', user: alice }, owner), 400, /already exists/)
+  assertError(await call({ msgtype: 'closesuccessfulmsg', processid: pid, out: ['again'] }, executor), 400, /not running/)
 })
 
 test('assign with nothing to do answers 404', async () => {

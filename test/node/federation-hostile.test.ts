@@ -90,7 +90,7 @@ test('a removed site\'s later records are refused everywhere', async () => {
   assert.match(refused.value.message, /not a site/)
   // …and a record B writes anyway (straight into its log) is refused by every fold
   const { ids: [id] } = await b.node.ledger.appendLocal([{ body: { k: 'env', env: signEnvelope(submitMsg(fed.colony), fed.user.prv) }, author: fed.user.id }])
-  assert.match(b.node.ledger.fold.refusal(id as string) ?? '', /not a site/)
+  assert.match(b.node.ledger.fold.refusal(id as string)?.reason ?? '', /not a site/)
   // A does not take it by gossip, and if it ever arrives it is refused there too
   a.node.federation?.schedulePull(b.node.federation?.peerId as string, 0)
   await a.node.federation?.idleSync()

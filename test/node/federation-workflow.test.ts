@@ -115,7 +115,7 @@ test('a cron every 2 s with three sites up makes one workflow per tick; a partit
   const apart = all.filter(at => at > p0 && at < p1)
   assert.ok(apart.length >= 2, `ticks during the partition: ${apart.length}`)
   // both sides wrote firings for the same ticks while apart: the second copy of a tick is refused, not a second workflow
-  const fires = [...fold(0).refusals()].filter(([, why]) => /already started/.test(why))
+  const fires = [...fold(0).refusals()].filter(([, why]) => /already started/.test(why.reason))
   assert.ok(fires.length >= 1, 'the partition produced duplicate firings that collapsed')
 })
 

@@ -6,6 +6,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { FoldEntry } from '../../src/protocol/entry.js'
 import { foldRecords, LedgerFold } from '../../src/protocol/fold.js'
+import type { Refusal, RefusalCode } from '../../src/protocol/refusal.js'
 import type { LedgerRecord } from '../../src/protocol/records.js'
 import {
   AttributeType, EXEC_TIMEOUT_ERROR, ExecutorState, type ProcessInfo, ProcessState, WAIT_TIMEOUT_ERROR
@@ -33,14 +34,18 @@ function stateOf (f: LedgerFold): string {
 }
 
 /** Asserts that `e` is refused when added to `before` (matching `why`) and changes nothing. */
-function refusedNoChange (before: readonly FoldEntry[], e: FoldEntry, why?: RegExp): string {
+function refusedNoChange (before: readonly FoldEntry[], e: FoldEntry, why?: RegExp, code?: RefusalCode): string {
   const f0 = foldRecords(before)
   const f1 = foldRecords([...before, e])
-  const reason = f1.refusal(e.id)
-  if (reason === undefined) assert.unreachable(`expected a refusal, the record was applied (${e.msg?.msgtype ?? e.rec.b.k})`)
-  if (why !== undefined) assert.match(reason as string, why)
+  const r = f1.refusal(e.id)
+  if (r === undefined) assert.unreachable(`expected a refusal, the record was applied (${e.msg?.msgtype ?? e.rec.b.k})`)
+  const reason = (r as Refusal).reason
+  if (why !== undefined) assert.match(reason, why)
+  if (code !== undefined) assert.is((r as Refusal).code, code, reason)
+  // authorization refusals read as ColonyOS's do (its SDKs match the text)
+  if ((r as Refusal).code === 'forbidden') assert.ok(reason.startsWith('Access denied, '), reason)
   assert.is(stateOf(f1), stateOf(f0), 'a refused record changes nothing')
-  return reason as string
+  return reason
 }
 
 function accepted (f: LedgerFold, e: FoldEntry): void {
@@ -121,20 +126,20 @@ test('addcolony by a key that is not the origin node operator is refused', () =>
   const w = new World()
   const site = w.site()
   const add = w.addColony(newKey())
-  refusedNoChange([site], add, /operator/)
+  refusedNoChange([site], add, /operator/, 'forbidden')
   assert.is(foldRecords([site, add]).colony('dev'), undefined)
 })
 
 test('addcolony from a node that never declared itself is refused', () => {
   const w = new World()
-  refusedNoChange([], w.addColony(), /declared/)
+  refusedNoChange([], w.addColony(), /declared/, 'forbidden')
 })
 
 test('a second colony with the same name is refused', () => {
   const w = new World()
   const first = [w.site(), w.addColony()]
   const again = w.env({ msgtype: 'addcolonymsg', colony: { colonyid: newKey().id, name: 'dev' } }, w.operator)
-  refusedNoChange(first, again, /already exists/)
+  refusedNoChange(first, again, /already exists/, 'conflict')
   assert.is(foldRecords([...first, again]).colony('dev')?.colonyid, w.owner.id)
 })
 
@@ -152,7 +157,7 @@ test('addexecutor by the colony owner adds the executor in state PENDING', () =>
 test('addexecutor by someone other than the colony owner is refused', () => {
   const w = new World()
   const before = [w.site(), w.addColony()]
-  refusedNoChange(before, w.addExecutor('e1', 'cli', w.operator), /colony owner/)
+  refusedNoChange(before, w.addExecutor('e1', 'cli', w.operator), /colony owner/, 'forbidden')
 })
 
 test('addexecutor with a name already taken in the colony is refused', () => {
@@ -163,7 +168,7 @@ test('addexecutor with a name already taken in the colony is refused', () => {
     msgtype: 'addexecutormsg',
     executor: { executorid: newKey().id, executortype: 'cli', executorname: 'e1', colonyname: 'dev' }
   }, w.owner)
-  refusedNoChange(before, dup, /already exists/)
+  refusedNoChange(before, dup, /already exists/, 'conflict')
 })
 
 test('approve by the colony owner makes the executor APPROVED', () => {
@@ -176,7 +181,7 @@ test('approve by someone other than the colony owner is refused and the executor
   const w = new World()
   const before = [w.site(), w.addColony(), w.addExecutor('e1')]
   const ap = w.approve('e1', w.exec('e1'))
-  refusedNoChange(before, ap, /colony owner/)
+  refusedNoChange(before, ap, /colony owner/, 'forbidden')
   assert.is(foldRecords([...before, ap]).executor('dev', w.exec('e1').id)?.state, ExecutorState.PENDING)
 })
 
@@ -189,7 +194,7 @@ test('reject by the colony owner makes the executor REJECTED', () => {
 test('reject by someone other than the colony owner is refused', () => {
   const w = new World()
   const before = [w.site(), w.addColony(), w.addExecutor('e1'), w.approve('e1')]
-  refusedNoChange(before, w.reject('e1', w.operator), /colony owner/)
+  refusedNoChange(before, w.reject('e1', w.operator), /colony owner/, 'forbidden')
 })
 
 // ---- submit ------------------------------------------------------------------------------
@@ -220,7 +225,7 @@ test('submit by an approved executor is accepted with the executor as initiator'
 test('submit by a stranger is refused and the process does not exist', () => {
   const { w, base } = start()
   const s = w.submit({}, newKey())
-  refusedNoChange(base, s, /members/)
+  refusedNoChange(base, s, /members/, 'forbidden')
   assert.is(foldRecords([...base, s]).process(s.id), undefined)
 })
 
@@ -228,21 +233,21 @@ test('submit by a pending executor is refused', () => {
   const { w, base } = start()
   const add = w.addExecutor('e2')
   const s = w.submit({}, w.exec('e2'))
-  refusedNoChange([...base, add], s, /members/)
+  refusedNoChange([...base, add], s, /members/, 'forbidden')
   assert.is(foldRecords([...base, add, s]).process(s.id), undefined)
 })
 
 test('submit by the colony owner who is not a member is refused', () => {
   const { w, base } = start()
   const s = w.submit({}, w.owner)
-  refusedNoChange(base, s, /members/)
+  refusedNoChange(base, s, /members/, 'forbidden')
   assert.is(foldRecords([...base, s]).process(s.id), undefined)
 })
 
 test('submit to an unknown colony is refused', () => {
   const { w, base } = start()
   const s = w.submit({ conditions: { colonyname: 'nowhere' } })
-  refusedNoChange(base, s, /does not exist/)
+  refusedNoChange(base, s, /does not exist/, 'not-found')
   assert.is(foldRecords([...base, s]).process(s.id), undefined)
 })
 
@@ -251,7 +256,7 @@ test('submit written by a node that is not a site of the colony is refused', () 
   const other = newKey()
   const decl = w.site(other, w.operator)
   const s = w.submit({}, undefined, { origin: other.id })
-  refusedNoChange([...base, decl], s, /not a site/)
+  refusedNoChange([...base, decl], s, /not a site/, 'forbidden')
 })
 
 test('prioritytime is the submission time minus priority days', () => {
@@ -307,47 +312,47 @@ test('claim written by a declared node that is not a site of the colony is refus
   const other = newKey()
   const decl = w.site(other, newKey())
   const s = w.submit()
-  refusedNoChange([...base, decl, s], w.claim(s.id, 'e1', 1, { origin: other.id }), /not a site/)
+  refusedNoChange([...base, decl, s], w.claim(s.id, 'e1', 1, { origin: other.id }), /not a site/, 'forbidden')
 })
 
 test('claim written by an undeclared node is refused', () => {
   const { w, base } = start()
   const s = w.submit()
-  refusedNoChange([...base, s], w.claim(s.id, 'e1', 1, { origin: newKey().id }), /not a site/)
+  refusedNoChange([...base, s], w.claim(s.id, 'e1', 1, { origin: newKey().id }), /not a site/, 'forbidden')
 })
 
 test('claim for a pending executor is refused', () => {
   const { w, base } = start()
   const add = w.addExecutor('e2')
   const s = w.submit()
-  refusedNoChange([...base, add, s], w.claim(s.id, 'e2'), /not approved/)
+  refusedNoChange([...base, add, s], w.claim(s.id, 'e2'), /not approved/, 'forbidden')
 })
 
 test('claim for a rejected executor is refused', () => {
   const { w, base } = start()
   const recs = [w.addExecutor('e2'), w.reject('e2')]
   const s = w.submit()
-  refusedNoChange([...base, ...recs, s], w.claim(s.id, 'e2'), /not approved/)
+  refusedNoChange([...base, ...recs, s], w.claim(s.id, 'e2'), /not approved/, 'forbidden')
 })
 
 test('claim for an executor that is not in the colony is refused', () => {
   const { w, base } = start()
   const s = w.submit()
   const stranger = w.entry({ k: 'claim', processid: s.id, attempt: 1, executorid: newKey().id })
-  refusedNoChange([...base, s], stranger, /not in the colony/)
+  refusedNoChange([...base, s], stranger, /not in the colony/, 'not-found')
 })
 
 test('claim for an executor of another executortype is refused', () => {
   const { w, base } = start()
   const x = approved(w, 'g1', 'gpu')
   const s = w.submit()
-  refusedNoChange([...base, ...x, s], w.claim(s.id, 'g1'), /conditions/)
+  refusedNoChange([...base, ...x, s], w.claim(s.id, 'g1'), /conditions/, 'conflict')
 })
 
 test('claim for an executor missing from executornames is refused', () => {
   const { w, base } = start()
   const s = w.submit({ conditions: { executornames: ['e9', 'e8'] } })
-  refusedNoChange([...base, s], w.claim(s.id, 'e1'), /conditions/)
+  refusedNoChange([...base, s], w.claim(s.id, 'e1'), /conditions/, 'conflict')
 })
 
 test('claim for an executor listed in executornames is accepted', () => {
@@ -372,13 +377,13 @@ test('claim for an executor at another location is refused', () => {
   const { w, base } = start()
   const x = approved(w, 'e2', 'cli', { locationname: 'paris' })
   const s = w.submit({ conditions: { locationname: 'berlin' } })
-  refusedNoChange([...base, ...x, s], w.claim(s.id, 'e2'), /conditions/)
+  refusedNoChange([...base, ...x, s], w.claim(s.id, 'e2'), /conditions/, 'conflict')
 })
 
 test('claim for an executor without a location when the spec names one is refused', () => {
   const { w, base } = start()
   const s = w.submit({ conditions: { locationname: 'berlin' } })
-  refusedNoChange([...base, s], w.claim(s.id, 'e1'), /conditions/)
+  refusedNoChange([...base, s], w.claim(s.id, 'e1'), /conditions/, 'conflict')
 })
 
 test('claim for an executor whose location differs only in case is accepted', () => {
@@ -397,7 +402,7 @@ test('claim while assignments are paused is refused', () => {
   const p = pause(w)
   const before = [...base, s, p]
   assert.is(foldRecords(before).colony('dev')?.paused, true)
-  refusedNoChange(before, w.claim(s.id, 'e1'), /paused/)
+  refusedNoChange(before, w.claim(s.id, 'e1'), /paused/, 'conflict')
 })
 
 test('claim after assignments are resumed is accepted', () => {
@@ -413,13 +418,13 @@ test('claim after assignments are resumed is accepted', () => {
 
 test('pause by someone other than the colony owner is refused', () => {
   const { w, base } = start()
-  refusedNoChange(base, pause(w, w.exec('e1')), /colony owner/)
+  refusedNoChange(base, pause(w, w.exec('e1')), /colony owner/, 'forbidden')
 })
 
 test('claim of an attempt that is not the current one is refused', () => {
   const { w, base } = start()
   const s = w.submit()
-  refusedNoChange([...base, s], w.claim(s.id, 'e1', 2), /attempt/)
+  refusedNoChange([...base, s], w.claim(s.id, 'e1', 2), /attempt/, 'conflict')
 })
 
 test('two claims for one attempt: the earlier clock wins whatever order they are added in', () => {
@@ -438,7 +443,7 @@ test('two claims for one attempt: the earlier clock wins whatever order they are
     assert.is(p.assignedexecutorid, w.exec('e2').id)
     assert.is(p.starttime, T + 10)
     assert.is(f.refusal(early.id), undefined)
-    assert.type(f.refusal(late.id), 'string')
+    assert.type(f.refusal(late.id)?.reason, 'string')
     assert.is(f.stateHash(), batch.stateHash())
   }
 })
@@ -462,7 +467,7 @@ test('two claims for one attempt with the same clock: the lower record id wins',
     const claimBody = win.rec.b as { executorid: string }
     assert.is(proc(f, s.id).assignedexecutorid, claimBody.executorid)
     assert.is(f.refusal(win.id), undefined)
-    assert.type(f.refusal(lose.id), 'string')
+    assert.type(f.refusal(lose.id)?.reason, 'string')
   }
 })
 
@@ -482,13 +487,13 @@ test('close successful by the assigned executor: SUCCESS with out and endtime', 
 test('close successful by another approved executor is refused', () => {
   const { w, pid, recs } = running()
   const x = approved(w)
-  refusedNoChange([...recs, ...x], w.close(pid, 'e2'), /assigned executor/)
+  refusedNoChange([...recs, ...x], w.close(pid, 'e2'), /assigned executor/, 'forbidden')
 })
 
 test('close successful by a user of the colony is refused', () => {
   const { w, pid, recs } = running()
   const cl = w.env({ msgtype: 'closesuccessfulmsg', processid: pid, out: [] }, w.user('u1'))
-  refusedNoChange(recs, cl, /assigned executor/)
+  refusedNoChange(recs, cl, /assigned executor/, 'forbidden')
 })
 
 test('close successful of a WAITING process is refused', () => {
@@ -500,7 +505,7 @@ test('close successful of a WAITING process is refused', () => {
 test('a second close of a successful process is refused', () => {
   const { w, pid, recs } = running()
   const done = [...recs, w.close(pid, 'e1', ['first'])]
-  refusedNoChange(done, w.close(pid, 'e1', ['second']), /successful/)
+  refusedNoChange(done, w.close(pid, 'e1', ['second']), /successful/, 'conflict')
 })
 
 test('close failed by the assigned executor: FAILED with its errors and endtime', () => {
@@ -517,13 +522,13 @@ test('close failed by the assigned executor: FAILED with its errors and endtime'
 test('close failed by another approved executor is refused', () => {
   const { w, pid, recs } = running()
   const x = approved(w)
-  refusedNoChange([...recs, ...x], w.fail(pid, 'e2'), /assigned executor/)
+  refusedNoChange([...recs, ...x], w.fail(pid, 'e2'), /assigned executor/, 'forbidden')
 })
 
 test('an explicit fail is not retried: a later exec expiry is refused', () => {
   const { w, pid, recs, T } = running({ maxexectime: 10, maxretries: 5 })
   const failed = [...recs, w.fail(pid, 'e1', ['x'], { at: T + 2 })]
-  refusedNoChange(failed, w.expire(pid, 'exec', 1, { at: T + 60_000 }), /not running/)
+  refusedNoChange(failed, w.expire(pid, 'exec', 1, { at: T + 60_000 }), /not running/, 'conflict')
   const p = proc(foldRecords(failed), pid)
   assert.is(p.state, ProcessState.FAILED)
   assert.is(p.retries, 0)
@@ -549,7 +554,7 @@ test('a close from a superseded attempt is refused even though the same executor
   const f0 = foldRecords(recs)
   assert.is(proc(f0, pid).attempt, 2)
   assert.is(proc(f0, pid).state, ProcessState.RUNNING)
-  refusedNoChange(recs, w.close(pid, 'e1', ['stale'], { at: T + 20_002, att: 1 }), /superseded/)
+  refusedNoChange(recs, w.close(pid, 'e1', ['stale'], { at: T + 20_002, att: 1 }), /superseded/, 'conflict')
 })
 
 test('a close carrying the current attempt is accepted', () => {
@@ -563,14 +568,14 @@ test('a close carrying the current attempt is accepted', () => {
 
 test('a fail from a superseded attempt is refused', () => {
   const { w, pid, recs, T } = secondAttempt()
-  refusedNoChange(recs, w.fail(pid, 'e1', ['old'], { at: T + 20_002, att: 1 }), /superseded/)
+  refusedNoChange(recs, w.fail(pid, 'e1', ['old'], { at: T + 20_002, att: 1 }), /superseded/, 'conflict')
 })
 
 // ---- max execution time ------------------------------------------------------------------
 
 test('exec expiry before the execution deadline is refused', () => {
   const { w, pid, recs, T } = running({ maxexectime: 10, maxretries: 1 })
-  refusedNoChange(recs, w.expire(pid, 'exec', 1, { at: T + 5 }), /deadline/)
+  refusedNoChange(recs, w.expire(pid, 'exec', 1, { at: T + 5 }), /deadline/, 'conflict')
 })
 
 test('exec expiry after the deadline with retries left: WAITING, retries+1, attempt+1, unassigned', () => {
@@ -632,24 +637,24 @@ test('maxretries -1 retries without limit', () => {
 test('maxexectime 0 means no limit: an exec expiry is refused', () => {
   const { w, pid, recs, T } = running({ maxexectime: 0 })
   assert.is(proc(foldRecords(recs), pid).execdeadline, 0)
-  refusedNoChange(recs, w.expire(pid, 'exec', 1, { at: T + 10 * DAY_MS }), /deadline/)
+  refusedNoChange(recs, w.expire(pid, 'exec', 1, { at: T + 10 * DAY_MS }), /deadline/, 'conflict')
 })
 
 test('maxexectime -1 means no limit: an exec expiry is refused', () => {
   const { w, pid, recs, T } = running({ maxexectime: -1 })
-  refusedNoChange(recs, w.expire(pid, 'exec', 1, { at: T + 10 * DAY_MS }), /deadline/)
+  refusedNoChange(recs, w.expire(pid, 'exec', 1, { at: T + 10 * DAY_MS }), /deadline/, 'conflict')
 })
 
 test('exec expiry of a WAITING process is refused', () => {
   const { w, base, T } = start()
   const s = w.submit({ maxexectime: 1 }, undefined, { at: T })
-  refusedNoChange([...base, s], w.expire(s.id, 'exec', 1, { at: T + 60_000 }), /not running/)
+  refusedNoChange([...base, s], w.expire(s.id, 'exec', 1, { at: T + 60_000 }), /not running/, 'conflict')
 })
 
 test('a duplicate exec expiry for the same attempt is refused and changes nothing', () => {
   const { w, pid, recs, T } = running({ maxexectime: 10, maxretries: 5 })
   const first = [...recs, w.expire(pid, 'exec', 1, { at: T + 20_000 })]
-  refusedNoChange(first, w.expire(pid, 'exec', 1, { at: T + 20_001 }), /attempt/)
+  refusedNoChange(first, w.expire(pid, 'exec', 1, { at: T + 20_001 }), /attempt/, 'conflict')
   assert.is(proc(foldRecords(first), pid).retries, 1)
 })
 
@@ -659,7 +664,7 @@ test('wait expiry before the waiting deadline is refused', () => {
   const { w, base, T } = start()
   const s = w.submit({ maxwaittime: 10 }, undefined, { at: T })
   assert.is(proc(foldRecords([...base, s]), s.id).waitdeadline, T + 10_000)
-  refusedNoChange([...base, s], w.expire(s.id, 'wait', 1, { at: T + 5 }), /deadline/)
+  refusedNoChange([...base, s], w.expire(s.id, 'wait', 1, { at: T + 5 }), /deadline/, 'conflict')
 })
 
 test('wait expiry after the deadline: FAILED with "Maximum waiting time limit exceeded"', () => {
@@ -677,13 +682,13 @@ test('wait expiry after the deadline: FAILED with "Maximum waiting time limit ex
 
 test('wait expiry of a RUNNING process is refused', () => {
   const { w, pid, recs, T } = running({ maxwaittime: 10 })
-  refusedNoChange(recs, w.expire(pid, 'wait', 1, { at: T + 20_000 }), /not waiting/)
+  refusedNoChange(recs, w.expire(pid, 'wait', 1, { at: T + 20_000 }), /not waiting/, 'conflict')
 })
 
 test('wait expiry without a maxwaittime is refused', () => {
   const { w, base, T } = start()
   const s = w.submit({}, undefined, { at: T })
-  refusedNoChange([...base, s], w.expire(s.id, 'wait', 1, { at: T + 10 * DAY_MS }), /deadline/)
+  refusedNoChange([...base, s], w.expire(s.id, 'wait', 1, { at: T + 10 * DAY_MS }), /deadline/, 'conflict')
 })
 
 test('a second wait expiry is refused and changes nothing', () => {
@@ -730,20 +735,20 @@ test('a cancelled process can no longer be failed', () => {
 test('cancelling a finished process is refused', () => {
   const { w, pid, recs } = running()
   const done = [...recs, w.close(pid, 'e1')]
-  refusedNoChange(done, cancel(w, pid, w.user('u1')), /cannot be cancelled/)
+  refusedNoChange(done, cancel(w, pid, w.user('u1')), /cannot be cancelled/, 'conflict')
 })
 
 test('cancel by someone who is not a member is refused', () => {
   const { w, base } = start()
   const s = w.submit()
-  refusedNoChange([...base, s], cancel(w, s.id, newKey()), /members/)
+  refusedNoChange([...base, s], cancel(w, s.id, newKey()), /members/, 'forbidden')
 })
 
 // ---- remove ------------------------------------------------------------------------------
 
 test('remove of a RUNNING process is refused', () => {
   const { w, pid, recs } = running()
-  refusedNoChange(recs, remove(w, pid, w.user('u1')), /running/)
+  refusedNoChange(recs, remove(w, pid, w.user('u1')), /running/, 'conflict')
 })
 
 test('remove of a WAITING process is accepted and the process is gone', () => {
@@ -768,14 +773,14 @@ test('remove of a SUCCESS process is accepted and the process is gone', () => {
 test('remove by someone who is not a member is refused', () => {
   const { w, base } = start()
   const s = w.submit()
-  refusedNoChange([...base, s], remove(w, s.id, newKey()), /members/)
+  refusedNoChange([...base, s], remove(w, s.id, newKey()), /members/, 'forbidden')
 })
 
 test('a claim after the process was removed is refused', () => {
   const { w, base } = start()
   const s = w.submit()
   const gone = [...base, s, remove(w, s.id, w.user('u1'))]
-  refusedNoChange(gone, w.claim(s.id, 'e1'), /removed/)
+  refusedNoChange(gone, w.claim(s.id, 'e1'), /removed/, 'not-found')
 })
 
 // ---- remove all --------------------------------------------------------------------------
@@ -825,7 +830,7 @@ test('removeallprocesses with state RUNNING is refused', () => {
 
 test('removeallprocesses by someone other than the colony owner is refused', () => {
   const m = mixed()
-  refusedNoChange(m.recs, removeAll(m.w, -1, m.w.user('u1')), /colony owner/)
+  refusedNoChange(m.recs, removeAll(m.w, -1, m.w.user('u1')), /colony owner/, 'forbidden')
 })
 
 test('removeallprocesses does not reach processes submitted after it', () => {
@@ -892,7 +897,7 @@ test('the requeued process can be claimed for the next attempt by another execut
 
 test('removing an executor by someone other than the colony owner is refused', () => {
   const { w, pid, recs } = running()
-  refusedNoChange(recs, w.removeExecutor('e1', w.user('u1')), /colony owner/)
+  refusedNoChange(recs, w.removeExecutor('e1', w.user('u1')), /colony owner/, 'forbidden')
   assert.is(proc(foldRecords(recs), pid).state, ProcessState.RUNNING)
 })
 
@@ -910,7 +915,7 @@ test('set output by the assigned executor of a running process sets out', () => 
 test('set output by an executor that is not assigned is refused', () => {
   const { w, pid, recs } = running()
   const x = approved(w)
-  refusedNoChange([...recs, ...x], setOutput(w, pid, w.exec('e2'), [1]), /assigned executor/)
+  refusedNoChange([...recs, ...x], setOutput(w, pid, w.exec('e2'), [1]), /assigned executor/, 'forbidden')
 })
 
 test('set output on a finished process is refused', () => {
@@ -934,7 +939,7 @@ test('add attribute by the assigned executor targets the process', () => {
 
 test('add attribute by a member who is not the assigned executor is refused', () => {
   const { w, pid, recs } = running()
-  refusedNoChange(recs, addAttribute(w, pid, w.user('u1')), /assigned executor/)
+  refusedNoChange(recs, addAttribute(w, pid, w.user('u1')), /assigned executor/, 'forbidden')
 })
 
 test('add attribute on a WAITING process is refused', () => {
@@ -954,7 +959,7 @@ test('logs of the assigned executor keep their order and the executor name', () 
 
 test('add log by someone who is not the assigned executor is refused', () => {
   const { w, pid, recs } = running()
-  refusedNoChange(recs, addLog(w, pid, w.user('u1'), 'hi'), /assigned executor/)
+  refusedNoChange(recs, addLog(w, pid, w.user('u1'), 'hi'), /assigned executor/, 'forbidden')
 })
 
 test('add log on a WAITING process is refused', () => {
@@ -971,9 +976,9 @@ test('records for a process that never arrived are refused: the process does not
   const c = w.claim(s.id, 'e1')
   const l = addLog(w, s.id, w.exec('e1'), 'x')
   const f = foldRecords([...base, c, l])
-  assert.is(f.refusal(c.id), 'the process does not exist')
-  assert.is(f.refusal(l.id), 'the process does not exist')
-  assert.is(f.refusals().get(c.id), 'the process does not exist')
+  assert.equal(f.refusal(c.id), { code: 'not-found', reason: 'the process does not exist' })
+  assert.equal(f.refusal(l.id), { code: 'not-found', reason: 'the process does not exist' })
+  assert.equal(f.refusals().get(c.id), { code: 'not-found', reason: 'the process does not exist' })
   assert.is(f.process(s.id), undefined)
 })
 
@@ -1001,8 +1006,8 @@ test('records of a refused submit are refused as the process does not exist', ()
   const s = w.submit({}, newKey())
   const c = w.claim(s.id, 'e1')
   const f = foldRecords([...base, s, c])
-  assert.type(f.refusal(s.id), 'string')
-  assert.is(f.refusal(c.id), 'the process does not exist')
+  assert.type(f.refusal(s.id)?.reason, 'string')
+  assert.equal(f.refusal(c.id), { code: 'not-found', reason: 'the process does not exist' })
 })
 
 // ---- late colony-level records -----------------------------------------------------------
@@ -1016,7 +1021,7 @@ test('an approve arriving after a later claim re-judges the claim: same state as
   const c = w.claim(s.id, 'e1', 1, { at: T + 2 })
   const f = new LedgerFold()
   f.add([...base, s, c])
-  assert.match(f.refusal(c.id) ?? '', /not approved/)
+  assert.match(f.refusal(c.id)?.reason ?? '', /not approved/)
   assert.is(proc(f, s.id).state, ProcessState.WAITING)
   f.add([ap])
   accepted(f, c)
@@ -1035,7 +1040,7 @@ test('an approve with a clock after the claim does not validate the claim', () =
   const f = new LedgerFold()
   f.add([...base, s, c])
   f.add([ap])
-  assert.match(f.refusal(c.id) ?? '', /not approved/)
+  assert.match(f.refusal(c.id)?.reason ?? '', /not approved/)
   assert.is(proc(f, s.id).state, ProcessState.WAITING)
   assert.is(f.stateHash(), foldRecords([...base, s, c, ap]).stateHash())
 })
@@ -1050,7 +1055,7 @@ test('an executor removal arriving late with an earlier clock requeues the proce
   f.add([...base, s, c, cl])
   assert.is(proc(f, s.id).state, ProcessState.SUCCESS)
   f.add([rm])
-  assert.type(f.refusal(cl.id), 'string')
+  assert.type(f.refusal(cl.id)?.reason, 'string')
   const p = proc(f, s.id)
   assert.is(p.state, ProcessState.WAITING)
   assert.is(p.attempt, 2)
@@ -1066,7 +1071,7 @@ test('a pause arriving late with a clock before a claim refuses the claim', () =
   f.add([...base, s, c])
   assert.is(proc(f, s.id).state, ProcessState.RUNNING)
   f.add([pa])
-  assert.match(f.refusal(c.id) ?? '', /paused/)
+  assert.match(f.refusal(c.id)?.reason ?? '', /paused/)
   assert.is(proc(f, s.id).state, ProcessState.WAITING)
   assert.is(f.stateHash(), foldRecords([...base, s, pa, c]).stateHash())
 })
@@ -1105,13 +1110,13 @@ test('addfunction by the executor itself is accepted and listed', () => {
 test('addfunction for another executor is refused', () => {
   const { w, base } = start()
   const x = approved(w)
-  refusedNoChange([...base, ...x], addFunction(w, 'e1', w.exec('e2')), /itself/)
+  refusedNoChange([...base, ...x], addFunction(w, 'e1', w.exec('e2')), /itself/, 'forbidden')
 })
 
 test('addfunction by a pending executor is refused', () => {
   const { w, base } = start()
   const add = w.addExecutor('e2')
-  refusedNoChange([...base, add], addFunction(w, 'e2', w.exec('e2')), /not approved/)
+  refusedNoChange([...base, add], addFunction(w, 'e2', w.exec('e2')), /not approved/, 'forbidden')
 })
 
 test('functions of a removed executor go with it', () => {

@@ -155,7 +155,7 @@ test('a close from a superseded attempt is rejected, whatever the arrival order'
   const all = [...base, s, claim1, expire, claim2, lateClose]
   for (let seed = 1; seed <= 10; seed++) {
     const f = foldRecords(shuffle(all, seed))
-    assert.match(f.refusal(lateClose.id) ?? '', /superseded/)
+    assert.match(f.refusal(lateClose.id)?.reason ?? '', /superseded/)
     assert.is(f.process(s.id)?.state, 1)
     assert.is(f.process(s.id)?.attempt, 2)
     assert.equal(f.process(s.id)?.out, [])

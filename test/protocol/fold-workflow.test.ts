@@ -9,6 +9,7 @@ import fc from 'fast-check'
 import { compareEntries, type FoldEntry } from '../../src/protocol/entry.js'
 import { signEnvelope } from '../../src/protocol/envelope.js'
 import { foldRecords, LedgerFold } from '../../src/protocol/fold.js'
+import type { Refusal, RefusalCode } from '../../src/protocol/refusal.js'
 import { type GraphState, nodeProcessId } from '../../src/protocol/graph-fold.js'
 import { type FireBody, type GenFireBody, graphIdOfFire, graphIdOfGenFire } from '../../src/protocol/records.js'
 import { EXEC_TIMEOUT_ERROR, type ProcessInfo, ProcessState, WAIT_TIMEOUT_ERROR } from '../../src/protocol/state.js'
@@ -142,13 +143,17 @@ function secondSite (w: World): { site2: Key, recs: FoldEntry[] } {
 }
 
 function accepted (f: LedgerFold, e: FoldEntry): void {
-  assert.is(f.refusal(e.id), undefined, `expected ${e.msg?.msgtype ?? e.rec.b.k} to be applied, refused: ${f.refusal(e.id) ?? ''}`)
+  assert.is(f.refusal(e.id), undefined, `expected ${e.msg?.msgtype ?? e.rec.b.k} to be applied, refused: ${f.refusal(e.id)?.reason ?? ''}`)
 }
 
-function refused (f: LedgerFold, e: FoldEntry, why: RegExp): void {
+function refused (f: LedgerFold, e: FoldEntry, why: RegExp, code?: RefusalCode): void {
   const r = f.refusal(e.id)
   if (r === undefined) assert.unreachable(`expected ${e.msg?.msgtype ?? e.rec.b.k} to be refused (${String(why)}), it was applied`)
-  assert.match(r as string, why)
+  const { reason } = r as Refusal
+  assert.match(reason, why)
+  if (code !== undefined) assert.is((r as Refusal).code, code, reason)
+  // authorization refusals read as ColonyOS's do (its SDKs match the text)
+  if ((r as Refusal).code === 'forbidden') assert.ok(reason.startsWith('Access denied, '), reason)
 }
 
 function proc (f: LedgerFold, id: string): ProcessInfo {
@@ -228,7 +233,7 @@ test('a diamond a→{b,c}→d runs to SUCCESS: only a is claimable first, in = p
 
   const early = [w.claim(b, 'e1'), w.claim(c, 'e1'), w.claim(d, 'e1')]
   f.add(early)
-  for (const e of early) refused(f, e, /waits for its parents/)
+  for (const e of early) refused(f, e, /waits for its parents/, 'conflict')
 
   const claimA = w.claim(a, 'e1', 1, { at: T + 100 })
   f.add([claimA])
@@ -252,7 +257,7 @@ test('a diamond a→{b,c}→d runs to SUCCESS: only a is claimable first, in = p
 
   const claimD = w.claim(d, 'e1', 1, { at: T + 250 })
   f.add([claimD])
-  refused(f, claimD, /waits for its parents/)
+  refused(f, claimD, /waits for its parents/, 'conflict')
 
   // c finishes before b: d's in still follows its parents order [c, b]
   const rest1 = [w.claim(b, 'e1', 1, { at: T + 300 }), w.claim(c, 'e2', 1, { at: T + 301 }),
@@ -296,7 +301,7 @@ test('a workflow with a cycle, an unknown or duplicate node name is invalid at t
   const bad = [cycle, self, unknown, dup, unnamed, empty]
   const f = foldRecords([...base, ...bad])
   for (const e of bad) {
-    assert.is(f.refusal(e.id), e.invalid)
+    assert.equal(f.refusal(e.id), { code: 'invalid', reason: e.invalid })
     assert.is(f.graph(e.id), undefined)
     assert.is(f.process(nodeProcessId(e.id, 0)), undefined)
   }
@@ -313,9 +318,9 @@ test('a workflow from a non-member, a pending executor or the colony owner is re
   const notSite = submitWf(w, DIAMOND, w.user('u1'), { origin: newKey().id })
   const byExecutor = submitWf(w, DIAMOND, w.exec('e1'))
   const f = foldRecords([...base, pending, fromStranger, fromPending, fromOwner, elsewhere, notSite, byExecutor])
-  for (const e of [fromStranger, fromPending, fromOwner]) refused(f, e, /only members/)
-  refused(f, elsewhere, /does not exist/)
-  refused(f, notSite, /not a site/)
+  for (const e of [fromStranger, fromPending, fromOwner]) refused(f, e, /only members/, 'forbidden')
+  refused(f, elsewhere, /does not exist/, 'not-found')
+  refused(f, notSite, /not a site/, 'forbidden')
   for (const e of [fromStranger, fromPending, fromOwner, elsewhere, notSite]) {
     assert.is(f.graph(e.id), undefined)
     for (const id of nodeIds(e.id, 4)) assert.is(f.process(id), undefined)
@@ -345,9 +350,9 @@ test('a failed node fails every unfinished node of its workflow; succeeded nodes
   assert.equal(states(f, [a, b, c, d]), [SUCCESS, FAILED, FAILED, FAILED])
   assert.equal(proc(f, b).errors, ['b broke'])
   assert.is(proc(f, c).endtime, T + 40, 'the running node failed with b')
-  refused(f, closeC, /failed/)
-  refused(f, failC, /failed/)
-  refused(f, claimD, /failed/)
+  refused(f, closeC, /failed/, 'conflict')
+  refused(f, failC, /failed/, 'conflict')
+  refused(f, claimD, /failed/, 'conflict')
   assert.equal(proc(f, c).out, [], 'a refused close leaves no output')
   const g = graphOf(f, wf.id).graph
   assert.is(g.state, FAILED)
@@ -392,18 +397,18 @@ test('cancelling a workflow cancels its waiting and running nodes; cancel and re
   const all = [...base, wf, claimA, cancelNode, removeNode, removeRunning, strangerCancel, cancel, lateClose, cancelAgain]
   const f = sameInEveryOrder(all)
   accepted(f, claimA)
-  refused(f, cancelNode, /cancelled with its workflow/)
-  refused(f, removeNode, /removed with its workflow/)
-  refused(f, removeRunning, /running workflow cannot be removed/)
-  refused(f, strangerCancel, /only members/)
+  refused(f, cancelNode, /cancelled with its workflow/, 'invalid')
+  refused(f, removeNode, /removed with its workflow/, 'invalid')
+  refused(f, removeRunning, /running workflow cannot be removed/, 'conflict')
+  refused(f, strangerCancel, /only members/, 'forbidden')
   accepted(f, cancel)
   assert.equal(states(f, [a, b, c, d]), [CANCELLED, CANCELLED, CANCELLED, CANCELLED])
   for (const id of [a, b, c, d]) assert.is(proc(f, id).endtime, T + 30)
   const g = graphOf(f, wf.id).graph
   assert.is(g.state, CANCELLED)
   assert.is(g.endtime, T + 30)
-  refused(f, lateClose, /cancelled/)
-  refused(f, cancelAgain, /cannot be cancelled/)
+  refused(f, lateClose, /cancelled/, 'conflict')
+  refused(f, cancelAgain, /cannot be cancelled/, 'conflict')
 })
 
 test('a workflow may be removed when waiting or finished, not while running; removal takes its nodes; a finished workflow cannot be cancelled', () => {
@@ -420,11 +425,11 @@ test('a workflow may be removed when waiting or finished, not while running; rem
   const rmAgain = removeWf(w, waiting.id, w.user('u1'), { at: T + 31 })
   const all = [...base, waiting, done, ...finish, cancelDone, rmWaiting, rmDone, rmStranger, claimAfter, rmAgain]
   const f = sameInEveryOrder(all)
-  refused(f, cancelDone, /successful workflow cannot be cancelled/)
-  refused(f, rmStranger, /only members/)
+  refused(f, cancelDone, /successful workflow cannot be cancelled/, 'conflict')
+  refused(f, rmStranger, /only members/, 'forbidden')
   accepted(f, rmWaiting)
   accepted(f, rmDone)
-  refused(f, claimAfter, /removed/)
+  refused(f, claimAfter, /removed/, 'not-found')
   assert.ok(f.refusal(rmAgain.id) !== undefined, 'a second remove is refused')
   assert.is(f.graph(waiting.id), undefined)
   assert.is(f.graph(done.id), undefined)
@@ -449,8 +454,8 @@ test('removeallprocessgraphsmsg by the owner removes the workflows in that state
   const successOnly = rmAll(SUCCESS, w.owner, T + 21)
   const pre = [...base, waiting, running, done, ...progress, byUser, running1, successOnly]
   const f1 = sameInEveryOrder(pre)
-  refused(f1, byUser, /owner/)
-  refused(f1, running1, /running/)
+  refused(f1, byUser, /owner/, 'forbidden')
+  refused(f1, running1, /running/, 'invalid')
   accepted(f1, successOnly)
   assert.ok(f1.graph(waiting.id))
   assert.ok(f1.graph(running.id))
@@ -500,7 +505,7 @@ test('addchild insert=true: the new node takes over the parent\'s children and r
   ]
   const tooEarly = w.claim(b, 'e1', 1, { at: T + 31 })
   f.add([tail[0] as FoldEntry, tooEarly])
-  refused(f, tooEarly, /waits for its parents/)
+  refused(f, tooEarly, /waits for its parents/, 'conflict')
   assert.equal(proc(f, x).in, ['A'])
   assert.is(proc(f, x).waitforparents, false)
   f.add(tail.slice(1))
@@ -554,11 +559,11 @@ test('addchild is refused from an executor not assigned to the parent, or when t
   const afterClose = addChild(w, wf.id, a, 'e1', { nodename: 't', at: T + 40 })
   const all = [...base, wf, beforeClaim, claimA, byOther, unknownParent, waitingParent, closeA, afterClose]
   const f = sameInEveryOrder(all)
-  refused(f, beforeClaim, /assigned/)
-  refused(f, byOther, /only the executor assigned to the parent/)
-  refused(f, unknownParent, /not a node/)
+  refused(f, beforeClaim, /assigned/, 'forbidden')
+  refused(f, byOther, /only the executor assigned to the parent/, 'forbidden')
+  refused(f, unknownParent, /not a node/, 'not-found')
   refused(f, waitingParent, /assigned|not running/)
-  refused(f, afterClose, /not running/)
+  refused(f, afterClose, /not running/, 'conflict')
   for (const e of [beforeClaim, byOther, unknownParent, waitingParent, afterClose]) assert.is(f.process(e.id), undefined)
   assert.equal(proc(f, a).children, [b])
   assert.equal(graphOf(f, wf.id).graph.processids, [a, b])
@@ -574,7 +579,7 @@ test('an exec timeout of a node with retries left requeues only that node', () =
   const tooSoon = w.expire(a, 'exec', 1, { at: T + 2099 })
   const expire = w.expire(a, 'exec', 1, { at: T + 2100 })
   const f = sameInEveryOrder([...base, wf, ...recs, tooSoon, expire])
-  refused(f, tooSoon, /not passed/)
+  refused(f, tooSoon, /not passed/, 'conflict')
   accepted(f, expire)
   const pa = proc(f, a)
   assert.is(pa.state, WAITING)
@@ -610,8 +615,8 @@ test('a child\'s wait deadline counts from when it became eligible, not from sub
   const f1 = foldRecords(pre)
   assert.is(proc(f1, b).waitdeadline, T + 12_000)
   const f = sameInEveryOrder([...pre, early, due])
-  refused(f, fromSubmission, /waits for its parents/)
-  refused(f, early, /not passed/)
+  refused(f, fromSubmission, /waits for its parents/, 'conflict')
+  refused(f, early, /not passed/, 'conflict')
   accepted(f, due)
   assert.is(proc(f, b).state, FAILED)
   assert.equal(proc(f, b).errors, [WAIT_TIMEOUT_ERROR])
@@ -660,7 +665,7 @@ test('two sites\' fires of the same cron tick start one workflow; the later copy
   const gid = graphIdOfFire(fireBody(w, cron.id, tick(1), ['prev']))
   accepted(f, cron)
   accepted(f, fire1)
-  refused(f, fire2, /already started/)
+  refused(f, fire2, /already started/, 'conflict')
   const runs = f.cronRunsOf(cron.id)
   assert.is(runs.length, 1)
   const g = graphOf(f, gid)
@@ -687,12 +692,12 @@ test('a fire off the schedule, not after the cron\'s creation, or later than its
   const onTime = fire(w, cron.id, tick(2), { recAt: tick(2) })
   const bad = [offSchedule, atCreation, beforeCreation, ahead, notSite, unknownCron]
   const f = sameInEveryOrder([...base, cron, ...bad, onTime])
-  refused(f, offSchedule, /schedule/)
-  refused(f, atCreation, /not due/)
-  refused(f, beforeCreation, /not due/)
-  refused(f, ahead, /not due/)
-  refused(f, notSite, /not a site/)
-  refused(f, unknownCron, /does not exist/)
+  refused(f, offSchedule, /schedule/, 'invalid')
+  refused(f, atCreation, /not due/, 'invalid')
+  refused(f, beforeCreation, /not due/, 'invalid')
+  refused(f, ahead, /not due/, 'invalid')
+  refused(f, notSite, /not a site/, 'forbidden')
+  refused(f, unknownCron, /does not exist/, 'not-found')
   accepted(f, onTime)
   assert.equal(f.cronRunsOf(cron.id).map(g => g.graph.processgraphid), [graphIdOfFire(fireBody(w, cron.id, tick(2)))])
   for (const e of bad) assert.is(f.graph(graphIdOfFire(e.rec.b as FireBody)), undefined)
@@ -707,12 +712,12 @@ test('a fire of a removed cron is refused; the workflows it started before stay'
   const lateCopy = fire(w, cron.id, tick(1), { recAt: tick(1) + 200 })
   const run = runCron(w, cron.id, w.user('u1'), [])
   const f = sameInEveryOrder([...base, cron, before, removeByStranger, remove, after, lateCopy, run])
-  refused(f, removeByStranger, /only members/)
+  refused(f, removeByStranger, /only members/, 'forbidden')
   accepted(f, remove)
   accepted(f, before)
-  refused(f, after, /does not exist/)
+  refused(f, after, /does not exist/, 'not-found')
   refused(f, lateCopy, /already started|does not exist/)
-  refused(f, run, /does not exist/)
+  refused(f, run, /does not exist/, 'not-found')
   assert.is(f.cron(cron.id), undefined)
   assert.ok(f.graph(graphIdOfFire(fireBody(w, cron.id, tick(1)))), 'the earlier run stays')
   assert.is(f.graph(graphIdOfFire(fireBody(w, cron.id, tick(2)))), undefined)
@@ -727,8 +732,8 @@ test('runcronmsg starts a workflow now with the `in` its site supplies on the ro
   const f = sameInEveryOrder([...base, cron, run, plain, stranger, unknown])
   accepted(f, run)
   accepted(f, plain)
-  refused(f, stranger, /only members/)
-  refused(f, unknown, /does not exist/)
+  refused(f, stranger, /only members/, 'forbidden')
+  refused(f, unknown, /does not exist/, 'not-found')
   const g = graphOf(f, run.id)
   assert.equal(g.graph.source, { kind: 'cron', cronid: cron.id, at: 0 })
   assert.is(g.graph.initiatorname, 'e2', 'a run-now is initiated by its caller')
@@ -756,7 +761,7 @@ test('a firing of `trigger` packs starts a workflow whose roots get the pack arg
   const f = sameInEveryOrder([...base, gen, p1, p2, p3, strangerPack, gf])
   accepted(f, gen)
   accepted(f, gf)
-  refused(f, strangerPack, /only members/)
+  refused(f, strangerPack, /only members/, 'forbidden')
   const gid = graphIdOfGenFire(genBody(w, gen.id, [p1, p2]))
   const g = graphOf(f, gid)
   assert.equal(g.graph.source, { kind: 'generator', generatorid: gen.id, packs: 2 })
@@ -787,7 +792,7 @@ test('two firings sharing a pack: exactly one is accepted (the first in ledger o
     for (const f of [foldRecords(shuffle(all, seed)), oneByOne(all, seed)]) {
       assert.is(f.stateHash(), expected)
       accepted(f, fa)
-      refused(f, fb, /already consumed/)
+      refused(f, fb, /already consumed/, 'conflict')
       assert.ok(f.graph(gidA))
       assert.is(f.graph(gidB), undefined)
       assert.is(f.process(nodeProcessId(gidB, 0)), undefined)
@@ -801,7 +806,7 @@ test('two firings sharing a pack: exactly one is accepted (the first in ledger o
   assert.ok(f.graph(gidB))
   f.drainChanges()
   f.add([fa])
-  refused(f, fb, /already consumed/)
+  refused(f, fb, /already consumed/, 'conflict')
   assert.is(f.graph(gidB), undefined)
   assert.ok(f.graph(gidA))
   const changed = new Set(f.drainChanges().processes)
@@ -820,7 +825,7 @@ test('the same firing written by two sites starts one workflow and consumes its 
   const f = sameInEveryOrder([...base, ...recs, gen, p1, p2, f1, f2])
   const gid = graphIdOfGenFire(genBody(w, gen.id, [p1, p2]))
   accepted(f, f1)
-  refused(f, f2, /already started/)
+  refused(f, f2, /already started/, 'conflict')
   assert.equal([...f.graphs(w.colony)].map(g => g.graph.processgraphid), [gid])
   assert.equal(f.generatorQueue(gen.id)?.packs.map(p => p.consumedBy), [gid, gid])
 })
@@ -835,7 +840,7 @@ test('a firing naming a pack not (yet) seen is refused, and accepted once the pa
   const gLate = genfire(w, gen.id, [p1, pLate], { at: pLate.rec.t.w - 1 })
   const f = new LedgerFold()
   f.add([...base, gen, p1, gf])
-  refused(f, gf, /not \(yet\) known/)
+  refused(f, gf, /not \(yet\) known/, 'not-found')
   const gid = graphIdOfGenFire(genBody(w, gen.id, [p1, p2]))
   assert.is(f.graph(gid), undefined)
   f.drainChanges()
@@ -846,7 +851,7 @@ test('a firing naming a pack not (yet) seen is refused, and accepted once the pa
   assert.is(f.stateHash(), foldRecords([...base, gen, p1, p2, gf]).stateHash())
   // a pack later in the order than the firing never counts for it
   const f2 = sameInEveryOrder([...base, gen, p1, p2, pLate, gLate])
-  refused(f2, gLate, /not \(yet\) known/)
+  refused(f2, gLate, /not \(yet\) known/, 'not-found')
   assert.is(f2.generatorQueue(gen.id)?.packs.every(p => p.consumedBy === undefined), true)
 })
 
@@ -869,11 +874,11 @@ test('fewer packs than trigger fire only after the generator\'s timeout from the
   const full = genfire(w, noTimeout.id, [q1, q2, q3], { at: t0 + 1_000_003 })
   const all = [...base, gen, noTimeout, p1, p2, q1, q2, q3, q4, early, due, never, tooMany, mismatch, full]
   const f = sameInEveryOrder(all)
-  refused(f, early, /timeout has not passed/)
+  refused(f, early, /timeout has not passed/, 'conflict')
   accepted(f, due)
-  refused(f, never, /no timeout/)
-  refused(f, tooMany, /at most trigger/)
-  refused(f, mismatch, /differs/)
+  refused(f, never, /no timeout/, 'invalid')
+  refused(f, tooMany, /at most trigger/, 'invalid')
+  refused(f, mismatch, /differs/, 'invalid')
   accepted(f, full)
   const gid = graphIdOfGenFire(genBody(w, gen.id, [p1, p2]))
   assert.equal(proc(f, nodeProcessId(gid, 0)).spec.args, ['x', 'y'])
@@ -892,8 +897,8 @@ test('a firing after its generator was removed is refused', () => {
   const p2 = pack(w, gen.id, 'y')
   const f = sameInEveryOrder([...base, gen, p1, rm, gf, p2])
   accepted(f, rm)
-  refused(f, gf, /does not exist/)
-  refused(f, p2, /does not exist/)
+  refused(f, gf, /does not exist/, 'not-found')
+  refused(f, p2, /does not exist/, 'not-found')
   assert.is([...f.graphs(w.colony)].length, 0)
 })
 
