@@ -103,7 +103,7 @@ export class ColonyNode {
         // acknowledgements we owed (sent as adverts or carried by our batches), dead links closed
         ...(this.federation === undefined
           ? {}
-          : { federation: { gossip: this.federation.gossipStats, claims: this.federation.confirmStats, acks: this.federation.ackStats, sync: this.federation.syncStats, silenthangups: this.federation.host.silentHangUps } })
+          : { federation: { gossip: this.federation.gossipStats, claims: this.federation.confirmStats, acks: this.federation.ackStats, sync: this.federation.syncStats, silenthangups: this.federation.host.stats().silentHangUps } })
       })
     })
     ledger.on('change', (c: LedgerChange) => {
