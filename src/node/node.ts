@@ -13,7 +13,7 @@ import { DeadlineWatcher } from './deadlines.js'
 import { HttpServer } from './http-server.js'
 import { MemoryWatch, memoryStatus } from './memory.js'
 import { loadIdentity, type NodeIdentity } from './identity.js'
-import { Federation, type P2POptions } from './federation.js'
+import { Federation, healthOf, type P2POptions } from './federation/index.js'
 import { PubSub } from './pubsub.js'
 import { BUILD_VERSION, RpcService } from './rpc-service.js'
 import { ColonyStream } from './colony-stream.js'
@@ -103,7 +103,7 @@ export class ColonyNode {
         // acknowledgements we owed (sent as adverts or carried by our batches), dead links closed
         ...(this.federation === undefined
           ? {}
-          : { federation: { gossip: this.federation.gossipStats, claims: this.federation.confirmStats, acks: this.federation.ackStats, sync: this.federation.syncStats, silenthangups: this.federation.host.silentHangUps } })
+          : { federation: healthOf(this.federation.stats()) })
       })
     })
     ledger.on('change', (c: LedgerChange) => {

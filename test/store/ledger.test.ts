@@ -13,7 +13,7 @@ import { recordId, signBatch, type Batch, type LedgerRecord } from '../../src/pr
 import { Ledger, type LocalRecord, PROJECTION_DELAY_MS } from '../../src/store/ledger.js'
 import { batchKey } from '../../src/store/keys.js'
 import { Level } from 'level'
-import { storeTogether } from '../../src/node/federation.js'
+import { storeTogether } from '../../src/node/federation/index.js'
 import { newKey, World, type WorldEntry } from '../helpers/world.js'
 
 const dirs: string[] = []
