@@ -3,7 +3,7 @@
  * named after upstream's Go client (pkg/client/*.go) in camelCase. Each request is the
  * message validated with parseMessage (so a bad argument fails here, naming the field,
  * before anything is sent), signed, and POSTed to {url}/api; the reply is decoded and
- * typed with the wire shapes in spec.ts, or turned into a typed error by its status.
+ * typed with the wire shapes in wire-types.ts, or turned into a typed error by its status.
  */
 import { exchange, ExchangeTimeoutError, httpTarget, type HttpTarget } from './transport.js'
 import { idFromPrivateKey } from '../protocol/crypto.js'
@@ -13,11 +13,13 @@ import {
   encodeMessage, MAX_COUNT, MAX_LOG_COUNT, parseMessage, type AttributeInput, type CronInput,
   type FunctionInput, type GeneratorInput, type MsgType
 } from '../protocol/messages.js'
-import {
-  ProcessState, STATE_NOTSET, type Attribute, type Capabilities, type Colony, type ColonyFunction, type Cron,
-  type Executor, type FunctionSpec, type Generator, type JsonValue, type Log, type Process, type ProcessGraph,
-  type ServerInfo, type SiteInfo, type Statistics, type User, type WorkflowSpec
-} from '../protocol/spec.js'
+import type { JsonValue } from '../protocol/json.js'
+import type { FunctionSpec, WorkflowSpec } from '../protocol/spec.js'
+import { ProcessState, STATE_NOTSET } from '../protocol/state.js'
+import type {
+  Attribute, Capabilities, Colony, ColonyFunction, Cron, Executor, Generator,
+  Log, Process, ProcessGraph, ServerInfo, SiteInfo, Statistics, User
+} from '../protocol/wire-types.js'
 import { NodeUnreachableError, RpcError, rpcError } from './errors.js'
 
 export const DEFAULT_PORT = 50080

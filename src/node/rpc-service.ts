@@ -15,7 +15,7 @@ import { parseOffer } from '../protocol/matching.js'
 import { type Message, type MessageOf, MUTATIONS, parseMessage, UNSIGNED } from '../protocol/messages.js'
 import type { EnvelopeBody } from '../protocol/records.js'
 import { refusalError } from '../protocol/refusal.js'
-import type { Statistics } from '../protocol/spec.js'
+import type { Statistics } from '../protocol/wire-types.js'
 import { ExecutorState, type ProcessInfo, ProcessState } from '../protocol/state.js'
 import {
   attributeToWire, colonyToWire, cronToWire, executorToWire, functionToWire, generatorToWire, logToWire,

@@ -31,12 +31,15 @@
 import { parseCronExpression } from './cron.js'
 import { ValidationError } from './errors.js'
 import {
-  type AttributeTypeValue, type Capabilities, type Colony, type FunctionArg, type FunctionSpec,
-  type Hardware, type JsonValue, type Software, type User, type WorkflowSpec,
-  expectObject, functionSpecToJson, getField, joinPath, parseFunctionSpec, parseWorkflowSpec,
-  parseWorkflowSpecText, readBool, readId, readInt, readJsonArray, readNonEmptyString,
-  readObjectArray, readQuantity, readString, readStringArray, workflowSpecToJson, STATE_NOTSET
+  type JsonValue, expectObject, getField, joinPath, readBool, readId, readInt, readJsonArray, readNonEmptyString,
+  readObjectArray, readQuantity, readString, readStringArray
+} from './json.js'
+import {
+  type FunctionSpec, type WorkflowSpec, functionSpecToJson, parseFunctionSpec, parseWorkflowSpec,
+  parseWorkflowSpecText, workflowSpecToJson
 } from './spec.js'
+import { type AttributeTypeValue, STATE_NOTSET } from './state.js'
+import type { Capabilities, Colony, FunctionArg, Hardware, Software, User } from './wire-types.js'
 
 type Obj = Record<string, unknown>
 
