@@ -6,6 +6,7 @@
  * typed with the wire shapes in wire-types.ts, or turned into a typed error by its status.
  */
 import { exchange, ExchangeTimeoutError, httpTarget, type HttpTarget } from './transport.js'
+import { installCryptoBackend } from '../crypto/index.js'
 import { idFromPrivateKey } from '../protocol/crypto.js'
 import { parseReply, signEnvelope, type RpcEnvelope } from '../protocol/envelope.js'
 import { ValidationError } from '../protocol/errors.js'
@@ -180,6 +181,8 @@ export class ColoniesClient {
   readonly #target: HttpTarget
 
   constructor (opts: ColoniesClientOptions) {
+    // every request is signed here: with the native backend where one loads
+    installCryptoBackend()
     this.url = normalizeUrl(opts.url)
     this.#target = httpTarget(this.url)
     // validates the key too: a bad key fails here, not on the first call
