@@ -17,13 +17,13 @@ import {
 import type { JsonValue } from '../protocol/json.js'
 import type { FunctionSpec, WorkflowSpec } from '../protocol/spec.js'
 import { ProcessState, STATE_NOTSET } from '../protocol/state.js'
-import type {
-  Attribute, Capabilities, Colony, ColonyFunction, Cron, Executor, Generator,
-  Log, Process, ProcessGraph, ServerInfo, SiteInfo, Statistics, User
+import {
+  DEFAULT_PORT, type Attribute, type Capabilities, type Colony, type ColonyFunction, type Cron, type Executor, type Generator,
+  type Log, type Process, type ProcessGraph, type ServerInfo, type SiteInfo, type Statistics, type User
 } from '../protocol/wire-types.js'
 import { NodeUnreachableError, RpcError, rpcError } from './errors.js'
 
-export const DEFAULT_PORT = 50080
+export { DEFAULT_PORT }
 /** Per-request limit for ordinary RPCs; assign adds its long-poll time on top. */
 export const DEFAULT_TIMEOUT_MS = 30_000
 

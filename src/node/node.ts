@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { installCryptoBackend } from '../crypto/index.js'
 import { cryptoBackend } from '../protocol/crypto.js'
+import { DEFAULT_PORT } from '../protocol/wire-types.js'
 import { NotFoundError } from '../protocol/errors.js'
 import { Ledger, type LedgerChange } from '../store/ledger.js'
 import { Assigner } from './assigner.js'
@@ -21,7 +22,6 @@ import { ColonyStream } from './colony-stream.js'
 import { DashboardAssets } from './dashboard-assets.js'
 import { Schedules, SCHEDULE_PERIOD_MS } from './schedules.js'
 
-export const DEFAULT_PORT = 50080
 /** How long a federated node waits, at start, for a first sync before it writes (see firstSync). */
 export const RECOVERY_WAIT_MS = 5000
 

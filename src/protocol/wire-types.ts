@@ -3,10 +3,14 @@
  * logs, functions, statistics, process graphs, crons and generators (pkg/core), with
  * upstream's JSON field names. Times are Go time.Time: RFC 3339 strings with up to
  * nanosecond digits ("2024-05-01T12:00:00.123456Z"), GO_ZERO_TIME for "never".
+ * Imports only types, so that the CLI's flags can read DEFAULT_PORT cheaply.
  */
 import type { FunctionSpecJson, GPU } from './spec.js'
 import type { AttributeTypeValue, ExecutorStateValue, ProcessStateValue } from './state.js'
 import type { JsonValue } from './json.js'
+
+/** The API port of a ColonyOS server (COLONIES_SERVER_PORT's default), and of a colonynet node. */
+export const DEFAULT_PORT = 50080
 
 /** Go's zero time.Time as encoding/json writes it; upstream sends it for "never". */
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z'
