@@ -1,8 +1,9 @@
 /**
  * Which secp256k1 backend a process uses: the first of `system`, `native` and `noble` that
  * loads (native.ts), or the one COLONYNET_CRYPTO=system|native|noble insists on. Entry
- * points (a node, a client, the verifier threads, benches) call installCryptoBackend; the
- * choice is injected into protocol/crypto.ts, which stays pure.
+ * points (a node, a client, benches) call installCryptoBackend, which injects the choice
+ * into protocol/crypto.ts (that stays pure); the verifier pool's threads load the one their
+ * creator uses.
  */
 import { type CryptoBackend, cryptoBackend, cryptoBackendSet, setCryptoBackend } from '../protocol/crypto.js'
 import { loadBackend, unavailableReason } from './native.js'
