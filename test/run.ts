@@ -3,12 +3,13 @@
  * `N passed, N failed, N skipped`. Optional argument: a regex to select test files.
  */
 import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { dirname, join } from 'node:path'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const pattern = process.argv[2] ?? '\\.test\\.ts$'
-const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'node_modules/uvu/bin.js'), 'test', pattern], {
+const preload = pathToFileURL(join(root, 'test/helpers/crypto-backend.mjs')).href
+const child = spawn(process.execPath, ['--import', 'tsx', '--import', preload, join(root, 'node_modules/uvu/bin.js'), 'test', pattern], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'inherit']
 })

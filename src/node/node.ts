@@ -5,7 +5,9 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { backend as cryptoBackend } from '../protocol/crypto.js'
+import { installCryptoBackend } from '../crypto/index.js'
+import { cryptoBackend } from '../protocol/crypto.js'
+import { DEFAULT_PORT } from '../protocol/wire-types.js'
 import { NotFoundError } from '../protocol/errors.js'
 import { Ledger, type LedgerChange } from '../store/ledger.js'
 import { Assigner } from './assigner.js'
@@ -20,7 +22,6 @@ import { ColonyStream } from './colony-stream.js'
 import { DashboardAssets } from './dashboard-assets.js'
 import { Schedules, SCHEDULE_PERIOD_MS } from './schedules.js'
 
-export const DEFAULT_PORT = 50080
 /** How long a federated node waits, at start, for a first sync before it writes (see firstSync). */
 export const RECOVERY_WAIT_MS = 5000
 
@@ -95,7 +96,7 @@ export class ColonyNode {
         nodeid: identity.nodeId,
         records: ledger.fold.size,
         // which secp256k1 implementation checks signatures here (system, native or noble)
-        crypto: cryptoBackend.name,
+        crypto: cryptoBackend().name,
         // the heap against its limit: the ledger's fold lives there (see memory.ts)
         memory: memoryStatus(),
         ...(full ? { statehash: ledger.fold.stateHash() } : {}),
@@ -116,6 +117,7 @@ export class ColonyNode {
   }
 
   static async start (opts: NodeOptions): Promise<ColonyNode> {
+    installCryptoBackend()
     const identity = await loadIdentity(opts.dataDir, { operatorId: opts.operatorId, operatorPrvkey: opts.operatorPrvkey })
     const ledger = await Ledger.open({ dir: join(opts.dataDir, 'ledger'), nodeKey: identity.nodeKey })
     const node = new ColonyNode(identity, ledger, opts.host ?? '127.0.0.1', opts)
@@ -216,6 +218,7 @@ export async function rebuildDataDir (dataDir: string): Promise<{ records: numbe
   if (!existsSync(join(dataDir, 'ledger')) || !existsSync(join(dataDir, 'node.key'))) {
     throw new NotFoundError(`${dataDir} holds no colonynet node (no ledger/ or node.key): check --data`)
   }
+  installCryptoBackend()
   const identity = await loadIdentity(dataDir, {})
   const ledger = await Ledger.open({ dir: join(dataDir, 'ledger'), nodeKey: identity.nodeKey })
   try {

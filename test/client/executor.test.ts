@@ -4,7 +4,7 @@ import { Executor, ProcessFailedError, type ExecutorEvent, type ProcessHandler }
 import { ColoniesClient } from '../../src/client/rpc-client.js'
 import { createUnixExecutor } from '../../src/client/unix-executor.js'
 import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
-import type { Process } from '../../src/protocol/spec.js'
+import type { Process } from '../../src/protocol/wire-types.js'
 import { makeProcess, startFakeNode, type Call, type FakeNode } from './fake-node.js'
 
 const EXEC_KEY = generatePrivateKey()

@@ -5,7 +5,7 @@ import { ForbiddenError, NodeUnreachableError, RpcError, WaitTimeoutError } from
 import { subscribeProcess, subscribeProcesses, waitForState } from '../../src/client/subscribe.js'
 import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
 import { errorReply, okReply } from '../../src/protocol/envelope.js'
-import type { Process } from '../../src/protocol/spec.js'
+import type { Process } from '../../src/protocol/wire-types.js'
 import { makeProcess, startFakeNode, type FakeNode } from './fake-node.js'
 
 const KEY = generatePrivateKey()
