@@ -74,3 +74,19 @@ export class ManualClock implements Clock {
     return best
   }
 }
+
+/**
+ * Moves `clock` forward `stepMs` at a time until `check` returns a value; fails once
+ * `limitMs` of the clock's time have passed without one (the event-with-a-deadline of a
+ * test on a manual clock).
+ */
+export async function advanceUntil<T> (clock: ManualClock, check: () => T | undefined, what: string, opts: { stepMs?: number, limitMs?: number } = {}): Promise<T> {
+  const step = opts.stepMs ?? 100
+  const limit = opts.limitMs ?? 10_000
+  for (let waited = 0; ; waited += step) {
+    const v = check()
+    if (v !== undefined) return v
+    if (waited >= limit) throw new Error(`no ${what} within ${limit} ms of the clock`)
+    await clock.advance(step)
+  }
+}
