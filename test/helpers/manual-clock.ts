@@ -78,7 +78,8 @@ export class ManualClock implements Clock {
 /**
  * Moves `clock` forward `stepMs` at a time until `check` returns a value; fails once
  * `limitMs` of the clock's time have passed without one (the event-with-a-deadline of a
- * test on a manual clock).
+ * test on a manual clock). For what the clock's timers bring about: an event that also
+ * waits on real I/O (a socket) is awaited after the advance, with a deadline of its own.
  */
 export async function advanceUntil<T> (clock: ManualClock, check: () => T | undefined, what: string, opts: { stepMs?: number, limitMs?: number } = {}): Promise<T> {
   const step = opts.stepMs ?? 100
