@@ -11,6 +11,7 @@ import { DEFAULT_PORT } from '../protocol/wire-types.js'
 import { NotFoundError } from '../protocol/errors.js'
 import { Ledger, type LedgerChange } from '../store/ledger.js'
 import { Assigner } from './assigner.js'
+import { type Clock, type Service, systemClock } from './clock.js'
 import { DeadlineWatcher } from './deadlines.js'
 import { HttpServer } from './http-server.js'
 import { MemoryWatch, memoryStatus } from './memory.js'
@@ -44,6 +45,8 @@ export interface NodeOptions {
   readonly log?: (line: string) => void
   /** serve the dashboard at `/` on the API port (default true) */
   readonly dashboard?: boolean
+  /** the time and timers of the node's services and ledger (the system's by default; tests drive their own) */
+  readonly clock?: Clock
 }
 
 export class ColonyNode {
@@ -58,23 +61,26 @@ export class ColonyNode {
   private readonly pubsub: PubSub
   private readonly colonyStream: ColonyStream
   private readonly schedules: Schedules
+  /** started in this order once the ledger is ready (and the first sync done), stopped in this order */
+  private readonly services: readonly Service[]
   /** present when the node takes part in a federation */
   federation: Federation | undefined
-  private boundPort = 0
   private stopped = false
 
   private constructor (identity: NodeIdentity, ledger: Ledger, host: string, opts: NodeOptions) {
     this.identity = identity
     this.ledger = ledger
     this.host = host
-    this.assigner = new Assigner(ledger)
-    this.deadlines = new DeadlineWatcher(ledger)
-    this.pubsub = new PubSub(ledger)
-    this.colonyStream = new ColonyStream(ledger)
-    this.memory = new MemoryWatch({ log: opts.log ?? (line => { console.error(line) }), records: () => ledger.fold.size })
+    const clock = opts.clock ?? systemClock
+    this.assigner = new Assigner(ledger, clock)
+    this.deadlines = new DeadlineWatcher(ledger, clock)
+    this.pubsub = new PubSub(ledger, clock)
+    this.colonyStream = new ColonyStream(ledger, clock)
+    this.memory = new MemoryWatch({ log: opts.log ?? (line => { console.error(line) }), records: () => ledger.fold.size, clock })
     this.schedules = new Schedules({
       ledger,
       nodeId: identity.nodeId,
+      clock,
       ...opts.schedules,
       ...(opts.log === undefined ? {} : { log: opts.log })
     })
@@ -82,11 +88,13 @@ export class ColonyNode {
       ledger,
       assigner: this.assigner,
       identity,
-      port: () => this.boundPort,
+      port: () => this.http.port,
       sites: colony => this.federation?.sites(colony),
       checkerPeriodMs: opts.schedules?.periodMs ?? SCHEDULE_PERIOD_MS
     })
     this.http = new HttpServer({
+      port: opts.port ?? DEFAULT_PORT,
+      host,
       rpc,
       pubsub: this.pubsub,
       colonyStream: this.colonyStream,
@@ -107,6 +115,7 @@ export class ColonyNode {
           : { federation: healthOf(this.federation.stats()) })
       })
     })
+    this.services = [this.deadlines, this.schedules, this.memory, this.assigner, this.pubsub, this.colonyStream, this.http]
     ledger.on('change', (c: LedgerChange) => {
       this.assigner.onChange(c)
       this.deadlines.onChange(c)
@@ -119,7 +128,8 @@ export class ColonyNode {
   static async start (opts: NodeOptions): Promise<ColonyNode> {
     installCryptoBackend()
     const identity = await loadIdentity(opts.dataDir, { operatorId: opts.operatorId, operatorPrvkey: opts.operatorPrvkey })
-    const ledger = await Ledger.open({ dir: join(opts.dataDir, 'ledger'), nodeKey: identity.nodeKey })
+    const clock = opts.clock ?? systemClock
+    const ledger = await Ledger.open({ dir: join(opts.dataDir, 'ledger'), nodeKey: identity.nodeKey, now: () => clock.now() })
     const node = new ColonyNode(identity, ledger, opts.host ?? '127.0.0.1', opts)
     try {
       if (opts.p2p !== undefined) {
@@ -140,11 +150,9 @@ export class ColonyNode {
       if (ledger.fold.siteOperator(identity.nodeId) !== identity.operatorId) {
         await ledger.appendLocal([{ body: { k: 'site', operatorid: identity.operatorId, name: opts.name ?? '' } }])
       }
-      node.deadlines.start()
-      node.schedules.start()
-      node.memory.start()
-      node.boundPort = await node.http.listen(opts.port ?? DEFAULT_PORT, node.host)
+      for (const s of node.services) await s.start()
     } catch (err) {
+      for (const s of node.services) await s.stop()
       await node.federation?.stop()
       await ledger.close()
       throw err
@@ -156,12 +164,12 @@ export class ColonyNode {
   }
 
   get port (): number {
-    return this.boundPort
+    return this.http.port
   }
 
   get url (): string {
     const host = this.host === '0.0.0.0' ? '127.0.0.1' : this.host
-    return `http://${host}:${this.boundPort}`
+    return `http://${host}:${this.http.port}`
   }
 
   get nodeId (): string {
@@ -198,13 +206,7 @@ export class ColonyNode {
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    this.deadlines.stop()
-    this.schedules.stop()
-    this.memory.stop()
-    this.assigner.stop()
-    this.pubsub.close()
-    this.colonyStream.close()
-    await this.http.close()
+    for (const s of this.services) await s.stop()
     await this.federation?.stop()
     // which claims the closed requests left unanswered, for the executors' next assign after a restart
     await this.assigner.saveDeliveries()
