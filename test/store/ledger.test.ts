@@ -5,6 +5,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { within } from '../helpers/deadline.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -30,13 +31,6 @@ async function openWithColony (w: World, dir?: string, now?: () => number): Prom
   const l = await Ledger.open({ dir: dir ?? await tempDir(), nodeKey: w.node.prv, ...(now === undefined ? {} : { now }) })
   await l.appendLocal(w.setup().map(local))
   return l
-}
-
-/** `p`, or an error naming `what` after `ms` */
-async function within<T> (ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => { reject(new Error(`timed out after ${ms} ms waiting for ${what}`)) }, ms) })
-  try { return await Promise.race([p, late]) } finally { clearTimeout(timer) }
 }
 
 test.after(async () => {
