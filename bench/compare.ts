@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { benchCrypto } from './crypto.js'
-import { backend as cryptoBackend } from '../src/protocol/crypto.js'
+import { installCryptoBackend } from '../src/crypto/index.js'
 import { BULLMQ, bullmqSystem, type RedisAddress } from './compare/bullmq.js'
 import { type Ceiling, ceiling } from './compare/ceiling.js'
 import { chart } from './compare/chart.js'
@@ -36,6 +36,8 @@ import { type ScalePoint, scalePoint } from './compare/scaling.js'
 import { type LatencyFigures, type Placement, type System, type ThroughputFigures, latencyRun, spread, throughputRun } from './compare/workload.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
+// the backend the nodes pick (the counting nodes run in this process)
+const cryptoBackend = installCryptoBackend()
 
 const options = {
   n: { type: 'string', default: '20000' },

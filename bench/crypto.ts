@@ -6,7 +6,8 @@
  * Run alone: node --import tsx bench/crypto.ts
  */
 import { pathToFileURL } from 'node:url'
-import { loadBackend, type CryptoBackend } from '../src/protocol/crypto.js'
+import { loadBackend } from '../src/crypto/index.js'
+import type { CryptoBackend } from '../src/protocol/crypto.js'
 
 const KEY = 'ddf7f7791208083b6a9ed975a72684f6406a269cfa36f1b1c32045c0a71fff05'
 

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { chromium } from 'playwright-core'
+import { installCryptoBackend } from '../src/crypto/index.js'
 import { DASHBOARD_DIST } from '../src/node/dashboard-assets.js'
 import { loadIdentity } from '../src/node/identity.js'
 import { ColonyNode } from '../src/node/index.js'
@@ -22,6 +23,9 @@ import { type Batch, type LedgerRecord, recordId, signBatch } from '../src/proto
 import { Ledger } from '../src/store/ledger.js'
 import { call } from '../test/helpers/raw-rpc.js'
 import { World } from '../test/helpers/world.js'
+
+// signs and verifies here, without a node to pick the backend
+installCryptoBackend()
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const BATCH = 100

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { installCryptoBackend } from '../src/crypto/index.js'
 import { generatePrivateKey } from '../src/protocol/crypto.js'
 import type { FoldEntry } from '../src/protocol/entry.js'
 import { LedgerFold } from '../src/protocol/fold.js'
@@ -16,6 +17,9 @@ import { type Batch, type LedgerRecord, signBatch } from '../src/protocol/record
 import { entryFromRecord } from '../src/protocol/verify.js'
 import { Ledger } from '../src/store/ledger.js'
 import { World, type WorldEntry } from '../test/helpers/world.js'
+
+// signs and verifies here, without a node to pick the backend
+installCryptoBackend()
 
 const BATCH = 100
 

@@ -14,12 +14,16 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import { installCryptoBackend } from '../src/crypto/index.js'
 import { generatePrivateKey } from '../src/protocol/crypto.js'
 import { signEnvelope } from '../src/protocol/envelope.js'
 import { type Batch, type LedgerRecord, recordId, signBatch } from '../src/protocol/records.js'
 import { ProcessState } from '../src/protocol/state.js'
 import { Ledger } from '../src/store/ledger.js'
 import { World } from '../test/helpers/world.js'
+
+// signs and verifies here, without a node to pick the backend
+installCryptoBackend()
 
 const BASE = 5000
 const CHUNK = 5000

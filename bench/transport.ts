@@ -38,11 +38,14 @@ export async function benchTransport (n = Number(process.env.N ?? 4000), rounds 
   // the node's route, its RPC service reduced to parsing the body and answering
   const parsed = JSON.parse(reply) as Awaited<ReturnType<RpcService['handle']>>['reply']
   const route = new HttpServer({
+    port: 0,
+    host: '127.0.0.1',
     rpc: { handle: async (text: unknown) => { JSON.parse(text as string); return { status: 200, reply: parsed } } } as unknown as RpcService,
     pubsub: undefined as never,
     health: () => ({})
   })
-  const routePort = await route.listen(0, '127.0.0.1')
+  await route.start()
+  const routePort = route.port
 
   const bareTo = async (to: number): Promise<void> => await read(done => {
     const req = request({ host: '127.0.0.1', port: to, path: '/api', method: 'POST', agent, headers }, res => {
@@ -87,7 +90,7 @@ export async function benchTransport (n = Number(process.env.N ?? 4000), rounds 
     }
   }
   server.close()
-  await route.close()
+  await route.stop()
   agent.destroy()
   const out: Record<string, number> = {}
   for (const [name, us] of Object.entries(best)) out[`µs CPU per exchange (client + server): ${name}`] = Math.round(us * 10) / 10

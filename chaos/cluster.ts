@@ -8,16 +8,21 @@ import { createWriteStream } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { installCryptoBackend } from '../src/crypto/index.js'
 import { ColoniesClient } from '../src/client/rpc-client.js'
 import { generatePrivateKey, idFromPrivateKey } from '../src/protocol/crypto.js'
 import { loadIdentity } from '../src/node/identity.js'
+import { DEFAULT_PORT } from '../src/protocol/wire-types.js'
 import { Ledger } from '../src/store/ledger.js'
 import type { SiteView } from './check.js'
 import { FAKETIME_LIB, type SiteNet } from './net.js'
 
+// signs and verifies here, without a node to pick the backend
+installCryptoBackend()
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const COLONY = 'chaos'
-const API_PORT = 50080
+const API_PORT = DEFAULT_PORT
 const P2P_PORT = 4001
 /** each site's impairing proxy (proxy.ts): what the site announces, so other sites dial through it */
 const PROXY_PORT = 4101

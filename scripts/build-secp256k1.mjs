@@ -4,7 +4,7 @@
  * build/secp256k1.node. Runs on `npm ci` / `npm install` (the `prepare` script) and as
  * `npm run build:secp256k1`. Needs a C compiler and libsecp256k1's headers (Debian:
  * `apt install gcc libsecp256k1-dev`); without them it says so and builds nothing (an
- * earlier build, if any, stays), and src/protocol/crypto.ts uses the `secp256k1` npm addon.
+ * earlier build, if any, stays), and src/crypto uses the `secp256k1` npm addon.
  * It never fails the install. A fresh build is loaded in a child process and must give the
  * known RFC 6979 signature and public key of a fixed key (the npm addon and noble give the
  * same) before it replaces the old one.

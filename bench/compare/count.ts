@@ -13,7 +13,8 @@ import { join } from 'node:path'
 import { Executor } from '../../src/client/executor.js'
 import { ColoniesClient } from '../../src/client/rpc-client.js'
 import { ColonyNode } from '../../src/node/index.js'
-import { backend, generatePrivateKey } from '../../src/protocol/crypto.js'
+import { installCryptoBackend } from '../../src/crypto/index.js'
+import { generatePrivateKey } from '../../src/protocol/crypto.js'
 import { eventually } from '../../test/helpers/colony-node.js'
 import type { Children } from './children.js'
 import { COLONY, setUpColony } from './colonynet.js'
@@ -25,6 +26,7 @@ let wrapped = false
 function countRecoveries (): void {
   if (wrapped) return
   wrapped = true
+  const backend = installCryptoBackend()
   const recover = backend.recoverPublicKey.bind(backend)
   backend.recoverPublicKey = (text, signature) => {
     recoveries++

@@ -3,9 +3,10 @@
  * and POSTed to /api on the origin that served the page. Errors become ApiError with the
  * node's status and one-line message (never a stack).
  */
+import type { FunctionSpecJson } from '../../src/protocol/spec.js'
 import type {
-  Cron, Executor, FunctionSpecJson, Generator, Log, Process, ProcessGraph, SiteInfo, Statistics
-} from '../../src/protocol/spec.js'
+  Cron, Executor, Generator, Log, Process, ProcessGraph, SiteInfo, Statistics
+} from '../../src/protocol/wire-types.js'
 import { openReply, signEnvelope } from './sign.js'
 
 export type { Cron, Executor, Generator, Log, Process, ProcessGraph, Statistics }

@@ -3,12 +3,12 @@
  * flags where upstream has a flag. Pure functions of (env, flags) so every error that
  * names a variable can be tested without a node.
  */
+import { DEFAULT_PORT } from '../protocol/wire-types.js'
 import { InvalidSettingError, MissingSettingError } from './errors.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
 export const DEFAULT_HOST = 'localhost'
-export const DEFAULT_PORT = 50080
 
 export const HOST_VAR = 'COLONIES_SERVER_HOST'
 export const PORT_VAR = 'COLONIES_SERVER_PORT'

@@ -5,7 +5,7 @@
  * problem, not once per retry).
  */
 import type { ColoniesClient, Executor, ExecutorEvent } from '../client/index.js'
-import type { Process } from '../protocol/spec.js'
+import type { Process } from '../protocol/wire-types.js'
 import { valuesText } from './views/process.js'
 
 export interface ExecutorRunnerOptions {

@@ -2,11 +2,12 @@
  * Flags that several commands share, named as upstream's CLI names them.
  */
 import { Flags } from '@oclif/core'
+import { DEFAULT_PORT } from '../protocol/wire-types.js'
 
 /** --host/--port: which node to talk to (upstream has them on every topic). */
 export const connectionFlags = {
   host: Flags.string({ description: 'Node host [env: COLONIES_SERVER_HOST, default: localhost]', helpGroup: 'GLOBAL' }),
-  port: Flags.integer({ description: 'Node API port [env: COLONIES_SERVER_PORT, default: 50080]', min: 1, max: 65535, helpGroup: 'GLOBAL' })
+  port: Flags.integer({ description: `Node API port [env: COLONIES_SERVER_PORT, default: ${DEFAULT_PORT}]`, min: 1, max: 65535, helpGroup: 'GLOBAL' })
 }
 
 export const colonyFlag = {

@@ -4,7 +4,8 @@
  * upstream's `function submit` and `log get` do.
  */
 import type { ColoniesClient } from '../client/index.js'
-import { ProcessState, type Log, type Process } from '../protocol/spec.js'
+import { ProcessState } from '../protocol/state.js'
+import type { Log, Process } from '../protocol/wire-types.js'
 
 const FINAL = new Set<number>([ProcessState.SUCCESS, ProcessState.FAILED, ProcessState.CANCELLED])
 /** one subscription round; waitForState resubscribes inside it, we loop around it when unbounded */

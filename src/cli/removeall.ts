@@ -4,7 +4,7 @@
  */
 import { type Command, Flags } from '@oclif/core'
 import type { ColoniesClient } from '../client/rpc-client.js'
-import { ProcessState, STATE_NOTSET } from '../protocol/spec.js'
+import { ProcessState, STATE_NOTSET } from '../protocol/state.js'
 import { ClientCommand } from './client-command.js'
 import { OWNER_KEY } from './config.js'
 import { confirm } from './confirm.js'

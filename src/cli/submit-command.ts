@@ -4,7 +4,9 @@
  * failed or was cancelled, as upstream does.
  */
 import { Flags, type Command, type Interfaces } from '@oclif/core'
-import { ProcessState, type FunctionSpec, type Process } from '../protocol/spec.js'
+import type { FunctionSpec } from '../protocol/spec.js'
+import { ProcessState } from '../protocol/state.js'
+import type { Process } from '../protocol/wire-types.js'
 import { ClientCommand } from './client-command.js'
 import { MEMBER_KEY } from './config.js'
 import { ProcessEndedError } from './errors.js'

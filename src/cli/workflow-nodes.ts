@@ -4,7 +4,7 @@
  * executor list the key may not read, leaves a gap in the tree rather than failing it.
  */
 import type { ColoniesClient } from '../client/index.js'
-import type { Executor, Process, ProcessGraph } from '../protocol/spec.js'
+import type { Executor, Process, ProcessGraph } from '../protocol/wire-types.js'
 import type { WorkflowNodes } from './views/workflow.js'
 
 /** processes fetched at once: enough to be quick, few enough not to flood the node */

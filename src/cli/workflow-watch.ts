@@ -5,7 +5,8 @@
  * then once a second.
  */
 import type { ColoniesClient } from '../client/index.js'
-import { ProcessState, type ProcessGraph } from '../protocol/spec.js'
+import { ProcessState } from '../protocol/state.js'
+import type { ProcessGraph } from '../protocol/wire-types.js'
 
 const FINAL = new Set<number>([ProcessState.SUCCESS, ProcessState.FAILED, ProcessState.CANCELLED])
 const FAST_POLL_MS = 250

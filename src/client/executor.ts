@@ -5,7 +5,9 @@
  * then abort them and close their processes as failed ("executor stopped"), so nothing is
  * left RUNNING on the node. Network trouble never ends the loop: it backs off and retries.
  */
-import { toJsonValue, ExecutorState, ProcessState, type Capabilities, type Executor as ExecutorRecord, type FunctionArg, type Process } from '../protocol/spec.js'
+import { toJsonValue } from '../protocol/json.js'
+import { ExecutorState, ProcessState } from '../protocol/state.js'
+import type { Capabilities, Executor as ExecutorRecord, FunctionArg, Process } from '../protocol/wire-types.js'
 import { NodeUnreachableError, RpcError } from './errors.js'
 import type { ColoniesClient } from './rpc-client.js'
 

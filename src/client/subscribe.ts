@@ -8,7 +8,8 @@
  */
 import WebSocket from 'ws'
 import { parseReply } from '../protocol/envelope.js'
-import { ProcessState, type Process } from '../protocol/spec.js'
+import { ProcessState } from '../protocol/state.js'
+import type { Process } from '../protocol/wire-types.js'
 import { NodeUnreachableError, RpcError, rpcError, WaitTimeoutError } from './errors.js'
 import type { ColoniesClient } from './rpc-client.js'
 

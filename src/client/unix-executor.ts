@@ -17,7 +17,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { StringDecoder } from 'node:string_decoder'
 import { ValidationError } from '../protocol/errors.js'
-import type { JsonValue, Process } from '../protocol/spec.js'
+import type { JsonValue } from '../protocol/json.js'
+import type { Process } from '../protocol/wire-types.js'
 import { Executor, ProcessFailedError, ProcessReleasedError, type ExecutorOptions } from './executor.js'
 
 export interface RunCommandOptions {

@@ -18,6 +18,7 @@ import { executorMatches, type Offer, resourcesFit } from '../protocol/matching.
 import { type ExecutorInfo, ExecutorState, type ProcessInfo, ProcessState } from '../protocol/state.js'
 import type { Ledger, LedgerChange } from '../store/ledger.js'
 import { WaitingQueue } from './waiting-queue.js'
+import { type Clock, every, type Service, systemClock, type Timer } from './clock.js'
 
 /** How this site takes part in claiming; a lone site claims at once and needs no settling. */
 export interface ClaimPolicy {
@@ -77,7 +78,7 @@ interface Waiter {
 
 const key = (colony: string, type: string): string => colony + '\x00' + type
 
-export class Assigner {
+export class Assigner implements Service {
   private readonly waiters = new Map<string, Waiter[]>()
   /**
    * Counts wake-worthy changes per (colony, type): an executor that looked at the queue
@@ -92,7 +93,7 @@ export class Assigner {
   private readonly reserved = new Map<string, Hlc>()
   /** claims of this site whose executor did not get them: processid → for whom, which attempt */
   private readonly undelivered = new Map<string, { executorid: string, attempt: number }>()
-  private saveTimer: NodeJS.Timeout | undefined
+  private saveTimer: Timer | undefined
   private saving: Promise<void> = Promise.resolve()
   /** claims resolved (answered or undelivered) since the last save */
   private unsaved = false
@@ -102,9 +103,11 @@ export class Assigner {
   private policy: ClaimPolicy = SINGLE_SITE
   /** colony+type → executor id → last assign request (ms) */
   private readonly attached = new Map<string, Map<string, number>>()
+  private readonly clock: Clock
 
-  constructor (ledger: Ledger) {
+  constructor (ledger: Ledger, clock: Clock = systemClock) {
     this.ledger = ledger
+    this.clock = clock
     // after a restart: this site's claims that still stand and may never have been answered
     // (written after the last save, or saved as undelivered) go back to their executor;
     // without a saved state (a new store, or one of a version before this) none do
@@ -139,7 +142,7 @@ export class Assigner {
   /** Saves the delivery state if a claim resolved since the last save; resolves once written. */
   async saveDeliveries (): Promise<void> {
     if (this.saveTimer !== undefined) {
-      clearTimeout(this.saveTimer)
+      this.clock.clearTimeout(this.saveTimer)
       this.saveTimer = undefined
     }
     if (!this.unsaved) {
@@ -163,11 +166,10 @@ export class Assigner {
 
   private scheduleSave (): void {
     if (this.saveTimer !== undefined || this.stopped) return
-    this.saveTimer = setTimeout(() => {
+    this.saveTimer = this.clock.setTimeout(async () => {
       this.saveTimer = undefined
-      void this.saveDeliveries()
-    }, DELIVERY_SAVE_MS)
-    this.saveTimer.unref()
+      await this.saveDeliveries()
+    }, DELIVERY_SAVE_MS, { unref: true })
   }
 
   /** The process if the claim this site made for `u.executorid` still stands unanswered. */
@@ -193,27 +195,29 @@ export class Assigner {
     return undefined
   }
 
-  private presenceTimer: NodeJS.Timeout | undefined
+  private stopPresence: (() => void) | undefined
 
   setPolicy (policy: ClaimPolicy): void {
     this.policy = policy
     // executors that stopped asking fall out of the attached count: re-report now and then
-    if (this.presenceTimer === undefined) {
-      this.presenceTimer = setInterval(() => {
+    if (this.stopPresence === undefined) {
+      this.stopPresence = every(this.clock, ATTACHED_MS / 2, () => {
         for (const k of this.attached.keys()) {
           const [colony, type] = k.split('\x00') as [string, string]
           this.report(colony, type)
         }
-      }, ATTACHED_MS / 2)
-      this.presenceTimer.unref()
+      }, { unref: true })
     }
   }
+
+  /** Nothing to start: it works as executors ask (the save after a restart is armed at construction). */
+  start (): void {}
 
   /** Stops the timers; `saveDeliveries` afterwards writes what the last requests left. */
   stop (): void {
     this.stopped = true
-    if (this.presenceTimer !== undefined) clearInterval(this.presenceTimer)
-    if (this.saveTimer !== undefined) clearTimeout(this.saveTimer)
+    this.stopPresence?.()
+    this.clock.clearTimeout(this.saveTimer)
     this.saveTimer = undefined
   }
 
@@ -221,7 +225,7 @@ export class Assigner {
   private report (colony: string, type: string): void {
     const k = key(colony, type)
     const seen = this.attached.get(k)
-    const now = Date.now()
+    const now = this.clock.now()
     let attached = 0
     for (const [id, at] of seen ?? []) {
       if (now - at < ATTACHED_MS) attached++
@@ -242,11 +246,11 @@ export class Assigner {
    * < 0 tries once. Throws NotFoundError when nothing could be assigned.
    */
   async assign (executor: ExecutorInfo, offer: Offer, timeoutSec: number, signal?: AbortSignal): Promise<ProcessInfo> {
-    const deadline = Date.now() + Math.max(0, timeoutSec) * 1000
+    const deadline = this.clock.now() + Math.max(0, timeoutSec) * 1000
     const k = key(executor.colonyname, executor.executortype)
     let seenBy = this.attached.get(k)
     if (seenBy === undefined) this.attached.set(k, seenBy = new Map())
-    seenBy.set(executor.executorid, Date.now())
+    seenBy.set(executor.executorid, this.clock.now())
     this.report(executor.colonyname, executor.executortype)
     for (;;) {
       if (signal?.aborted === true) throw new NotFoundError('the request was aborted')
@@ -262,7 +266,7 @@ export class Assigner {
         if (r.process !== undefined) return r.process
         retryAt = r.retryAt
       }
-      const left = deadline - Date.now()
+      const left = deadline - this.clock.now()
       if (timeoutSec < 0 || left <= 0) {
         throw paused
           ? new NotFoundError('No processes available: colony assignments are paused')
@@ -270,7 +274,7 @@ export class Assigner {
       }
       if (this.stamp(k) !== seen) continue
       // a process another site ranks first becomes ours to claim at retryAt if still waiting
-      await this.waitForWork(executor, Math.min(left, Math.max(1, retryAt - Date.now())), signal)
+      await this.waitForWork(executor, Math.min(left, Math.max(1, retryAt - this.clock.now())), signal)
     }
   }
 
@@ -284,7 +288,7 @@ export class Assigner {
       let list = this.waiters.get(k)
       if (list === undefined) this.waiters.set(k, list = [])
       const done = (): void => {
-        clearTimeout(timer)
+        this.clock.clearTimeout(timer)
         signal?.removeEventListener('abort', done)
         const l = this.waiters.get(k)
         const i = l?.indexOf(waiter) ?? -1
@@ -295,7 +299,7 @@ export class Assigner {
         resolve()
       }
       const waiter: Waiter = { executor, wake: done }
-      const timer = setTimeout(done, ms)
+      const timer = this.clock.setTimeout(done, ms)
       signal?.addEventListener('abort', done, { once: true })
       list.push(waiter)
       this.report(executor.colonyname, executor.executortype)
@@ -317,7 +321,7 @@ export class Assigner {
       // The first process of our own share sorts first whatever follows it: the scan stops there.
       const candidates: Array<{ p: ProcessInfo, rank: number, i: number }> = []
       let own = false
-      const now = Date.now()
+      const now = this.clock.now()
       for (const pid of this.queue.list(executor.colonyname, executor.executortype)) {
         if (this.reserved.has(pid) || tried.has(pid)) continue
         const p = fold.process(pid)

@@ -12,15 +12,19 @@ export interface Timer {
 export interface Clock {
   /** milliseconds since the epoch */
   now: () => number
-  /** Runs `fn` once after `ms`; a timer that must not keep the process alive is `unref`. */
-  setTimeout: (fn: () => void, ms: number, opts?: { readonly unref?: boolean }) => Timer
+  /**
+   * Runs `fn` once after `ms`; a timer that must not keep the process alive is `unref`.
+   * The work `fn` returns is not awaited here (a manual clock awaits it, so a test knows
+   * when a firing is done).
+   */
+  setTimeout: (fn: () => void | Promise<unknown>, ms: number, opts?: { readonly unref?: boolean }) => Timer
   clearTimeout: (t: Timer | undefined) => void
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms, opts) => {
-    const t = setTimeout(fn, ms)
+    const t = setTimeout(() => { void fn() }, ms)
     if (opts?.unref === true) t.unref()
     return t as unknown as Timer
   },
@@ -33,4 +37,18 @@ export const systemClock: Clock = {
 export interface Service {
   start: () => void | Promise<void>
   stop: () => void | Promise<void>
+}
+
+/**
+ * Runs `fn` every `ms` on `clock` until the returned function is called. As setInterval:
+ * the next run is armed before this one's work, which does not delay it.
+ */
+export function every (clock: Clock, ms: number, fn: () => void | Promise<unknown>, opts?: { readonly unref?: boolean }): () => void {
+  let timer: Timer | undefined
+  const run = (): void | Promise<unknown> => {
+    timer = clock.setTimeout(run, ms, opts)
+    return fn()
+  }
+  timer = clock.setTimeout(run, ms, opts)
+  return () => { clock.clearTimeout(timer) }
 }

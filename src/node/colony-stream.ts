@@ -16,6 +16,7 @@ import { ColonyError, ForbiddenError, NotFoundError, ValidationError } from '../
 import { okReply } from '../protocol/envelope.js'
 import type { Ledger, LedgerChange } from '../store/ledger.js'
 import type { Request } from './rpc-service.js'
+import { type Clock, type Service, systemClock, type Timer } from './clock.js'
 
 export const FLUSH_MS = 100
 export const MAX_FRAME_PROCESSES = 500
@@ -44,17 +45,19 @@ interface Stream {
   readonly pending: Map<string, number>
   colonylevel: boolean
   reset: boolean
-  flush?: NodeJS.Timeout
-  timeout?: NodeJS.Timeout
+  flush?: Timer
+  timeout?: Timer
 }
 
-export class ColonyStream {
+export class ColonyStream implements Service {
   private readonly streams = new Set<Stream>()
   private readonly perSocket = new WeakMap<WebSocket, number>()
   private readonly ledger: Ledger
+  private readonly clock: Clock
 
-  constructor (ledger: Ledger) {
+  constructor (ledger: Ledger, clock: Clock = systemClock) {
     this.ledger = ledger
+    this.clock = clock
   }
 
   /** Registers a stream from a verified request; throws a typed error when refused. */
@@ -71,7 +74,7 @@ export class ColonyStream {
     if (mine >= MAX_PER_SOCKET) throw new ValidationError('msgtype', `at most ${MAX_PER_SOCKET} colony streams per socket`)
     if (this.streams.size >= MAX_STREAMS) throw new TooManyStreamsError('this node serves too many colony streams right now: try again later')
     const s: Stream = { ws, colony: m.colonyname, pending: new Map(), colonylevel: false, reset: false }
-    if (m.timeout > 0 && m.timeout * 1000 <= MAX_TIMER_MS) s.timeout = setTimeout(() => ws.close(1000, 'subscription timed out'), m.timeout * 1000)
+    if (m.timeout > 0 && m.timeout * 1000 <= MAX_TIMER_MS) s.timeout = this.clock.setTimeout(() => { ws.close(1000, 'subscription timed out') }, m.timeout * 1000)
     this.streams.add(s)
     this.perSocket.set(ws, mine + 1)
     ws.once('close', () => this.remove(s))
@@ -81,8 +84,8 @@ export class ColonyStream {
 
   private remove (s: Stream): void {
     if (!this.streams.delete(s)) return
-    clearTimeout(s.flush)
-    clearTimeout(s.timeout)
+    this.clock.clearTimeout(s.flush)
+    this.clock.clearTimeout(s.timeout)
     this.perSocket.set(s.ws, Math.max(0, (this.perSocket.get(s.ws) ?? 1) - 1))
   }
 
@@ -115,7 +118,7 @@ export class ColonyStream {
           s.pending.clear()
         }
       }
-      s.flush ??= setTimeout(() => this.flush(s), FLUSH_MS)
+      s.flush ??= this.clock.setTimeout(() => { this.flush(s) }, FLUSH_MS)
     }
   }
 
@@ -126,7 +129,7 @@ export class ColonyStream {
       // the client is not reading: replace what is queued for it with one reset later
       s.reset = true
       s.pending.clear()
-      s.flush = setTimeout(() => this.flush(s), FLUSH_MS * 5)
+      s.flush = this.clock.setTimeout(() => { this.flush(s) }, FLUSH_MS * 5)
       return
     }
     const frame: ColonyChangeFrame = {
@@ -145,7 +148,11 @@ export class ColonyStream {
     s.ws.send(JSON.stringify(okReply('subscribecolonymsg', frame)))
   }
 
-  close (): void {
+  /** Nothing to start: streams come with requests. */
+  start (): void {}
+
+  /** Ends every stream (their sockets are terminated). */
+  stop (): void {
     for (const s of [...this.streams]) {
       this.remove(s)
       s.ws.terminate()

@@ -7,7 +7,7 @@
 import type { LedgerFold } from '../protocol/fold.js'
 import type { MessageOf } from '../protocol/messages.js'
 import { MAX_COUNT } from '../protocol/messages.js'
-import type { Process } from '../protocol/spec.js'
+import type { Process } from '../protocol/wire-types.js'
 import { type ProcessInfo, ProcessState } from '../protocol/state.js'
 import { processToWire } from '../protocol/wire.js'
 

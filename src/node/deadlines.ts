@@ -5,6 +5,7 @@
  */
 import { type ProcessInfo, ProcessState } from '../protocol/state.js'
 import type { Ledger, LedgerChange } from '../store/ledger.js'
+import { type Clock, type Service, systemClock, type Timer } from './clock.js'
 
 /** The longest delay setTimeout holds (longer ones fire at once, with a warning). */
 export const MAX_TIMER_MS = 2 ** 31 - 1
@@ -22,20 +23,20 @@ function dueOf (p: ProcessInfo | undefined): Due | undefined {
   return undefined
 }
 
-export class DeadlineWatcher {
+export class DeadlineWatcher implements Service {
   private readonly due = new Map<string, Due>()
   /** expiries already written; a refused one is not retried until its process changes */
   private readonly tried = new WeakSet<Due>()
-  private timer: NodeJS.Timeout | undefined
+  private timer: Timer | undefined
   private timerAt = Infinity
   private running = false
   private stopped = false
   private readonly ledger: Ledger
-  private readonly now: () => number
+  private readonly clock: Clock
 
-  constructor (ledger: Ledger, now: () => number = Date.now) {
+  constructor (ledger: Ledger, clock: Clock = systemClock) {
     this.ledger = ledger
-    this.now = now
+    this.clock = clock
     this.stopped = true // until start(): a node that recovers its own log writes nothing before
     for (const p of ledger.fold.processes()) this.track(p.processid, p)
   }
@@ -66,11 +67,10 @@ export class DeadlineWatcher {
 
   private armAt (next: number): void {
     if (this.stopped || next === Infinity || next >= this.timerAt) return
-    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.clock.clearTimeout(this.timer)
     this.timerAt = next
     // setTimeout holds at most 2^31 − 1 ms (24.8 days): a later deadline wakes early and re-arms
-    this.timer = setTimeout(() => { void this.fire() }, Math.min(MAX_TIMER_MS, Math.max(0, next - this.now())))
-    this.timer.unref()
+    this.timer = this.clock.setTimeout(async () => { await this.fire() }, Math.min(MAX_TIMER_MS, Math.max(0, next - this.clock.now())), { unref: true })
   }
 
   private async fire (): Promise<void> {
@@ -83,7 +83,7 @@ export class DeadlineWatcher {
     }
     this.running = true
     try {
-      const now = this.now()
+      const now = this.clock.now()
       const bodies = []
       for (const [pid, d] of this.due) {
         if (d.at > now || this.tried.has(d)) continue
@@ -101,6 +101,9 @@ export class DeadlineWatcher {
 
   stop (): void {
     this.stopped = true
-    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.clock.clearTimeout(this.timer)
+    // a later start() arms afresh
+    this.timer = undefined
+    this.timerAt = Infinity
   }
 }

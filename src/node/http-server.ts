@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { errorReply } from '../protocol/envelope.js'
 import { ValidationError } from '../protocol/errors.js'
+import type { Service } from './clock.js'
 import type { ColonyStream } from './colony-stream.js'
 import type { DashboardAssets } from './dashboard-assets.js'
 import type { PubSub } from './pubsub.js'
@@ -23,6 +24,9 @@ import { decodeRequest, type RpcService, toResult } from './rpc-service.js'
 export const MAX_BODY_BYTES = 3 * 1024 * 1024
 
 export interface HttpServerOptions {
+  /** the port to listen on (0 picks a free one) and the interface */
+  readonly port: number
+  readonly host: string
   readonly rpc: RpcService
   readonly pubsub: PubSub
   /** `full`: also the state hash (costly on a big ledger; asked for with GET /health?state=1) */
@@ -70,10 +74,11 @@ function abortOnClose (res: ServerResponse): AbortSignal {
   return ac.signal
 }
 
-export class HttpServer {
+export class HttpServer implements Service {
   readonly server: Server
   private readonly wss: WebSocketServer
   private readonly opts: HttpServerOptions
+  private boundPort = 0
 
   constructor (opts: HttpServerOptions) {
     this.opts = opts
@@ -130,18 +135,25 @@ export class HttpServer {
     }
   }
 
-  async listen (port: number, host: string): Promise<number> {
+  /** The port listened on once started (0 before). */
+  get port (): number {
+    return this.boundPort
+  }
+
+  /** Listens on the port and interface of the options. */
+  async start (): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject)
-      this.server.listen(port, host, () => {
+      this.server.listen(this.opts.port, this.opts.host, () => {
         this.server.off('error', reject)
         resolve()
       })
     })
-    return (this.server.address() as AddressInfo).port
+    this.boundPort = (this.server.address() as AddressInfo).port
   }
 
-  async close (): Promise<void> {
+  /** Closes the WebSockets and every connection, then the server. */
+  async stop (): Promise<void> {
     for (const ws of this.wss.clients) ws.terminate()
     this.wss.close()
     await new Promise<void>(resolve => {

@@ -1,4 +1,5 @@
 import './polyfills.js'
-export { ColonyNode, DEFAULT_PORT, type NodeOptions, rebuildDataDir } from './node.js'
+export { ColonyNode, type NodeOptions, rebuildDataDir } from './node.js'
+export { DEFAULT_PORT } from '../protocol/wire-types.js'
 export { MAX_BODY_BYTES } from './http-server.js'
 export { BUILD_VERSION } from './rpc-service.js'

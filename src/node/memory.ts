@@ -6,6 +6,7 @@
  * well before that happens and says what to do; `/health` reports the figures.
  */
 import { getHeapStatistics } from 'node:v8'
+import { type Clock, every, type Service, systemClock } from './clock.js'
 
 export interface MemoryStatus {
   /** bytes of V8 heap in use */
@@ -33,29 +34,30 @@ export interface MemoryWatchOptions {
   readonly clearAt?: number
   /** the heap's figures (V8's by default; tests pass their own) */
   readonly stats?: () => MemoryStatus
+  /** the timer of the looks (the system's by default) */
+  readonly clock?: Clock
 }
 
 const MIB = 2 ** 20
 
-export class MemoryWatch {
+export class MemoryWatch implements Service {
   private readonly opts: MemoryWatchOptions
   private warned = false
   /** consecutive looks above warnAt (a heap between two collections holds garbage too) */
   private above = 0
-  private timer: NodeJS.Timeout | undefined
+  private cancel: (() => void) | undefined
 
   constructor (opts: MemoryWatchOptions) {
     this.opts = opts
   }
 
   start (): void {
-    this.timer ??= setInterval(() => this.check(), this.opts.periodMs ?? 30_000)
-    this.timer.unref()
+    this.cancel ??= every(this.opts.clock ?? systemClock, this.opts.periodMs ?? 30_000, () => { this.check() }, { unref: true })
   }
 
   stop (): void {
-    if (this.timer !== undefined) clearInterval(this.timer)
-    this.timer = undefined
+    this.cancel?.()
+    this.cancel = undefined
   }
 
   /** Looks at the heap once; returns the warning it logged, if it logged one. */

@@ -5,22 +5,24 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { backend as cryptoBackend } from '../protocol/crypto.js'
+import { installCryptoBackend } from '../crypto/index.js'
+import { cryptoBackend } from '../protocol/crypto.js'
+import { DEFAULT_PORT } from '../protocol/wire-types.js'
 import { NotFoundError } from '../protocol/errors.js'
 import { Ledger, type LedgerChange } from '../store/ledger.js'
 import { Assigner } from './assigner.js'
+import { type Clock, type Service, systemClock } from './clock.js'
 import { DeadlineWatcher } from './deadlines.js'
 import { HttpServer } from './http-server.js'
 import { MemoryWatch, memoryStatus } from './memory.js'
 import { loadIdentity, type NodeIdentity } from './identity.js'
-import { Federation, type P2POptions } from './federation.js'
+import { Federation, healthOf, type P2POptions } from './federation/index.js'
 import { PubSub } from './pubsub.js'
 import { BUILD_VERSION, RpcService } from './rpc-service.js'
 import { ColonyStream } from './colony-stream.js'
 import { DashboardAssets } from './dashboard-assets.js'
 import { Schedules, SCHEDULE_PERIOD_MS } from './schedules.js'
 
-export const DEFAULT_PORT = 50080
 /** How long a federated node waits, at start, for a first sync before it writes (see firstSync). */
 export const RECOVERY_WAIT_MS = 5000
 
@@ -43,6 +45,8 @@ export interface NodeOptions {
   readonly log?: (line: string) => void
   /** serve the dashboard at `/` on the API port (default true) */
   readonly dashboard?: boolean
+  /** the time and timers of the node's services and ledger (the system's by default; tests drive their own) */
+  readonly clock?: Clock
 }
 
 export class ColonyNode {
@@ -57,23 +61,26 @@ export class ColonyNode {
   private readonly pubsub: PubSub
   private readonly colonyStream: ColonyStream
   private readonly schedules: Schedules
+  /** started in this order once the ledger is ready (and the first sync done), stopped in this order */
+  private readonly services: readonly Service[]
   /** present when the node takes part in a federation */
   federation: Federation | undefined
-  private boundPort = 0
   private stopped = false
 
   private constructor (identity: NodeIdentity, ledger: Ledger, host: string, opts: NodeOptions) {
     this.identity = identity
     this.ledger = ledger
     this.host = host
-    this.assigner = new Assigner(ledger)
-    this.deadlines = new DeadlineWatcher(ledger)
-    this.pubsub = new PubSub(ledger)
-    this.colonyStream = new ColonyStream(ledger)
-    this.memory = new MemoryWatch({ log: opts.log ?? (line => { console.error(line) }), records: () => ledger.fold.size })
+    const clock = opts.clock ?? systemClock
+    this.assigner = new Assigner(ledger, clock)
+    this.deadlines = new DeadlineWatcher(ledger, clock)
+    this.pubsub = new PubSub(ledger, clock)
+    this.colonyStream = new ColonyStream(ledger, clock)
+    this.memory = new MemoryWatch({ log: opts.log ?? (line => { console.error(line) }), records: () => ledger.fold.size, clock })
     this.schedules = new Schedules({
       ledger,
       nodeId: identity.nodeId,
+      clock,
       ...opts.schedules,
       ...(opts.log === undefined ? {} : { log: opts.log })
     })
@@ -81,11 +88,13 @@ export class ColonyNode {
       ledger,
       assigner: this.assigner,
       identity,
-      port: () => this.boundPort,
+      port: () => this.http.port,
       sites: colony => this.federation?.sites(colony),
       checkerPeriodMs: opts.schedules?.periodMs ?? SCHEDULE_PERIOD_MS
     })
     this.http = new HttpServer({
+      port: opts.port ?? DEFAULT_PORT,
+      host,
       rpc,
       pubsub: this.pubsub,
       colonyStream: this.colonyStream,
@@ -95,7 +104,7 @@ export class ColonyNode {
         nodeid: identity.nodeId,
         records: ledger.fold.size,
         // which secp256k1 implementation checks signatures here (system, native or noble)
-        crypto: cryptoBackend.name,
+        crypto: cryptoBackend().name,
         // the heap against its limit: the ledger's fold lives there (see memory.ts)
         memory: memoryStatus(),
         ...(full ? { statehash: ledger.fold.stateHash() } : {}),
@@ -103,9 +112,10 @@ export class ColonyNode {
         // acknowledgements we owed (sent as adverts or carried by our batches), dead links closed
         ...(this.federation === undefined
           ? {}
-          : { federation: { gossip: this.federation.gossipStats, claims: this.federation.confirmStats, acks: this.federation.ackStats, sync: this.federation.syncStats, silenthangups: this.federation.host.silentHangUps } })
+          : { federation: healthOf(this.federation.stats()) })
       })
     })
+    this.services = [this.deadlines, this.schedules, this.memory, this.assigner, this.pubsub, this.colonyStream, this.http]
     ledger.on('change', (c: LedgerChange) => {
       this.assigner.onChange(c)
       this.deadlines.onChange(c)
@@ -116,8 +126,10 @@ export class ColonyNode {
   }
 
   static async start (opts: NodeOptions): Promise<ColonyNode> {
+    installCryptoBackend()
     const identity = await loadIdentity(opts.dataDir, { operatorId: opts.operatorId, operatorPrvkey: opts.operatorPrvkey })
-    const ledger = await Ledger.open({ dir: join(opts.dataDir, 'ledger'), nodeKey: identity.nodeKey })
+    const clock = opts.clock ?? systemClock
+    const ledger = await Ledger.open({ dir: join(opts.dataDir, 'ledger'), nodeKey: identity.nodeKey, now: () => clock.now() })
     const node = new ColonyNode(identity, ledger, opts.host ?? '127.0.0.1', opts)
     try {
       if (opts.p2p !== undefined) {
@@ -138,11 +150,9 @@ export class ColonyNode {
       if (ledger.fold.siteOperator(identity.nodeId) !== identity.operatorId) {
         await ledger.appendLocal([{ body: { k: 'site', operatorid: identity.operatorId, name: opts.name ?? '' } }])
       }
-      node.deadlines.start()
-      node.schedules.start()
-      node.memory.start()
-      node.boundPort = await node.http.listen(opts.port ?? DEFAULT_PORT, node.host)
+      for (const s of node.services) await s.start()
     } catch (err) {
+      for (const s of node.services) await s.stop()
       await node.federation?.stop()
       await ledger.close()
       throw err
@@ -154,12 +164,12 @@ export class ColonyNode {
   }
 
   get port (): number {
-    return this.boundPort
+    return this.http.port
   }
 
   get url (): string {
     const host = this.host === '0.0.0.0' ? '127.0.0.1' : this.host
-    return `http://${host}:${this.boundPort}`
+    return `http://${host}:${this.http.port}`
   }
 
   get nodeId (): string {
@@ -196,13 +206,7 @@ export class ColonyNode {
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    this.deadlines.stop()
-    this.schedules.stop()
-    this.memory.stop()
-    this.assigner.stop()
-    this.pubsub.close()
-    this.colonyStream.close()
-    await this.http.close()
+    for (const s of this.services) await s.stop()
     await this.federation?.stop()
     // which claims the closed requests left unanswered, for the executors' next assign after a restart
     await this.assigner.saveDeliveries()
@@ -216,6 +220,7 @@ export async function rebuildDataDir (dataDir: string): Promise<{ records: numbe
   if (!existsSync(join(dataDir, 'ledger')) || !existsSync(join(dataDir, 'node.key'))) {
     throw new NotFoundError(`${dataDir} holds no colonynet node (no ledger/ or node.key): check --data`)
   }
+  installCryptoBackend()
   const identity = await loadIdentity(dataDir, {})
   const ledger = await Ledger.open({ dir: join(dataDir, 'ledger'), nodeKey: identity.nodeKey })
   try {

@@ -12,6 +12,7 @@ import { type ProcessInfo } from '../protocol/state.js'
 import { processToWire } from '../protocol/wire.js'
 import type { Ledger, LedgerChange } from '../store/ledger.js'
 import type { Request } from './rpc-service.js'
+import { type Clock, type Service, systemClock, type Timer } from './clock.js'
 
 interface Subscription {
   readonly ws: WebSocket
@@ -19,20 +20,22 @@ interface Subscription {
   readonly processid: string
   readonly executortype: string
   readonly state: number
-  timer?: NodeJS.Timeout
+  timer?: Timer
 }
 
 /** Subscriptions one WebSocket may hold (each is a listener on the node). */
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 64
 
-export class PubSub {
+export class PubSub implements Service {
   private readonly subs = new Set<Subscription>()
   /** the state each process was last seen in: a notification is sent on a change into the state */
   private readonly lastState = new Map<string, number>()
   private readonly ledger: Ledger
+  private readonly clock: Clock
 
-  constructor (ledger: Ledger) {
+  constructor (ledger: Ledger, clock: Clock = systemClock) {
     this.ledger = ledger
+    this.clock = clock
     for (const p of ledger.fold.processes()) this.lastState.set(p.processid, p.state)
   }
 
@@ -60,7 +63,7 @@ export class PubSub {
     const mine = [...this.subs].filter(s => s.ws === ws).length
     if (mine >= MAX_SUBSCRIPTIONS_PER_SOCKET) throw new ValidationError('msgtype', `at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per WebSocket: open another one`)
     // a timeout beyond setTimeout's range (24.8 days) is as good as none
-    if (m.timeout > 0 && m.timeout * 1000 <= MAX_TIMER_MS) sub.timer = setTimeout(() => ws.close(1000, 'subscription timed out'), m.timeout * 1000)
+    if (m.timeout > 0 && m.timeout * 1000 <= MAX_TIMER_MS) sub.timer = this.clock.setTimeout(() => { ws.close(1000, 'subscription timed out') }, m.timeout * 1000)
     this.subs.add(sub)
     ws.once('close', () => this.remove(sub))
     // Already there: say so at once (as ColonyOS does), or the subscriber would wait forever.
@@ -68,7 +71,7 @@ export class PubSub {
   }
 
   private remove (sub: Subscription): void {
-    if (sub.timer !== undefined) clearTimeout(sub.timer)
+    this.clock.clearTimeout(sub.timer)
     this.subs.delete(sub)
   }
 
@@ -99,7 +102,11 @@ export class PubSub {
     }
   }
 
-  close (): void {
+  /** Nothing to start: subscriptions come with requests. */
+  start (): void {}
+
+  /** Ends every subscription (their sockets are terminated). */
+  stop (): void {
     for (const sub of this.subs) {
       this.remove(sub)
       sub.ws.terminate()

@@ -17,6 +17,7 @@ import { unconsumed } from '../protocol/gen-fold.js'
 import { graphIdOfGenFire, MAX_PACKS_PER_FIRING } from '../protocol/records.js'
 import { type CronInfo, type GeneratorInfo, isFinal } from '../protocol/state.js'
 import type { Ledger } from '../store/ledger.js'
+import { type Clock, every, type Service, systemClock } from './clock.js'
 
 export const SCHEDULE_PERIOD_MS = 200
 export const DEFAULT_STAGGER_MS = 1000
@@ -28,7 +29,8 @@ export interface SchedulesOptions {
   readonly periodMs?: number
   /** how much later each next-ranked site fires when nobody has */
   readonly staggerMs?: number
-  readonly now?: () => number
+  /** the time and the timer (the system's by default) */
+  readonly clock?: Clock
   readonly log?: (line: string) => void
 }
 
@@ -66,14 +68,14 @@ export function lastRuns (runs: readonly GraphState[]): { prev: GraphState | und
   return { prev: runs[runs.length - 1], lastAt }
 }
 
-export class Schedules {
+export class Schedules implements Service {
   private readonly ledger: Ledger
   private readonly nodeId: string
   private readonly periodMs: number
   private readonly staggerMs: number
-  private readonly now: () => number
+  private readonly clock: Clock
   private readonly log: (line: string) => void
-  private timer: NodeJS.Timeout | undefined
+  private cancel: (() => void) | undefined
   private busy = false
   /** firings this site wrote (workflow ids), so a firing still being folded is not written twice */
   private readonly written = new Set<string>()
@@ -83,19 +85,18 @@ export class Schedules {
     this.nodeId = opts.nodeId
     this.periodMs = opts.periodMs ?? SCHEDULE_PERIOD_MS
     this.staggerMs = opts.staggerMs ?? DEFAULT_STAGGER_MS
-    this.now = opts.now ?? Date.now
+    this.clock = opts.clock ?? systemClock
     this.log = opts.log ?? (() => {})
   }
 
   start (): void {
-    if (this.timer !== undefined) return
-    this.timer = setInterval(() => { void this.tick() }, this.periodMs)
-    this.timer.unref()
+    if (this.cancel !== undefined) return
+    this.cancel = every(this.clock, this.periodMs, async () => await this.tick(), { unref: true })
   }
 
   stop (): void {
-    if (this.timer !== undefined) clearInterval(this.timer)
-    this.timer = undefined
+    this.cancel?.()
+    this.cancel = undefined
   }
 
   /** One look at every cron and generator of this site's colonies; writes what is due. */
@@ -105,7 +106,7 @@ export class Schedules {
     try {
       const fold = this.ledger.fold
       const bodies = []
-      const now = this.now()
+      const now = this.clock.now()
       for (const colony of fold.colonies()) {
         if (!colony.sites.includes(this.nodeId)) continue
         for (const cron of fold.crons(colony.name)) {

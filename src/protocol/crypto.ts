@@ -3,19 +3,13 @@
  * hex(SHA3-256(ASCII of the 130-char lowercase hex of the uncompressed public key)),
  * signatures = recoverable ECDSA over SHA3-256(utf-8 text), hex of r(32)‖s(32)‖v(1).
  *
- * Three interchangeable backends, all producing byte-identical RFC 6979 signatures behind the
- * same strict parsing:
- * - `system`: the system's libsecp256k1 (0.2 or later) through colonynet's own Node-API
- *   binding (native/secp256k1.c, built at install where a C compiler and libsecp256k1-dev
- *   are present): recovery ~30 % and signing ~35 % cheaper than `native` (bench/crypto.ts);
- * - `native`: the `secp256k1` npm addon, which bundles a 2019 libsecp256k1 (~20x faster than
- *   noble at recovery, which dominates ingest);
- * - `noble`: `@noble/secp256k1`, pure JS, always available.
- * The first that loads is active; COLONYNET_CRYPTO=system|native|noble insists on one.
+ * The curve arithmetic is a CryptoBackend. All backends produce byte-identical RFC 6979
+ * signatures behind the same strict parsing (here). This module holds noble (`@noble/secp256k1`,
+ * pure JS) and uses it until an entry point injects a faster one with setCryptoBackend:
+ * src/crypto loads the native ones (the system libsecp256k1, the `secp256k1` npm addon) and
+ * reads COLONYNET_CRYPTO, so that protocol loads nothing and reads no environment.
  */
 import nodeCrypto, { createHash } from 'node:crypto'
-import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
 import * as noble from '@noble/secp256k1'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -58,7 +52,8 @@ export function sha3Hex (data: string | Uint8Array): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Keys and signature parsing, shared by both backends so they accept exactly the same inputs
+// Keys and signature parsing, shared by every backend (src/crypto has the native ones) so they
+// accept exactly the same inputs
 
 const N_HEX = 'fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141'
 const N_BYTES = Buffer.from(N_HEX, 'hex')
@@ -78,13 +73,14 @@ export function isPrivateKey (s: unknown): s is string {
   return lc !== ZERO_HEX && lc < N_HEX
 }
 
-function privateKeyBytes (prvkey: string): Buffer {
+/** The 32 bytes of a valid private key; throws ValidationError otherwise. */
+export function privateKeyBytes (prvkey: string): Buffer {
   if (!isPrivateKey(prvkey)) throw new ValidationError('prvkey', 'must be 64 hex characters encoding a valid secp256k1 private key')
   return Buffer.from(prvkey, 'hex')
 }
 
 /** Strictly parse a 130-hex r‖s‖v signature; returns its 65 bytes. */
-function signatureBytes (signature: string): Buffer {
+export function signatureBytes (signature: string): Buffer {
   if (typeof signature !== 'string') throw new SignatureError('signature must be a string')
   if (signature.length !== 130) throw new SignatureError(`signature must be 130 hex characters, got ${signature.length}`)
   if (!SIGNATURE_RE.test(signature)) throw new SignatureError('signature must be lowercase hex')
@@ -101,87 +97,21 @@ function signatureBytes (signature: string): Buffer {
   return sig
 }
 
-function textHash (text: string): Uint8Array {
+/** What is signed: SHA3-256 of the text as UTF-8. */
+export function textHash (text: string): Uint8Array {
   if (typeof text !== 'string') throw new SignatureError('signed text must be a string')
   return sha3(text)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Backends
-
-/** The subset of the `secp256k1` package's API (v5, native addon) that we call. */
-interface NativeSecp256k1 {
-  publicKeyCreate (seckey: Uint8Array, compressed: boolean, output?: Uint8Array): Uint8Array
-  ecdsaSign (msg32: Uint8Array, seckey: Uint8Array, options?: object, output?: Uint8Array): { signature: Uint8Array, recid: number }
-  ecdsaRecover (sig: Uint8Array, recid: number, msg32: Uint8Array, compressed: boolean, output?: Uint8Array): Uint8Array
-}
-
-function nativeBackend (lib: NativeSecp256k1): CryptoBackend {
-  return {
-    name: 'native',
-    publicKey (prvkey) {
-      return Buffer.from(lib.publicKeyCreate(privateKeyBytes(prvkey), false, Buffer.allocUnsafe(65))).toString('hex')
-    },
-    sign (text, prvkey) {
-      const key = privateKeyBytes(prvkey)
-      const out = Buffer.allocUnsafe(65)
-      // libsecp256k1 signs with the RFC 6979 nonce and always normalizes to low-S
-      const { recid } = lib.ecdsaSign(textHash(text), key, {}, out.subarray(0, 64))
-      out[64] = recid
-      return out.toString('hex')
-    },
-    recoverPublicKey (text, signature) {
-      const sig = signatureBytes(signature)
-      const h = textHash(text)
-      const out = Buffer.allocUnsafe(65)
-      try {
-        lib.ecdsaRecover(sig.subarray(0, 64), sig[64]!, h, false, out)
-      } catch (err) {
-        throw new SignatureError(`signature does not recover: ${(err as Error).message}`)
-      }
-      return out.toString('hex')
-    }
-  }
-}
-
-/** colonynet's binding of the system libsecp256k1 (native/secp256k1.c). */
-interface SystemSecp256k1 {
-  recover (sig64: Uint8Array, recid: number, msg32: Uint8Array, out65: Uint8Array): boolean
-  /** the recovery id, or -1 when the key is invalid */
-  sign (msg32: Uint8Array, key32: Uint8Array, out64: Uint8Array): number
-  publicKey (key32: Uint8Array, out65: Uint8Array): boolean
-}
-
-function systemBackend (lib: SystemSecp256k1): CryptoBackend {
-  return {
-    name: 'system',
-    publicKey (prvkey) {
-      const out = Buffer.allocUnsafe(65)
-      if (!lib.publicKey(privateKeyBytes(prvkey), out)) throw new ValidationError('prvkey', 'is not a valid secp256k1 private key')
-      return out.toString('hex')
-    },
-    sign (text, prvkey) {
-      const key = privateKeyBytes(prvkey)
-      const out = Buffer.allocUnsafe(65)
-      const recid = lib.sign(textHash(text), key, out.subarray(0, 64))
-      if (recid < 0) throw new ValidationError('prvkey', 'is not a valid secp256k1 private key')
-      out[64] = recid
-      return out.toString('hex')
-    },
-    recoverPublicKey (text, signature) {
-      const sig = signatureBytes(signature)
-      const out = Buffer.allocUnsafe(65)
-      if (!lib.recover(sig.subarray(0, 64), sig[64]!, textHash(text), out)) throw new SignatureError('signature does not recover: no public key for it')
-      return out.toString('hex')
-    }
-  }
-}
+// The backend
 
 // noble needs sync hash helpers for deterministic signing; idempotent if set elsewhere too
 noble.hashes.sha256 = sha256
 noble.hashes.hmacSha256 = (key, msg) => hmac(sha256, key, msg)
 
-const nobleBackend: CryptoBackend = {
+/** Pure JavaScript, always available: the backend until one is injected. */
+export const nobleBackend: CryptoBackend = {
   name: 'noble',
   publicKey (prvkey) {
     return Buffer.from(noble.getPublicKey(privateKeyBytes(prvkey), false)).toString('hex')
@@ -209,66 +139,27 @@ const nobleBackend: CryptoBackend = {
   }
 }
 
-const require = createRequire(import.meta.url)
-/** Where scripts/build-secp256k1.mjs puts the binding (relative to this file: src/protocol). */
-export const SYSTEM_BINDING_PATH = fileURLToPath(new URL('../../build/secp256k1.node', import.meta.url))
+let active: CryptoBackend = nobleBackend
+let injected = false
 
-const loaded = new Map<'system' | 'native', CryptoBackend | Error>()
-
-function tryLoad (name: 'system' | 'native'): CryptoBackend | Error {
-  let b = loaded.get(name)
-  if (b !== undefined) return b
-  try {
-    b = name === 'system'
-      ? systemBackend(require(SYSTEM_BINDING_PATH) as SystemSecp256k1)
-      // `secp256k1/bindings` throws when the addon cannot load; the package's main entry
-      // would silently fall back to its slow `elliptic` JS build instead.
-      : nativeBackend(require('secp256k1/bindings') as NativeSecp256k1)
-  } catch (err) {
-    b = err instanceof Error ? err : new Error(String(err))
-  }
-  loaded.set(name, b)
-  return b
+/**
+ * Makes `b` the backend every signature and id of this thread goes through. All backends
+ * give the same answers, so what the caches below hold stays valid across a change.
+ */
+export function setCryptoBackend (b: CryptoBackend): void {
+  active = b
+  injected = true
 }
 
-/** A specific backend; throws if a native one is requested and cannot load. */
-export function loadBackend (name: CryptoBackendName): CryptoBackend {
-  if (name === 'noble') return nobleBackend
-  if (name === 'system' || name === 'native') {
-    const b = tryLoad(name)
-    if (b instanceof Error) {
-      throw new Error(name === 'system'
-        ? `system libsecp256k1 binding unavailable (${b.message}): install a C compiler and libsecp256k1-dev, then run npm run build:secp256k1`
-        : `native secp256k1 backend unavailable: ${b.message}`)
-    }
-    return b
-  }
-  throw new Error(`unknown crypto backend: ${String(name)}`)
+/** The backend in use: noble unless one was set. */
+export function cryptoBackend (): CryptoBackend {
+  return active
 }
 
-function chooseBackend (): CryptoBackend {
-  const wanted = process.env.COLONYNET_CRYPTO
-  if (wanted !== undefined && wanted !== '') {
-    if (wanted !== 'system' && wanted !== 'native' && wanted !== 'noble') throw new Error(`COLONYNET_CRYPTO must be system, native or noble, got ${JSON.stringify(wanted)}`)
-    return loadBackend(wanted)
-  }
-  for (const name of ['system', 'native'] as const) {
-    const b = tryLoad(name)
-    if (!(b instanceof Error)) return b
-  }
-  return nobleBackend
+/** Whether setCryptoBackend was called in this thread (a loader then leaves the choice alone). */
+export function cryptoBackendSet (): boolean {
+  return injected
 }
-
-/** The active backend: the first of system, native and noble that loads (or COLONYNET_CRYPTO's). */
-export const backend: CryptoBackend = chooseBackend()
-
-const unavailable = (name: 'system' | 'native'): string | null => { const b = tryLoad(name); return b instanceof Error ? b.message : null }
-
-/** Why the native (npm addon) backend cannot load (null when it can). */
-export const nativeUnavailableReason: string | null = unavailable('native')
-
-/** Why the system libsecp256k1 binding cannot load (null when it can). */
-export const systemUnavailableReason: string | null = unavailable('system')
 
 // ---------------------------------------------------------------------------------------------
 // Identities
@@ -294,7 +185,7 @@ const idCache = new Map<string, string>()
 export function idFromPrivateKey (prvkey: string): string {
   const hit = idCache.get(prvkey)
   if (hit !== undefined) return hit
-  const id = sha3Hex(backend.publicKey(prvkey))
+  const id = sha3Hex(active.publicKey(prvkey))
   if (idCache.size >= ID_CACHE_MAX) idCache.delete(idCache.keys().next().value as string)
   idCache.set(prvkey, id)
   return id
@@ -317,10 +208,10 @@ function remember<V> (memo: Map<string, V>, key: string, value: V): void {
 
 /** Sign `text` (ColonyOS signs the base64 payload text) with the active backend. */
 export function sign (text: string, prvkey: string): string {
-  if (text.length > MEMO_TEXT_MAX) return backend.sign(text, prvkey)
+  if (text.length > MEMO_TEXT_MAX) return active.sign(text, prvkey)
   const hit = signMemo.get(text)
   if (hit !== undefined && hit.prvkey === prvkey) return hit.signature
-  const signature = backend.sign(text, prvkey)
+  const signature = active.sign(text, prvkey)
   remember(signMemo, text, { prvkey, signature })
   return signature
 }
@@ -330,7 +221,7 @@ export function recoverId (text: string, signature: string): string {
   const hit = recoverMemo.get(signature)
   if (hit !== undefined && hit.text === text) return hit.id
   // the recovered key is already lowercase hex, exactly the text the id hashes
-  const id = sha3Hex(backend.recoverPublicKey(text, signature))
+  const id = sha3Hex(active.recoverPublicKey(text, signature))
   if (text.length <= MEMO_TEXT_MAX) remember(recoverMemo, signature, { text, id })
   return id
 }

@@ -14,7 +14,7 @@ import { recoverId, sha3Hex, sign } from './crypto.js'
 import type { RpcEnvelope } from './envelope.js'
 import { SignatureError, ValidationError } from './errors.js'
 import { type Hlc, hlcKey, isHlc } from './hlc.js'
-import { toJsonValue } from './spec.js'
+import { toJsonValue } from './json.js'
 
 /** A client mutation, exactly as the client signed it. */
 export interface EnvelopeBody {

@@ -1,12 +1,25 @@
 /**
- * The colony state the fold derives from the ledger. Times are HLC wall milliseconds of
- * the records that caused them, so every node derives the same values; the API turns
- * them into ColonyOS's wire shapes.
+ * The colony state the fold derives from the ledger, and ColonyOS's state enums (process,
+ * executor and attribute states, as upstream numbers them). Times are HLC wall
+ * milliseconds of the records that caused them, so every node derives the same values;
+ * the API turns them into ColonyOS's wire shapes.
  */
-import { type ExecutorStateValue, type FunctionSpec, ProcessState, type ProcessStateValue } from './spec.js'
+import type { FunctionSpec } from './spec.js'
 
-export { AttributeType, ExecutorState, ProcessState } from './spec.js'
-export type { ExecutorStateValue, ProcessStateValue } from './spec.js'
+/** Process (and process graph) states, pkg/core/process.go. */
+export const ProcessState = { WAITING: 0, RUNNING: 1, SUCCESS: 2, FAILED: 3, CANCELLED: 4 } as const
+export type ProcessStateValue = typeof ProcessState[keyof typeof ProcessState]
+/** Upstream's NOTSET (-1): "any state" in removeall messages. */
+export const STATE_NOTSET = -1
+
+/** Executor states, pkg/core/executor.go. */
+export const ExecutorState = { PENDING: 0, APPROVED: 1, REJECTED: 2, UNREGISTERED: 3 } as const
+export type ExecutorStateValue = typeof ExecutorState[keyof typeof ExecutorState]
+
+/** Attribute types, pkg/core/attribute.go. */
+export const AttributeType = { IN: 0, OUT: 1, ERR: 2, ENV: 3 } as const
+export type AttributeTypeValue = typeof AttributeType[keyof typeof AttributeType]
+
 export const PROCESS_STATE_NAMES = ['WAITING', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED'] as const
 
 export const WAIT_TIMEOUT_ERROR = 'Maximum waiting time limit exceeded'

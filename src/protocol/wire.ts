@@ -3,10 +3,12 @@
  * indistinguishable from a ColonyOS server's: times as Go's RFC 3339 text (zero time
  * when unset), priority time and log timestamps in nanoseconds.
  */
+import type { JsonValue } from './json.js'
+import { functionSpecToJson } from './spec.js'
 import {
-  type Attribute, type Colony, type ColonyFunction, type Cron, type Edge, type Executor, formatGoTime, functionSpecToJson,
-  type Generator, GO_ZERO_TIME, type GraphNode, type JsonValue, type Log, type Process, type ProcessGraph, type User
-} from './spec.js'
+  type Attribute, type Colony, type ColonyFunction, type Cron, type Edge, type Executor, formatGoTime, type Generator,
+  GO_ZERO_TIME, type GraphNode, type Log, type Process, type ProcessGraph, type User
+} from './wire-types.js'
 import type {
   AttributeInfo, ColonyInfo, CronInfo, ExecutorInfo, FunctionInfo, GeneratorInfo, GraphInfo, LogEntry, ProcessInfo, UserInfo
 } from './state.js'

@@ -2,10 +2,12 @@
  * Signature recovery on worker threads (DESIGN decision 9: recovery dominates the cost of
  * a record). A site that syncs a large ledger verifies every envelope again (zero trust);
  * spreading that over the cores is the difference between one core's ~19,000 recoveries/s
- * and the machine's. The workers run the same protocol/crypto.ts (loaded through tsx).
+ * and the machine's. The workers run the same protocol/crypto.ts (loaded through tsx), with
+ * the backend this thread uses.
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
+import { cryptoBackend } from '../protocol/crypto.js'
 
 interface Pending { resolve: (out: Array<string | null>) => void, reject: (err: Error) => void }
 
@@ -18,7 +20,7 @@ export class VerifierPool {
 
   private constructor (size: number) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(new URL('./verify-worker.mjs', import.meta.url))
+      const w = new Worker(new URL('./verify-worker.mjs', import.meta.url), { workerData: { backend: cryptoBackend().name } })
       w.unref()
       w.on('message', (m: { id: number, out: Array<string | null> }) => {
         const p = this.pending.get(m.id)

@@ -7,7 +7,7 @@ import { formatSeconds, formatTime } from '../../src/cli/views/time.js'
 import { summarizeFunctions } from '../../src/cli/views/function.js'
 import { processesTable, stateName, valuesText } from '../../src/cli/views/process.js'
 import { coloniesTable } from '../../src/cli/views/colony.js'
-import type { ColonyFunction } from '../../src/protocol/spec.js'
+import type { ColonyFunction } from '../../src/protocol/wire-types.js'
 
 test('--env and --kwargs pairs split at the first separator; a pair without one names the flag', () => {
   assert.equal(parsePairs(['A=1', 'B=x=y'], '=', 'env'), [['A', '1'], ['B', 'x=y']])

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { errorReply, okReply, openEnvelope, parseEnvelope, verifyEnvelope } from '../../src/protocol/envelope.js'
-import type { Process } from '../../src/protocol/spec.js'
+import type { Process } from '../../src/protocol/wire-types.js'
 
 export interface Call { msgtype: string, msg: Record<string, unknown>, signer: string }
 /** What a handler answers: a value (payload), or an error with its status; `hold` leaves the request open. */

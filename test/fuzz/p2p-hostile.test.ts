@@ -191,14 +191,14 @@ test('a flood of garbage gossip from one peer: the node stays responsive and sco
   try {
     const fa = a.node.federation
     assert.ok(fa)
-    const rejectedBefore = fa.gossipStats.rejected
+    const rejectedBefore = fa.stats().gossip.rejected
     const lat = await healthDuring(a.node.url, async () => {
       await flood(flooder, topic, 2000, i => enc.encode(`garbage ${i} ${'#'.repeat(512)}`))
       // a peer that is no site is graylisted: its messages are dropped before validation
-      await eventually(() => fa.gossipStats.rejected > rejectedBefore || fa.host.peerScore(flooder.peerId) < -80 ? true : undefined, 'A to judge or graylist the flooder')
+      await eventually(() => fa.stats().gossip.rejected > rejectedBefore || fa.host.peerScore(flooder.peerId) < -80 ? true : undefined, 'A to judge or graylist the flooder')
     })
     const max = Math.max(...lat)
-    if (process.env.FUZZ_STATS !== undefined) console.log(`garbage flood: ${lat.length} health checks, max ${Math.round(max)} ms, rejected ${fa.gossipStats.rejected - rejectedBefore}`)
+    if (process.env.FUZZ_STATS !== undefined) console.log(`garbage flood: ${lat.length} health checks, max ${Math.round(max)} ms, rejected ${fa.stats().gossip.rejected - rejectedBefore}`)
     assert.ok(lat.length >= 3, `only ${lat.length} health checks during the flood`)
     assert.ok(max < 1000, `GET /health took up to ${Math.round(max)} ms during the flood`)
     // gossipsub refreshes its score cache once a heartbeat (1 s)
@@ -219,13 +219,13 @@ test('a flood of well-formed frames from a peer that is not a site: the node sta
     const fa = a.node.federation
     assert.ok(fa)
     const hash = a.node.ledger.fold.stateHash()
-    const ignoredBefore = fa.gossipStats.ignored
+    const ignoredBefore = fa.stats().gossip.ignored
     const lat = await healthDuring(a.node.url, async () => {
       await flood(flooder, topic, 2000, i => enc.encode(JSON.stringify({ k: 'idle', site: 'c'.repeat(64), colony: fed.colony, types: { cli: i }, t: Date.now() + i })))
-      await eventually(() => fa.gossipStats.ignored >= ignoredBefore + 100 || fa.host.peerScore(flooder.peerId) < -80 ? true : undefined, 'A to ignore or graylist the flooder')
+      await eventually(() => fa.stats().gossip.ignored >= ignoredBefore + 100 || fa.host.peerScore(flooder.peerId) < -80 ? true : undefined, 'A to ignore or graylist the flooder')
     })
     const max = Math.max(...lat)
-    if (process.env.FUZZ_STATS !== undefined) console.log(`advert flood: ${lat.length} health checks, max ${Math.round(max)} ms, ignored ${fa.gossipStats.ignored - ignoredBefore}, score ${fa.host.peerScore(flooder.peerId)}`)
+    if (process.env.FUZZ_STATS !== undefined) console.log(`advert flood: ${lat.length} health checks, max ${Math.round(max)} ms, ignored ${fa.stats().gossip.ignored - ignoredBefore}, score ${fa.host.peerScore(flooder.peerId)}`)
     assert.ok(max < 1000, `GET /health took up to ${Math.round(max)} ms during the flood`)
     assert.is(a.node.ledger.fold.stateHash(), hash)
     // a stranger's advert never makes it a claiming site

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
 import { ColonyNode } from '../../src/node/index.js'
 import { call } from './raw-rpc.js'
+import type { ManualClock } from './manual-clock.js'
 
 export interface Identity { readonly prv: string, readonly id: string, readonly name: string }
 
@@ -24,7 +25,7 @@ export interface TestColony {
   readonly owner: Identity
   readonly user: Identity
   readonly executors: Identity[]
-  /** stops the node and starts it again on the same data directory and port (after `downMs`) */
+  /** stops the node and starts it again on the same data directory and port (after `downMs`, of its clock) */
   restart: (downMs?: number) => Promise<void>
   stop: () => Promise<void>
 }
@@ -42,13 +43,15 @@ export async function addExecutor (url: string, colony: string, owner: Identity,
   return x
 }
 
-export async function startColony (opts: { executors?: number, type?: string, dir?: string } = {}): Promise<TestColony> {
+/** `clock`: the node's time and timers (the system's if omitted); the test moves it. */
+export async function startColony (opts: { executors?: number, type?: string, dir?: string, clock?: ManualClock } = {}): Promise<TestColony> {
   const dir = opts.dir ?? await mkdtemp(join(tmpdir(), 'colonynet-node-'))
   const operator = identity('operator')
   const owner = identity('owner')
   const user = identity('user')
   const colony = 'test'
-  let node = await ColonyNode.start({ dataDir: dir, port: 0, operatorPrvkey: operator.prv })
+  const clock = opts.clock
+  let node = await ColonyNode.start({ dataDir: dir, port: 0, operatorPrvkey: operator.prv, ...(clock === undefined ? {} : { clock }) })
   await ok(node.url, { msgtype: 'addcolonymsg', colony: { colonyid: owner.id, name: colony } }, operator.prv)
   await ok(node.url, { msgtype: 'addusermsg', user: { colonyname: colony, userid: user.id, name: 'user', email: '', phone: '' } }, owner.prv)
   const executors: Identity[] = []
@@ -64,8 +67,9 @@ export async function startColony (opts: { executors?: number, type?: string, di
     restart: async (downMs = 0) => {
       const port = node.port
       await node.stop()
-      if (downMs > 0) await new Promise(resolve => setTimeout(resolve, downMs))
-      node = await ColonyNode.start({ dataDir: dir, port, operatorPrvkey: operator.prv })
+      if (clock !== undefined) await clock.advance(downMs)
+      else if (downMs > 0) await new Promise(resolve => setTimeout(resolve, downMs))
+      node = await ColonyNode.start({ dataDir: dir, port, operatorPrvkey: operator.prv, ...(clock === undefined ? {} : { clock }) })
       tc.node = node
     },
     stop: async () => {

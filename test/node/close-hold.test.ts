@@ -1,6 +1,6 @@
 /**
  * A close waits for the site's next batch and travels with it, in one gossip message (see
- * CLOSE_HOLD_MS in federation.ts): the executor's next claim carries it, an executor that
+ * CLOSE_HOLD_MS in federation/publisher.ts): the executor's next claim carries it, an executor that
  * parks with nothing to claim sends it at once, and with nothing after it the hold's end
  * does. Two real sites on 127.0.0.1; A's advert heartbeat and both repair timers are
  * stopped, so each test sees only the path it names. B's view of A's messages is its
@@ -21,15 +21,14 @@ async function startTwo (closeHoldMs: number): Promise<Two> {
   const [a, b] = fed.sites as [Site, Site]
   const x = await addExecutor(a.node.url, fed.colony, fed.owner, 'holder', 'hold')
   await converged(fed.sites)
-  clearInterval((a.node.federation as any).heartbeat)
+  a.node.federation?.parts.presence.stop()
   const frames: BatchFrame[] = []
-  const host = b.node.federation?.host as any
-  const validator = host.validator
-  host.validator = (topic: string, data: Uint8Array, from: string) => {
+  const bFed = b.node.federation as NonNullable<typeof b.node.federation>
+  bFed.host.setValidator((topic, data, from) => {
     const f = decodeGossip(data)
     if (f.k === 'batch') frames.push(f)
-    return validator(topic, data, from)
-  }
+    return bFed.parts.gossip.validate(topic, data, from)
+  })
   return { fed, a, b, x, frames }
 }
 
@@ -112,8 +111,8 @@ test('an executor that parks with nothing to claim sends the held close at once'
 
 test('an acknowledgement advert leaves the held close waiting, names the last batch sent, and still confirms', async () => {
   const t = held
-  const aFed = t.a.node.federation as any
-  const bFed = t.b.node.federation as any
+  const aFed = t.a.node.federation as NonNullable<typeof t.a.node.federation>
+  const bFed = t.b.node.federation as NonNullable<typeof t.b.node.federation>
   const y = await addExecutor(t.b.node.url, t.fed.colony, t.fed.owner, 'at-b', 'hold')
   await eventually(() => t.a.node.ledger.fold.executor(t.fed.colony, y.id)?.state === 1 ? true : undefined, 'A to know B\'s executor')
   const p1 = await submit(t)
@@ -121,20 +120,20 @@ test('an acknowledgement advert leaves the held close waiting, names the last ba
   assert.is(got.value.processid, p1)
   await eventually(() => stateAtB(t, p1) === ProcessState.RUNNING ? true : undefined, 'B to see the claim')
   // A is live at B (an advert within the presence window): B's claims wait for A's acknowledgement
-  aFed.advertiseAll()
+  aFed.parts.presence.advertiseAll()
   await close(t, p1)
-  assert.is(aFed.held.length, 1, 'the close is held at A')
-  const capped = bFed.confirmStats.capped
-  const adverts = aFed.ackStats.adverts
+  assert.is(aFed.parts.publisher.heldCount, 1, 'the close is held at A')
+  const capped = bFed.stats().claims.capped
+  const adverts = aFed.stats().acks.adverts
   const p2 = (await ok(t.b.node.url, { msgtype: 'submitfuncspecmsg', spec: { funcname: 'f', conditions: { colonyname: t.fed.colony, executortype: 'hold' } } }, t.fed.user.prv)).processid
   const t0 = Date.now()
   const got2 = await call(t.b.node.url, assignMsg(t.fed.colony, 5), y.prv)
   assert.is(got2.value.processid, p2)
   assert.ok(Date.now() - t0 < 1500, `B's executor waited ${Date.now() - t0} ms`)
-  assert.is(bFed.confirmStats.capped, capped, 'B\'s claim stood unacknowledged until the cap')
-  assert.ok(aFed.ackStats.adverts > adverts, 'A acknowledged with an advert')
+  assert.is(bFed.stats().claims.capped, capped, 'B\'s claim stood unacknowledged until the cap')
+  assert.ok(aFed.stats().acks.adverts > adverts, 'A acknowledged with an advert')
   assert.is(stateAtB(t, p1), ProcessState.RUNNING, 'the acknowledgement took the held close along')
-  assert.is(aFed.held.length, 1)
+  assert.is(aFed.parts.publisher.heldCount, 1)
   await ok(t.b.node.url, { msgtype: 'closesuccessfulmsg', processid: p2, out: [] }, y.prv)
   // x parks: the close goes
   assert.is((await assign(t, 1)).status, 404)

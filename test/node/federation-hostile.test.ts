@@ -51,10 +51,10 @@ test('gossip from a node that is not a site is rejected: garbage, forged and wel
   await rogue.publish(topic, encodeGossip({ k: 'batch', batch: own }))
   // wait until A's validator has judged all three, so the checks below are not vacuous
   await eventually(() => {
-    const g = a.federation?.gossipStats
+    const g = a.federation?.stats().gossip
     return g !== undefined && g.rejected + g.ignored >= 3 ? true : undefined
   }, 'A to turn the three frames away')
-  assert.ok((a.federation?.gossipStats.rejected ?? 0) >= 1, 'the garbage frame is rejected (scored), not only ignored')
+  assert.ok((a.federation?.stats().gossip.rejected ?? 0) >= 1, 'the garbage frame is rejected (scored), not only ignored')
   // the node still serves, and nothing changed
   const p = await ok(a.url, submitMsg(fed.colony), fed.user.prv)
   assert.ok(p.processid)
@@ -66,7 +66,7 @@ test('gossip from a node that is not a site is rejected: garbage, forged and wel
 test('a sync request from a node that is not a site is refused', async () => {
   const a = fed.sites[0]?.node
   assert.ok(a)
-  const before = { ...a.federation?.syncStats }
+  const before = { ...a.federation?.stats().sync }
   const stream = await rogue.open(a.federation?.peerId as string, SYNC_PROTOCOL)
   await stream.send(new TextEncoder().encode(JSON.stringify({ type: 'hello', vv: [] })))
   await stream.closeWrite()
@@ -75,8 +75,8 @@ test('a sync request from a node that is not a site is refused', async () => {
   assert.is(frames.length, 1)
   assert.is(frames[0]?.type, 'refused')
   // counted as refused (in /health), not as served
-  assert.is(a.federation?.syncStats.refused, (before.refused ?? 0) + 1)
-  assert.is(a.federation?.syncStats.served, before.served)
+  assert.is(a.federation?.stats().sync.refused, (before.refused ?? 0) + 1)
+  assert.is(a.federation?.stats().sync.served, before.served)
 })
 
 test('a removed site\'s later records are refused everywhere', async () => {

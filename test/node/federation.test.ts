@@ -38,11 +38,11 @@ test('three sites: submitted on A, run by an executor on C, and every site agree
 test('at rest, sites do not keep pulling from each other (a pull answers a pull only when the asker is ahead)', async () => {
   await converged(fed.sites)
   const [a, b] = fed.sites as [typeof fed.sites[0], typeof fed.sites[0]]
-  const served = (): number => fed.sites.reduce((n, s) => n + (s.node.federation?.syncStats.served ?? 0), 0)
+  const served = (): number => fed.sites.reduce((n, s) => n + (s.node.federation?.stats().sync.served ?? 0), 0)
   // a pull between two sites that hold the same records: B serves it, and must not pull back
-  const bServed = b.node.federation?.syncStats.served ?? 0
+  const bServed = b.node.federation?.stats().sync.served ?? 0
   a.node.federation?.schedulePull(b.node.federation?.peerId as string, 0)
-  await eventually(() => (b.node.federation?.syncStats.served ?? 0) > bServed ? true : undefined, 'B to serve the pull')
+  await eventually(() => (b.node.federation?.stats().sync.served ?? 0) > bServed ? true : undefined, 'B to serve the pull')
   // Absence can only be observed over a window: 2 s at rest. The repair timer (every
   // 1.5–4.5 s here) fires at most twice in it per site, pulling from each of 2 peers: at
   // most 12 pulls. The endless ping-pong this guards against ran hundreds a second.
@@ -78,7 +78,7 @@ test('a claim is acknowledged by an advert from a site at rest, and by the next 
   }
   b.node.ledger.on('change', busyB)
   try {
-    const before = { a: { ...fa.ackStats }, b: { ...fb.ackStats }, c: { ...fc.confirmStats } }
+    const before = { a: fa.stats().acks, b: fb.stats().acks, c: fc.stats().claims }
     const poll = call(c.node.url, assignMsg(fed.colony, 20), x.prv)
     const p = await ok(a.node.url, submit, fed.user.prv)
     const got = await poll
@@ -86,14 +86,14 @@ test('a claim is acknowledged by an advert from a site at rest, and by the next 
     assert.is(got.value.processid, p.processid)
     assert.is(written, 1, 'B stored the claim and wrote a batch of its own')
     // C waited for acknowledgements and had them: the 2 s cap did not hand it over
-    assert.is(fc.confirmStats.waited, before.c.waited + 1)
-    assert.is(fc.confirmStats.capped, before.c.capped)
+    assert.is(fc.stats().claims.waited, before.c.waited + 1)
+    assert.is(fc.stats().claims.capped, before.c.capped)
     // A was at rest: it advertised; B's own batch acknowledged for it: no advert from B
-    assert.ok(fa.ackStats.adverts > before.a.adverts, `A sent no acknowledgement advert: ${JSON.stringify(fa.ackStats)}`)
+    assert.ok(fa.stats().acks.adverts > before.a.adverts, `A sent no acknowledgement advert: ${JSON.stringify(fa.stats().acks)}`)
     // with no request under way at A, nothing of its own was coming: it did not wait for one
-    assert.ok(fa.ackStats.atOnce > before.a.atOnce, `A waited to acknowledge: ${JSON.stringify(fa.ackStats)}`)
-    assert.is(fb.ackStats.adverts, before.b.adverts, `B advertised although its batch acknowledged: ${JSON.stringify(fb.ackStats)}`)
-    assert.ok(fb.ackStats.byBatch > before.b.byBatch)
+    assert.ok(fa.stats().acks.atOnce > before.a.atOnce, `A waited to acknowledge: ${JSON.stringify(fa.stats().acks)}`)
+    assert.is(fb.stats().acks.adverts, before.b.adverts, `B advertised although its batch acknowledged: ${JSON.stringify(fb.stats().acks)}`)
+    assert.ok(fb.stats().acks.byBatch > before.b.byBatch)
     await ok(c.node.url, { msgtype: 'closesuccessfulmsg', processid: p.processid, out: [] }, x.prv)
     await converged(fed.sites)
   } finally {

@@ -51,7 +51,7 @@ test('a claim made while the heal\'s pull streams in waits for it, and loses to 
   assert.is(c.node.ledger.fold.process(pid), undefined, 'c has not seen the process yet')
 
   // c's executor waits for work; the link heals
-  const held0 = c.node.federation?.confirmStats.heldForPull ?? 0
+  const held0 = c.node.federation?.stats().claims.heldForPull ?? 0
   const poll = call(c.node.url, assignMsg(fed.colony, 30), xc.prv)
   await eventually(() => c.node.waitingExecutors() === 1 ? true : undefined, 'c\'s executor to park')
   c.node.federation?.host.unblock([peer(s1), peer(s2)])
@@ -69,7 +69,7 @@ test('a claim made while the heal\'s pull streams in waits for it, and loses to 
   assert.is(p?.assignedexecutorid, x2.id)
   assert.equal(p?.out, ['ran at s2'])
   // the window was there: c claimed the process while the pull streamed in, and waited
-  assert.ok((c.node.federation?.confirmStats.heldForPull ?? 0) > held0, 'no claim of c waited for the pull')
+  assert.ok((c.node.federation?.stats().claims.heldForPull ?? 0) > held0, 'no claim of c waited for the pull')
 })
 
 test.run()

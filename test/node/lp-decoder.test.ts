@@ -2,11 +2,13 @@
  * The length-prefixed decoder noise reads with, after installCheapEmptyPrefix: however the
  * bytes are cut into chunks (prefixes split, empty chunks, many messages per chunk), it
  * yields exactly the messages that were encoded, each as soon as its last byte is in, with
- * 1- and 2-byte varint and 2-byte big-endian prefixes; a malformed length is still refused.
+ * 1- and 2-byte varint and 2-byte big-endian prefixes; a malformed length is still refused;
+ * an empty buffer costs no new error (test/node/patches.test.ts checks a host installs it).
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { LengthPrefixedDecoder } from '@libp2p/utils'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { installCheapEmptyPrefix } from '../../src/node/p2p/lp-decoder.js'
 
 installCheapEmptyPrefix()
@@ -70,6 +72,22 @@ for (const kind of ['varint', 'uint16be'] as const) {
     }
   })
 }
+
+test('an empty buffer throws one preallocated RangeError, not a new error per chunk', () => {
+  const cases = [
+    { decoder: new LengthPrefixedDecoder(), message: [...varintBytes(1), 9] },
+    { decoder: new LengthPrefixedDecoder({ lengthDecoder: u16.decode as any, encodingLength: u16.encodingLength }), message: [...u16.encode(1), 9] }
+  ]
+  for (const { decoder, message } of cases) {
+    // the length decoder is wrapped on the decoder's first use
+    assert.is([...decoder.decode(Uint8Array.from(message))].length, 1)
+    const lengthOf = (decoder as unknown as { lengthDecoder: (buf: Uint8ArrayList) => number }).lengthDecoder
+    const thrown = (): unknown => { try { lengthOf(new Uint8ArrayList()) } catch (err) { return err } }
+    const first = thrown()
+    assert.instance(first, RangeError, 'a RangeError: the decoder\'s loop stops on it')
+    assert.is(thrown(), first, 'the same error each time')
+  }
+})
 
 test('a length over the limit is still refused', () => {
   const decoder = new LengthPrefixedDecoder({ maxDataLength: 100 })

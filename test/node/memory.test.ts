@@ -5,6 +5,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { MemoryWatch, memoryStatus } from '../../src/node/memory.js'
+import { ManualClock } from '../helpers/manual-clock.js'
 
 const MIB = 2 ** 20
 
@@ -63,6 +64,34 @@ test('a dip between two looks past 80 % starts the count again', () => {
   set(3500)
   w.check()
   assert.is(lines.length, 0)
+})
+
+test('once started it looks every period on its clock, and not after it is stopped', async () => {
+  const clock = new ManualClock()
+  const lines: string[] = []
+  let looks = 0
+  const w = new MemoryWatch({
+    log: line => lines.push(line),
+    records: () => 1000,
+    periodMs: 30_000,
+    clock,
+    stats: () => { looks++; return { heapused: 3500 * MIB, heaplimit: 4096 * MIB, rss: 3600 * MIB } }
+  })
+  await clock.advance(60_000)
+  assert.is(looks, 0, 'no look before start')
+  w.start()
+  await clock.advance(29_999)
+  assert.is(looks, 0)
+  await clock.advance(1)
+  assert.is(looks, 1)
+  assert.is(lines.length, 0, 'one look past 80 % is not yet a warning')
+  await clock.advance(30_000)
+  assert.is(looks, 2)
+  assert.is(lines.length, 1)
+  w.stop()
+  await clock.advance(120_000)
+  assert.is(looks, 2)
+  assert.is(clock.pending, 0)
 })
 
 test('the figures /health reports are this process\'s', () => {

@@ -391,13 +391,12 @@ test('meshDegree 0: nothing is forwarded; a peer reached only through another he
   await new Promise(resolve => setTimeout(resolve, 2500))
   assert.equal([L, M, R].map(h => h.meshPeers(topic).length), [0, 0, 0], 'no mesh links')
   const atM = nextMessage(M, topic, t => t === 'from L')
+  // within a few heartbeats: nextMessage's deadline
   const atR = nextMessage(R, topic, t => t === 'from L')
-  const t0 = Date.now()
   await L.publish(topic, enc.encode('from L'))
   assert.is((await atM).from, L.peerId, 'the publisher floods it to its own peers')
   const got = await atR
   assert.is(got.from, M.peerId, 'R got it from M')
-  assert.ok(Date.now() - t0 < 4000, 'within a few heartbeats')
   await assert_rejects(P2PHost.start({ nodeKey: generatePrivateKey(), listen: [TCP], meshDegree: -1 }), 'a negative mesh degree')
 })
 
@@ -492,9 +491,11 @@ test('two pings at once on one connection are both answered (the liveness check\
   await X.dial(tcpAddr(Y))
   await until('connected', () => X.connectedPeers().includes(Y.peerId))
   assert.is(X.libp2p.getConnections(Y.libp2p.peerId).length, 1)
-  const rtts = await Promise.all([0, 1, 2].map(async () => await X.libp2p.services.ping.ping(Y.libp2p.peerId)))
-  assert.is(rtts.length, 3)
-  for (const rtt of rtts) assert.ok(rtt >= 0)
+  // started in one tick, so all three streams are open at once
+  const results = await Promise.allSettled([0, 1, 2].map(async () => await X.libp2p.services.ping.ping(Y.libp2p.peerId)))
+  assert.equal(results.filter(r => r.status === 'rejected').map(r => String((r as PromiseRejectedResult).reason)), [], 'no ping refused')
+  for (const r of results) assert.ok(r.status === 'fulfilled' && Number.isFinite(r.value) && r.value >= 0, 'each answered with a round-trip time')
+  assert.is(X.libp2p.getConnections(Y.libp2p.peerId).length, 1, 'on the one connection, which stays up')
 })
 
 test('keepPeer: dials a peer it was told about, redials it when it drops (at addresses only it may replace), and stops after dropPeer', async () => {

@@ -8,10 +8,16 @@ import WebSocket from 'ws'
 import { generatePrivateKey } from '../../src/protocol/crypto.js'
 import { assignMsg, eventually, startColony, submit, type TestColony } from '../helpers/colony-node.js'
 import { call, envelope } from '../helpers/raw-rpc.js'
+import { ManualClock } from '../helpers/manual-clock.js'
 
 let tc: TestColony
+/** the node's clock: subscription timeouts pass when the test says */
+let clock: ManualClock
 
-test.before.each(async () => { tc = await startColony({ executors: 1 }) })
+test.before.each(async () => {
+  clock = new ManualClock()
+  tc = await startColony({ executors: 1, clock })
+})
 test.after.each(async () => { await tc.stop() })
 
 /** Opens /pubsub, sends one subscription, and collects the decoded replies. */
@@ -60,7 +66,11 @@ test('subscribeprocessesmsg reports every new process of the executor type, then
   const a = await submit(tc)
   const b = await submit(tc)
   assert.equal([(await sub.next()).value.processid, (await sub.next()).value.processid], [a.processid, b.processid])
+  await clock.advance(1999)
+  assert.is(tc.node.subscriptions(), 1, 'open until its timeout')
+  await clock.advance(1)
   await sub.closed
+  await eventually(() => tc.node.subscriptions() === 0 ? true : undefined, 'the node to drop the subscription')
 })
 
 test('a stranger is refused with an error reply and the socket is closed', async () => {

@@ -8,6 +8,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { decodeGossip, encodeGossip, topicOf } from '../../src/node/p2p/gossip.js'
+import type { ColonyNode } from '../../src/node/index.js'
 import { type Batch } from '../../src/protocol/records.js'
 import { eventually } from '../helpers/colony-node.js'
 import { converged, type Federation, ok, type Site, startFederation } from '../helpers/federation.js'
@@ -15,22 +16,22 @@ import { converged, type Federation, ok, type Site, startFederation } from '../h
 let fed: Federation
 let a: Site
 let b: Site
-/** A's federation, white-box: its heartbeat timer and one advert on demand */
-let aFed: any
+/** A's federation, white-box: its heartbeat stopped, and one advert on demand */
+let aFed: NonNullable<ColonyNode['federation']>
 
 test.before(async () => {
   fed = await startFederation(2, { syncIntervalMs: 600_000 })
   a = fed.sites[0] as Site
   b = fed.sites[1] as Site
   await converged(fed.sites)
-  aFed = a.node.federation
-  clearInterval(aFed.heartbeat)
+  aFed = a.node.federation as NonNullable<ColonyNode['federation']>
+  aFed.parts.presence.stop()
   await quiet()
 })
 
 /** Until no pull runs and none is due (the retries of refused pulls while B was being admitted). */
 async function quiet (): Promise<void> {
-  await eventually(() => fed.sites.every(s => (s.node.federation as any).pulling.size === 0 && (s.node.federation as any).retries.size === 0 && (s.node.federation as any).repairs.size === 0) ? true : undefined,
+  await eventually(() => fed.sites.every(s => s.node.federation?.parts.puller.quiet() === true) ? true : undefined,
     'no pull to run or be due', 20_000)
 }
 
@@ -43,38 +44,37 @@ const submit = async (funcname: string): Promise<string> =>
 
 /** Runs `write` while B drops every gossip message (as if the network lost them), until a batch was dropped. */
 async function lost<T> (write: () => Promise<T>): Promise<T> {
-  const host = b.node.federation?.host as any
-  const validator = host.validator
+  const bFed = b.node.federation as NonNullable<ColonyNode['federation']>
   let dropped = 0
-  host.validator = (_topic: string, data: Uint8Array) => {
+  bFed.host.setValidator((_topic, data) => {
     if (decodeGossip(data).k === 'batch') dropped++
     return 'ignore'
-  }
+  })
   try {
     const out = await write()
     await eventually(() => dropped > 0 ? true : undefined, 'the batch to reach B (and be dropped)', 5000)
     return out
   } finally {
-    host.validator = validator
+    bFed.host.setValidator((topic, data, from) => bFed.parts.gossip.validate(topic, data, from))
   }
 }
 
 const holds = (pid: string): true | undefined => b.node.ledger.fold.process(pid) !== undefined ? true : undefined
 
 test('a lost batch is pulled when the next batch shows the gap', async () => {
-  const pulls = b.node.federation?.syncStats.pulls ?? 0
+  const pulls = b.node.federation?.stats().sync.pulls ?? 0
   const missing = await lost(async () => await submit('lost'))
   // the loss is real: B does not have it, and nothing else will bring it for 10 minutes
   assert.is(holds(missing), undefined)
   const next = await submit('next')
   await eventually(() => holds(missing) === true && holds(next) === true ? true : undefined, 'B to repair the lost batch', 5000)
-  assert.ok((b.node.federation?.syncStats.pulls ?? 0) > pulls, 'repaired by a pull')
+  assert.ok((b.node.federation?.stats().sync.pulls ?? 0) > pulls, 'repaired by a pull')
   await converged(fed.sites)
 })
 
 test('a forged batch far ahead does not hide the next gap', async () => {
-  const bFed = b.node.federation as any
-  const gossip = (batch: Batch): void => bFed.onGossip(topicOf(fed.colony), encodeGossip({ k: 'batch', batch }), aFed.peerId)
+  const bFed = b.node.federation as NonNullable<ColonyNode['federation']>
+  const gossip = (batch: Batch): void => bFed.parts.gossip.onGossip(topicOf(fed.colony), encodeGossip({ k: 'batch', batch }), aFed.peerId)
   // as a hostile site could gossip: A's origin, a sequence far ahead, a signature that fails
   const seq = b.node.ledger.seqOf(a.node.nodeId)
   gossip({ ...(await a.node.ledger.getBatches(a.node.nodeId, seq))[0] as Batch, seq: seq + 1000 })
@@ -87,7 +87,7 @@ test('a forged batch far ahead does not hide the next gap', async () => {
   assert.is(next.seq, seq + 2)
   // the second batch reaches B after all (late): the gap before it must show
   gossip(next)
-  assert.ok(bFed.repairs.has(a.node.nodeId), 'no repair was scheduled for the gap')
+  assert.ok(bFed.parts.puller.repairDue(a.node.nodeId), 'no repair was scheduled for the gap')
   await eventually(() => holds(first) === true && holds(second) === true ? true : undefined, 'B to repair the gap', 5000)
   assert.is(b.node.ledger.seqOf(a.node.nodeId), seq + 2, 'the forged batch was not stored')
 })
@@ -98,7 +98,7 @@ test('a lost last batch (none follows) is pulled when the origin advertises its 
   assert.is(holds(missing), undefined)
   await new Promise(resolve => setTimeout(resolve, 500))
   assert.is(holds(missing), undefined, 'nothing repairs it before the advert')
-  aFed.advertiseAll()
+  aFed.parts.presence.advertiseAll()
   await eventually(() => holds(missing), 'B to repair the lost last batch', 5000)
   await converged(fed.sites)
 })

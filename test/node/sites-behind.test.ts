@@ -48,11 +48,11 @@ async function writeFive (site: Site): Promise<void> {
 test('a connected site that received new records by gossip says so in its next advert', async () => {
   const [a, b] = fed.sites as [Site, Site]
   await inSync(a, b, 'A to see B in sync')
-  const pulls = b.node.federation?.syncStats.pulls
+  const pulls = b.node.federation?.stats().sync.pulls
   await writeFive(a)
   await eventually(() => b.node.ledger.seqOf(a.node.nodeId) === a.node.ledger.seqOf(a.node.nodeId) ? true : undefined, 'B to hold A\'s new batches')
   await inSync(a, b, 'A to hear from B that it holds them')
-  assert.is(b.node.federation?.syncStats.pulls, pulls, 'by gossip and adverts alone, no pull')
+  assert.is(b.node.federation?.stats().sync.pulls, pulls, 'by gossip and adverts alone, no pull')
 })
 
 async function executorsAt (at: Site, site: string): Promise<Record<string, number> | undefined> {

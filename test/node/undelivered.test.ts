@@ -46,9 +46,9 @@ const claims = (pid: string): number =>
  * process once the claim is written, and the assign that made it.
  */
 async function claimThatSettles (signal?: AbortSignal): Promise<{ pid: string, poll: Promise<unknown> }> {
-  const presence = (): Map<string, { at: number }> | undefined => (t.a.node.federation as any).presence.get(t.fed.colony)
-  const heard = presence()?.get(t.b.node.nodeId)?.at ?? 0
-  await eventually(() => (presence()?.get(t.b.node.nodeId)?.at ?? 0) > heard ? true : undefined, "B's next heartbeat at A")
+  const heardAt = (): number => t.a.node.federation?.parts.presence.heardAt(t.fed.colony, t.b.node.nodeId) ?? 0
+  const heard = heardAt()
+  await eventually(() => heardAt() > heard ? true : undefined, "B's next heartbeat at A")
   await t.b.node.stop()
   const pid = await submit()
   const poll = assign(t.x, 10, signal).catch(err => err)

@@ -1,9 +1,10 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
-  AttributeType, ExecutorState, GO_ZERO_TIME, ProcessState, formatGoTime, functionSpecToJson,
-  parseFunctionSpec, parseWorkflowSpec, parseWorkflowSpecText, workflowSpecToJson
+  functionSpecToJson, parseFunctionSpec, parseWorkflowSpec, parseWorkflowSpecText, workflowSpecToJson
 } from '../../src/protocol/spec.js'
+import { AttributeType, ExecutorState, ProcessState } from '../../src/protocol/state.js'
+import { GO_ZERO_TIME, formatGoTime } from '../../src/protocol/wire-types.js'
 
 function refused (fn: () => unknown, field: string, messagePart?: string): void {
   try {

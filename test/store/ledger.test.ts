@@ -5,6 +5,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { within } from '../helpers/deadline.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,7 +14,7 @@ import { recordId, signBatch, type Batch, type LedgerRecord } from '../../src/pr
 import { Ledger, type LocalRecord, PROJECTION_DELAY_MS } from '../../src/store/ledger.js'
 import { batchKey } from '../../src/store/keys.js'
 import { Level } from 'level'
-import { storeTogether } from '../../src/node/federation.js'
+import { storeTogether } from '../../src/node/federation/index.js'
 import { newKey, World, type WorldEntry } from '../helpers/world.js'
 
 const dirs: string[] = []
@@ -190,32 +191,69 @@ test('while a pull streams in, projections wait for it: each process is written 
   const submits = Array.from({ length: 400 }, () => w.submit())
   recs.push(...submits.map(e => e.record))
   recs.push(...submits.map(e => w.claim(e.id, 'e1').record))
+  const closesFrom = recs.length
   recs.push(...submits.map((e, i) => w.close(e.id, 'e1', [i]).record))
   const batches: Batch[] = []
   for (let i = 0; i < recs.length; i += 5) batches.push(signBatch(w.node.id, batches.length + 1, recs.slice(i, i + 5), w.node.prv))
-  // count each process's projection writes
-  const procsWrites = new Map<string, number>()
-  const db = (l as any).store.db
+  // each process's projection writes: its view (procs), its state index, its queue entry
+  const internals = l as any
+  const writes = { procs: new Map<string, number>(), bystate: new Map<string, number>(), queue: new Map<string, number>() }
+  const count = (m: Map<string, number>, pid: string): void => { m.set(pid, (m.get(pid) ?? 0) + 1) }
+  let allProjected = (): void => {}
+  const projectedAll = new Promise<void>(resolve => { allProjected = resolve })
+  // while `gate` is set, every store write waits for it
+  let gate: Promise<void> | undefined
+  let onHeld = (): void => {}
+  const db = internals.store.db
   const batch = db.batch.bind(db)
   db.batch = async (ops: any[], ...rest: unknown[]) => {
-    for (const op of ops) if (op.sublevel === (l as any).store.procs && op.type === 'put') procsWrites.set(op.key, (procsWrites.get(op.key) ?? 0) + 1)
+    for (const op of ops) {
+      if (op.type !== 'put') continue
+      if (op.sublevel === internals.store.procs) count(writes.procs, op.key)
+      if (op.sublevel === internals.store.bystate) count(writes.bystate, op.value)
+      if (op.sublevel === internals.store.queue) count(writes.queue, op.value)
+    }
+    if (writes.procs.size === submits.length) allProjected()
+    if (gate !== undefined) {
+      onHeld()
+      await gate
+    }
     return await batch(ops, ...rest)
   }
   // as the puller does: the next frame's ingest is asked for before the last one is written
-  const started = Date.now()
   let inFlight: Array<Promise<unknown>> = []
-  for (const b of batches) {
-    inFlight.push(l.ingest([b]))
-    if (inFlight.length >= 2) await inFlight.shift()
+  const stream = async (part: Batch[]): Promise<void> => {
+    for (const b of part) {
+      inFlight.push(l.ingest([b]))
+      if (inFlight.length >= 2) await inFlight.shift()
+    }
   }
+  const firstClose = Math.floor(closesFrom / 5)
+  await stream(batches.slice(0, firstClose))
+  // Every process is submitted and claimed. Before the closes come in, the pull stalls on a
+  // write (a slow disk) for longer than the projection delay: the projection timer, armed
+  // before the stall and due sooner, fires during it (timers fire in the order they fall
+  // due) and must find the stream still running, not write the claimed processes now and
+  // again once they close.
+  let release = (): void => {}
+  gate = new Promise(resolve => { release = resolve })
+  const held = new Promise<void>(resolve => { onHeld = resolve })
+  const stalled = stream(batches.slice(firstClose, firstClose + 2))
+  await within(10_000, 'a write to stall', held)
+  await new Promise(resolve => setTimeout(resolve, 4 * PROJECTION_DELAY_MS))
+  gate = undefined
+  release()
+  await stalled
+  await stream(batches.slice(firstClose + 2))
   await Promise.all(inFlight)
   inFlight = []
-  const streamedMs = Date.now() - started
-  assert.ok(streamedMs > 3 * PROJECTION_DELAY_MS, `the stream took ${streamedMs} ms: too short to show anything`)
-  assert.is(procsWrites.size, 0, 'nothing projected while records streamed in')
+  // the stream over, the projections follow by themselves
+  await within(10_000, 'the projections to be written', projectedAll)
+  const pids = submits.map(e => e.id)
+  assert.equal(pids.filter(pid => writes.procs.get(pid) !== 1), [], 'each settled view written once')
+  assert.equal(pids.filter(pid => writes.bystate.get(pid) !== 1), [], 'each state index written once (not waiting, running, then successful)')
+  assert.is(writes.queue.size, 0, 'no queue entry for a process that had left the queue when it was written')
   const projected = await l.projectionHash()
-  assert.is(procsWrites.size, 400)
-  assert.ok([...procsWrites.values()].every(n => n === 1), 'each process written once')
   assert.is(l.fold.process(submits[0]!.id)?.state, 2)
   assert.is((await l.rebuildProjections()).hash, projected)
   await l.close()

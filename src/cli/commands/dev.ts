@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Flags } from '@oclif/core'
+import { DEFAULT_PORT } from '../../protocol/wire-types.js'
 import { BaseCommand } from '../base-command.js'
 import { DEV_DATA_DIR, expandDataDir } from '../data-dir.js'
 import { DEV_COLONY, DEV_EXECUTOR, DEV_EXECUTOR_TYPE, devKeys, ensureDevColony } from '../dev-colony.js'
@@ -23,7 +24,7 @@ export default class Dev extends BaseCommand<typeof Dev> {
 
   static override flags = {
     data: Flags.string({ description: `Data directory [default: ${DEV_DATA_DIR}]` }),
-    port: Flags.integer({ description: 'API port; 0 picks a free one', default: 50080, min: 0, max: 65535 }),
+    port: Flags.integer({ description: 'API port; 0 picks a free one', default: DEFAULT_PORT, min: 0, max: 65535 }),
     host: Flags.string({ description: 'Interface to listen on', default: '127.0.0.1' }),
     executor: Flags.boolean({ description: 'Run the cli executor in this process', default: true, allowNo: true }),
     shell: Flags.boolean({ description: 'The executor runs commands through /bin/sh -c' }),

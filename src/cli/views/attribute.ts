@@ -1,5 +1,5 @@
 /** One attribute for people: `attribute add|get`. */
-import type { Attribute } from '../../protocol/spec.js'
+import type { Attribute } from '../../protocol/wire-types.js'
 import { renderFields } from '../table.js'
 import { attributeTypeName } from './process.js'
 

@@ -1,5 +1,5 @@
 /** Colonies and statistics for people: `colony ls`, `colony stats`, `node status`. */
-import type { Colony, Statistics } from '../../protocol/spec.js'
+import type { Colony, Statistics } from '../../protocol/wire-types.js'
 import { renderFields, renderTable } from '../table.js'
 
 export function coloniesTable (colonies: readonly Colony[]): string {

@@ -1,5 +1,5 @@
 /** Crons for people: `cron ls` and `cron get`. */
-import type { Cron } from '../../protocol/spec.js'
+import type { Cron } from '../../protocol/wire-types.js'
 import { renderFields, renderTable } from '../table.js'
 import { formatTime } from './time.js'
 import { workflowSpecSection } from './workflow.js'

@@ -1,5 +1,5 @@
 /** Executors for people: `executor ls` and `executor get`. */
-import type { Executor } from '../../protocol/spec.js'
+import type { Executor } from '../../protocol/wire-types.js'
 import { renderFields, renderTable } from '../table.js'
 import { formatTime } from './time.js'
 

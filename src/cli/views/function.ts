@@ -2,7 +2,7 @@
  * Functions for people (`function ls`): as upstream, one row per (executor type,
  * funcname), summed over the executors that offer it.
  */
-import type { ColonyFunction } from '../../protocol/spec.js'
+import type { ColonyFunction } from '../../protocol/wire-types.js'
 import { renderTable } from '../table.js'
 import { formatSeconds } from './time.js'
 

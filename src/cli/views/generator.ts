@@ -1,5 +1,5 @@
 /** Generators for people: `generator ls` and `generator get`. */
-import type { Generator } from '../../protocol/spec.js'
+import type { Generator } from '../../protocol/wire-types.js'
 import { renderFields, renderTable } from '../table.js'
 import { formatTime } from './time.js'
 import { workflowSpecSection } from './workflow.js'

@@ -2,7 +2,8 @@
  * Processes for people: a list per state (`process ps|psw|pss|psf|psc`) and the full
  * view of one (`process get`).
  */
-import { ProcessState, type Process } from '../../protocol/spec.js'
+import { ProcessState } from '../../protocol/state.js'
+import type { Process } from '../../protocol/wire-types.js'
 import { type Column, renderFields, renderTable } from '../table.js'
 import { formatSeconds, formatTime, secondsBetween } from './time.js'
 

@@ -2,7 +2,7 @@
  * Times as people read them in a table: Go's RFC 3339 wire text → "2026-11-29 04:05:06"
  * in UTC; Go's zero time (never) → "-". Durations in seconds → "1.2s", "3m04s".
  */
-import { GO_ZERO_TIME } from '../../protocol/spec.js'
+import { GO_ZERO_TIME } from '../../protocol/wire-types.js'
 
 export function formatTime (goTime: string | undefined): string {
   if (goTime === undefined || goTime === '' || goTime === GO_ZERO_TIME || goTime.startsWith('0001-')) return '-'

@@ -1,5 +1,5 @@
 /** Users for people: `user ls` and `user get`. */
-import type { User } from '../../protocol/spec.js'
+import type { User } from '../../protocol/wire-types.js'
 import { renderFields, renderTable } from '../table.js'
 
 export function usersTable (users: readonly User[], colonyname: string): string {

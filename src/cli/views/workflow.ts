@@ -3,7 +3,8 @@
  * a header and a tree of its nodes (`workflow get`, `workflow submit --wait`), and the
  * nodes of a workflow spec that has not run yet (`cron get`, `generator get`).
  */
-import { ProcessState, type Executor, type Process, type ProcessGraph } from '../../protocol/spec.js'
+import { ProcessState } from '../../protocol/state.js'
+import type { Executor, Process, ProcessGraph } from '../../protocol/wire-types.js'
 import { type Column, renderFields, renderTable } from '../table.js'
 import { stateName, valuesText } from './process.js'
 import { formatSeconds, formatTime, secondsBetween } from './time.js'

@@ -1,7 +1,7 @@
 /**
  * IHAVE gossip only for messages a peer may lack: those we heard from someone else.
  *
- * With flood publishing and no mesh (the sites' setting, see host.ts), every message reaches
+ * With flood publishing and no mesh (the sites' setting, see host-options.ts), every message reaches
  * each peer connected to its publisher directly; gossip (IHAVE, then IWANT) is how it reaches
  * a peer that is not. @libp2p/gossipsub (17.x) advertises, at every heartbeat, the ids of
  * *all* messages of its last `mcacheGossip` windows to every gossip peer: our own messages,

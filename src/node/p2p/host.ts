@@ -1,66 +1,35 @@
 /**
  * One libp2p 3 node, wrapped: gossip on topics, request/response over framed streams,
- * bootstrap peers kept connected, and a partition switch for tests and demos.
+ * bootstrap peers kept connected, and a partition switch for tests and demos. Its settings
+ * are in host-options.ts, the connections it keeps in kept-peers.ts, its check of silent
+ * links in liveness.ts.
  *
  * The node's secp256k1 ledger key is also its libp2p identity, so the peer id of every
  * authenticated connection names a site (see peer-identity.ts).
  */
 import '../polyfills.js' // Promise.withResolvers and a global WebSocket (Node 22+): load before libp2p
-import { createHash } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { createLibp2p } from 'libp2p'
-import type { Libp2p, Libp2pOptions } from 'libp2p'
-import { tcp } from '@libp2p/tcp'
-import { webSockets } from '@libp2p/websockets'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
-import type { Identify } from '@libp2p/identify'
-import { ping } from '@libp2p/ping'
-import type { Ping } from '@libp2p/ping'
-import { gossipsub, TopicValidatorResult } from '@libp2p/gossipsub'
-import type { GossipSub, GossipsubMessage, Message, SubscriptionChangeData } from '@libp2p/gossipsub'
+import type { Libp2p } from 'libp2p'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import type { GossipsubMessage, SubscriptionChangeData } from '@libp2p/gossipsub'
 import { createTopicScoreParams } from '@libp2p/gossipsub/score'
-import type { TopicScoreParams } from '@libp2p/gossipsub/score'
-import { mdns } from '@libp2p/mdns'
-import { preSharedKey } from '@libp2p/pnet'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Connection, ConnectionGater, PeerId, PeerInfo } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
-import type { Multiaddr } from '@multiformats/multiaddr'
-import { framedStream, MAX_FRAME_BYTES } from './framed-stream.js'
+import { systemClock } from '../clock.js'
+import { framedStream } from './framed-stream.js'
 import type { FramedStream } from './framed-stream.js'
-import { libp2pKeyOfNodeKey, logNameOfPeer, peerInMultiaddr } from './peer-identity.js'
+import { type GossipSubInternals, libp2pOptions, P2P_SETTINGS, type P2PHostOptions, type Services, TOPIC_SCORE } from './host-options.js'
+import { isConnected, KeptPeers } from './kept-peers.js'
+import { Liveness } from './liveness.js'
+import { logNameOfPeer } from './peer-identity.js'
 import { installHalfWindowUpdates } from './yamux-window.js'
 import { installCheapEmptyPrefix } from './lp-decoder.js'
 import { installRelayOnlyGossip } from './gossip-relay.js'
 
 export type { FramedStream } from './framed-stream.js'
-
-export interface P2PHostOptions {
-  /** the node's secp256k1 private key, 64 hex: both its libp2p identity and its ledger identity */
-  nodeKey: string
-  /** listen multiaddrs, e.g. ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'] */
-  listen: string[]
-  /** addresses to advertise instead of the listen addresses (behind NAT, a proxy or a port forward) */
-  announce?: string[]
-  /** multiaddrs ending in /p2p/<peerId>: dialled at start and redialled with backoff when dropped */
-  bootstrap?: string[]
-  /** discover (and dial) peers on the LAN */
-  mdns?: boolean
-  /** @libp2p/pnet pre-shared key (swarm.key text format); omit for an open network */
-  psk?: Uint8Array
-  /**
-   * gossipsub's mesh degree (D, with Dlo = Dhi = D): how many peers forward each message they
-   * receive. Default: gossipsub's (6, 4–12). 0 when every peer that should hear a message is
-   * connected directly to whoever publishes it (a federation's sites, see `keepPeer`): the
-   * publisher floods it to them all and forwarding would only send duplicates; a peer
-   * reached only through another still hears of it by gossip (IHAVE/IWANT) within a heartbeat.
-   */
-  meshDegree?: number
-  /** told when a connection closes (who closed it, after how long, and why) */
-  log?: (line: string) => void
-}
+export { P2P_SETTINGS, type P2PHostOptions } from './host-options.js'
 
 export type ValidationResult = 'accept' | 'reject' | 'ignore'
 export type Validator = (topic: string, data: Uint8Array, fromPeer: string) => ValidationResult
@@ -74,136 +43,14 @@ export interface P2PHostEvents {
   'subscription-change': (peer: string, subscribed: string[], unsubscribed: string[]) => void
 }
 
-// ---------------------------------------------------------------------------------------------
-// Settings, in one place
-
-export const P2P_SETTINGS = {
-  /** our request/response protocols: a sync round may open many streams at once (default 32 in / 64 out) */
-  maxStreamsPerProtocol: 256,
-  maxFrameBytes: MAX_FRAME_BYTES,
-  /** bootstrap redial backoff: first retry soon, then doubling, capped, with jitter */
-  redialMinMs: 200,
-  redialMaxMs: 3_000,
-  /** a bootstrap connection that lasted this long was real: redial at once when it drops */
-  stableMs: 2_000,
-  /**
-   * Liveness: a peer we have not heard from (gossip or pong) for `silentMs` is pinged; no
-   * pong within `pingTimeoutMs` and the connection is closed, so the redial loop makes a
-   * fresh one. A link that went down leaves TCP connections that revive only after TCP's
-   * backed-off retransmission once the link is back (measured: ~13 s after a 15 s cut);
-   * sites gossip adverts every 2 s, so silence means the link, generously, even under load.
-   */
-  silentMs: 8_000,
-  pingTimeoutMs: 4_000,
-  livenessCheckMs: 2_000
-} as const
-
-type Services = { identify: Identify, ping: Ping, pubsub: GossipSub }
-
-const ZERO = new Uint8Array([0])
-
-function libp2pOptions (opts: P2PHostOptions, gater: ConnectionGater): Libp2pOptions<Services> {
-  return {
-    privateKey: libp2pKeyOfNodeKey(opts.nodeKey),
-    addresses: { listen: opts.listen, ...(opts.announce !== undefined && opts.announce.length > 0 ? { announce: opts.announce } : {}) },
-    transports: [tcp(), webSockets()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux({
-      // A stream paused for backpressure buffers at most one receive window; keep the window
-      // (default max 16 MiB) under the read-buffer limit, or a paused stream is reset.
-      streamOptions: { maxStreamWindowSize: 4 * 1024 * 1024, maxReadBufferLength: 8 * 1024 * 1024 }
-    })],
-    ...(opts.psk !== undefined ? { connectionProtector: preSharedKey({ psk: opts.psk }) } : {}),
-    peerDiscovery: opts.mdns === true ? [mdns()] : [],
-    connectionGater: gater,
-    connectionManager: {
-      // default is 5 connections/s per remote host: sites behind one NAT (or tests on
-      // 127.0.0.1) reconnecting after a partition would be refused
-      inboundConnectionThreshold: 100
-    },
-    // Under CPU load late pings made the monitor abort healthy connections and lose queued
-    // gossip (measured: 4 of 18 runs). Keep measuring RTT, never abort on a late ping.
-    connectionMonitor: { abortConnectionOnPingFailure: false },
-    services: {
-      identify: identify(), // required: gossipsub learns a peer's protocols from identify
-      // answers the connection monitor's pings. The liveness check's go over the same
-      // protocol, and libp2p allows one outbound ping stream per connection by default: one
-      // of ours that met the monitor's was refused at once, read as "no answer", and a
-      // healthy connection was aborted (seen in a test's log; test/node/p2p-host.test.ts)
-      ping: ping({ maxOutboundStreams: 4, maxInboundStreams: 4 }),
-      pubsub: gossipsub({
-        // Records carry their own signatures: don't sign twice. With no author/seqno, the
-        // message id must come from the content.
-        globalSignaturePolicy: 'StrictNoSign',
-        // sha256(topic ‖ 0 ‖ data), synchronous. The topic is included because gossipsub's
-        // seen-cache is global: data-only ids would swallow the same bytes on a second topic.
-        msgIdFn: (msg: Message) => createHash('sha256').update(msg.topic).update(ZERO).update(msg.data).digest(),
-        // meshes are small (2–5 sites): send our own messages to every subscriber, not just D
-        floodPublish: true,
-        // alone (or before subscriptions arrive) publishing must not throw; sync repairs later
-        allowPublishToZeroTopicPeers: true,
-        // republishing bytes already seen is a no-op, not an error
-        ignoreDuplicatePublishError: true,
-        emitSelf: false,
-        scoreParams: {
-          // sites of one owner often share an address (one NAT, or one test machine)
-          IPColocationFactorWhitelist: new Set(['127.0.0.1', '::1'])
-        },
-        ...(opts.meshDegree === undefined ? {} : meshOptions(opts.meshDegree))
-      })
-    }
-  }
+/** The host's counters, for `node status` and tests. */
+export interface P2PHostStats {
+  /** connections closed because the peer stopped answering (see Liveness) */
+  readonly silentHangUps: number
 }
-
-/**
- * A mesh of exactly `d` peers per topic (gossipsub wants Dout ≤ D/2, and below Dlo where d > 0).
- * With no mesh nobody forwards messages to us, so IDONTWANT (which asks mesh peers not to
- * forward a large message we already have) is never due: gossipsub would still build one
- * for every message received.
- */
-function meshOptions (d: number): { D: number, Dlo: number, Dhi: number, Dout: number, Dscore: number, idontwantMinDataSize?: number } {
-  if (!Number.isSafeInteger(d) || d < 0) throw new TypeError(`meshDegree must be an integer ≥ 0, got ${d}`)
-  return { D: d, Dlo: d, Dhi: d, Dout: Math.floor(d / 2), Dscore: Math.min(d, 4), ...(d === 0 ? { idontwantMinDataSize: Number.MAX_SAFE_INTEGER } : {}) }
-}
-
-/**
- * Per-topic score: only invalid messages count. Without topic params gossipsub ignores
- * 'reject' entirely; the default delivery-rate penalties would prune quiet colonies' peers.
- * One reject costs 10 (at the gossip threshold, -10), three cost 90 (graylisted, < -80); the
- * count halves every second. Note that while a peer's score is negative we refuse its GRAFT
- * and back it off for a minute (gossipsub's prune backoff): no mesh link between the two for
- * that long, though flood publish and gossip still carry messages. Validators should say
- * 'ignore' when in doubt and 'reject' only what is provably invalid.
- */
-const TOPIC_SCORE: Partial<TopicScoreParams> = {
-  topicWeight: 1,
-  timeInMeshWeight: 0,
-  firstMessageDeliveriesWeight: 0,
-  meshMessageDeliveriesWeight: 0,
-  meshFailurePenaltyWeight: 0,
-  invalidMessageDeliveriesWeight: -10,
-  invalidMessageDeliveriesDecay: 0.5
-}
-
-// Parts of the gossipsub class that its exported interface omits; read defensively.
-interface GossipSubInternals {
-  score?: { params?: { topics?: Record<string, TopicScoreParams> } }
-  streamsOutbound?: Map<string, unknown>
-  getScore?: (peer: string) => number
-  getMeshPeers?: (topic: string) => string[]
-  createOutboundStream?: (peer: PeerId, connection: Connection) => Promise<void>
-}
-
-// ---------------------------------------------------------------------------------------------
 
 function toError (err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err))
-}
-
-function peerOfMultiaddr (ma: Multiaddr): string {
-  const peer = peerInMultiaddr(ma)
-  if (peer === undefined) throw new TypeError(`bootstrap address needs a /p2p/<peerId> suffix: ${ma.toString()}`)
-  return peer
 }
 
 export class P2PHost {
@@ -214,37 +61,28 @@ export class P2PHost {
   private readonly messageHandlers = new Set<MessageHandler>()
   private validator: Validator = () => 'accept'
   private readonly stopController = new AbortController()
-  /** per kept peer: wakes its redial loop; `onDisconnect` only while it sleeps connected */
-  private readonly wakers = new Map<string, { wake: () => void, onDisconnect: boolean }>()
-  /** the redial loops running (a dropped peer's loop ends and leaves) */
-  private readonly redialers = new Set<Promise<void>>()
-  /**
-   * Peers kept connected, each by one redial loop that dials the addresses listed here (read
-   * afresh on every dial): the bootstrap peers, for good, and peers given to `keepPeer`.
-   */
-  private readonly kept = new Map<string, { addrs: Multiaddr[], bootstrap: boolean }>()
-  /** when each connected peer was last heard from (a gossip message or a pong) */
-  private readonly lastHeard = new Map<string, number>()
-  private readonly liveness: NodeJS.Timeout
-  /** connections closed for silence, for `node status` and tests */
-  silentHangUps = 0
+  private readonly kept: KeptPeers
+  private readonly liveness: Liveness
 
-  private constructor (node: Libp2p<Services>, blocked: Set<string>, dialDiscovered: boolean) {
+  private constructor (node: Libp2p<Services>, blocked: Set<string>, opts: P2PHostOptions) {
     this.node = node
     this.blocked = blocked
     this.peerId = node.peerId.toString()
-    this.liveness = setInterval(() => { void this.checkLiveness() }, P2P_SETTINGS.livenessCheckMs)
-    this.liveness.unref()
+    const clock = opts.clock ?? systemClock
+    const signal = this.stopController.signal
+    this.kept = new KeptPeers({ node, peerId: this.peerId, blocked, signal, clock, random: Math.random })
+    this.liveness = new Liveness({ node, signal, clock })
+    this.liveness.start()
+    const dialDiscovered = opts.mdns === true
 
     node.addEventListener('peer:connect', (evt) => {
-      this.lastHeard.set(evt.detail.toString(), Date.now())
+      this.liveness.heard(evt.detail.toString())
       this.emit('peer:connect', evt.detail.toString())
     })
     node.addEventListener('peer:disconnect', (evt) => {
       const peer = evt.detail.toString()
-      this.lastHeard.delete(peer)
-      const waker = this.wakers.get(peer)
-      if (waker?.onDisconnect === true) waker.wake()
+      this.liveness.forget(peer)
+      this.kept.disconnected(peer)
       this.emit('peer:disconnect', peer)
     })
     // Two sites that dial each other at once are connected twice. gossipsub keeps one
@@ -272,7 +110,7 @@ export class P2PHost {
       // libp2p 3 does not dial discovered peers by itself (mdns only fills the peer store)
       if (!dialDiscovered) return
       const peer = evt.detail.id.toString()
-      if (peer === this.peerId || this.blocked.has(peer) || this.isConnected(peer)) return
+      if (peer === this.peerId || this.blocked.has(peer) || isConnected(node, peer)) return
       node.dial(evt.detail.id, { signal: this.stopController.signal }).catch(() => {})
     })
 
@@ -280,7 +118,7 @@ export class P2PHost {
     pubsub.addEventListener('gossipsub:message', (evt: CustomEvent<GossipsubMessage>) => {
       const { msg, propagationSource } = evt.detail
       const from = propagationSource.toString()
-      this.lastHeard.set(from, Date.now())
+      this.liveness.heard(from)
       for (const fn of this.messageHandlers) {
         try { fn(msg.topic, msg.data, from) } catch { /* a handler's bug must not stop the others */ }
       }
@@ -309,29 +147,20 @@ export class P2PHost {
     const node = await createLibp2p<Services>(libp2pOptions(opts, gater))
     installRelayOnlyGossip(node.services.pubsub)
     const log = opts.log
+    const clock = opts.clock ?? systemClock
     if (log !== undefined) {
       node.addEventListener('connection:open', (evt: CustomEvent<Connection>) => {
         const c = evt.detail
         c.addEventListener('close', (e: Event) => {
           const { local, error } = e as Event & { local?: boolean, error?: Error }
-          const lived = c.timeline.close !== undefined ? c.timeline.close - c.timeline.open : Date.now() - c.timeline.open
+          const lived = c.timeline.close !== undefined ? c.timeline.close - c.timeline.open : clock.now() - c.timeline.open
           log(`${c.direction} connection with ${logNameOfPeer(c.remotePeer.toString())} closed by ${local === true ? 'us' : 'the peer'} after ${lived} ms` +
             (error !== undefined ? `: ${error.message}` : ''))
         }, { once: true })
       })
     }
-    const host = new P2PHost(node, blocked, opts.mdns === true)
-    // one redial loop per peer, trying all of its listed addresses
-    const byPeer = new Map<string, Multiaddr[]>()
-    for (const addr of opts.bootstrap ?? []) {
-      const ma = multiaddr(addr)
-      const peer = peerOfMultiaddr(ma)
-      if (peer !== host.peerId) byPeer.set(peer, [...(byPeer.get(peer) ?? []), ma])
-    }
-    for (const [peer, addrs] of byPeer) {
-      host.kept.set(peer, { addrs, bootstrap: true })
-      host.startRedialer(peer)
-    }
+    const host = new P2PHost(node, blocked, opts)
+    host.kept.keepBootstrap(opts.bootstrap ?? [])
     return host
   }
 
@@ -489,152 +318,38 @@ export class P2PHost {
    * bootstrap peer keeps the operator's. Throws TypeError for an address of another peer.
    */
   keepPeer (peer: string, addrs: readonly string[], replace = true): void {
-    if (peer === this.peerId || this.stopController.signal.aborted) return
-    const mas = addrs.map(a => multiaddr(a))
-    for (const ma of mas) {
-      if (peerOfMultiaddr(ma) !== peer) throw new TypeError(`${ma.toString()} is not an address of ${peer}`)
-    }
-    const entry = this.kept.get(peer)
-    if (entry?.bootstrap === true) return
-    if (entry !== undefined) {
-      if (replace) entry.addrs = mas
-      return
-    }
-    this.kept.set(peer, { addrs: mas, bootstrap: false })
-    this.startRedialer(peer)
+    this.kept.keep(peer, addrs, replace)
   }
 
   /** Stops redialling a peer given to `keepPeer` (an open connection stays until it drops). */
   dropPeer (peer: string): void {
-    if (this.kept.get(peer)?.bootstrap !== false) return
-    this.kept.delete(peer)
-    this.wakers.get(peer)?.wake()
+    this.kept.drop(peer)
   }
 
   /** Peers kept connected: the bootstrap peers and those given to `keepPeer`. */
   keptPeers (): string[] {
-    return [...this.kept.keys()]
+    return this.kept.peers()
   }
 
   /** Test/demo partitions: refuse and drop every connection with these peers until unblocked. */
   async block (peers: string[]): Promise<void> {
-    for (const p of peers) this.blocked.add(p)
-    await Promise.all(peers.map(async p => {
-      await this.node.hangUp(peerIdFromString(p)).catch(() => {})
-    }))
+    await this.kept.block(peers)
   }
 
   unblock (peers: string[]): void {
-    for (const p of peers) {
-      this.blocked.delete(p)
-      this.wakers.get(p)?.wake()
-    }
+    this.kept.unblock(peers)
   }
 
-  /** Pings every peer silent for `silentMs`; closes the connections of those that do not answer. */
-  private async checkLiveness (): Promise<void> {
-    const now = Date.now()
-    await Promise.all(this.node.getPeers().map(async id => {
-      const peer = id.toString()
-      if (now - (this.lastHeard.get(peer) ?? now) < P2P_SETTINGS.silentMs) return
-      this.lastHeard.set(peer, now) // one ping at a time per peer
-      try {
-        await this.node.services.ping.ping(id, { signal: AbortSignal.any([AbortSignal.timeout(P2P_SETTINGS.pingTimeoutMs), this.stopController.signal]) })
-        this.lastHeard.set(peer, Date.now())
-      } catch {
-        if (this.stopController.signal.aborted || !this.isConnected(peer)) return
-        this.silentHangUps++
-        // abort, not close: a graceful close would wait on the same dead link
-        for (const c of this.node.getConnections(id)) c.abort(new Error(`no answer from ${peer} for ${P2P_SETTINGS.silentMs + P2P_SETTINGS.pingTimeoutMs} ms`))
-      }
-    }))
+  stats (): P2PHostStats {
+    return { silentHangUps: this.liveness.silentHangUps }
   }
 
   async stop (): Promise<void> {
     if (this.stopController.signal.aborted) return
-    clearInterval(this.liveness)
+    this.liveness.stop()
     this.stopController.abort()
-    for (const waker of this.wakers.values()) waker.wake()
+    const loops = this.kept.stop()
     await this.node.stop()
-    await Promise.allSettled([...this.redialers])
-  }
-
-  // -------------------------------------------------------------------------------------------
-
-  private isConnected (peer: string): boolean {
-    return this.node.getConnections(peerIdFromString(peer)).some(c => c.status === 'open')
-  }
-
-  private startRedialer (peer: string): void {
-    const loop: Promise<void> = this.keepConnected(peer).finally(() => { this.redialers.delete(loop) })
-    this.redialers.add(loop)
-  }
-
-  /**
-   * Dial a kept peer, and again whenever it drops, with capped jittered backoff. A peer
-   * that refuses us (its gater, a different psk) lets our dial finish and then hangs up, so
-   * only a connection that lasted `stableMs` resets the backoff; a shorter one counts as a
-   * failure (otherwise a blocked peer is redialled in a hot loop).
-   */
-  private async keepConnected (peer: string): Promise<void> {
-    const signal = this.stopController.signal
-    const entry = this.kept.get(peer)
-    let delay: number = P2P_SETTINGS.redialMinMs
-    let connectedAt: number | undefined
-    const backOff = async (): Promise<void> => {
-      const wait = delay * (0.5 + Math.random())
-      delay = Math.min(delay * 2, P2P_SETTINGS.redialMaxMs)
-      await this.sleep(peer, wait, false)
-    }
-    // ends when the peer is dropped (a new keepPeer starts a new loop)
-    while (!signal.aborted && entry !== undefined && this.kept.get(peer) === entry) {
-      if (this.blocked.has(peer)) {
-        connectedAt = undefined
-        await this.sleep(peer, Infinity, false) // until unblock() or stop()
-        continue
-      }
-      if (this.isConnected(peer)) {
-        connectedAt ??= Date.now()
-        await this.sleep(peer, Infinity, true) // until it disconnects
-        continue
-      }
-      if (connectedAt !== undefined) {
-        const lasted = Date.now() - connectedAt
-        connectedAt = undefined
-        if (lasted >= P2P_SETTINGS.stableMs) {
-          delay = P2P_SETTINGS.redialMinMs
-        } else {
-          await backOff()
-          continue
-        }
-      }
-      try {
-        await this.node.dial(entry.addrs, { signal })
-        connectedAt = Date.now()
-      } catch {
-        if (signal.aborted) return
-        await backOff()
-      }
-    }
-  }
-
-  /**
-   * Wait `ms` (Infinity: until woken), cut short by unblock(`peer`), stop(), and, with
-   * `onDisconnect`, by `peer` disconnecting. A backoff must not be cut short by disconnects:
-   * each refused connection ends in one, and the backoff would collapse into a hot loop.
-   */
-  private async sleep (peer: string, ms: number, onDisconnect: boolean): Promise<void> {
-    if (this.stopController.signal.aborted) return
-    await new Promise<void>((resolve) => {
-      const timer = ms === Infinity ? undefined : setTimeout(wake, ms)
-      const wakers = this.wakers
-      const waker = { wake, onDisconnect }
-      function wake (): void {
-        clearTimeout(timer)
-        if (wakers.get(peer) === waker) wakers.delete(peer)
-        resolve()
-      }
-      wakers.set(peer, waker)
-    })
+    await loops
   }
 }

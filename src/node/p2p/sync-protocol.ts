@@ -97,7 +97,7 @@ async function within<T> (read: Promise<T>, ms: number, timedOut: () => Error): 
  * Pulls what this node lacks from a peer over an opened stream. `onBatches` is called once,
  * when the first frame of batches arrives (the pull is bringing something).
  */
-export async function pull (stream: SyncStream, ledger: Ledger, opts: { frameTimeoutMs?: number, onBatches?: () => void } = {}): Promise<PullResult> {
+export async function pull (stream: SyncStream, ledger: Pick<Ledger, 'versionVector' | 'ingest'>, opts: { frameTimeoutMs?: number, onBatches?: () => void } = {}): Promise<PullResult> {
   const frameTimeoutMs = opts.frameTimeoutMs ?? PULL_FRAME_TIMEOUT_MS
   const vv = ledger.versionVector()
   await stream.send(encode({ type: 'hello', vv: [...vv] }))

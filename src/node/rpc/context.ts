@@ -14,7 +14,7 @@ import { refusalError } from '../../protocol/refusal.js'
 import type { CronInfo, GeneratorInfo, ProcessInfo } from '../../protocol/state.js'
 import type { Ledger } from '../../store/ledger.js'
 import type { Assigner } from '../assigner.js'
-import type { SiteStatus } from '../federation.js'
+import type { SiteStatus } from '../federation/index.js'
 import type { NodeIdentity } from '../identity.js'
 
 export interface RpcServiceOptions {

@@ -2,7 +2,7 @@
  * The node and its sites: version and server info (unsigned), statistics, and a colony's
  * sites (colonynet's extension: a colony here is served by several nodes).
  */
-import type { Statistics } from '../../protocol/spec.js'
+import type { Statistics } from '../../protocol/wire-types.js'
 import { ExecutorState } from '../../protocol/state.js'
 import { type Handlers, type Request, type RpcContext, unsupported } from './context.js'
 

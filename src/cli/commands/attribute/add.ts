@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core'
-import { AttributeType } from '../../../protocol/spec.js'
+import { AttributeType } from '../../../protocol/state.js'
 import { ClientCommand } from '../../client-command.js'
 import { ASSIGNED_EXECUTOR_KEY } from '../../config.js'
 import { executorKeyFlag, processIdFlag } from '../../flags.js'

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 import { ClientCommand } from '../../client-command.js'
 import { MEMBER_KEY } from '../../config.js'
 import { colonyFlag, memberKeyFlag } from '../../flags.js'
-import { ExecutorState } from '../../../protocol/spec.js'
+import { ExecutorState } from '../../../protocol/state.js'
 import { executorsTable } from '../../views/executor.js'
 
 export default class ExecutorLs extends ClientCommand<typeof ExecutorLs> {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os'
 import { Flags } from '@oclif/core'
 import type { ColoniesClient } from '../../../client/index.js'
-import { ExecutorState } from '../../../protocol/spec.js'
+import { ExecutorState } from '../../../protocol/state.js'
 import { ClientCommand } from '../../client-command.js'
 import { MEMBER_KEY, OWNER_KEY, resolveKey } from '../../config.js'
 import { UsageError } from '../../errors.js'

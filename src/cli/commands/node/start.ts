@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core'
+import { DEFAULT_PORT } from '../../../protocol/wire-types.js'
 import { BaseCommand } from '../../base-command.js'
 import { NODE_DATA_DIR, expandDataDir } from '../../data-dir.js'
 import { explainNodeStartError } from '../../node-errors.js'
@@ -10,7 +11,7 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
   static override description = 'The node keeps its ledger and keys in --data. Its operator key (ColonyOS\'s server owner key) comes from COLONIES_SERVER_PRVKEY (or only the id from COLONIES_SERVER_ID); when neither is set the node generates one into <data>/operator.key on first start.'
   static override flags = {
     data: Flags.string({ description: `Data directory [default: ${NODE_DATA_DIR}]` }),
-    port: Flags.integer({ description: 'API port; 0 picks a free one', default: 50080, min: 0, max: 65535 }),
+    port: Flags.integer({ description: 'API port; 0 picks a free one', default: DEFAULT_PORT, min: 0, max: 65535 }),
     host: Flags.string({ description: 'Interface to listen on (0.0.0.0 serves other machines)', default: '127.0.0.1' }),
     name: Flags.string({ description: 'A name for this site, shown to other sites' }),
     'p2p-port': Flags.integer({ description: 'Join a federation: libp2p TCP port (0 picks one; WebSockets listen on the next port when --ws)', min: 0, max: 65535 }),

@@ -1,4 +1,4 @@
-import { ProcessState } from '../../../protocol/spec.js'
+import { ProcessState } from '../../../protocol/state.js'
 import { ProcessListCommand } from '../../process-list-command.js'
 
 export default class ProcessPsc extends ProcessListCommand<typeof ProcessPsc> {

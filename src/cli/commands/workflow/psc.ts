@@ -1,4 +1,4 @@
-import { ProcessState } from '../../../protocol/spec.js'
+import { ProcessState } from '../../../protocol/state.js'
 import { WorkflowListCommand } from '../../workflow-list-command.js'
 
 export default class WorkflowPsc extends WorkflowListCommand<typeof WorkflowPsc> {

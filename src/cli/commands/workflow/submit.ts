@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core'
-import { ProcessState } from '../../../protocol/spec.js'
+import { ProcessState } from '../../../protocol/state.js'
 import { ClientCommand } from '../../client-command.js'
 import { MEMBER_KEY } from '../../config.js'
 import { ProcessEndedError } from '../../errors.js'

@@ -1,0 +1,185 @@
+/**
+ * What every call of the client shares: the node's URL, the identity requests are signed
+ * with, one HTTP exchange per request (transport.ts) and the reply decoded or turned into
+ * a typed error by its status. The server's own calls (health, version) live here too;
+ * the other families of calls extend this class (rpc-client.ts puts them together).
+ */
+import { installCryptoBackend } from '../crypto/index.js'
+import { idFromPrivateKey } from '../protocol/crypto.js'
+import { parseReply, signEnvelope, type RpcEnvelope } from '../protocol/envelope.js'
+import { ValidationError } from '../protocol/errors.js'
+import { encodeMessage, parseMessage, type MsgType } from '../protocol/messages.js'
+import { DEFAULT_PORT, type ServerInfo, type Statistics } from '../protocol/wire-types.js'
+import { NodeUnreachableError, RpcError, rpcError } from './errors.js'
+import { exchange, ExchangeTimeoutError, httpTarget, type HttpTarget } from './transport.js'
+
+/** Per-request limit for ordinary RPCs; assign adds its long-poll time on top. */
+export const DEFAULT_TIMEOUT_MS = 30_000
+
+export interface ColoniesClientOptions {
+  /** node base URL, e.g. http://127.0.0.1:50080 ("host:port" alone means http) */
+  url: string
+  /** 64-hex secp256k1 private key: the identity every request is signed with */
+  prvkey: string
+  /** per-request timeout in ms (default 30 s) */
+  timeoutMs?: number
+}
+
+/** Per-call options every method accepts last. */
+export interface CallOptions {
+  signal?: AbortSignal
+  /** overrides the client's timeout for this call */
+  timeoutMs?: number
+}
+
+/** The node URL from COLONIES_SERVER_HOST / _PORT / _TLS, as upstream's CLI reads them. */
+export function serverUrlFromEnv (env: Record<string, string | undefined> = process.env): string {
+  const host = env.COLONIES_SERVER_HOST ?? 'localhost'
+  const port = env.COLONIES_SERVER_PORT ?? String(DEFAULT_PORT)
+  const tls = (env.COLONIES_SERVER_TLS ?? '').toLowerCase() === 'true'
+  return `${tls ? 'https' : 'http'}://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`
+}
+
+function normalizeUrl (url: string): string {
+  if (typeof url !== 'string' || url.trim() === '') throw new ValidationError('url', 'is required, e.g. http://127.0.0.1:50080')
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`
+  let parsed: URL
+  try {
+    parsed = new URL(withScheme)
+  } catch {
+    throw new ValidationError('url', `"${url}" is not a URL; expected e.g. http://127.0.0.1:50080`)
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ValidationError('url', `must be http or https, got ${parsed.protocol}`)
+  return withScheme.replace(/\/+$/, '')
+}
+
+/** A short human cause for a failed fetch (undici hides the errno in `cause`). */
+function describeNetworkError (err: unknown): string {
+  const cause = (err as { cause?: { code?: string, message?: string } })?.cause
+  const code = cause?.code ?? (err as { code?: string })?.code
+  const known: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'host not found',
+    EAI_AGAIN: 'host name lookup failed',
+    ECONNRESET: 'connection reset',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+    ETIMEDOUT: 'connection timed out',
+    UND_ERR_SOCKET: 'connection closed by the node',
+    UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+    UND_ERR_HEADERS_TIMEOUT: 'no reply headers in time'
+  }
+  if (code !== undefined) return `${known[code] ?? cause?.message ?? 'network error'} (${code})`
+  return cause?.message ?? (err instanceof Error ? err.message : String(err))
+}
+
+function abortReason (signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError')
+}
+
+/** Read through a function so TypeScript does not keep an earlier `aborted` check narrowed. */
+function isAborted (signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true
+}
+
+export function list<T> (v: unknown): T[] {
+  // Go encodes an empty slice as null
+  return Array.isArray(v) ? v as T[] : []
+}
+
+export abstract class RpcBase {
+  /** the node's base URL, without a trailing slash */
+  readonly url: string
+  /** this client's identity: the id the node recovers from its signatures */
+  readonly id: string
+  readonly timeoutMs: number
+  readonly #prvkey: string
+  readonly #target: HttpTarget
+
+  constructor (opts: ColoniesClientOptions) {
+    // every request is signed here: with the native backend where one loads
+    installCryptoBackend()
+    this.url = normalizeUrl(opts.url)
+    this.#target = httpTarget(this.url)
+    // validates the key too: a bad key fails here, not on the first call
+    this.id = idFromPrivateKey(opts.prvkey)
+    this.#prvkey = opts.prvkey
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  }
+
+  /** Validate a message and sign it with this client's key. */
+  sign (msg: { msgtype: MsgType } & Record<string, unknown>): RpcEnvelope {
+    const parsed = parseMessage(msg)
+    return signEnvelope({ ...encodeMessage(parsed), msgtype: parsed.msgtype }, this.#prvkey)
+  }
+
+  /**
+   * Send any message and return the decoded reply payload. The typed methods (here and in
+   * the subclasses) are wrappers; this is the escape hatch for messages without one.
+   */
+  async send<R = unknown> (msg: { msgtype: MsgType } & Record<string, unknown>, opts: CallOptions = {}): Promise<R> {
+    const env = this.sign(msg)
+    return await this.#post(env, opts) as R
+  }
+
+  /** One HTTP exchange with the node; failures to get any answer become NodeUnreachableError. */
+  async #fetch (path: string, init: { method: 'GET' | 'POST', body?: string }, opts: CallOptions): Promise<{ status: number, text: string }> {
+    const { signal } = opts
+    if (isAborted(signal)) throw abortReason(signal as AbortSignal)
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs
+    try {
+      return await exchange(this.#target, path, init.method, init.body, timeoutMs, signal)
+    } catch (err) {
+      if (isAborted(signal)) throw abortReason(signal as AbortSignal)
+      if (err instanceof ExchangeTimeoutError) throw new NodeUnreachableError(this.url, err.message, err)
+      throw new NodeUnreachableError(this.url, describeNetworkError(err), err)
+    }
+  }
+
+  async #post (env: RpcEnvelope, opts: CallOptions): Promise<unknown> {
+    const { status, text } = await this.#fetch('/api', { method: 'POST', body: JSON.stringify(env) }, opts)
+    let reply: ReturnType<typeof parseReply>
+    try {
+      reply = parseReply(text)
+    } catch {
+      const snippet = text.length > 200 ? `${text.slice(0, 200)}…` : text
+      throw new RpcError(status >= 400 ? status : 502,
+        `${this.url} answered HTTP ${status} with something that is not a ColonyOS reply (is this a colonies node?): ${JSON.stringify(snippet)}`,
+        env.payloadtype)
+    }
+    if (!reply.ok) throw rpcError(reply.status, reply.message, env.payloadtype)
+    return reply.value
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Server
+
+  /**
+   * GET /health: resolves with the body (JSON when it parses, else text) on 2xx, throws
+   * RpcError with the HTTP status otherwise, NodeUnreachableError when there is no answer.
+   */
+  async health (opts: CallOptions = {}): Promise<unknown> {
+    const { status, text } = await this.#fetch('/health', { method: 'GET' }, opts)
+    if (status < 200 || status > 299) throw new RpcError(status, `${this.url}/health answered HTTP ${status}: ${text.slice(0, 200)}`)
+    try {
+      return JSON.parse(text)
+    } catch {
+      return text
+    }
+  }
+
+  /** The node's build version and time (upstream signs versionmsg with no key; we sign anyway). */
+  async version (opts?: CallOptions): Promise<{ buildversion: string, buildtime: string }> {
+    const v = await this.send<{ buildversion?: string, buildtime?: string }>({ msgtype: 'versionmsg', buildversion: '', buildtime: '' }, opts)
+    return { buildversion: v?.buildversion ?? '', buildtime: v?.buildtime ?? '' }
+  }
+
+  async getServerInfo (opts?: CallOptions): Promise<ServerInfo> {
+    return await this.send<ServerInfo>({ msgtype: 'getserverinfomsg' }, opts)
+  }
+
+  /** Server-wide statistics (server owner / node operator only). */
+  async getStatistics (opts?: CallOptions): Promise<Statistics> {
+    return await this.send<Statistics>({ msgtype: 'getstatisticsmsg' }, opts)
+  }
+}

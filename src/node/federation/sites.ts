@@ -1,0 +1,120 @@
+/**
+ * What this node knows of each other site (when it last heard from it, how much of each
+ * log it holds, how far its clock is from ours), and the status of a colony's sites that
+ * `getsitesmsg` / `colonies node ls` shows.
+ */
+import type { Ledger } from '../../store/ledger.js'
+import type { Clock } from '../clock.js'
+import type { P2PHost } from '../p2p/host.js'
+import { siteIdOfPeer } from '../p2p/peer-identity.js'
+import type { ColonyView } from './options.js'
+import type { Presence } from './presence.js'
+
+/** What `getsitesmsg` / `colonies node ls` shows of one site. */
+export interface SiteStatus {
+  readonly nodeid: string
+  readonly name: string
+  readonly self: boolean
+  readonly connected: boolean
+  /** ms since the epoch of the last gossip or sync with it (0 = never) */
+  readonly lastseen: number
+  /**
+   * per origin: records we hold that this site lacked when it last told us: its heartbeat
+   * advert (every 2 s, straight from it) or a sync with us (after it pulled from us in
+   * full, it holds at least what we held as its pull began)
+   */
+  readonly behind: Record<string, number>
+  /**
+   * ms its clock is ahead of ours (negative: behind), estimated from the times it stamps on
+   * what it gossips, so within about one gossip delay; null until it has gossiped (0 for us)
+   */
+  readonly clockskew: number | null
+  /**
+   * executors attached there (asking for work, busy or idle) per executor type: for us, our
+   * own; for another site, as its last advert said, empty once no advert came for
+   * PRESENCE_TTL_MS. These are the sites a process's claim is ranked over (decision 6).
+   */
+  readonly executors: Record<string, number>
+}
+
+/** clock samples kept per site; the estimate is the one that travelled fastest */
+const SKEW_SAMPLES = 16
+
+export interface SitesComponents {
+  readonly ledger: { readonly fold: ColonyView } & Pick<Ledger, 'versionVector' | 'recordsBetween'>
+  readonly nodeId: string
+  readonly host: Pick<P2PHost, 'connectedPeers'>
+  readonly presence: Pick<Presence, 'ownExecutors' | 'advertisedExecutors'>
+  readonly clock: Clock
+}
+
+export class Sites {
+  private readonly c: SitesComponents
+  private readonly lastSeen = new Map<string, number>()
+  private readonly vectors = new Map<string, Map<string, number>>()
+  /** site → recent (their stamp − our receipt) samples: from adverts (their wall clock) and batches (their HLC) */
+  private readonly clockSamples = new Map<string, { wall: number[], hlc: number[] }>()
+
+  constructor (components: SitesComponents) {
+    this.c = components
+  }
+
+  /** We heard from `site` just now (gossip or a sync). */
+  touch (site: string): void {
+    this.lastSeen.set(site, this.c.clock.now())
+  }
+
+  /** How much of each log `site` holds, as it last told us (or as a sync showed). */
+  setVector (site: string, vv: Map<string, number>): void {
+    this.vectors.set(site, vv)
+  }
+
+  /** A time `site` stamped on what it gossiped: its wall clock (adverts) or its HLC (batches). */
+  sampleClock (site: string, kind: 'wall' | 'hlc', stamp: number | undefined): void {
+    if (stamp === undefined) return
+    let s = this.clockSamples.get(site)
+    if (s === undefined) this.clockSamples.set(site, s = { wall: [], hlc: [] })
+    const list = s[kind]
+    list.push(stamp - this.c.clock.now())
+    if (list.length > SKEW_SAMPLES) list.shift()
+  }
+
+  /**
+   * Their clock minus ours. Each sample is that minus the message's travel time, so the
+   * largest is the closest. Wall-clock adverts are preferred: an HLC is pulled forward by
+   * faster clocks it has heard from, which hides a clock that is behind.
+   */
+  clockSkew (site: string): number | null {
+    const s = this.clockSamples.get(site)
+    const list = s === undefined ? [] : s.wall.length > 0 ? s.wall : s.hlc
+    return list.length === 0 ? null : Math.max(...list)
+  }
+
+  status (colony: string): SiteStatus[] {
+    const { ledger, nodeId, host, presence, clock } = this.c
+    const c = ledger.fold.colony(colony)
+    if (c === undefined) return []
+    const connected = new Set(host.connectedPeers().map(p => siteIdOfPeer(p)))
+    const ours = ledger.versionVector()
+    return c.sites.map(nodeid => {
+      const theirs = this.vectors.get(nodeid)
+      const behind: Record<string, number> = {}
+      if (nodeid !== nodeId) {
+        for (const [origin, seq] of ours) {
+          const missing = ledger.recordsBetween(origin, theirs?.get(origin) ?? 0, seq)
+          if (missing > 0) behind[origin] = missing
+        }
+      }
+      return {
+        nodeid,
+        name: c.sitenames[nodeid] ?? '',
+        self: nodeid === nodeId,
+        connected: nodeid === nodeId || connected.has(nodeid),
+        lastseen: nodeid === nodeId ? clock.now() : (this.lastSeen.get(nodeid) ?? 0),
+        behind,
+        clockskew: nodeid === nodeId ? 0 : this.clockSkew(nodeid),
+        executors: nodeid === nodeId ? presence.ownExecutors(colony) : presence.advertisedExecutors(colony, nodeid)
+      }
+    })
+  }
+}
