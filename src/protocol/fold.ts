@@ -169,6 +169,8 @@ export class LedgerFold {
   private readonly orphans = new Map<string, FoldEntry[]>()
   private readonly refusalsByUnit = new Map<Unit, Map<string, Refusal>>()
   private readonly changed = new Set<string>()
+  /** units changed since the last drain (those whose creation was refused have no process to report) */
+  private readonly unitsChanged = new Set<string>()
   private colonyChanged = false
   /** XOR of the hashes of the units away from memory (evicted, see evict) */
   private outsideHash = ZERO_HASH
@@ -295,6 +297,7 @@ export class LedgerFold {
         return
       }
       const atEnd = insertSorted(unit.entries, e)
+      this.unitsChanged.add(unit.id)
       const events = this.timeline.eventsOf(unit.colony)
       const lastEvent = events[events.length - 1]
       const inOrder = atEnd && !refold.has(unit) && (lastEvent === undefined || lastEvent.key < e.key)
@@ -367,6 +370,7 @@ export class LedgerFold {
     if (events.length === 0) return
     for (const unit of this.unitsByColony.get(colony) ?? []) {
       if (refold.has(unit)) continue
+      this.unitsChanged.add(unit.id)
       if (unit.proc !== undefined) {
         for (const ev of events) applyEvent(unit.proc, ev, keyWall(ev))
         this.changed.add(unit.id)
@@ -385,6 +389,7 @@ export class LedgerFold {
   }
 
   private refoldUnit (unit: Unit): void {
+    this.unitsChanged.add(unit.id)
     // A graph's nodes are known only once it is folded: loop while that brings in early records.
     for (;;) {
       const refusals = new Map<string, Refusal>()
@@ -561,6 +566,38 @@ export class LedgerFold {
     return this.byProcess.get(processid)?.id
   }
 
+  /** A unit in memory as a checkpoint keeps it: its records, colony and kind. */
+  unitRecords (unitid: string): { entries: readonly FoldEntry[], colony: string, graph: boolean } | undefined {
+    const u = this.units.get(unitid)
+    return u === undefined ? undefined : { entries: u.entries, colony: u.colony, graph: u.graphUnit }
+  }
+
+  /** Records that name a process or workflow not (yet) held. */
+  orphanEntries (): FoldEntry[] {
+    return [...this.orphans.values()].flat()
+  }
+
+  /** The processes of a unit in memory (none when its creation was refused). */
+  processIdsOf (unitid: string): string[] {
+    const u = this.units.get(unitid)
+    if (u === undefined) return []
+    return u.proc !== undefined ? [u.proc.processid] : [...(u.graph?.procs.keys() ?? [])]
+  }
+
+  /**
+   * Takes over what a fold that ran before had folded and left out of memory: the combined
+   * hash of its evicted units and how many records it had folded (a store reopening).
+   */
+  adoptOutside (outsideHash: string, records: number): void {
+    this.outsideHash = outsideHash
+    this.records = records
+  }
+
+  /** The combined hash of the units away from memory (to keep it across a restart). */
+  get outside (): string {
+    return this.outsideHash
+  }
+
   /** Whether the unit is in memory and settled: nothing in it waits or runs, so it may leave. */
   evictable (unitid: string): boolean {
     const u = this.units.get(unitid)
@@ -584,6 +621,7 @@ export class LedgerFold {
     this.refusalsByUnit.delete(u)
     for (const e of u.entries) this.seen.delete(e.id)
     for (const p of processes) this.changed.delete(p.processid)
+    this.unitsChanged.delete(unitid)
     const source = u.graph?.graph.source
     if (source?.kind === 'cron') {
       this.cronRuns.get(source.cronid)?.delete(u)
@@ -610,15 +648,11 @@ export class LedgerFold {
    */
   restore (r: UnitRecords): void {
     if (this.units.has(r.id)) return
-    this.outsideHash = xorHex(this.outsideHash, r.hash)
-    const fresh: FoldEntry[] = []
-    for (const e of r.entries) {
-      if (this.seen.has(e.id)) continue
-      this.seen.set(e.id, e)
-      fresh.push(e)
-    }
+    const fresh = r.entries.filter(e => !this.seen.has(e.id))
     const creator = fresh.find(e => r.graph ? createdGraphId(e) === r.id : e.id === r.id) ?? fresh[0]
     if (creator === undefined) return
+    for (const e of fresh) this.seen.set(e.id, e)
+    this.outsideHash = xorHex(this.outsideHash, r.hash)
     const unit = this.newUnit(r.id, r.graph, creator, fresh.filter(e => e !== creator))
     this.refoldUnit(unit)
   }
@@ -845,9 +879,12 @@ export class LedgerFold {
   }
 
   /** Process ids changed since the last call, and whether colony-level state changed. */
-  drainChanges (): { processes: string[], colonyLevel: boolean } {
-    const out = { processes: [...this.changed], colonyLevel: this.colonyChanged }
+  drainChanges (): { processes: string[], colonyLevel: boolean, units: string[] } {
+    const units: string[] = []
+    for (const id of this.unitsChanged) if (this.units.has(id)) units.push(id)
+    const out = { processes: [...this.changed], colonyLevel: this.colonyChanged, units }
     this.changed.clear()
+    this.unitsChanged.clear()
     this.colonyChanged = false
     return out
   }

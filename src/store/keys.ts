@@ -39,3 +39,16 @@ export function statePrefix (colony: string, state: number): string {
 export function logKey (processid: string, timestamp: number, id: string): string {
   return processid + SEP + pad(timestamp, 15) + SEP + id
 }
+
+/** Units away from memory by colony and last record: the ones a colony-level record may reach. */
+export function unitLastKey (colony: string, lastKey: string, unitid: string): string {
+  return colony + SEP + lastKey + SEP + unitid
+}
+
+export function unitLastPrefix (colony: string): string {
+  return colony + SEP
+}
+
+export function graphStateKey (colony: string, state: number, submissiontime: number, graphid: string): string {
+  return colony + SEP + state + SEP + pad(submissiontime, 15) + SEP + graphid
+}

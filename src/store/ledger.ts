@@ -14,7 +14,8 @@ import { EventEmitter } from 'node:events'
 import { availableParallelism } from 'node:os'
 import { idFromPrivateKey } from '../protocol/crypto.js'
 import { type FoldEntry, makeEntry } from '../protocol/entry.js'
-import { LedgerFold } from '../protocol/fold.js'
+import { LedgerFold, route } from '../protocol/fold.js'
+import { generatorRef } from '../protocol/gen-fold.js'
 import { compareHlc, type Hlc, HybridClock } from '../protocol/hlc.js'
 import {
   type Batch, isFromFuture, type LedgerRecord, type RecordBody, recordId, signBatch, verifyBatch
@@ -22,17 +23,21 @@ import {
 import type { LogEntry } from '../protocol/state.js'
 import { entryFromRecord } from '../protocol/verify.js'
 import type { Message } from '../protocol/messages.js'
-import { VerifierPool } from './verifier-pool.js'
+import { EnvelopeSigners } from './envelope-signers.js'
 import { batchKey, END, SEP } from './keys.js'
 import { OriginLog } from './origin-log.js'
+import { Pager } from './pager.js'
 import { PROJECTION_VERSION, Projections } from './projections.js'
-import { openStore, put, type RecordRef, type Store, type StoredProcess, writeOps } from './sublevels.js'
+import { LedgerReads } from './reads.js'
+import { recordsInOrder } from './replay.js'
+export type { WorkflowView } from './reads.js'
+import {
+  type Checkpoint, del, type Op, openStore, put, type RecordRef, type Store, type StoredProcess, writeOps
+} from './sublevels.js'
 import { WriteChain } from './write-chain.js'
 
 export { PROJECTION_DELAY_MS, PROJECTION_MAX_DELAY_MS, PROJECTION_MAX_PENDING, PROJECTION_VERSION } from './projections.js'
 
-/** Envelopes in one ingest from which recovery goes to the worker pool. */
-const POOL_THRESHOLD = 64
 
 export interface LedgerOptions {
   readonly dir: string
@@ -66,7 +71,14 @@ export interface AppendResult {
 export interface LedgerChange {
   readonly processes: readonly string[]
   readonly colonyLevel: boolean
+  /** fold units changed (a standalone process's id, or its workflow's) */
+  readonly units: readonly string[]
 }
+
+/** How often the units in memory are saved, so that a restart after a crash replays little. */
+export const CHECKPOINT_MS = 10_000
+
+
 
 /** What a Ledger emits, and with what. */
 export interface LedgerEvents {
@@ -116,11 +128,18 @@ interface PendingAppend {
 
 export class Ledger extends EventEmitter<LedgerEvents> {
   readonly nodeId: string
-  readonly fold = new LedgerFold()
   readonly clock: HybridClock
+  private foldNow = new LedgerFold()
   private readonly store: Store
   private readonly log = new OriginLog()
+  private readonly pager: Pager
   private readonly projections: Projections
+  /** every read of processes and workflows, live or settled */
+  readonly reads: LedgerReads
+  /** units changed since the last checkpoint */
+  private readonly dirtyUnits = new Set<string>()
+  private checkpointTimer: NodeJS.Timeout | undefined
+  private sweeping: Promise<void> | undefined
   private readonly chain = new WriteChain()
   private readonly nodeKey: string
   private readonly now: () => number
@@ -128,9 +147,7 @@ export class Ledger extends EventEmitter<LedgerEvents> {
   private held: FoldEntry[] = []
   private heldTimer: NodeJS.Timeout | undefined
   private ownSeq = 0
-  private pool: VerifierPool | undefined
-  private poolFailed = false
-  private readonly verifyThreads: number
+  private readonly signers: EnvelopeSigners
   private pending: PendingAppend[] = []
   /** ingests called and not yet written */
   private ingestsQueued = 0
@@ -148,58 +165,161 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     this.nodeId = idFromPrivateKey(opts.nodeKey)
     this.now = opts.now ?? Date.now
     this.maxSkewMs = opts.maxSkewMs ?? 60_000
-    this.verifyThreads = opts.verifyThreads ?? Math.max(0, availableParallelism() - 1)
+    this.signers = new EnvelopeSigners(opts.verifyThreads ?? Math.max(0, availableParallelism() - 1))
     this.clock = new HybridClock({ now: this.now, maxSkewMs: this.maxSkewMs })
     this.store = openStore(opts.dir)
+    this.pager = new Pager({
+      store: this.store,
+      fold: () => this.foldNow,
+      adopt: (id, u) => this.projections.adopt(id, u.written, u.graphCounted)
+    })
     this.projections = new Projections({
       store: this.store,
-      fold: this.fold,
+      fold: () => this.foldNow,
       chain: this.chain,
+      pager: this.pager,
       streaming: () => this.ingestsQueued > 0,
       fail: err => this.fail(err)
     })
+    this.reads = new LedgerReads(this.store, () => this.foldNow, this.projections)
+  }
+
+  /** The fold of what is live (and of settled units not yet sent out of memory). */
+  get fold (): LedgerFold {
+    return this.foldNow
   }
 
   static async open (opts: LedgerOptions): Promise<Ledger> {
     const l = new Ledger(opts)
     await l.store.db.open()
     await l.load()
+    l.checkpointTimer = setInterval(() => {
+      if (l.dirtyUnits.size > 0) l.chain.run(async () => { await l.checkpoint() }).catch(err => l.fail(err))
+    }, CHECKPOINT_MS)
+    l.checkpointTimer.unref()
     return l
   }
 
-  /** Reads every batch back into the fold; rebuilds the projections if the last run did not close cleanly. */
+  /**
+   * Opens the store's state without folding history: the colony level (colonylog), the
+   * units that were live at the last checkpoint, then the records stored after it (none
+   * after a clean close). A store of an older layout, or without a checkpoint, is rebuilt
+   * from its batches.
+   */
   private async load (): Promise<void> {
-    const { authors, records, batches, meta } = this.store
-    const authorsOf = new Map<string, string[]>()
-    for await (const [key, a] of authors.iterator()) authorsOf.set(key, a)
-    // a data dir of an earlier version: authors per record
-    const refs = new Map<string, RecordRef>()
-    for await (const [id, ref] of records.iterator()) refs.set(id, ref)
-    const entries: FoldEntry[] = []
-    let maxT: Hlc = { w: 0, l: 0 }
-    for await (const [key, b] of batches.iterator()) {
-      this.log.note(b.origin, b.seq, b.records.length)
-      if (b.origin === this.nodeId && b.seq > this.ownSeq) this.ownSeq = b.seq
-      const batchAuthors = authorsOf.get(key)
-      for (const [i, rec] of b.records.entries()) {
-        const id = recordId(rec)
-        // Authors were verified when the batch was first stored: no signature recovery on restart.
-        const author = rec.b.k !== 'env' ? undefined : (batchAuthors?.[i] ?? refs.get(id)?.a)
-        entries.push(entryFromRecord(rec, id, author === '' ? undefined : author))
-        if (compareHlc(rec.t, maxT) > 0) maxT = rec.t
-      }
-    }
-    this.clock.observe(maxT)
-    this.feed(entries)
-    this.fold.drainChanges()
+    const { meta, sizes, colonylog, liveunits } = this.store
     for await (const [k, v] of meta.iterator({ gte: LOCAL_PREFIX, lt: LOCAL_END })) this.localValues.set(k.slice(LOCAL_PREFIX.length), v)
     const version = await meta.get('projection-version')
-    const clean = await meta.get('clean')
-    if (version !== PROJECTION_VERSION || clean !== true) {
-      await this.rebuildProjections()
-    } else {
-      this.projections.adoptFold()
+    const cp = await meta.get('checkpoint') as Checkpoint | undefined
+    if (version !== PROJECTION_VERSION || cp === undefined) {
+      await this.rebuildAll()
+      return
     }
+    const clean = await meta.get('clean') === true
+    for await (const [k, n] of sizes.iterator()) this.noteBatch(k, n)
+    this.clock.observe(cp.clock)
+    this.foldNow.adoptOutside(await this.pager.open(), cp.records)
+    await this.projections.open()
+    this.foldNow.add(await colonylog.values().all())
+    for await (const [id, u] of liveunits.iterator()) this.pager.restore(id, u)
+    await this.feed([...cp.orphans, ...cp.held])
+    this.pager.resume(cp.sweeps ?? [])
+    for await (const chunk of recordsInOrder(this.store, this.log.origins(), new Map(cp.vv))) {
+      for (const e of chunk) this.clock.observe(e.rec.t)
+      await this.feed(chunk)
+    }
+    const change = this.foldNow.drainChanges()
+    this.dirtyUnits.clear()
+    for (const u of change.units) this.dirtyUnits.add(u)
+    // after a crash, projections may be ahead of the checkpoint: read back what they hold
+    if (!clean) for (const p of this.foldNow.processesRaw()) await this.projections.readBack(p)
+    this.projections.note(change.processes, change.colonyLevel, change.units)
+    await this.projections.flush()
+    if (this.pager.sweepsPending > 0) this.sweep()
+  }
+
+  /** Notes a stored batch by its key and record count. */
+  private noteBatch (key: string, records: number): void {
+    const i = key.lastIndexOf(SEP)
+    const origin = key.slice(0, i)
+    const seq = Number(key.slice(i + 1))
+    this.log.note(origin, seq, records)
+    if (origin === this.nodeId && seq > this.ownSeq) this.ownSeq = seq
+  }
+
+  /**
+   * Everything derived, anew from the batches, in ledger order across origins: units
+   * settle and leave memory as the replay goes, so memory holds what was live at each
+   * point of history, never the whole of it.
+   */
+  private async rebuildAll (): Promise<{ processes: number }> {
+    const s = this.store
+    for (const sub of [s.procs, s.queue, s.bystate, s.logs, s.colony, s.units, s.liveunits, s.nodeof, s.unitlast, s.colonylog, s.graphs, s.graphstate, s.attrs, s.sizes]) await sub.clear()
+    for (const k of ['outside', 'counts', 'checkpoint']) await s.meta.del(k)
+    this.foldNow = new LedgerFold()
+    this.pager.reset()
+    this.projections.reset()
+    this.held = []
+    // a data dir of an earlier version kept authors per record
+    const refs = new Map<string, RecordRef>()
+    for await (const [id, ref] of s.records.iterator()) refs.set(id, ref)
+    let ops: Op[] = []
+    for await (const [key, b] of s.batches.iterator()) {
+      this.noteBatch(key, b.records.length)
+      ops.push(put(s.sizes, key, b.records.length))
+      for (const rec of b.records) this.clock.observe(rec.t)
+      if (ops.length >= 5000) await writeOps(s.db, ops.splice(0))
+    }
+    await writeOps(s.db, ops)
+    for await (const chunk of recordsInOrder(s, this.log.origins(), new Map(), 2000, refs)) {
+      await writeOps(s.db, this.colonyLogOps(chunk))
+      await this.feed(chunk)
+      const change = this.foldNow.drainChanges()
+      this.projections.note(change.processes, change.colonyLevel, change.units)
+      for (const u of change.units) this.dirtyUnits.add(u)
+      if (this.projections.pendingCount() >= 2000 || this.pager.sweepsPending > 0) await this.sweepAndWrite()
+    }
+    await this.sweepAndWrite()
+    await this.checkpoint()
+    ops = [put(s.meta, 'projection-version', PROJECTION_VERSION)]
+    await writeOps(s.db, ops)
+    let processes = 0
+    for (const c of this.foldNow.colonies()) processes += this.projections.countsOf(c.name).processes.reduce((a, b) => a + b, 0)
+    return { processes }
+  }
+
+  /**
+   * Saves the units in memory that changed since the last checkpoint, with the point up to
+   * which every stored batch is folded (in the write chain: nothing is written meanwhile).
+   */
+  private async checkpoint (): Promise<void> {
+    const fold = this.foldNow
+    const ops: Op[] = []
+    for (const id of this.dirtyUnits) {
+      const r = fold.unitRecords(id)
+      if (r === undefined || fold.evictable(id)) continue
+      ops.push(...this.pager.liveOps(id, r.entries, r.colony, r.graph, this.projections.writtenOf(fold.processIdsOf(id)), this.projections.countedGraph(id)))
+    }
+    this.dirtyUnits.clear()
+    const cp: Checkpoint = {
+      vv: [...this.log.versionVector()],
+      records: fold.size,
+      clock: this.clock.peek(),
+      orphans: fold.orphanEntries(),
+      held: this.held,
+      sweeps: this.pager.pendingSweeps()
+    }
+    ops.push(put(this.store.meta, 'checkpoint', cp))
+    await writeOps(this.store.db, ops)
+  }
+
+  /** The colony-level, pack and generator-firing records among `entries`: read back at open. */
+  private colonyLogOps (entries: readonly FoldEntry[]): Op[] {
+    const ops: Op[] = []
+    for (const e of entries) {
+      if (route(e).kind === 'colony' || generatorRef(e) !== undefined) ops.push(put(this.store.colonylog, e.key, e))
+    }
+    return ops
   }
 
   // ---- the per-origin logs ----------------------------------------------------------------
@@ -211,6 +331,16 @@ export class Ledger extends EventEmitter<LedgerEvents> {
   /** The highest contiguous sequence stored from `origin` (0: none). */
   seqOf (origin: string): number {
     return this.log.seqOf(origin)
+  }
+
+  /** How many records the stored batches hold. */
+  get records (): number {
+    return this.log.records
+  }
+
+  /** What memory and the store hold: units in memory, units sent out and brought back. */
+  memoryStats (): { units: number, processes: number, pagedIn: number, evicted: number, sweeps: number } {
+    return { ...this.foldNow.resident(), pagedIn: this.pager.pagedIn, evicted: this.pager.evicted, sweeps: this.pager.sweepsPending }
   }
 
   /** How many records `origin`'s batches after `afterSeq`, up to `toSeq`, hold here (those not stored count 0). */
@@ -376,44 +506,22 @@ export class Ledger extends EventEmitter<LedgerEvents> {
       seen.add(k)
       fresh.push({ batch, ids: verifyBatch(batch) })
     }
-    return { fresh, signers: await this.recoverEnvelopes(fresh.flatMap(f => f.batch.records), busy) }
+    return { fresh, signers: await this.signers.recover(fresh.flatMap(f => f.batch.records), busy) }
   }
 
   /**
-   * Signers of the client envelopes among `records`, recovered on worker threads when
-   * there are enough of them to be worth it (a sync frame; not a gossiped batch); this
-   * thread takes a share unless it is `busy` with writes meanwhile.
+   * Gives entries to the fold, holding back those from the far future; the units they
+   * name come back into memory first.
    */
-  private async recoverEnvelopes (records: readonly LedgerRecord[], busy: boolean): Promise<Map<LedgerRecord, string | null>> {
-    const out = new Map<LedgerRecord, string | null>()
-    const envs = records.filter(r => r.b.k === 'env')
-    if (envs.length < POOL_THRESHOLD || this.verifyThreads === 0 || this.poolFailed) return out
-    this.pool ??= VerifierPool.create(this.verifyThreads)
-    if (this.pool === undefined) return out
-    try {
-      const ids = await this.pool.recover(envs.map(r => {
-        const env = (r.b as { env: { payload: string, signature: string } }).env
-        return [env.payload, env.signature]
-      }), !busy)
-      envs.forEach((r, i) => out.set(r, ids[i] ?? null))
-    } catch {
-      // a broken pool only costs speed: verify on this thread from now on
-      this.poolFailed = true
-      void this.pool.close().catch(() => {})
-      this.pool = undefined
-    }
-    return out
-  }
-
-  /** Gives entries to the fold, holding back those from the far future. */
-  private feed (entries: readonly FoldEntry[]): void {
+  private async feed (entries: readonly FoldEntry[]): Promise<void> {
     const now = this.now()
     const ready: FoldEntry[] = []
     for (const e of entries) {
       if (isFromFuture(e.rec, now, this.maxSkewMs)) this.held.push(e)
       else ready.push(e)
     }
-    this.fold.add(ready)
+    await this.pager.prepare(ready)
+    this.foldNow.add(ready)
     this.scheduleRelease()
   }
 
@@ -437,7 +545,8 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     const ready = this.held.filter(e => !isFromFuture(e.rec, now, this.maxSkewMs))
     this.held = this.held.filter(e => isFromFuture(e.rec, now, this.maxSkewMs))
     if (ready.length > 0) {
-      this.fold.add(ready)
+      await this.pager.prepare(ready)
+      this.foldNow.add(ready)
       this.announce()
     }
     this.scheduleRelease()
@@ -471,10 +580,10 @@ export class Ledger extends EventEmitter<LedgerEvents> {
       await meta.put('clean', false)
       this.dirtyMarked = true
     }
-    const ops = []
+    const ops = this.colonyLogOps(entries)
     for (const { batch, authors: a } of stored) {
       const key = batchKey(batch.origin, batch.seq)
-      ops.push(put(batches, key, batch))
+      ops.push(put(batches, key, batch), put(this.store.sizes, key, batch.records.length))
       // the envelopes' verified authors, with the batch: one entry, not one per record
       if (batch.records.some(r => r.b.k === 'env')) {
         ops.push(put(authors, key, batch.records.map((r, i) => r.b.k === 'env' ? (a[i] as string) : '')))
@@ -482,15 +591,60 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     }
     await writeOps(db, ops)
     for (const { batch } of stored) this.log.note(batch.origin, batch.seq, batch.records.length)
-    this.feed(entries)
+    await this.feed(entries)
     this.announce()
   }
 
   /** Tells listeners what the fold just changed, and queues those projections for writing. */
   private announce (): void {
-    const change = this.fold.drainChanges()
+    const change = this.foldNow.drainChanges()
+    for (const u of change.units) this.dirtyUnits.add(u)
     this.emit('change', change)
-    this.projections.note(change.processes, change.colonyLevel)
+    this.projections.note(change.processes, change.colonyLevel, change.units)
+    if (this.pager.sweepsPending > 0) this.sweep()
+  }
+
+  /**
+   * Folds colony-level records into the settled units they reach, a few hundred at a time
+   * (each step in the write chain, its units sent out of memory again before the next).
+   */
+  private sweep (): void {
+    if (this.sweeping !== undefined || this.closed) return
+    this.sweeping = (async () => {
+      let more = true
+      while (more && !this.closed) {
+        more = await this.chain.run(async () => {
+          const step = await this.pager.sweepStep()
+          if (step.brought > 0) {
+            this.announce()
+            await this.projections.writeAll()
+          }
+          return step.more
+        })
+      }
+    })().catch(err => this.fail(err)).finally(() => { this.sweeping = undefined })
+  }
+
+  /** Runs every sweep to its end and writes every projection (the caller holds the write chain). */
+  private async sweepAndWrite (): Promise<void> {
+    while (this.pager.sweepsPending > 0) {
+      await this.pager.sweepStep()
+      const change = this.foldNow.drainChanges()
+      for (const u of change.units) this.dirtyUnits.add(u)
+      this.projections.note(change.processes, change.colonyLevel, change.units)
+      await this.projections.writeAll()
+    }
+    await this.projections.writeAll()
+  }
+
+  /** Resolves once every sweep has ended and every projection is written. */
+  async settled (): Promise<void> {
+    for (;;) {
+      if (this.sweeping === undefined && this.pager.sweepsPending > 0) this.sweep()
+      await this.sweeping
+      await this.projections.flush()
+      if (this.sweeping === undefined && this.pager.sweepsPending === 0) return
+    }
   }
 
   /** Writes the pending projections now. */
@@ -511,10 +665,9 @@ export class Ledger extends EventEmitter<LedgerEvents> {
    * when nothing was wrong.
    */
   async rebuildProjections (): Promise<{ records: number, processes: number, hash: string }> {
-    const { processes, hash } = await this.projections.rebuild()
-    this.fold.drainChanges()
-    await this.store.meta.put('projection-version', PROJECTION_VERSION)
-    return { records: this.fold.size, processes, hash }
+    await this.settled()
+    const { processes } = await this.chain.run(async () => await this.rebuildAll())
+    return { records: this.foldNow.size, processes, hash: await this.projections.hash() }
   }
 
   /** A hash over every projection entry as stored on disk. */
@@ -563,12 +716,15 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     if (this.closed) return
     this.closed = true
     if (this.heldTimer !== undefined) clearTimeout(this.heldTimer)
+    if (this.checkpointTimer !== undefined) clearInterval(this.checkpointTimer)
     this.projections.close()
+    await this.sweeping
     await this.chain.idle()
     const { db, meta } = this.store
     if (this.failed === undefined && db.status === 'open') await this.projections.flush()
+    if (this.failed === undefined && db.status === 'open') await this.chain.run(async () => { await this.checkpoint() })
     if (this.failed === undefined && db.status === 'open') await meta.put('clean', true)
     await db.close()
-    await this.pool?.close()
+    await this.signers.close()
   }
 }

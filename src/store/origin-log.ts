@@ -15,11 +15,14 @@ export class OriginLog {
   private readonly gaps = new Map<string, Set<number>>()
   /** per origin: records in each stored batch, indexed by sequence */
   private readonly batchSizes = new Map<string, number[]>()
+  /** records in all stored batches */
+  private total = 0
 
   /** Notes a stored batch. */
   note (origin: string, seq: number, records: number): void {
     let sizes = this.batchSizes.get(origin)
     if (sizes === undefined) this.batchSizes.set(origin, sizes = [])
+    if (sizes[seq] === undefined) this.total += records
     sizes[seq] = records
     let top = this.vv.get(origin) ?? 0
     if (seq <= top) return
@@ -29,6 +32,11 @@ export class OriginLog {
     while (gaps.has(top + 1)) gaps.delete(++top)
     this.vv.set(origin, top)
     if (gaps.size === 0) this.gaps.delete(origin)
+  }
+
+  /** How many records the stored batches hold. */
+  get records (): number {
+    return this.total
   }
 
   has (origin: string, seq: number): boolean {

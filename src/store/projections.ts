@@ -1,26 +1,32 @@
 /**
- * Projections of the fold into the store (DESIGN decision 10): the waiting `queue`,
- * process ids `bystate`, `logs` by process, the colony-level `colony` snapshot, and the
- * views of settled processes (`procs`). They are caches, written after the records that
- * caused them and rebuildable from the batches alone.
+ * Projections of the fold into the store (DESIGN decisions 10 and 11): the waiting
+ * `queue`, process ids `bystate`, `logs` by process, attribute ids (`attrs`), the
+ * colony-level `colony` snapshot, the views of settled processes (`procs`), and counts per
+ * colony and state. They are written after the records that caused them and can be
+ * rebuilt from the batches alone.
  *
  * Writes are coalesced: changes gather for PROJECTION_DELAY_MS (longer while a sync pull
  * streams in), then go in chunks, one link of the write chain each. A live process's view
- * (waiting, running) is not written: the fold in memory serves every read of it.
+ * (waiting, running) is not written: the fold in memory serves every read of it. A unit
+ * that has settled leaves memory in the same write as its last projections (see Pager).
  */
 import { canonicalJson } from '../protocol/canonical.js'
 import { sha3Hex } from '../protocol/crypto.js'
 import type { LedgerFold } from '../protocol/fold.js'
-import { isFinal, type LogEntry, type ProcessInfo, ProcessState } from '../protocol/state.js'
-import { END, logKey, queueKey, queuePrefix, SEP, stateKey, statePrefix } from './keys.js'
-import { type ColonySnapshot, del, type Op, put, type StoredProcess, type Store, writeOps } from './sublevels.js'
+import { type GraphInfo, isFinal, type LogEntry, type ProcessInfo, ProcessState } from '../protocol/state.js'
+import { END, graphStateKey, logKey, queueKey, queuePrefix, SEP, stateKey, statePrefix } from './keys.js'
+import type { Pager } from './pager.js'
+import {
+  type ColonySnapshot, type Counts, del, type GraphCounted, type Op, put, type StoredProcess, type Store, type Written, writeOps
+} from './sublevels.js'
 import type { WriteChain } from './write-chain.js'
 
 /**
- * Bump when the projection layout or the fold's semantics change: projections rebuild on open.
+ * Bump when the projection layout or the fold's semantics change: the store rebuilds on open.
  * 2: `procs` holds settled processes only (1 held every process).
+ * 3: settled units leave memory for `units`; counts, attrs, graphs, colonylog, checkpoints.
  */
-export const PROJECTION_VERSION = 2
+export const PROJECTION_VERSION = 3
 
 /** How long changes gather before their projections are written (one write for many). */
 export const PROJECTION_DELAY_MS = 25
@@ -34,20 +40,11 @@ export const PROJECTION_MAX_PENDING = 50_000
 /** Processes per level batch when projections are written (a deferred flush can be large). */
 const PROJECTION_CHUNK = 2000
 
-/** What is in the store for one process, to write only what changed. */
-interface Written {
-  queue?: string
-  state?: string
-  /** its view is in `procs` (it is settled: SUCCESS, FAILED or CANCELLED, and not removed) */
-  view: boolean
-  logs: number
-  lastLog: string
-}
-
 export interface ProjectionsOptions {
   readonly store: Store
-  readonly fold: LedgerFold
+  readonly fold: () => LedgerFold
   readonly chain: WriteChain
+  readonly pager: Pager
   /** more records are queued for the store: wait for them before writing */
   readonly streaming: () => boolean
   /** a write failed: the ledger stops accepting writes */
@@ -56,14 +53,22 @@ export interface ProjectionsOptions {
 
 export class Projections {
   private readonly store: Store
-  private readonly fold: LedgerFold
+  private readonly fold: () => LedgerFold
   private readonly chain: WriteChain
+  private readonly pager: Pager
   private readonly streaming: () => boolean
   private readonly fail: (err: unknown) => void
+  /** what the store holds for each process in memory */
   private readonly written = new Map<string, Written>()
+  /** each workflow in memory that is counted (and listed by state) */
+  private readonly graphCounted = new Map<string, GraphCounted>()
   /** processes (and whether colony-level state) changed since the last write */
   private readonly pending = new Set<string>()
+  /** units changed since the last write: candidates to leave memory once written */
+  private readonly pendingUnits = new Set<string>()
   private colonyPending = false
+  private counts: { processes: Map<string, number[]>, workflows: Map<string, number[]> } = { processes: new Map(), workflows: new Map() }
+  private countsChanged = false
   private timer: NodeJS.Timeout | undefined
   /** when the oldest change not yet written was announced (0: none) */
   private since = 0
@@ -75,13 +80,71 @@ export class Projections {
     this.store = opts.store
     this.fold = opts.fold
     this.chain = opts.chain
+    this.pager = opts.pager
     this.streaming = opts.streaming
     this.fail = opts.fail
   }
 
-  /** After a clean open: what the store holds is what the fold says. */
-  adoptFold (): void {
-    for (const p of this.fold.processesRaw()) this.written.set(p.processid, writtenFor(p))
+  /** At open: the counts as stored. */
+  async open (): Promise<void> {
+    const c = await this.store.meta.get('counts') as Counts | undefined
+    this.counts = {
+      processes: new Map(Object.entries(c?.processes ?? {})),
+      workflows: new Map(Object.entries(c?.workflows ?? {}))
+    }
+  }
+
+  /** Forgets everything it knew of the store (a rebuild drops the projections). */
+  reset (): void {
+    this.written.clear()
+    this.graphCounted.clear()
+    this.pending.clear()
+    this.pendingUnits.clear()
+    this.colonyPending = false
+    this.since = 0
+    this.counts = { processes: new Map(), workflows: new Map() }
+    this.countsChanged = true
+  }
+
+  /** A unit came back into memory: what the store holds for its processes. */
+  adopt (id: string, written: Readonly<Record<string, Written>>, graph: GraphCounted | undefined): void {
+    for (const [pid, w] of Object.entries(written)) this.written.set(pid, w)
+    if (graph !== undefined) this.graphCounted.set(id, graph)
+  }
+
+  /** What the store holds for these processes (a checkpoint keeps it with a live unit). */
+  writtenOf (pids: readonly string[]): Record<string, Written> {
+    const out: Record<string, Written> = {}
+    for (const pid of pids) {
+      const w = this.written.get(pid)
+      if (w !== undefined) out[pid] = w
+    }
+    return out
+  }
+
+  /**
+   * After an unclean stop the projections may be ahead of what the checkpoint says of a
+   * process still in memory: read what the store really holds for it.
+   */
+  async readBack (p: ProcessInfo): Promise<void> {
+    const { queue, bystate, procs, logs } = this.store
+    let state: string | undefined
+    for (const s of [ProcessState.WAITING, ProcessState.RUNNING, ProcessState.SUCCESS, ProcessState.FAILED, ProcessState.CANCELLED]) {
+      const k = stateKey(p.colonyname, s, p.submissiontime, p.processid)
+      if (await bystate.get(k) !== undefined) {
+        if (state !== undefined) await bystate.del(state) // two: keep one, the diff fixes the rest
+        state = k
+      }
+    }
+    const qk = queueKey(p.colonyname, p.spec.conditions.executortype, p.prioritytime, p.submitkey)
+    const w: Written = { view: await procs.get(p.processid) !== undefined, logs: 0, lastLog: '' }
+    if (state !== undefined) w.state = state
+    if (await queue.get(qk) !== undefined) w.queue = qk
+    const logKeys = await logs.keys({ gt: p.processid + SEP, lt: p.processid + END }).all()
+    w.logs = logKeys.length
+    w.lastLog = logKeys.length === 0 ? '' : (logKeys[logKeys.length - 1] as string).split(SEP)[2] ?? ''
+    this.written.set(p.processid, w)
+    this.pending.add(p.processid)
   }
 
   /** Changes and not yet written (processes, plus one for colony-level state). */
@@ -90,8 +153,9 @@ export class Projections {
   }
 
   /** Queues what the fold changed; writes it in PROJECTION_DELAY_MS, or later while records still stream in. */
-  note (processes: readonly string[], colonyLevel: boolean): void {
+  note (processes: readonly string[], colonyLevel: boolean, units: readonly string[]): void {
     for (const pid of processes) this.pending.add(pid)
+    for (const u of units) this.pendingUnits.add(u)
     if (colonyLevel) this.colonyPending = true
     if (this.since === 0 && this.pendingCount() > 0) this.since = Date.now()
     this.schedule()
@@ -121,12 +185,26 @@ export class Projections {
       this.timer = undefined
     }
     for (;;) {
-      await this.chain.run(async () => {
-        await writeOps(this.store.db, await this.ops(PROJECTION_CHUNK))
-        if (this.pendingCount() === 0) this.since = 0
-      })
-      if (this.pendingCount() === 0) return
+      await this.chain.run(async () => { await this.writeChunk() })
+      if (this.pendingCount() === 0 && this.pendingUnits.size === 0) return
     }
+  }
+
+  /** Every pending projection, chunk by chunk, in the write chain (the caller holds it). */
+  async writeAll (): Promise<void> {
+    do await this.writeChunk()
+    while (this.pendingCount() > 0 || this.pendingUnits.size > 0)
+  }
+
+  /** The workflow as counted, for a checkpoint of a live unit. */
+  countedGraph (id: string): GraphCounted | undefined {
+    return this.graphCounted.get(id)
+  }
+
+  /** One chunk of projection writes, in the write chain (the caller holds it). */
+  async writeChunk (): Promise<void> {
+    await writeOps(this.store.db, await this.ops(PROJECTION_CHUNK))
+    if (this.pendingCount() === 0) this.since = 0
   }
 
   /** No more timers; a last `flush` may still be called. */
@@ -138,7 +216,7 @@ export class Projections {
 
   /** Projection writes for up to `limit` of the processes changed since they were last written. */
   private async ops (limit: number): Promise<Op[]> {
-    const { procs, queue, bystate, logs, colony } = this.store
+    const fold = this.fold()
     const ops: Op[] = []
     const processes: string[] = []
     for (const pid of this.pending) {
@@ -148,86 +226,135 @@ export class Projections {
     for (const pid of processes) this.pending.delete(pid)
     const colonyLevel = this.colonyPending
     this.colonyPending = false
-    for (const pid of processes) {
-      const p = this.fold.processRaw(pid)
-      const old = this.written.get(pid)
-      if (p === undefined) {
-        // a workflow node that no longer exists (its generator firing lost to an earlier one)
-        if (old !== undefined) {
-          if (old.queue !== undefined) ops.push(del(queue, old.queue))
-          if (old.state !== undefined) ops.push(del(bystate, old.state))
-          if (old.view) ops.push(del(procs, pid))
-          for await (const k of logs.keys({ gt: pid + SEP, lt: pid + END })) ops.push(del(logs, k))
-          this.written.delete(pid)
-        }
-        continue
-      }
-      const w = writtenFor(p)
-      if (old?.queue !== undefined && old.queue !== w.queue) ops.push(del(queue, old.queue))
-      if (old?.state !== undefined && old.state !== w.state) ops.push(del(bystate, old.state))
-      if (w.queue !== undefined && w.queue !== old?.queue) ops.push(put(queue, w.queue, pid))
-      if (w.state !== undefined && w.state !== old?.state) ops.push(put(bystate, w.state, pid))
-      if (w.view) {
-        // it settled, or changed after it settled (a re-fold's other result, say)
-        ops.push(put(procs, pid, viewOf(p)))
-        this.viewsWritten++
-      } else if (old?.view === true) {
-        // removed, or unsettled by a re-fold (a late claim that wins the attempt)
-        ops.push(del(procs, pid))
-      }
-      // Logs are append-only in the normal case; after a re-fold changed them, rewrite them.
-      const appendOnly = old !== undefined && old.logs <= p.logs.length && (old.logs === 0 || p.logs[old.logs - 1]?.id === old.lastLog)
-      if (!appendOnly && old !== undefined) {
-        for await (const k of logs.keys({ gt: pid + SEP, lt: pid + END })) ops.push(del(logs, k))
-      }
-      const from = appendOnly ? old.logs : 0
-      if (!p.removed) {
-        for (let i = from; i < p.logs.length; i++) {
-          const l = p.logs[i]
-          if (l !== undefined) ops.push(put(logs, logKey(pid, l.timestamp, l.id), l))
-        }
-      }
-      this.written.set(pid, w)
+    for (const pid of processes) await this.processOps(pid, ops)
+    if (colonyLevel) ops.push(put(this.store.colony, 'state', colonySnapshot(fold)))
+    // units whose processes are all written: count their workflows; settled ones leave memory
+    for (const id of [...this.pendingUnits]) {
+      const pids = fold.processIdsOf(id)
+      if (pids.some(pid => this.pending.has(pid))) continue
+      this.pendingUnits.delete(id)
+      const g = fold.graph(id)
+      if (g !== undefined || this.graphCounted.has(id)) this.countGraph(id, g?.graph, ops)
+      if (!fold.evictable(id)) continue
+      const u = fold.evict(id)
+      if (u === undefined) continue
+      const written = this.writtenOf(u.processes.map(p => p.processid))
+      for (const p of u.processes) this.written.delete(p.processid)
+      const counted = this.graphCounted.get(id)
+      this.graphCounted.delete(id)
+      ops.push(...this.pager.evictionOps(u, written, counted))
     }
-    if (colonyLevel) ops.push(put(colony, 'state', colonySnapshot(this.fold)))
+    if (this.countsChanged) {
+      this.countsChanged = false
+      ops.push(put(this.store.meta, 'counts', this.countsValue()))
+    }
     return ops
   }
 
-  /**
-   * Drops every projection and writes it anew from the fold (`colonies node rebuild`).
-   * Returns how many live processes it wrote and the projection hash, equal before and
-   * after when nothing was wrong.
-   */
-  async rebuild (): Promise<{ processes: number, hash: string }> {
-    const { procs, queue, bystate, logs, colony, db } = this.store
-    for (const s of [procs, queue, bystate, logs, colony]) await s.clear()
-    this.written.clear()
-    this.pending.clear()
-    this.colonyPending = false
-    this.since = 0
-    const ops: Op[] = []
-    let n = 0
-    for (const p of this.fold.processesRaw()) {
-      const w = writtenFor(p)
-      if (w.view) ops.push(put(procs, p.processid, viewOf(p)))
-      if (!p.removed) {
-        if (w.state !== undefined) ops.push(put(bystate, w.state, p.processid))
-        if (w.queue !== undefined) ops.push(put(queue, w.queue, p.processid))
-        for (const l of p.logs) ops.push(put(logs, logKey(p.processid, l.timestamp, l.id), l))
-        n++
+  private async processOps (pid: string, ops: Op[]): Promise<void> {
+    const { procs, queue, bystate, logs, attrs } = this.store
+    const p = this.fold().processRaw(pid)
+    const old = this.written.get(pid)
+    if (p === undefined) {
+      // a workflow node that no longer exists (its generator firing lost to an earlier one)
+      if (old !== undefined) {
+        if (old.queue !== undefined) ops.push(del(queue, old.queue))
+        if (old.state !== undefined) {
+          ops.push(del(bystate, old.state))
+          this.countState(old.state, -1)
+        }
+        if (old.view) ops.push(del(procs, pid))
+        for await (const k of logs.keys({ gt: pid + SEP, lt: pid + END })) ops.push(del(logs, k))
+        this.written.delete(pid)
       }
-      this.written.set(p.processid, w)
-      if (ops.length > 5000) await writeOps(db, ops.splice(0))
+      return
     }
-    ops.push(put(colony, 'state', colonySnapshot(this.fold)))
-    await writeOps(db, ops)
-    return { processes: n, hash: await this.hash() }
+    const w = writtenFor(p)
+    if (old?.queue !== undefined && old.queue !== w.queue) ops.push(del(queue, old.queue))
+    if (old?.state !== undefined && old.state !== w.state) {
+      ops.push(del(bystate, old.state))
+      this.countState(old.state, -1)
+    }
+    if (w.queue !== undefined && w.queue !== old?.queue) ops.push(put(queue, w.queue, pid))
+    if (w.state !== undefined && w.state !== old?.state) {
+      ops.push(put(bystate, w.state, pid))
+      this.countState(w.state, 1)
+    }
+    if (w.view) {
+      // it settled, or changed after it settled (a re-fold's other result, say)
+      ops.push(put(procs, pid, viewOf(p)))
+      this.viewsWritten++
+    } else if (old?.view === true) {
+      // removed, or unsettled by a re-fold (a late claim that wins the attempt)
+      ops.push(del(procs, pid))
+    }
+    // Attributes: an index from id to process; all go when the process is removed.
+    const attrsFrom = old?.attrs ?? 0
+    if (p.removed) {
+      for (const a of p.attributes) ops.push(del(attrs, a.attributeid))
+    } else {
+      for (let i = Math.min(attrsFrom, p.attributes.length); i < p.attributes.length; i++) {
+        const a = p.attributes[i]
+        if (a !== undefined) ops.push(put(attrs, a.attributeid, pid))
+      }
+    }
+    // Logs are append-only in the normal case; after a re-fold changed them, rewrite them.
+    const appendOnly = old !== undefined && old.logs <= p.logs.length && (old.logs === 0 || p.logs[old.logs - 1]?.id === old.lastLog)
+    if ((!appendOnly || p.removed) && old !== undefined && old.logs > 0) {
+      for await (const k of logs.keys({ gt: pid + SEP, lt: pid + END })) ops.push(del(logs, k))
+    }
+    const from = appendOnly ? old.logs : 0
+    if (!p.removed) {
+      for (let i = from; i < p.logs.length; i++) {
+        const l = p.logs[i]
+        if (l !== undefined) ops.push(put(logs, logKey(pid, l.timestamp, l.id), l))
+      }
+    }
+    this.written.set(pid, w)
+  }
+
+  /** Counts one process more or fewer in the state its `bystate` key names. */
+  private countState (key: string, by: number): void {
+    const [colony, state] = key.split(SEP)
+    bump(this.counts.processes, colony ?? '', Number(state), by)
+    this.countsChanged = true
+  }
+
+  /** Counts a workflow under its state (none once removed) and lists it by state. */
+  private countGraph (id: string, g: GraphInfo | undefined, ops: Op[]): void {
+    const before = this.graphCounted.get(id)
+    const key = g === undefined ? undefined : graphStateKey(g.colonyname, g.state, g.submissiontime, id)
+    if (before?.key === key) return
+    if (before !== undefined) {
+      bump(this.counts.workflows, before.colony, before.state, -1)
+      ops.push(del(this.store.graphstate, before.key))
+    }
+    if (g !== undefined && key !== undefined) {
+      bump(this.counts.workflows, g.colonyname, g.state, 1)
+      ops.push(put(this.store.graphstate, key, id))
+      this.graphCounted.set(id, { colony: g.colonyname, state: g.state, key })
+    } else {
+      this.graphCounted.delete(id)
+    }
+    this.countsChanged = true
+  }
+
+  private countsValue (): Counts {
+    return { processes: Object.fromEntries(this.counts.processes), workflows: Object.fromEntries(this.counts.workflows) }
+  }
+
+  /** Processes and workflows per state in a colony (WAITING … CANCELLED), removed ones excluded. */
+  countsOf (colony: string): { processes: number[], workflows: number[] } {
+    return {
+      processes: [...(this.counts.processes.get(colony) ?? [0, 0, 0, 0, 0])],
+      workflows: [...(this.counts.workflows.get(colony) ?? [0, 0, 0, 0, 0])]
+    }
   }
 
   /** A hash over every projection entry as stored on disk. */
   async hash (): Promise<string> {
     await this.flush()
-    const { procs, queue, bystate, logs, colony } = this.store
+    const { procs, queue, bystate, logs, colony, graphs, attrs } = this.store
     const parts: string[] = []
     const add = async <V>(name: string, it: AsyncIterable<[string, V]>): Promise<void> => {
       for await (const [k, v] of it) parts.push(name + SEP + k + SEP + canonicalJson(v))
@@ -237,6 +364,9 @@ export class Projections {
     await add('bystate', bystate.iterator())
     await add('logs', logs.iterator())
     await add('colony', colony.iterator())
+    await add('graphs', graphs.iterator())
+    await add('graphstate', this.store.graphstate.iterator())
+    await add('attrs', attrs.iterator())
     return sha3Hex(parts.join('\n'))
   }
 
@@ -249,10 +379,19 @@ export class Projections {
     return await this.store.queue.values({ gte: prefix, lt: prefix.slice(0, -1) + END, limit }).all()
   }
 
-  async byState (colony: string, state: number, limit = 100): Promise<string[]> {
+  /** Process ids in a state, oldest submission first (newest first with `reverse`), from `sinceMs` on. */
+  async byState (colony: string, state: number, limit = 100, opts: { reverse?: boolean, sinceMs?: number } = {}): Promise<string[]> {
     await this.flush()
     const prefix = statePrefix(colony, state)
-    return await this.store.bystate.values({ gte: prefix, lt: prefix.slice(0, -1) + END, limit }).all()
+    const gte = opts.sinceMs === undefined ? prefix : prefix + String(Math.max(0, Math.trunc(opts.sinceMs))).padStart(15, '0')
+    return await this.store.bystate.values({ gte, lt: prefix.slice(0, -1) + END, limit, reverse: opts.reverse === true }).all()
+  }
+
+  /** Workflow ids in a state, oldest first (newest first with `reverse`). */
+  async graphsByState (colony: string, state: number, limit = 100, reverse = false): Promise<string[]> {
+    await this.flush()
+    const prefix = statePrefix(colony, state)
+    return await this.store.graphstate.values({ gte: prefix, lt: prefix.slice(0, -1) + END, limit, reverse }).all()
   }
 
   /** A settled process's view as stored; undefined while it is live (the fold has it) or once removed. */
@@ -267,8 +406,16 @@ export class Projections {
   }
 }
 
+function bump (m: Map<string, number[]>, colony: string, state: number, by: number): void {
+  let c = m.get(colony)
+  if (c === undefined) m.set(colony, c = [0, 0, 0, 0, 0])
+  c[state] = (c[state] ?? 0) + by
+}
+
 function writtenFor (p: ProcessInfo): Written {
-  const w: Written = { logs: p.logs.length, lastLog: p.logs[p.logs.length - 1]?.id ?? '', view: !p.removed && isFinal(p.state) }
+  const w: Written = p.removed
+    ? { logs: 0, lastLog: '', view: false, attrs: 0 }
+    : { logs: p.logs.length, lastLog: p.logs[p.logs.length - 1]?.id ?? '', view: isFinal(p.state), attrs: p.attributes.length }
   if (!p.removed) {
     w.state = stateKey(p.colonyname, p.state, p.submissiontime, p.processid)
     if (p.state === ProcessState.WAITING && !p.waitforparents) {
@@ -283,7 +430,7 @@ function viewOf (p: ProcessInfo): StoredProcess {
   return rest
 }
 
-function colonySnapshot (fold: LedgerFold): ColonySnapshot[] {
+export function colonySnapshot (fold: LedgerFold): ColonySnapshot[] {
   return fold.colonies().map(c => ({
     colony: c,
     executors: fold.executors(c.name),

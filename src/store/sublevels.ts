@@ -4,8 +4,9 @@
  */
 import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level'
 import { Level } from 'level'
+import type { FoldEntry } from '../protocol/entry.js'
 import type { Batch } from '../protocol/records.js'
-import type { ColonyInfo, ExecutorInfo, FunctionInfo, LogEntry, ProcessInfo, UserInfo } from '../protocol/state.js'
+import type { ColonyInfo, ExecutorInfo, FunctionInfo, GraphInfo, LogEntry, ProcessInfo, UserInfo } from '../protocol/state.js'
 
 export type Sublevel<V> = AbstractSublevel<Level<string, unknown>, string | Buffer | Uint8Array, string, V>
 
@@ -27,6 +28,64 @@ export interface RecordRef {
   /** verified author */ readonly a: string
 }
 
+/** What is in the store for one process's projections, to write only what changed. */
+export interface Written {
+  queue?: string
+  state?: string
+  /** its view is in `procs` (it is settled: SUCCESS, FAILED or CANCELLED, and not removed) */
+  view: boolean
+  logs: number
+  lastLog: string
+  /** attributes indexed in `attrs` */
+  attrs?: number
+}
+
+/**
+ * A fold unit (a standalone process or a workflow) kept in the store: a settled one that
+ * left memory (`settled`), or a live one as it was at the last checkpoint. Its records are
+ * kept as the fold reads them, so bringing it back reads one value and verifies nothing.
+ */
+export interface StoredUnit {
+  readonly graph: boolean
+  readonly colony: string
+  readonly lastKey: string
+  /** its hash as evicted ('' for a live unit: its hash is not in the fold's outside hash) */
+  readonly hash: string
+  readonly settled: boolean
+  readonly entries: readonly FoldEntry[]
+  /** its processes' projections as written when it left */
+  readonly written: Readonly<Record<string, Written>>
+  /** the workflow as counted in the statistics and listed in `graphstate` (settled workflows) */
+  readonly graphCounted?: GraphCounted
+}
+
+/** A workflow as counted: its colony, the state it is counted under, its `graphstate` key. */
+export interface GraphCounted {
+  readonly colony: string
+  readonly state: number
+  readonly key: string
+}
+
+/** Statistics kept as projections are written: processes and workflows per colony and state. */
+export interface Counts {
+  readonly processes: Record<string, number[]>
+  readonly workflows: Record<string, number[]>
+}
+
+/** Where the store's state was last saved whole: replay starts after it. */
+export interface Checkpoint {
+  /** origin → highest contiguous sequence folded into what the checkpoint saved */
+  readonly vv: ReadonlyArray<readonly [string, number]>
+  /** how many records the fold had folded, and the latest clock among them */
+  readonly records: number
+  readonly clock: { readonly w: number, readonly l: number }
+  /** records naming what did not exist yet, and records held back until their time */
+  readonly orphans: readonly FoldEntry[]
+  readonly held: readonly FoldEntry[]
+  /** colony-level records still to be folded into settled units (see Pager) */
+  readonly sweeps?: ReadonlyArray<{ readonly colony: string, readonly key: string, readonly events: boolean }>
+}
+
 export interface Sublevels {
   /** the truth: signed batches per origin (batchKey) */
   readonly batches: Sublevel<Batch>
@@ -44,8 +103,26 @@ export interface Sublevels {
   readonly logs: Sublevel<LogEntry>
   /** 'state' → the colony-level snapshot */
   readonly colony: Sublevel<ColonySnapshot[]>
-  /** store bookkeeping (projection version, clean close) and node-local values */
+  /** store bookkeeping (projection version, clean close, checkpoint, counts) and node-local values */
   readonly meta: Sublevel<unknown>
+  /** batch key → how many records it holds (for "records behind", without reading batches) */
+  readonly sizes: Sublevel<number>
+  /** unit id → StoredUnit, for settled units away from memory */
+  readonly units: Sublevel<StoredUnit>
+  /** unit id → StoredUnit, for live units as of the last checkpoint (read back at open) */
+  readonly liveunits: Sublevel<StoredUnit>
+  /** colony, workflow state, submission time, graph id → graph id: workflows by state */
+  readonly graphstate: Sublevel<string>
+  /** a workflow node's process id → its workflow's unit id (for evicted workflows) */
+  readonly nodeof: Sublevel<string>
+  /** unitLastKey → '' for evicted units: the ones a colony-level record may reach */
+  readonly unitlast: Sublevel<string>
+  /** order key → colony-level, pack and generator-firing records as the fold reads them */
+  readonly colonylog: Sublevel<FoldEntry>
+  /** settled workflows' views, by graph id */
+  readonly graphs: Sublevel<GraphInfo>
+  /** attribute id → the process it belongs to */
+  readonly attrs: Sublevel<string>
 }
 
 export interface Store extends Sublevels {
@@ -65,7 +142,16 @@ export function openStore (dir: string): Store {
     bystate: sub('bystate'),
     logs: sub('logs'),
     colony: sub('colony'),
-    meta: sub('meta')
+    meta: sub('meta'),
+    sizes: sub('sizes'),
+    units: sub('units'),
+    liveunits: sub('liveunits'),
+    graphstate: sub('graphstate'),
+    nodeof: sub('nodeof'),
+    unitlast: sub('unitlast'),
+    colonylog: sub('colonylog'),
+    graphs: sub('graphs'),
+    attrs: sub('attrs')
   }
 }
 
