@@ -1,15 +1,17 @@
 /**
  * colonynet's read messages for the dashboard (issue 7): a paged process listing with its
  * total, a process's history with the site and executor of each attempt, throughput per
- * interval, and where each executor was last seen working. Pure functions of the fold (and
- * the time, passed in), so the RPC service only checks rights and calls them.
+ * interval, and where each executor was last seen working. Functions of the ledger's reads
+ * (live processes from memory, settled ones from the store's indices) and of the time,
+ * passed in, so the RPC service only checks rights and calls them.
  */
 import type { LedgerFold } from '../protocol/fold.js'
 import type { MessageOf } from '../protocol/messages.js'
 import { MAX_COUNT } from '../protocol/messages.js'
 import type { Process } from '../protocol/wire-types.js'
-import { type ProcessInfo, ProcessState } from '../protocol/state.js'
-import { processToWire } from '../protocol/wire.js'
+import { ProcessState } from '../protocol/state.js'
+import { processToWire, type ProcessView } from '../protocol/wire.js'
+import { everything, type LedgerReads } from '../store/reads.js'
 
 export interface ProcessPage {
   /** processes matching the filters, in every page */
@@ -19,27 +21,20 @@ export interface ProcessPage {
   readonly processes: Array<Process & { site: string }>
 }
 
-/** Waiting: the order they will run in. Running: oldest first. Finished: newest first. Any state: newest submitted first. */
-function order (state: number): (a: ProcessInfo, b: ProcessInfo) => number {
-  if (state === ProcessState.WAITING) return (a, b) => a.prioritytime - b.prioritytime || (a.submitkey < b.submitkey ? -1 : 1)
-  if (state === ProcessState.RUNNING) return (a, b) => a.starttime - b.starttime || (a.submitkey < b.submitkey ? -1 : 1)
-  if (state >= 0) return (a, b) => b.endtime - a.endtime || (a.submitkey < b.submitkey ? 1 : -1)
-  return (a, b) => b.submissiontime - a.submissiontime || (a.submitkey < b.submitkey ? 1 : -1)
-}
-
-export function processPage (fold: LedgerFold, msg: MessageOf<'getprocesspagemsg'>): ProcessPage {
-  const matching: ProcessInfo[] = []
-  for (const p of fold.processes(msg.colonyname)) {
-    if (msg.state >= 0 && p.state !== msg.state) continue
-    if (msg.executortype !== '' && p.spec.conditions.executortype !== msg.executortype) continue
-    if (msg.label !== '' && p.spec.label !== msg.label) continue
-    if (msg.initiator !== '' && p.initiatorname !== msg.initiator) continue
-    matching.push(p)
-  }
-  matching.sort(order(msg.state))
+/**
+ * A page of processes by state (-1: any) and filters, in listing order (see
+ * LedgerReads.page); the total of a filtered listing of settled processes counts at most
+ * LIST_SCAN_LIMIT of them (`exact` false beyond).
+ */
+export async function processPage (reads: LedgerReads, msg: MessageOf<'getprocesspagemsg'>): Promise<ProcessPage & { exact: boolean }> {
+  const filtered = msg.executortype !== '' || msg.label !== '' || msg.initiator !== ''
+  const keep = (p: ProcessView): boolean =>
+    (msg.executortype === '' || p.spec.conditions.executortype === msg.executortype) &&
+    (msg.label === '' || p.spec.label === msg.label) &&
+    (msg.initiator === '' || p.initiatorname === msg.initiator)
   const count = msg.count > 0 ? msg.count : MAX_COUNT
-  const page = matching.slice(msg.offset, msg.offset + count)
-  return { total: matching.length, offset: msg.offset, processes: page.map(p => ({ ...processToWire(p), site: p.site })) }
+  const page = await reads.page(msg.colonyname, msg.state, filtered ? keep : everything, msg.offset, count)
+  return { total: page.total, exact: page.exact, offset: msg.offset, processes: page.processes.map(p => ({ ...processToWire(p), site: p.site })) }
 }
 
 export interface HistoryStepReply {
@@ -62,9 +57,8 @@ export interface ProcessHistory {
   readonly steps: HistoryStepReply[]
 }
 
-export function processHistory (fold: LedgerFold, p: ProcessInfo): ProcessHistory {
+export function processHistory (fold: LedgerFold, p: ProcessView, submitsite: string): ProcessHistory {
   const colony = fold.colony(p.colonyname)
-  const submitsite = fold.submitOrigin(p.processid) ?? ''
   const names = new Map(fold.executors(p.colonyname).map(x => [x.executorid, x.executorname]))
   const steps = p.history.map((s, i) => {
     const site = i === 0 && s.site === '' ? submitsite : s.site
@@ -99,7 +93,7 @@ export interface Throughput {
   readonly buckets: ThroughputBucket[]
 }
 
-export function throughput (fold: LedgerFold, msg: MessageOf<'getthroughputmsg'>, now: number): Throughput {
+export async function throughput (reads: LedgerReads, msg: MessageOf<'getthroughputmsg'>, now: number): Promise<Throughput> {
   const width = msg.bucket * 1000
   const n = Math.ceil(msg.seconds / msg.bucket)
   // buckets aligned to the width, so successive calls agree on their edges
@@ -107,15 +101,16 @@ export function throughput (fold: LedgerFold, msg: MessageOf<'getthroughputmsg'>
   const start = end - n * width
   const rows = Array.from({ length: n }, (_, i) => ({ t: start + i * width, submitted: 0, succeeded: 0, failed: 0, cancelled: 0 }))
   const at = (ms: number): typeof rows[number] | undefined => ms >= start && ms < end ? rows[Math.floor((ms - start) / width)] : undefined
-  for (const p of fold.processes(msg.colonyname)) {
-    const s = at(p.submissiontime)
-    if (s !== undefined) s.submitted++
-    if (p.endtime === 0) continue
-    const e = at(p.endtime)
-    if (e === undefined) continue
-    if (p.state === ProcessState.SUCCESS) e.succeeded++
-    else if (p.state === ProcessState.FAILED) e.failed++
-    else if (p.state === ProcessState.CANCELLED) e.cancelled++
+  for (const t of await reads.times(msg.colonyname, -1, start)) {
+    const r = at(t)
+    if (r !== undefined) r.submitted++
+  }
+  const settled = [[ProcessState.SUCCESS, 'succeeded'], [ProcessState.FAILED, 'failed'], [ProcessState.CANCELLED, 'cancelled']] as const
+  for (const [state, field] of settled) {
+    for (const t of await reads.times(msg.colonyname, state, start)) {
+      const r = at(t)
+      if (r !== undefined) r[field]++
+    }
   }
   return { now, bucket: msg.bucket, buckets: rows }
 }
@@ -133,8 +128,9 @@ export interface ExecutorSite {
  * An executor attaches to one site (it long-polls there); the ledger shows where: the site
  * of the claims that handed it work. This node also knows when its own executors last asked.
  */
-export function executorSites (fold: LedgerFold, colonyname: string, heardHere: ReadonlyMap<string, number>, nodeId: string): ExecutorSite[] {
-  const latest = new Map<string, { site: string, at: number }>()
+export function executorSites (fold: LedgerFold, reads: LedgerReads, colonyname: string, heardHere: ReadonlyMap<string, number>, nodeId: string): ExecutorSite[] {
+  // kept as processes are projected: the site of the claim that last handed each executor work
+  const latest = new Map(Object.entries(reads.executorsSeen(colonyname)))
   for (const p of fold.processes(colonyname)) {
     for (const s of p.history) {
       if (s.executorid === '' || s.site === '') continue

@@ -91,13 +91,16 @@ export class HttpServer implements Service {
       }
       this.wss.handleUpgrade(req, socket, head, ws => {
         ws.on('message', data => {
+          const refuse = (err: unknown): void => {
+            ws.send(JSON.stringify(toResult(err).reply))
+            ws.close(1008, 'subscription refused')
+          }
           try {
             const req = decodeRequest(data.toString())
             if (req.msg.msgtype === 'subscribecolonymsg' && this.opts.colonyStream !== undefined) this.opts.colonyStream.subscribe(ws, req)
-            else this.opts.pubsub.subscribe(ws, req)
+            else this.opts.pubsub.subscribe(ws, req).catch(refuse)
           } catch (err) {
-            ws.send(JSON.stringify(toResult(err).reply))
-            ws.close(1008, 'subscription refused')
+            refuse(err)
           }
         })
         ws.on('error', () => ws.terminate())

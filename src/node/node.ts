@@ -76,7 +76,7 @@ export class ColonyNode {
     this.deadlines = new DeadlineWatcher(ledger, clock)
     this.pubsub = new PubSub(ledger, clock)
     this.colonyStream = new ColonyStream(ledger, clock)
-    this.memory = new MemoryWatch({ log: opts.log ?? (line => { console.error(line) }), records: () => ledger.fold.size, clock })
+    this.memory = new MemoryWatch({ log: opts.log ?? (line => { console.error(line) }), records: () => ledger.records, clock })
     this.schedules = new Schedules({
       ledger,
       nodeId: identity.nodeId,
@@ -102,7 +102,9 @@ export class ColonyNode {
       health: full => ({
         version: BUILD_VERSION,
         nodeid: identity.nodeId,
-        records: ledger.fold.size,
+        records: ledger.records,
+        // units and processes held in memory (live work), and how many left it or came back
+        ledger: ledger.memoryStats(),
         // which secp256k1 implementation checks signatures here (system, native or noble)
         crypto: cryptoBackend().name,
         // the heap against its limit: the ledger's fold lives there (see memory.ts)

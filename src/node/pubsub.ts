@@ -8,8 +8,8 @@ import { MAX_TIMER_MS } from './deadlines.js'
 import type { WebSocket } from 'ws'
 import { ForbiddenError, NotFoundError, ValidationError } from '../protocol/errors.js'
 import { okReply } from '../protocol/envelope.js'
-import { type ProcessInfo } from '../protocol/state.js'
-import { processToWire } from '../protocol/wire.js'
+import { isFinal } from '../protocol/state.js'
+import { processToWire, type ProcessView } from '../protocol/wire.js'
 import type { Ledger, LedgerChange } from '../store/ledger.js'
 import type { Request } from './rpc-service.js'
 import { type Clock, type Service, systemClock, type Timer } from './clock.js'
@@ -28,7 +28,11 @@ export const MAX_SUBSCRIPTIONS_PER_SOCKET = 64
 
 export class PubSub implements Service {
   private readonly subs = new Set<Subscription>()
-  /** the state each process was last seen in: a notification is sent on a change into the state */
+  /**
+   * The state each live process was last seen in: a notification is sent on a change into
+   * the state. Settled processes leave it (memory follows live work): a settled process is
+   * reported again only if a re-fold changes it.
+   */
   private readonly lastState = new Map<string, number>()
   private readonly ledger: Ledger
   private readonly clock: Clock
@@ -36,21 +40,21 @@ export class PubSub implements Service {
   constructor (ledger: Ledger, clock: Clock = systemClock) {
     this.ledger = ledger
     this.clock = clock
-    for (const p of ledger.fold.processes()) this.lastState.set(p.processid, p.state)
+    for (const p of ledger.fold.processes()) if (!isFinal(p.state)) this.lastState.set(p.processid, p.state)
   }
 
-  /** Registers a subscription from a verified request; throws a typed error when refused. */
-  subscribe (ws: WebSocket, req: Request): void {
+  /** Registers a subscription from a verified request; rejects with a typed error when refused. */
+  async subscribe (ws: WebSocket, req: Request): Promise<void> {
     const fold = this.ledger.fold
     const m = req.msg
     if (m.msgtype !== 'subscribeprocessmsg' && m.msgtype !== 'subscribeprocessesmsg') {
       throw new ValidationError('msgtype', 'only subscribeprocessmsg and subscribeprocessesmsg are served on /pubsub')
     }
-    let process: ProcessInfo | undefined
+    let process: ProcessView | undefined
     let colony = m.colonyname
     let executortype = m.executortype
     if (m.msgtype === 'subscribeprocessmsg') {
-      process = fold.process(m.processid)
+      process = await this.ledger.reads.process(m.processid)
       if (process === undefined) throw new NotFoundError(`Process with id ${m.processid} does not exist`)
       colony = process.colonyname
       if (executortype === '') executortype = process.spec.conditions.executortype
@@ -75,7 +79,7 @@ export class PubSub implements Service {
     this.subs.delete(sub)
   }
 
-  private send (sub: Subscription, p: ProcessInfo): void {
+  private send (sub: Subscription, p: ProcessView): void {
     if (sub.ws.readyState !== sub.ws.OPEN) return
     sub.ws.send(JSON.stringify(okReply('subscribeprocessmsg', processToWire(p))))
   }
@@ -94,7 +98,8 @@ export class PubSub implements Service {
         continue
       }
       if (this.lastState.get(pid) === p.state) continue
-      this.lastState.set(pid, p.state)
+      if (isFinal(p.state)) this.lastState.delete(pid)
+      else this.lastState.set(pid, p.state)
       for (const sub of this.subs) {
         if (sub.state !== p.state || sub.colony !== p.colonyname) continue
         if (sub.processid !== '' ? sub.processid === pid : sub.executortype === p.spec.conditions.executortype) this.send(sub, p)

@@ -12,10 +12,10 @@
  */
 import { claimableAt, rankOf } from '../protocol/claims.js'
 import { dueCronRun } from '../protocol/cron-schedule.js'
-import type { GraphState } from '../protocol/graph-fold.js'
+import type { CronRun } from '../protocol/fold.js'
 import { unconsumed } from '../protocol/gen-fold.js'
 import { graphIdOfGenFire, MAX_PACKS_PER_FIRING } from '../protocol/records.js'
-import { type CronInfo, type GeneratorInfo, isFinal } from '../protocol/state.js'
+import type { CronInfo, GeneratorInfo } from '../protocol/state.js'
 import type { Ledger } from '../store/ledger.js'
 import { type Clock, every, type Service, systemClock } from './clock.js'
 
@@ -51,21 +51,10 @@ export const MAX_CRON_INPUT_BYTES = 1024 * 1024
  * `in`. Outputs larger than MAX_CRON_INPUT_BYTES in all are not passed on (the next run
  * starts with no input) rather than make a firing too large to replicate.
  */
-export function leafOutputs (g: GraphState | undefined): unknown[] {
-  if (g === undefined) return []
-  const out: unknown[] = []
-  for (const id of g.graph.processids) {
-    const p = g.procs.get(id)
-    if (p !== undefined && p.children.length === 0) out.push(...p.out)
-  }
-  return JSON.stringify(out).length > MAX_CRON_INPUT_BYTES ? [] : out
-}
-
-/** The cron's latest run (the workflow the next run follows), and its last scheduled firing time. */
-export function lastRuns (runs: readonly GraphState[]): { prev: GraphState | undefined, lastAt: number } {
-  let lastAt = 0
-  for (const g of runs) if (g.graph.source.kind === 'cron' && g.graph.source.at > lastAt) lastAt = g.graph.source.at
-  return { prev: runs[runs.length - 1], lastAt }
+/** What a cron's next run gets as its roots' `in`: the previous run's leaf outputs, unless too large. */
+export function leafOutputs (run: CronRun | undefined): unknown[] {
+  if (run === undefined) return []
+  return JSON.stringify(run.leafOutputs).length > MAX_CRON_INPUT_BYTES ? [] : [...run.leafOutputs]
 }
 
 export class Schedules implements Service {
@@ -129,14 +118,15 @@ export class Schedules implements Service {
 
   private cronFiring (cron: CronInfo, sites: readonly string[], now: number): { k: 'fire', colonyname: string, cronid: string, at: number, in: unknown[] } | undefined {
     const fold = this.ledger.fold
-    const { prev, lastAt } = lastRuns(fold.cronRunsOf(cron.cronid))
+    const prev = fold.cronRun(cron.cronid)
+    const lastAt = fold.cronLastAt(cron.cronid)
     const at = dueCronRun(cron, lastAt, now)
     if (at === undefined) return undefined
     const key = `${cron.cronid}/${at}`
     if (this.written.has(key)) return undefined
     if (now < turnAt(key, at, sites, this.nodeId, this.staggerMs)) return undefined
     // wait for the previous run: skip while it is still going (a later look fires the latest due time)
-    if (cron.waitforprevprocessgraph && prev !== undefined && !isFinal(prev.graph.state)) return undefined
+    if (cron.waitforprevprocessgraph && prev !== undefined && !prev.final) return undefined
     this.remember(key)
     return { k: 'fire', colonyname: cron.colonyname, cronid: cron.cronid, at, in: leafOutputs(prev) }
   }

@@ -644,7 +644,8 @@ export class LedgerFold {
 
   /**
    * Brings an evicted unit back into memory, folded again against the colony as it is now
-   * (a colony event that reached it meanwhile applies). Its records count as seen.
+   * (a colony event that reached it meanwhile applies). Its records count as seen; it is
+   * reported changed only if it differs from what left.
    */
   restore (r: UnitRecords): void {
     if (this.units.has(r.id)) return
@@ -655,6 +656,11 @@ export class LedgerFold {
     this.outsideHash = xorHex(this.outsideHash, r.hash)
     const unit = this.newUnit(r.id, r.graph, creator, fresh.filter(e => e !== creator))
     this.refoldUnit(unit)
+    // back as it left: nothing to report (a colony event that reached it meanwhile is a change)
+    if (r.hash !== ZERO_HASH && this.unitHash(unit) === r.hash) {
+      for (const pid of this.processIdsOf(r.id)) this.changed.delete(pid)
+      this.unitsChanged.delete(r.id)
+    }
   }
 
   /**

@@ -16,6 +16,9 @@ import { ProcessState } from './state.js'
 
 const time = (ms: number): string => ms > 0 ? formatGoTime(ms) : GO_ZERO_TIME
 
+/** A process as the wire shows it: everything but its logs (which are read on their own). */
+export type ProcessView = Omit<ProcessInfo, 'logs'>
+
 export function attributeToWire (a: AttributeInfo): Attribute {
   return {
     attributeid: a.attributeid,
@@ -29,7 +32,7 @@ export function attributeToWire (a: AttributeInfo): Attribute {
   }
 }
 
-export function processToWire (p: ProcessInfo): Process {
+export function processToWire (p: ProcessView): Process {
   return {
     processid: p.processid,
     initiatorid: p.initiatorid,
@@ -85,27 +88,20 @@ export function logToWire (l: LogEntry): Log {
   return { processid: l.processid, colonyname: l.colonyname, executorname: l.executorname, message: l.message, timestamp: l.timestamp * 1e6 }
 }
 
+/** A function's successful runs: how many, and their wait and exec times in seconds. */
+export interface FunctionTimes {
+  readonly n: number
+  readonly waitSum: number
+  readonly execSum: number
+  readonly minWait: number
+  readonly maxWait: number
+  readonly minExec: number
+  readonly maxExec: number
+}
+
 /** Per-function counters: completed runs of `funcname` in the colony, wait and exec times in seconds. */
-export function functionToWire (f: FunctionInfo, processes: Iterable<ProcessInfo>): ColonyFunction {
-  let n = 0
-  let waitSum = 0
-  let execSum = 0
-  let minWait = Infinity
-  let maxWait = 0
-  let minExec = Infinity
-  let maxExec = 0
-  for (const p of processes) {
-    if (p.state !== ProcessState.SUCCESS || p.spec.funcname !== f.funcname || p.spec.conditions.executortype !== f.executortype) continue
-    const wait = (p.starttime - p.submissiontime) / 1000
-    const exec = (p.endtime - p.starttime) / 1000
-    n++
-    waitSum += wait
-    execSum += exec
-    minWait = Math.min(minWait, wait)
-    maxWait = Math.max(maxWait, wait)
-    minExec = Math.min(minExec, exec)
-    maxExec = Math.max(maxExec, exec)
-  }
+export function functionToWire (f: FunctionInfo, times: FunctionTimes | undefined): ColonyFunction {
+  const { n, waitSum, execSum, minWait, maxWait, minExec, maxExec } = times ?? { n: 0, waitSum: 0, execSum: 0, minWait: 0, maxWait: 0, minExec: 0, maxExec: 0 }
   const out: ColonyFunction = {
     functionid: f.functionid,
     executorname: f.executorname,
@@ -131,7 +127,7 @@ const NODE_BACKGROUND = ['#eee8d8', '#4689cd', '#92d050', '#cb4239', '#f5a623']
  * A workflow in ColonyOS's shape. `layout` adds the drawable `nodes` and `edges` (upstream
  * fills them for getprocessgraphmsg only): depth rows 80 apart, nodes 200 apart, rows centred.
  */
-export function processGraphToWire (g: GraphInfo, procs: ReadonlyMap<string, ProcessInfo>, layout = false): ProcessGraph {
+export function processGraphToWire (g: GraphInfo, procs: ReadonlyMap<string, ProcessView>, layout = false): ProcessGraph {
   const nodes: GraphNode[] = []
   const edges: Edge[] = []
   if (layout) {

@@ -28,8 +28,17 @@ export function queuePrefix (colony: string, executortype: string): string {
   return colony + SEP + executortype + SEP
 }
 
-export function stateKey (colony: string, state: number, submissiontime: number, processid: string): string {
-  return colony + SEP + state + SEP + pad(submissiontime, 15) + SEP + processid
+/**
+ * Processes by state: waiting and running ones by submission time, settled ones by end
+ * time (lists show the latest to end first).
+ */
+export function stateKey (colony: string, state: number, time: number, processid: string): string {
+  return colony + SEP + state + SEP + pad(time, 15) + SEP + processid
+}
+
+/** Processes of any state by submission time. */
+export function submitKey (colony: string, submissiontime: number, processid: string): string {
+  return colony + SEP + pad(submissiontime, 15) + SEP + processid
 }
 
 export function statePrefix (colony: string, state: number): string {

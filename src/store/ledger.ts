@@ -23,6 +23,7 @@ import {
 import type { LogEntry } from '../protocol/state.js'
 import { entryFromRecord } from '../protocol/verify.js'
 import type { Message } from '../protocol/messages.js'
+import type { Refusal } from '../protocol/refusal.js'
 import { EnvelopeSigners } from './envelope-signers.js'
 import { batchKey, END, SEP } from './keys.js'
 import { OriginLog } from './origin-log.js'
@@ -65,6 +66,8 @@ export interface AppendResult {
   /** the records' clocks, in the same order */
   readonly clocks: Hlc[]
   readonly seq: number
+  /** why the fold refused each record, read as it was folded (undefined: applied) */
+  readonly refusals: Array<Refusal | undefined>
 }
 
 /** Emitted as 'change' after each durable write: which processes changed, and whether colony-level state did. */
@@ -254,7 +257,7 @@ export class Ledger extends EventEmitter<LedgerEvents> {
    */
   private async rebuildAll (): Promise<{ processes: number }> {
     const s = this.store
-    for (const sub of [s.procs, s.queue, s.bystate, s.logs, s.colony, s.units, s.liveunits, s.nodeof, s.unitlast, s.colonylog, s.graphs, s.graphstate, s.attrs, s.sizes]) await sub.clear()
+    for (const sub of [s.procs, s.queue, s.bystate, s.logs, s.colony, s.units, s.liveunits, s.nodeof, s.unitlast, s.colonylog, s.graphs, s.graphstate, s.attrs, s.bysubmit, s.sizes]) await sub.clear()
     for (const k of ['outside', 'counts', 'checkpoint']) await s.meta.del(k)
     this.foldNow = new LedgerFold()
     this.pager.reset()
@@ -420,13 +423,14 @@ export class Ledger extends EventEmitter<LedgerEvents> {
               ? (r.author !== undefined && r.msg !== undefined ? makeEntry(rec, r.author, r.msg, undefined, id) : entryFromRecord(rec, id, r.author))
               : makeEntry(rec, this.nodeId, undefined, undefined, id))
           }
-          results.set(p, { ids, clocks, seq })
+          results.set(p, { ids, clocks, seq, refusals: [] })
         }
         const batch = signBatch(this.nodeId, seq, recs, this.nodeKey, entries.map(e => e.id))
         stored.push({ batch, authors: entries.map(e => e.author) })
         allEntries.push(...entries)
       }
       await this.commit(stored, allEntries)
+      for (const r of results.values()) r.refusals.push(...r.ids.map(id => this.foldNow.refusal(id)))
       this.ownSeq = seq
       // durable now: other sites may hear of it (gossip)
       for (const { batch } of stored) this.emit('batch', batch)
@@ -637,6 +641,15 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     await this.projections.writeAll()
   }
 
+  /**
+   * Whether `e` would be applied if appended now (the reason it would be refused), with
+   * the settled process or workflow it names brought back into memory first.
+   */
+  async preview (e: FoldEntry): Promise<Refusal | undefined> {
+    if (e.invalid === undefined) await this.chain.run(async () => { await this.pager.prepare([e]) })
+    return this.foldNow.preview(e)
+  }
+
   /** Resolves once every sweep has ended and every projection is written. */
   async settled (): Promise<void> {
     for (;;) {
@@ -689,8 +702,8 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     return await this.projections.process(processid)
   }
 
-  async storedLogs (processid: string, limit = 500, sinceMs = 0): Promise<LogEntry[]> {
-    return await this.projections.logs(processid, limit, sinceMs)
+  async storedLogs (processid: string, limit = 500, sinceMs = 0, latest = false): Promise<LogEntry[]> {
+    return await this.projections.logs(processid, limit, sinceMs, latest)
   }
 
   // ---- node-local state -------------------------------------------------------------------

@@ -14,10 +14,10 @@ import { canonicalJson } from '../protocol/canonical.js'
 import { sha3Hex } from '../protocol/crypto.js'
 import type { LedgerFold } from '../protocol/fold.js'
 import { type GraphInfo, isFinal, type LogEntry, type ProcessInfo, ProcessState } from '../protocol/state.js'
-import { END, graphStateKey, logKey, queueKey, queuePrefix, SEP, stateKey, statePrefix } from './keys.js'
+import { END, graphStateKey, logKey, queueKey, queuePrefix, SEP, stateKey, statePrefix, submitKey } from './keys.js'
 import type { Pager } from './pager.js'
 import {
-  type ColonySnapshot, type Counts, del, type GraphCounted, type Op, put, type StoredProcess, type Store, type Written, writeOps
+  type ColonySnapshot, type Counts, del, type FunctionStats, type GraphCounted, type Op, put, type StoredProcess, type Store, type Written, writeOps
 } from './sublevels.js'
 import type { WriteChain } from './write-chain.js'
 
@@ -68,6 +68,9 @@ export class Projections {
   private readonly pendingUnits = new Set<string>()
   private colonyPending = false
   private counts: { processes: Map<string, number[]>, workflows: Map<string, number[]> } = { processes: new Map(), workflows: new Map() }
+  /** per colony: successful runs' times per function, and where each executor last got work */
+  private functions = new Map<string, Record<string, FunctionStats>>()
+  private seen = new Map<string, Record<string, { site: string, at: number }>>()
   private countsChanged = false
   private timer: NodeJS.Timeout | undefined
   /** when the oldest change not yet written was announced (0: none) */
@@ -92,6 +95,10 @@ export class Projections {
       processes: new Map(Object.entries(c?.processes ?? {})),
       workflows: new Map(Object.entries(c?.workflows ?? {}))
     }
+    // JSON keeps no Infinity: a minimum not yet set comes back as null
+    this.functions = new Map(Object.entries(c?.functions ?? {}).map(([colony, fns]) => [colony, Object.fromEntries(Object.entries(fns).map(([k, st]) =>
+      [k, { ...st, minWait: st.minWait ?? Infinity, minExec: st.minExec ?? Infinity }]))]))
+    this.seen = new Map(Object.entries(c?.seen ?? {}))
   }
 
   /** Forgets everything it knew of the store (a rebuild drops the projections). */
@@ -103,6 +110,8 @@ export class Projections {
     this.colonyPending = false
     this.since = 0
     this.counts = { processes: new Map(), workflows: new Map() }
+    this.functions.clear()
+    this.seen.clear()
     this.countsChanged = true
   }
 
@@ -130,15 +139,17 @@ export class Projections {
     const { queue, bystate, procs, logs } = this.store
     let state: string | undefined
     for (const s of [ProcessState.WAITING, ProcessState.RUNNING, ProcessState.SUCCESS, ProcessState.FAILED, ProcessState.CANCELLED]) {
-      const k = stateKey(p.colonyname, s, p.submissiontime, p.processid)
+      const k = stateKey(p.colonyname, s, isFinal(s) ? p.endtime : p.submissiontime, p.processid)
       if (await bystate.get(k) !== undefined) {
         if (state !== undefined) await bystate.del(state) // two: keep one, the diff fixes the rest
         state = k
       }
     }
     const qk = queueKey(p.colonyname, p.spec.conditions.executortype, p.prioritytime, p.submitkey)
-    const w: Written = { view: await procs.get(p.processid) !== undefined, logs: 0, lastLog: '' }
+    const w: Written = { view: await procs.get(p.processid) !== undefined, logs: 0, lastLog: '', attrs: 0 }
     if (state !== undefined) w.state = state
+    const sk = submitKey(p.colonyname, p.submissiontime, p.processid)
+    if (await this.store.bysubmit.get(sk) !== undefined) w.submit = sk
     if (await queue.get(qk) !== undefined) w.queue = qk
     const logKeys = await logs.keys({ gt: p.processid + SEP, lt: p.processid + END }).all()
     w.logs = logKeys.length
@@ -264,6 +275,7 @@ export class Projections {
           this.countState(old.state, -1)
         }
         if (old.view) ops.push(del(procs, pid))
+        if (old.submit !== undefined) ops.push(del(this.store.bysubmit, old.submit))
         for await (const k of logs.keys({ gt: pid + SEP, lt: pid + END })) ops.push(del(logs, k))
         this.written.delete(pid)
       }
@@ -279,7 +291,10 @@ export class Projections {
     if (w.state !== undefined && w.state !== old?.state) {
       ops.push(put(bystate, w.state, pid))
       this.countState(w.state, 1)
+      this.noteRun(p, old?.state)
     }
+    if (old?.submit !== undefined && old.submit !== w.submit) ops.push(del(this.store.bysubmit, old.submit))
+    if (w.submit !== undefined && w.submit !== old?.submit) ops.push(put(this.store.bysubmit, w.submit, pid))
     if (w.view) {
       // it settled, or changed after it settled (a re-fold's other result, say)
       ops.push(put(procs, pid, viewOf(p)))
@@ -313,6 +328,57 @@ export class Projections {
     this.written.set(pid, w)
   }
 
+  /**
+   * A process changed state: a successful run adds to its function's times (a re-fold that
+   * unsettles it takes them back; a removal does not, as in ColonyOS), and a claim says
+   * where its executor got work.
+   */
+  private noteRun (p: ProcessInfo, oldState: string | undefined): void {
+    const was = oldState === undefined ? undefined : Number(oldState.split(SEP)[1])
+    const fn = p.spec.conditions.executortype + SEP + p.spec.funcname
+    if (p.state === ProcessState.SUCCESS || was === ProcessState.SUCCESS) {
+      let byFn = this.functions.get(p.colonyname)
+      if (byFn === undefined) this.functions.set(p.colonyname, byFn = {})
+      const st = byFn[fn] ??= { n: 0, waitSum: 0, execSum: 0, minWait: Infinity, maxWait: 0, minExec: Infinity, maxExec: 0 }
+      const wait = (p.starttime - p.submissiontime) / 1000
+      const exec = (p.endtime - p.starttime) / 1000
+      if (p.state === ProcessState.SUCCESS) {
+        st.n++
+        st.waitSum += wait
+        st.execSum += exec
+        st.minWait = Math.min(st.minWait, wait)
+        st.maxWait = Math.max(st.maxWait, wait)
+        st.minExec = Math.min(st.minExec, exec)
+        st.maxExec = Math.max(st.maxExec, exec)
+      } else if (st.n > 0) {
+        st.n--
+        st.waitSum -= wait
+        st.execSum -= exec
+      }
+      this.countsChanged = true
+    }
+    const last = p.history[p.history.length - 1]
+    if (last !== undefined && last.executorid !== '' && last.site !== '') {
+      let seen = this.seen.get(p.colonyname)
+      if (seen === undefined) this.seen.set(p.colonyname, seen = {})
+      const known = seen[last.executorid]
+      if (known === undefined || last.at > known.at) {
+        seen[last.executorid] = { site: last.site, at: last.at }
+        this.countsChanged = true
+      }
+    }
+  }
+
+  /** Successful runs' times per function (executor type + NUL + function name) in a colony. */
+  functionStats (colony: string): Readonly<Record<string, FunctionStats>> {
+    return this.functions.get(colony) ?? {}
+  }
+
+  /** Where each executor of a colony last got work (the claiming site), and when. */
+  executorsSeen (colony: string): Readonly<Record<string, { site: string, at: number }>> {
+    return this.seen.get(colony) ?? {}
+  }
+
   /** Counts one process more or fewer in the state its `bystate` key names. */
   private countState (key: string, by: number): void {
     const [colony, state] = key.split(SEP)
@@ -340,7 +406,12 @@ export class Projections {
   }
 
   private countsValue (): Counts {
-    return { processes: Object.fromEntries(this.counts.processes), workflows: Object.fromEntries(this.counts.workflows) }
+    return {
+      processes: Object.fromEntries(this.counts.processes),
+      workflows: Object.fromEntries(this.counts.workflows),
+      functions: Object.fromEntries(this.functions),
+      seen: Object.fromEntries(this.seen)
+    }
   }
 
   /** Processes and workflows per state in a colony (WAITING … CANCELLED), removed ones excluded. */
@@ -367,6 +438,7 @@ export class Projections {
     await add('graphs', graphs.iterator())
     await add('graphstate', this.store.graphstate.iterator())
     await add('attrs', attrs.iterator())
+    await add('bysubmit', this.store.bysubmit.iterator())
     return sha3Hex(parts.join('\n'))
   }
 
@@ -387,6 +459,14 @@ export class Projections {
     return await this.store.bystate.values({ gte, lt: prefix.slice(0, -1) + END, limit, reverse: opts.reverse === true }).all()
   }
 
+  /** Process ids of every state by submission time, oldest first (newest first with `reverse`), from `sinceMs`. */
+  async bySubmission (colony: string, limit = 100, opts: { reverse?: boolean, sinceMs?: number } = {}): Promise<string[]> {
+    await this.flush()
+    const prefix = colony + SEP
+    const gte = opts.sinceMs === undefined ? prefix : prefix + String(Math.max(0, Math.trunc(opts.sinceMs))).padStart(15, '0')
+    return await this.store.bysubmit.values({ gte, lt: colony + END, limit, reverse: opts.reverse === true }).all()
+  }
+
   /** Workflow ids in a state, oldest first (newest first with `reverse`). */
   async graphsByState (colony: string, state: number, limit = 100, reverse = false): Promise<string[]> {
     await this.flush()
@@ -400,9 +480,11 @@ export class Projections {
     return await this.store.procs.get(processid)
   }
 
-  async logs (processid: string, limit = 500, sinceMs = 0): Promise<LogEntry[]> {
+  /** A process's logs from `sinceMs`, the first `limit` (the last `limit` with `latest`), oldest first. */
+  async logs (processid: string, limit = 500, sinceMs = 0, latest = false): Promise<LogEntry[]> {
     await this.flush()
-    return await this.store.logs.values({ gte: logKey(processid, sinceMs, ''), lt: processid + END, limit }).all()
+    const out = await this.store.logs.values({ gte: logKey(processid, sinceMs, ''), lt: processid + END, limit, reverse: latest }).all()
+    return latest ? out.reverse() : out
   }
 }
 
@@ -417,7 +499,8 @@ function writtenFor (p: ProcessInfo): Written {
     ? { logs: 0, lastLog: '', view: false, attrs: 0 }
     : { logs: p.logs.length, lastLog: p.logs[p.logs.length - 1]?.id ?? '', view: isFinal(p.state), attrs: p.attributes.length }
   if (!p.removed) {
-    w.state = stateKey(p.colonyname, p.state, p.submissiontime, p.processid)
+    w.state = stateKey(p.colonyname, p.state, isFinal(p.state) ? p.endtime : p.submissiontime, p.processid)
+    w.submit = submitKey(p.colonyname, p.submissiontime, p.processid)
     if (p.state === ProcessState.WAITING && !p.waitforparents) {
       w.queue = queueKey(p.colonyname, p.spec.conditions.executortype, p.prioritytime, p.submitkey)
     }

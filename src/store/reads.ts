@@ -4,15 +4,36 @@
  * goes through here, so that the node never needs the whole ledger in memory.
  */
 import type { LedgerFold } from '../protocol/fold.js'
-import type { AttributeInfo, GraphInfo, LogEntry, ProcessInfo } from '../protocol/state.js'
+import { type AttributeInfo, type GraphInfo, isFinal, type LogEntry, type ProcessInfo, ProcessState } from '../protocol/state.js'
+import type { FunctionTimes } from '../protocol/wire.js'
+import { END, SEP, statePrefix } from './keys.js'
 import type { Projections } from './projections.js'
 import type { StoredProcess, Store } from './sublevels.js'
+
+/** A page of a listing: the processes, and how many match in all (`exact` false: at least that many). */
+export interface ListPage {
+  readonly total: number
+  readonly exact: boolean
+  readonly processes: StoredProcess[]
+}
+
+/** Settled processes looked at, at most, to count a filtered listing's total. */
+export const LIST_SCAN_LIMIT = 20_000
+
+/** Waiting: the order they will run in. Running: oldest first. */
+function liveOrder (state: number): (a: StoredProcess, b: StoredProcess) => number {
+  if (state === ProcessState.WAITING) return (a, b) => a.prioritytime - b.prioritytime || (a.submitkey < b.submitkey ? -1 : 1)
+  return (a, b) => a.starttime - b.starttime || (a.submitkey < b.submitkey ? -1 : 1)
+}
 
 /** A workflow as read: its view and its nodes' views. */
 export interface WorkflowView {
   readonly graph: GraphInfo
   readonly procs: ReadonlyMap<string, StoredProcess>
 }
+
+/** The filter that keeps every process. */
+export const everything = (): boolean => true
 
 export class LedgerReads {
   constructor (
@@ -64,6 +85,95 @@ export class LedgerReads {
     const procs = new Map<string, StoredProcess>()
     views.forEach(v => { if (v !== undefined) procs.set(v.processid, v) })
     return { graph, procs }
+  }
+
+  /**
+   * A page of a colony's processes in a state (-1: any), in listing order: waiting ones in
+   * the order they will run, running ones oldest first (both from memory), settled ones
+   * latest to end first, any state latest submitted first (from the store's indices).
+   * `keep` filters; the total of a filtered listing of settled processes is counted over
+   * at most LIST_SCAN_LIMIT of them.
+   */
+  async page (colony: string, state: number, keep: (p: StoredProcess) => boolean, offset: number, count: number): Promise<ListPage> {
+    if (state === ProcessState.WAITING || state === ProcessState.RUNNING) {
+      const all: StoredProcess[] = []
+      for (const p of this.fold().processes(colony)) if (p.state === state && keep(p)) all.push(p)
+      all.sort(liveOrder(state))
+      return { total: all.length, exact: true, processes: all.slice(offset, offset + count) }
+    }
+    const counts = this.counts(colony).processes
+    const unfiltered = keep === everything
+    const total = unfiltered ? (state >= 0 ? counts[state] ?? 0 : counts.reduce((a, b) => a + b, 0)) : 0
+    const page: StoredProcess[] = []
+    let matched = 0
+    let looked = 0
+    const ids = state >= 0 ? this.idsInState(colony, state) : this.idsBySubmission(colony)
+    let batch: string[] = []
+    const take = async (): Promise<boolean> => {
+      for (const p of await this.processes(batch)) {
+        if (!keep(p)) continue
+        if (matched >= offset && page.length < count) page.push(p)
+        matched++
+      }
+      batch = []
+      return unfiltered ? matched < offset + count : looked < LIST_SCAN_LIMIT
+    }
+    let more = true
+    for await (const id of ids) {
+      if (unfiltered && looked < offset) { looked++; matched++; continue }
+      batch.push(id)
+      looked++
+      if (batch.length >= 256 && !(more = await take())) break
+    }
+    if (more && batch.length > 0) await take()
+    return unfiltered ? { total, exact: true, processes: page } : { total: matched, exact: more, processes: page }
+  }
+
+  /** Ids of a colony's processes in a state, latest first (by end time for settled ones). */
+  private async * idsInState (colony: string, state: number): AsyncGenerator<string> {
+    await this.projections.flush()
+    const prefix = statePrefix(colony, state)
+    yield * this.store.bystate.values({ gte: prefix, lt: prefix.slice(0, -1) + END, reverse: true })
+  }
+
+  private async * idsBySubmission (colony: string): AsyncGenerator<string> {
+    await this.projections.flush()
+    yield * this.store.bysubmit.values({ gte: colony + SEP, lt: colony + END, reverse: true })
+  }
+
+  /**
+   * The times (ms) at which a colony's processes entered a settled state since `sinceMs`
+   * (end times), or were submitted (`state` -1): read from the indices' keys alone.
+   */
+  async times (colony: string, state: number, sinceMs: number): Promise<number[]> {
+    await this.projections.flush()
+    const prefix = state >= 0 ? statePrefix(colony, state) : colony + SEP
+    const sub = state >= 0 ? this.store.bystate : this.store.bysubmit
+    const out: number[] = []
+    for await (const k of sub.keys({ gte: prefix + String(Math.max(0, Math.trunc(sinceMs))).padStart(15, '0'), lt: prefix.slice(0, -1) + END })) {
+      out.push(Number(k.slice(prefix.length, prefix.length + 15)))
+    }
+    return out
+  }
+
+  /** A function's successful runs (its executor type and name) in a colony. */
+  functionTimes (colony: string, executortype: string, funcname: string): FunctionTimes | undefined {
+    return this.projections.functionStats(colony)[executortype + SEP + funcname]
+  }
+
+  /** Where each executor of a colony last got work (the site whose claim handed it), and when. */
+  executorsSeen (colony: string): Readonly<Record<string, { site: string, at: number }>> {
+    return this.projections.executorsSeen(colony)
+  }
+
+  /** The node whose log holds the record that created a process: where it was submitted. */
+  async submitOrigin (processid: string): Promise<string | undefined> {
+    const fold = this.fold()
+    const here = fold.submitOrigin(processid)
+    if (here !== undefined) return here
+    const unit = await this.store.nodeof.get(processid) ?? processid
+    const u = await this.store.units.get(unit)
+    return u?.entries.find(e => e.id === unit || e.rec.b.k === 'fire' || e.rec.b.k === 'genfire' || e.msg?.msgtype === 'submitworkflowspecmsg' || e.msg?.msgtype === 'runcronmsg')?.rec.o ?? u?.entries[0]?.rec.o
   }
 
   /** Process ids in a state, oldest submission first (newest first with `reverse`), from `sinceMs`. */

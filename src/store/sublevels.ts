@@ -38,6 +38,8 @@ export interface Written {
   lastLog: string
   /** attributes indexed in `attrs` */
   attrs?: number
+  /** its `bysubmit` key */
+  submit?: string
 }
 
 /**
@@ -70,6 +72,21 @@ export interface GraphCounted {
 export interface Counts {
   readonly processes: Record<string, number[]>
   readonly workflows: Record<string, number[]>
+  /** per colony, per function (executor type + NUL + function name): successful runs' times */
+  readonly functions?: Record<string, Record<string, FunctionStats>>
+  /** per colony, per executor: the site of the claim that last handed it work, and when */
+  readonly seen?: Record<string, Record<string, { site: string, at: number }>>
+}
+
+/** The wait and run times (seconds) of a function's successful processes. */
+export interface FunctionStats {
+  n: number
+  waitSum: number
+  execSum: number
+  minWait: number
+  maxWait: number
+  minExec: number
+  maxExec: number
 }
 
 /** Where the store's state was last saved whole: replay starts after it. */
@@ -123,6 +140,8 @@ export interface Sublevels {
   readonly graphs: Sublevel<GraphInfo>
   /** attribute id → the process it belongs to */
   readonly attrs: Sublevel<string>
+  /** submitKey → process id: processes of every state, by submission time */
+  readonly bysubmit: Sublevel<string>
 }
 
 export interface Store extends Sublevels {
@@ -151,7 +170,8 @@ export function openStore (dir: string): Store {
     unitlast: sub('unitlast'),
     colonylog: sub('colonylog'),
     graphs: sub('graphs'),
-    attrs: sub('attrs')
+    attrs: sub('attrs'),
+    bysubmit: sub('bysubmit')
   }
 }
 

@@ -105,7 +105,7 @@ export async function startFederation (n: number, opts: { syncIntervalMs?: numbe
 export async function converged (sites: Site[], deadlineMs = 20_000): Promise<string> {
   return await eventually(() => {
     // record counts first: hashing the whole state is costly, and these nodes share our event loop
-    const sizes = new Set(sites.map(s => s.node.ledger.fold.size))
+    const sizes = new Set(sites.map(s => s.node.ledger.records))
     if (sizes.size !== 1) return undefined
     const hashes = new Set(sites.map(s => s.node.ledger.fold.stateHash()))
     return hashes.size === 1 ? [...hashes][0] : undefined

@@ -52,7 +52,7 @@ function contents (f: BatchFrame): string[] {
   }))
 }
 
-const stateAtB = (t: Two, pid: string): number | undefined => t.b.node.ledger.fold.process(pid)?.state
+const stateAtB = async (t: Two, pid: string): Promise<number | undefined> => (await t.b.node.ledger.reads.process(pid))?.state
 
 let held: Two
 /** the first test's last close, still held at A when it ends */
@@ -70,28 +70,28 @@ test('a close waits for the executor\'s next claim and goes with it, in one mess
   const t = held
   const first = await submit(t)
   const second = await submit(t)
-  await eventually(() => stateAtB(t, second) === ProcessState.WAITING ? true : undefined, 'B to hold both submissions')
+  await eventually(async () => await stateAtB(t, second) === ProcessState.WAITING ? true : undefined, 'B to hold both submissions')
   const got = await assign(t, 5)
   assert.is(got.status, 200)
   const ran = got.value.processid as string
   const next = ran === first ? second : first
-  await eventually(() => stateAtB(t, ran) === ProcessState.RUNNING ? true : undefined, 'B to see the claim')
+  await eventually(async () => await stateAtB(t, ran) === ProcessState.RUNNING ? true : undefined, 'B to see the claim')
   const before = t.frames.length
   await close(t, ran)
   // acknowledged to the executor (durable at A), but held: no message has carried it yet
-  assert.is(t.a.node.ledger.fold.process(ran)?.state, ProcessState.SUCCESS)
-  assert.is(stateAtB(t, ran), ProcessState.RUNNING)
+  assert.is((await t.a.node.ledger.reads.process(ran))?.state, ProcessState.SUCCESS)
+  assert.is(await stateAtB(t, ran), ProcessState.RUNNING)
   const again = await assign(t, 5)
   assert.is(again.status, 200)
   assert.is(again.value.processid, next)
-  await eventually(() => stateAtB(t, ran) === ProcessState.SUCCESS ? true : undefined, 'B to see the close')
+  await eventually(async () => await stateAtB(t, ran) === ProcessState.SUCCESS ? true : undefined, 'B to see the close')
   const sent = t.frames.slice(before)
   const carrier = sent.find(f => contents(f).includes(`close ${ran}`))
   assert.ok(carrier !== undefined, 'a batch frame carried the close')
   assert.equal(contents(carrier), [`close ${ran}`, `claim ${next}`], 'the close and the next claim travel together, the close first')
   const seqs = batchesOf(carrier).map(b => b.seq)
   assert.equal(seqs, [seqs[0] as number, (seqs[0] as number) + 1])
-  assert.is(stateAtB(t, next), ProcessState.RUNNING)
+  assert.is(await stateAtB(t, next), ProcessState.RUNNING)
   await close(t, next)
   waiting = next
 })
@@ -99,10 +99,10 @@ test('a close waits for the executor\'s next claim and goes with it, in one mess
 test('an executor that parks with nothing to claim sends the held close at once', async () => {
   const t = held
   // the previous test's last close waits, and no process does: the next assign parks
-  assert.is(t.a.node.ledger.fold.process(waiting)?.state, ProcessState.SUCCESS)
-  assert.is(stateAtB(t, waiting), ProcessState.RUNNING, 'the close is held at A')
+  assert.is((await t.a.node.ledger.reads.process(waiting))?.state, ProcessState.SUCCESS)
+  assert.is(await stateAtB(t, waiting), ProcessState.RUNNING, 'the close is held at A')
   const poll = assign(t, 2)
-  await eventually(() => stateAtB(t, waiting) === ProcessState.SUCCESS ? true : undefined, 'B to see the close (the hold is a minute)', 5000)
+  await eventually(async () => await stateAtB(t, waiting) === ProcessState.SUCCESS ? true : undefined, 'B to see the close (the hold is a minute)', 5000)
   const carrier = t.frames.find(f => contents(f).includes(`close ${waiting}`))
   assert.equal(carrier === undefined ? [] : contents(carrier), [`close ${waiting}`])
   assert.is((await poll).status, 404)
@@ -118,7 +118,7 @@ test('an acknowledgement advert leaves the held close waiting, names the last ba
   const p1 = await submit(t)
   const got = await assign(t, 5)
   assert.is(got.value.processid, p1)
-  await eventually(() => stateAtB(t, p1) === ProcessState.RUNNING ? true : undefined, 'B to see the claim')
+  await eventually(async () => await stateAtB(t, p1) === ProcessState.RUNNING ? true : undefined, 'B to see the claim')
   // A is live at B (an advert within the presence window): B's claims wait for A's acknowledgement
   aFed.parts.presence.advertiseAll()
   await close(t, p1)
@@ -132,13 +132,13 @@ test('an acknowledgement advert leaves the held close waiting, names the last ba
   assert.ok(Date.now() - t0 < 1500, `B's executor waited ${Date.now() - t0} ms`)
   assert.is(bFed.stats().claims.capped, capped, 'B\'s claim stood unacknowledged until the cap')
   assert.ok(aFed.stats().acks.adverts > adverts, 'A acknowledged with an advert')
-  assert.is(stateAtB(t, p1), ProcessState.RUNNING, 'the acknowledgement took the held close along')
+  assert.is(await stateAtB(t, p1), ProcessState.RUNNING, 'the acknowledgement took the held close along')
   assert.is(aFed.parts.publisher.heldCount, 1)
   await ok(t.b.node.url, { msgtype: 'closesuccessfulmsg', processid: p2, out: [] }, y.prv)
   // x parks: the close goes
   assert.is((await assign(t, 1)).status, 404)
   await converged(t.fed.sites)
-  assert.is(stateAtB(t, p1), ProcessState.SUCCESS)
+  assert.is(await stateAtB(t, p1), ProcessState.SUCCESS)
 })
 
 test('a close with nothing after it goes when its hold ends', async () => {
@@ -147,10 +147,10 @@ test('a close with nothing after it goes when its hold ends', async () => {
     const pid = await submit(t)
     const got = await assign(t, 5)
     assert.is(got.value.processid, pid)
-    await eventually(() => stateAtB(t, pid) === ProcessState.RUNNING ? true : undefined, 'B to see the claim')
+    await eventually(async () => await stateAtB(t, pid) === ProcessState.RUNNING ? true : undefined, 'B to see the claim')
     await close(t, pid)
     // no next assign, no advert from A, no repair timer: only the hold's end sends it
-    await eventually(() => stateAtB(t, pid) === ProcessState.SUCCESS ? true : undefined, 'B to see the close', 5000)
+    await eventually(async () => await stateAtB(t, pid) === ProcessState.SUCCESS ? true : undefined, 'B to see the close', 5000)
     await converged(t.fed.sites)
   } finally {
     await t.fed.stop()

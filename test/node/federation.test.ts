@@ -29,7 +29,7 @@ test('three sites: submitted on A, run by an executor on C, and every site agree
   const pid = await runAcross(fed, a, c, x, ['ran on C'])
   const hash = await converged(fed.sites)
   assert.type(hash, 'string')
-  const onA = a.node.ledger.fold.process(pid)
+  const onA = (await a.node.ledger.reads.process(pid))
   assert.is(onA?.state, 2)
   assert.equal(onA?.out, ['ran on C'])
   assert.is(onA?.site, c.node.nodeId)

@@ -48,7 +48,7 @@ test('a claim made while the heal\'s pull streams in waits for it, and loses to 
     const others = c.node.federation?.sites(fed.colony).filter(s => !s.self) ?? []
     return others.length === 2 && others.every(s => Date.now() - s.lastseen > 6500) ? true : undefined
   }, 'c to count the others silent', 20_000)
-  assert.is(c.node.ledger.fold.process(pid), undefined, 'c has not seen the process yet')
+  assert.is((await c.node.ledger.reads.process(pid)), undefined, 'c has not seen the process yet')
 
   // c's executor waits for work; the link heals
   const held0 = c.node.federation?.stats().claims.heldForPull ?? 0
@@ -64,7 +64,7 @@ test('a claim made while the heal\'s pull streams in waits for it, and loses to 
   const got = await poll
   assert.is(got.status, 200, JSON.stringify(got.value))
   assert.is(got.value.processid, next.processid, 'c\'s executor was handed the process s2 had run')
-  const p = c.node.ledger.fold.process(pid)
+  const p = (await c.node.ledger.reads.process(pid))
   assert.is(p?.state, ProcessState.SUCCESS)
   assert.is(p?.assignedexecutorid, x2.id)
   assert.equal(p?.out, ['ran at s2'])

@@ -25,7 +25,7 @@ test('partitioned sites both run work; after healing, one result stands per proc
   const submitted: string[] = []
   // ten that both sides see, then the link is cut both ways, then five more on each side
   for (let i = 0; i < 10; i++) submitted.push((await ok(a.node.url, spec, fed.user.prv)).processid)
-  await eventually(() => submitted.every(pid => b.node.ledger.fold.process(pid) !== undefined) ? true : undefined, 'B to see the shared ten')
+  await eventually(async () => (await b.node.ledger.reads.processes(submitted)).length === submitted.length ? true : undefined, 'B to see the shared ten')
   const pa = a.node.federation?.peerId as string
   const pb = b.node.federation?.peerId as string
   await a.node.federation?.host.block([pb])
@@ -55,8 +55,8 @@ test('partitioned sites both run work; after healing, one result stands per proc
   b.node.federation?.host.unblock([pa])
   await converged(fed.sites, 30_000)
   for (const pid of submitted) {
-    const onA = a.node.ledger.fold.process(pid)
-    const onB = b.node.ledger.fold.process(pid)
+    const onA = (await a.node.ledger.reads.process(pid))
+    const onB = (await b.node.ledger.reads.process(pid))
     assert.is(onA?.state, 2, `process ${pid} not successful`)
     assert.equal(onA?.out, onB?.out)
     assert.is((onA?.out ?? []).length, 1, 'one result')
@@ -70,7 +70,7 @@ test('competing claims made during a partition: the lower (clock, id) wins, the 
   const xa = await addExecutor(a.node.url, fed.colony, fed.owner, 'ya')
   const xb = await addExecutor(a.node.url, fed.colony, fed.owner, 'yb')
   const p = await ok(a.node.url, { msgtype: 'submitfuncspecmsg', spec: { funcname: 'contested', conditions: { colonyname: fed.colony, executortype: 'cli' } } }, fed.user.prv)
-  await eventually(() => b.node.ledger.fold.process(p.processid) !== undefined && b.node.ledger.fold.executor(fed.colony, xb.id)?.state === 1 ? true : undefined, 'B to see the process')
+  await eventually(async () => (await b.node.ledger.reads.process(p.processid)) !== undefined && b.node.ledger.fold.executor(fed.colony, xb.id)?.state === 1 ? true : undefined, 'B to see the process')
   const pa = a.node.federation?.peerId as string
   const pb = b.node.federation?.peerId as string
   await a.node.federation?.host.block([pb])
@@ -86,7 +86,7 @@ test('competing claims made during a partition: the lower (clock, id) wins, the 
   a.node.federation?.host.unblock([pb])
   b.node.federation?.host.unblock([pa])
   await converged(fed.sites, 30_000)
-  const final = a.node.ledger.fold.process(p.processid)
+  const final = (await a.node.ledger.reads.process(p.processid))
   assert.is(final?.state, 2)
   assert.is(final?.out.length, 1)
   const winner = final?.assignedexecutorid

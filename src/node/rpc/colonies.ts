@@ -115,13 +115,12 @@ export const functionHandlers: Pick<Handlers, Functions> = {
     await x.mutate(req)
     const f = x.fold.functions(msg.fun.colonyname).find(y => y.executorname === msg.fun.executorname && y.funcname === msg.fun.funcname)
     if (f === undefined) throw new NotFoundError('the function was not added')
-    return functionToWire(f, [])
+    return functionToWire(f, x.ledger.reads.functionTimes(f.colonyname, f.executortype, f.funcname))
   },
   getfunctionsmsg (x, msg, { signer }) {
     x.requireReader(msg.colonyname, signer)
     const fns = x.fold.functions(msg.colonyname).filter(f => msg.executorname === '' || f.executorname === msg.executorname)
-    const procs = [...x.fold.processes(msg.colonyname)].filter(p => p.state === ProcessState.SUCCESS)
-    return fns.map(f => functionToWire(f, procs))
+    return fns.map(f => functionToWire(f, x.ledger.reads.functionTimes(f.colonyname, f.executortype, f.funcname)))
   },
   async removefunctionmsg (x, _msg, { req }) {
     await x.mutate(req)

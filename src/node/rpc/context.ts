@@ -6,13 +6,13 @@
 import { ColonyError, ForbiddenError, NotFoundError, ValidationError } from '../../protocol/errors.js'
 import type { RpcEnvelope } from '../../protocol/envelope.js'
 import { makeEntry } from '../../protocol/entry.js'
-import type { GraphState } from '../../protocol/graph-fold.js'
 import { compareHlc, type Hlc } from '../../protocol/hlc.js'
 import type { Message, MessageOf, MsgType } from '../../protocol/messages.js'
 import type { EnvelopeBody } from '../../protocol/records.js'
 import { refusalError } from '../../protocol/refusal.js'
-import type { CronInfo, GeneratorInfo, ProcessInfo } from '../../protocol/state.js'
-import type { Ledger } from '../../store/ledger.js'
+import type { CronInfo, GeneratorInfo } from '../../protocol/state.js'
+import type { ProcessView } from '../../protocol/wire.js'
+import type { Ledger, WorkflowView } from '../../store/ledger.js'
 import type { Assigner } from '../assigner.js'
 import type { SiteStatus } from '../federation/index.js'
 import type { NodeIdentity } from '../identity.js'
@@ -64,7 +64,7 @@ export function pubsubOnly (_x: RpcContext, msg: Message): never {
 
 /** A mutation of one process (a close, a log, a cancel…): the signer must read its colony; the fold judges the rest. */
 export async function mutateProcess (x: RpcContext, msg: { processid: string }, { req, signer }: Call): Promise<unknown> {
-  x.process(msg.processid, signer)
+  await x.process(msg.processid, signer)
   await x.mutate(req, msg.processid)
   return {}
 }
@@ -116,15 +116,17 @@ export class RpcContext {
 
   // ---- look-ups the signer may read ------------------------------------------------------
 
-  process (processid: string, signer: string): ProcessInfo {
-    const p = this.fold.process(processid)
+  /** A process, live (from memory) or settled (from the store). */
+  async process (processid: string, signer: string): Promise<ProcessView> {
+    const p = await this.ledger.reads.process(processid)
     if (p === undefined) throw new NotFoundError(`Process with id ${processid} does not exist`)
     this.requireReader(p.colonyname, signer)
     return p
   }
 
-  graph (processgraphid: string, signer: string): GraphState {
-    const g = this.fold.graph(processgraphid)
+  /** A workflow and its nodes, live or settled. */
+  async graph (processgraphid: string, signer: string): Promise<WorkflowView> {
+    const g = await this.ledger.reads.workflow(processgraphid)
     if (g === undefined) throw new NotFoundError(`Workflow with id ${processgraphid} does not exist`)
     this.requireReader(g.graph.colonyname, signer)
     return g
@@ -161,12 +163,12 @@ export class RpcContext {
     const peek = this.ledger.clock.peek()
     const now: Hlc = { w: Date.now(), l: 0 }
     const t: Hlc = compareHlc(now, peek) > 0 ? now : { w: peek.w, l: peek.l + 1 }
-    const refusal = this.fold.preview(makeEntry({ o: this.identity.nodeId, t, b: body }, req.signer, req.msg))
+    // the preview brings back into memory a settled process or workflow the record names
+    const refusal = await this.ledger.preview(makeEntry({ o: this.identity.nodeId, t, b: body }, req.signer, req.msg))
     if (refusal !== undefined) throw refusalError(refusal)
-    const { ids: [id] } = await this.ledger.appendLocal([{ body, author: req.signer, msg: req.msg }])
+    const { ids: [id], refusals: [late] } = await this.ledger.appendLocal([{ body, author: req.signer, msg: req.msg }])
     if (id === undefined) throw new ColonyError('the record was not written')
     // Another record may have won the race between the check and the write.
-    const late = this.fold.refusal(id)
     if (late !== undefined) throw refusalError(late)
     return id
   }

@@ -1,9 +1,9 @@
 /** Crons: add, read, list, run now and remove. */
 import { ConflictError } from '../../protocol/errors.js'
 import { nextCronRun } from '../../protocol/cron-schedule.js'
-import { type CronInfo, isFinal } from '../../protocol/state.js'
+import type { CronInfo } from '../../protocol/state.js'
 import { cronToWire } from '../../protocol/wire.js'
-import { lastRuns, leafOutputs } from '../schedules.js'
+import { leafOutputs } from '../schedules.js'
 import type { Handlers, RpcContext } from './context.js'
 
 type Family = 'addcronmsg' | 'getcronmsg' | 'getcronsmsg' | 'runcronmsg' | 'removecronmsg'
@@ -21,9 +21,9 @@ export const cronHandlers: Pick<Handlers, Family> = {
   },
   async runcronmsg (x, msg, { req, signer }) {
     const cron = x.cron(msg.cronid, signer)
-    const { prev } = lastRuns(x.fold.cronRunsOf(cron.cronid))
-    if (cron.waitforprevprocessgraph && prev !== undefined && !isFinal(prev.graph.state)) {
-      throw new ConflictError(`the cron's previous workflow ${prev.graph.processgraphid} has not finished, and the cron waits for it (waitforprevprocessgraph)`)
+    const prev = x.fold.cronRun(cron.cronid)
+    if (cron.waitforprevprocessgraph && prev !== undefined && !prev.final) {
+      throw new ConflictError(`the cron's previous workflow ${prev.processgraphid} has not finished, and the cron waits for it (waitforprevprocessgraph)`)
     }
     await x.mutate(req, undefined, leafOutputs(prev))
     return cronReply(x, x.cron(msg.cronid, signer))
@@ -36,9 +36,9 @@ export const cronHandlers: Pick<Handlers, Family> = {
 }
 
 function cronReply (x: RpcContext, c: CronInfo, checkerperiod = 0): unknown {
-  const runs = x.fold.cronRunsOf(c.cronid)
-  const { prev, lastAt } = lastRuns(runs)
-  const lastrun = prev === undefined ? 0 : prev.graph.source.kind === 'cron' && prev.graph.source.at > 0 ? prev.graph.source.at : prev.graph.submissiontime
+  const prev = x.fold.cronRun(c.cronid)
+  const lastAt = x.fold.cronLastAt(c.cronid)
+  const lastrun = prev === undefined ? 0 : prev.at > 0 ? prev.at : prev.submissiontime
   const nextrun = nextCronRun(c, Math.max(lastAt, Date.now())) ?? 0
-  return cronToWire(c, { nextrun, lastrun, prevprocessgraphid: prev?.graph.processgraphid ?? '' }, checkerperiod)
+  return cronToWire(c, { nextrun, lastrun, prevprocessgraphid: prev?.processgraphid ?? '' }, checkerperiod)
 }

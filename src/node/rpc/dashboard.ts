@@ -5,18 +5,21 @@ import { type Handlers, pubsubOnly } from './context.js'
 type Family = 'getprocesspagemsg' | 'getprocesshistorymsg' | 'getthroughputmsg' | 'getexecutorsitesmsg' | 'subscribecolonymsg'
 
 export const dashboardHandlers: Pick<Handlers, Family> = {
-  getprocesspagemsg (x, msg, { signer }) {
+  async getprocesspagemsg (x, msg, { signer }) {
     x.requireReader(msg.colonyname, signer)
-    return processPage(x.fold, msg)
+    return await processPage(x.ledger.reads, msg)
   },
-  getprocesshistorymsg: (x, msg, { signer }) => processHistory(x.fold, x.process(msg.processid, signer)),
-  getthroughputmsg (x, msg, { signer }) {
+  async getprocesshistorymsg (x, msg, { signer }) {
+    const p = await x.process(msg.processid, signer)
+    return processHistory(x.fold, p, await x.ledger.reads.submitOrigin(p.processid) ?? '')
+  },
+  async getthroughputmsg (x, msg, { signer }) {
     x.requireReader(msg.colonyname, signer)
-    return throughput(x.fold, msg, Date.now())
+    return await throughput(x.ledger.reads, msg, Date.now())
   },
   getexecutorsitesmsg (x, msg, { signer }) {
     x.requireReader(msg.colonyname, signer, true)
-    return executorSites(x.fold, msg.colonyname, x.heard, x.identity.nodeId)
+    return executorSites(x.fold, x.ledger.reads, msg.colonyname, x.heard, x.identity.nodeId)
   },
   subscribecolonymsg: pubsubOnly
 }

@@ -3,11 +3,11 @@
  * cancel and remove, and the reads that list them.
  */
 import { parseOffer } from '../../protocol/matching.js'
-import type { MessageOf } from '../../protocol/messages.js'
-import { type ProcessInfo, ProcessState } from '../../protocol/state.js'
-import { processToWire } from '../../protocol/wire.js'
+import { isFinal, type ProcessInfo } from '../../protocol/state.js'
+import { processToWire, type ProcessView } from '../../protocol/wire.js'
+import { everything } from '../../store/reads.js'
 import { requireApprovedExecutor } from '../assigner.js'
-import { type Handlers, mutateProcess, pubsubOnly, type RpcContext } from './context.js'
+import { type Handlers, mutateProcess, pubsubOnly } from './context.js'
 
 type Family = 'submitfuncspecmsg' | 'assignprocessmsg' | 'closesuccessfulmsg' | 'closefailedmsg' | 'setoutputmsg' |
 'cancelprocessmsg' | 'removeprocessmsg' | 'removeallprocessesmsg' | 'getprocessmsg' | 'getprocessesmsg' | 'getprocesshistmsg' |
@@ -36,39 +36,31 @@ export const processHandlers: Pick<Handlers, Family> = {
     await x.mutate(req)
     return {}
   },
-  getprocessmsg: (x, msg, { signer }) => processToWire(x.process(msg.processid, signer)),
-  getprocessesmsg (x, msg, { signer }) {
+  getprocessmsg: async (x, msg, { signer }) => processToWire(await x.process(msg.processid, signer)),
+  async getprocessesmsg (x, msg, { signer }) {
     x.requireReader(msg.colonyname, signer)
-    return listProcesses(x, msg).map(processToWire)
+    const keep = (p: ProcessView): boolean =>
+      (msg.executortype === '' || p.spec.conditions.executortype === msg.executortype) &&
+      (msg.label === '' || p.spec.label === msg.label) &&
+      (msg.initiator === '' || p.initiatorname === msg.initiator)
+    const filtered = msg.executortype !== '' || msg.label !== '' || msg.initiator !== ''
+    const page = await x.ledger.reads.page(msg.colonyname, msg.state, filtered ? keep : everything, 0, msg.count > 0 ? msg.count : 100)
+    return page.processes.map(processToWire)
   },
-  getprocesshistmsg (x, msg, { signer }) {
+  async getprocesshistmsg (x, msg, { signer }) {
     x.requireReader(msg.colonyname, signer)
     const since = Date.now() - msg.seconds * 1000
-    const out: ProcessInfo[] = []
-    for (const p of x.fold.processes(msg.colonyname)) {
-      if (p.state !== msg.state || p.submissiontime < since) continue
-      if (msg.executorid !== '' && p.assignedexecutorid !== msg.executorid) continue
-      out.push(p)
+    const out: ProcessView[] = []
+    const keep = (p: ProcessView): boolean =>
+      p.state === msg.state && p.submissiontime >= since && (msg.executorid === '' || p.assignedexecutorid === msg.executorid)
+    if (isFinal(msg.state)) {
+      // settled since `since` (a process ends after it is submitted), from the store's index
+      out.push(...(await x.ledger.reads.processes(await x.ledger.reads.processIds(msg.colonyname, msg.state, 1_000_000, { sinceMs: since }))).filter(keep))
+    } else {
+      for (const p of x.fold.processes(msg.colonyname)) if (keep(p)) out.push(p)
     }
     return out.sort((a, b) => b.submissiontime - a.submissiontime).map(processToWire)
   },
   subscribeprocessmsg: pubsubOnly,
   subscribeprocessesmsg: pubsubOnly
-}
-
-function listProcesses (x: RpcContext, msg: MessageOf<'getprocessesmsg'>): ProcessInfo[] {
-  const out: ProcessInfo[] = []
-  for (const p of x.fold.processes(msg.colonyname)) {
-    if (p.state !== msg.state) continue
-    if (msg.executortype !== '' && p.spec.conditions.executortype !== msg.executortype) continue
-    if (msg.label !== '' && p.spec.label !== msg.label) continue
-    if (msg.initiator !== '' && p.initiatorname !== msg.initiator) continue
-    out.push(p)
-  }
-  // Waiting: the order they will run in. Running: oldest first. Finished: newest first.
-  if (msg.state === ProcessState.WAITING) out.sort((a, b) => a.prioritytime - b.prioritytime || (a.submitkey < b.submitkey ? -1 : 1))
-  else if (msg.state === ProcessState.RUNNING) out.sort((a, b) => a.starttime - b.starttime)
-  else out.sort((a, b) => b.endtime - a.endtime)
-  const count = msg.count > 0 ? msg.count : 100
-  return out.slice(0, count)
 }

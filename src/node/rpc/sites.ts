@@ -79,8 +79,10 @@ function statistics (x: RpcContext, colonies: string[]): Statistics {
       if (e.state === ExecutorState.APPROVED) s.activeexecutors++
       if (e.state === ExecutorState.UNREGISTERED) s.unregisteredexecutors++
     }
-    for (const p of x.fold.processes(c)) s[keys[p.state] as typeof keys[number]]++
-    for (const g of x.fold.graphs(c)) s[graphKeys[g.graph.state] as typeof graphKeys[number]]++
+    // kept as processes and workflows are projected: no process is read
+    const counts = x.ledger.reads.counts(c)
+    counts.processes.forEach((n, state) => { s[keys[state] as typeof keys[number]] += n })
+    counts.workflows.forEach((n, state) => { s[graphKeys[state] as typeof graphKeys[number]] += n })
   }
   return s
 }

@@ -14,24 +14,30 @@ export const workflowHandlers: Pick<Handlers, Family> = {
     if (g === undefined) throw new NotFoundError('the workflow was not created')
     return processGraphToWire(g.graph, g.procs)
   },
-  getprocessgraphmsg (x, msg, { signer }) {
-    const g = x.graph(msg.processgraphid, signer)
+  async getprocessgraphmsg (x, msg, { signer }) {
+    const g = await x.graph(msg.processgraphid, signer)
     return processGraphToWire(g.graph, g.procs, true)
   },
-  getprocessgraphsmsg (x, msg, { signer }) {
+  async getprocessgraphsmsg (x, msg, { signer }) {
     x.requireReader(msg.colonyname, signer)
     if (msg.state < 0 || msg.state > 4) throw new ValidationError('state', 'must be 0 (waiting) to 4 (cancelled)')
-    const out = [...x.fold.graphs(msg.colonyname)].filter(g => g.graph.state === msg.state)
-    out.sort((a, b) => b.graph.submissiontime - a.graph.submissiontime || (a.creator.key < b.creator.key ? 1 : -1))
-    return out.slice(0, msg.count > 0 ? msg.count : 100).map(g => processGraphToWire(g.graph, g.procs))
+    const count = msg.count > 0 ? msg.count : 100
+    // newest submitted first: settled workflows from the store's index, live ones from memory
+    const ids = await x.ledger.reads.workflowIds(msg.colonyname, msg.state, count, true)
+    const out = []
+    for (const id of ids) {
+      const g = await x.ledger.reads.workflow(id)
+      if (g !== undefined && g.graph.state === msg.state) out.push(g)
+    }
+    return out.sort((a, b) => b.graph.submissiontime - a.graph.submissiontime).slice(0, count).map(g => processGraphToWire(g.graph, g.procs))
   },
   async removeprocessgraphmsg (x, msg, { req, signer }) {
-    x.graph(msg.processgraphid, signer)
+    await x.graph(msg.processgraphid, signer)
     await x.mutate(req)
     return {}
   },
   async cancelprocessgraphmsg (x, msg, { req, signer }) {
-    x.graph(msg.processgraphid, signer)
+    await x.graph(msg.processgraphid, signer)
     await x.mutate(req)
     return {}
   },
@@ -41,7 +47,7 @@ export const workflowHandlers: Pick<Handlers, Family> = {
     return {}
   },
   async addchildmsg (x, msg, { req, signer }) {
-    x.graph(msg.processgraphid, signer)
+    await x.graph(msg.processgraphid, signer)
     const id = await x.mutate(req, msg.parentprocessid)
     const p = x.fold.process(id)
     if (p === undefined) throw new NotFoundError('the child was not added')
