@@ -3,7 +3,8 @@
  * this process (native vs fallback crypto; per-record cost at 10k vs 100k records), since
  * the machines are shared and absolute times are only context.
  * Writes bench/results/bench-<time>.json (generated, not committed).
- * Options: --quick (smaller sizes, for a smoke run).
+ * Options: --quick (smaller sizes, for a smoke run; the longrun step is the same in both).
+ * Exits 1 when the longrun step breaks one of its bounds (bench/longrun.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
@@ -11,6 +12,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchCrypto } from './crypto.js'
 import { benchIngest } from './ingest.js'
+import { benchLongrun } from './longrun.js'
 import { benchMemory } from './memory.js'
 import { benchFederation } from './federation.js'
 import { benchNode } from './node.js'
@@ -22,10 +24,10 @@ const sizes = quick ? [3_000, 30_000] : [10_000, 100_000]
 const results: Record<string, Record<string, number>> = {}
 console.log(`colonynet bench on ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}${quick ? ' (quick)' : ''}`)
 
-console.log('\n[1/5] signature recovery, native vs fallback')
+console.log('\n[1/6] signature recovery, native vs fallback')
 results.crypto = await benchCrypto(quick ? 400 : 1200)
 
-console.log('\n[2/5] ingest: verify + fold + store, fold cost as the ledger grows, heap per process')
+console.log('\n[2/6] ingest: verify + fold + store, fold cost as the ledger grows, heap per process')
 results.ingest = await benchIngest(sizes)
 // what the fold holds per process: it holds them all for as long as the node runs (25,000
 // in quick runs too: measured over 5,000, the maps' growth steps showed as 4.4–5.6 KiB)
@@ -34,14 +36,20 @@ const small = results.ingest[`fold µs/record @${sizes[0]}`] ?? NaN
 const large = results.ingest[`fold µs/record @${sizes[1]}`] ?? NaN
 results.ingest[`fold cost ratio ${sizes[1]}/${sizes[0]}`] = Number((large / small).toFixed(2))
 
-console.log('\n[3/5] one node over HTTP (node in its own process; ColonyOS on PostgreSQL: 64 cycles/s, 25 ms assign latency)')
+console.log('\n[3/6] one node over HTTP (node in its own process; ColonyOS on PostgreSQL: 64 cycles/s, 25 ms assign latency)')
 results.node = await benchNode({ quick })
 
-console.log('\n[4/5] three federated sites, each its own process, on loopback')
+console.log('\n[4/6] three federated sites, each its own process, on loopback')
 results.federation = await benchFederation({ quick })
 
-console.log('\n[5/5] a fan-out/fan-in workflow on one node (target: under 2 ms per node beyond execution)')
+console.log('\n[5/6] a fan-out/fan-in workflow on one node (target: under 2 ms per node beyond execution)')
 results.workflow = await benchWorkflow({ quick })
+
+// fewer than the longrun's own --quick (100,000 per phase) to keep this run to minutes;
+// enough that the disk phase runs well past twice its retention policy
+console.log('\n[6/6] a colony that runs for months: one node, heap capped at 256 MiB, 60,000 processes with retention off, then on (30 s); `npm run bench:longrun` for the full run')
+const longrun = await benchLongrun(60_000)
+results.longrun = longrun.figures
 
 console.log('')
 for (const [group, figures] of Object.entries(results)) {
@@ -54,3 +62,5 @@ await mkdir(dir, { recursive: true })
 const file = join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
 await writeFile(file, JSON.stringify({ date: new Date().toISOString(), cores: cpus().length, node: process.version, quick, results }, null, 2))
 console.log(`results written to ${file}`)
+for (const b of longrun.result.broken) console.log(`longrun BOUND BROKEN, ${b}`)
+if (longrun.result.broken.length > 0) process.exitCode = 1
