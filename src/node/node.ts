@@ -22,6 +22,7 @@ import { BUILD_VERSION, RpcService } from './rpc-service.js'
 import { ColonyStream } from './colony-stream.js'
 import { DashboardAssets } from './dashboard-assets.js'
 import { Schedules, SCHEDULE_PERIOD_MS } from './schedules.js'
+import { Retention } from './retention.js'
 
 /** How long a federated node waits, at start, for a first sync before it writes (see firstSync). */
 export const RECOVERY_WAIT_MS = 5000
@@ -45,6 +46,12 @@ export interface NodeOptions {
   readonly log?: (line: string) => void
   /** serve the dashboard at `/` on the API port (default true) */
   readonly dashboard?: boolean
+  /**
+   * ColonyOS retention: settled processes older than `policySeconds` are purged at every
+   * site (omitted or 0: off; removed processes are purged either way); `archiveDir`: write
+   * purged records there first, as signed JSON lines, one file per day.
+   */
+  readonly retention?: { readonly policySeconds?: number, readonly archiveDir?: string, readonly periodMs?: number }
   /** the time and timers of the node's services and ledger (the system's by default; tests drive their own) */
   readonly clock?: Clock
 }
@@ -63,6 +70,7 @@ export class ColonyNode {
   private readonly schedules: Schedules
   /** started in this order once the ledger is ready (and the first sync done), stopped in this order */
   private readonly services: readonly Service[]
+  readonly retention: Retention
   /** present when the node takes part in a federation */
   federation: Federation | undefined
   private stopped = false
@@ -117,7 +125,15 @@ export class ColonyNode {
           : { federation: healthOf(this.federation.stats()) })
       })
     })
-    this.services = [this.deadlines, this.schedules, this.memory, this.assigner, this.pubsub, this.colonyStream, this.http]
+    this.retention = new Retention({
+      ledger,
+      nodeId: identity.nodeId,
+      clock,
+      ...(opts.retention?.policySeconds === undefined ? {} : { policySeconds: opts.retention.policySeconds }),
+      ...(opts.retention?.periodMs === undefined ? {} : { periodMs: opts.retention.periodMs }),
+      ...(opts.log === undefined ? {} : { log: opts.log })
+    })
+    this.services = [this.deadlines, this.schedules, this.memory, this.assigner, this.pubsub, this.colonyStream, this.retention, this.http]
     ledger.on('change', (c: LedgerChange) => {
       this.assigner.onChange(c)
       this.deadlines.onChange(c)
@@ -131,7 +147,8 @@ export class ColonyNode {
     installCryptoBackend()
     const identity = await loadIdentity(opts.dataDir, { operatorId: opts.operatorId, operatorPrvkey: opts.operatorPrvkey })
     const clock = opts.clock ?? systemClock
-    const ledger = await Ledger.open({ dir: join(opts.dataDir, 'ledger'), nodeKey: identity.nodeKey, now: () => clock.now() })
+    const archiveDir = opts.retention?.archiveDir
+    const ledger = await Ledger.open({ dir: join(opts.dataDir, 'ledger'), nodeKey: identity.nodeKey, now: () => clock.now(), ...(archiveDir === undefined ? {} : { archiveDir }) })
     const node = new ColonyNode(identity, ledger, opts.host ?? '127.0.0.1', opts)
     try {
       if (opts.p2p !== undefined) {

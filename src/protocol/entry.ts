@@ -50,13 +50,16 @@ export interface FoldEntry {
   readonly msg?: Message
   /** why an env record could not be read (bad signature, invalid message); the fold refuses it */
   readonly invalid?: string
+  /** the sequence of the batch that holds it in its origin's log (where the store knows it) */
+  readonly s?: number
 }
 
-export function makeEntry (rec: LedgerRecord, author: string, msg?: Message, invalid?: string, id = recordId(rec)): FoldEntry {
-  const e: { id: string, key: string, rec: FoldRecord, author: string, msg?: Message, invalid?: string } =
+export function makeEntry (rec: LedgerRecord, author: string, msg?: Message, invalid?: string, id = recordId(rec), seq?: number): FoldEntry {
+  const e: { id: string, key: string, rec: FoldRecord, author: string, msg?: Message, invalid?: string, s?: number } =
     { id, key: orderKey(rec.t, id), rec: foldRecord(rec), author }
   if (msg !== undefined) e.msg = msg
   if (invalid !== undefined) e.invalid = invalid
+  if (seq !== undefined) e.s = seq
   return e
 }
 

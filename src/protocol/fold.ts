@@ -28,6 +28,8 @@ import { type ColonyEvent, Timeline } from './timeline.js'
 
 export type Route =
   | { readonly kind: 'colony' }
+  /** a prune record: the store applies it; the fold takes no part */
+  | { readonly kind: 'prune' }
   | { readonly kind: 'create', readonly unit: string, readonly graph: boolean }
   | { readonly kind: 'process', readonly pid: string }
   | { readonly kind: 'graph', readonly gid: string }
@@ -35,6 +37,7 @@ export type Route =
 
 /** Where a record folds: the colony timeline, a process or workflow unit, or a generator queue. */
 export function route (e: FoldEntry): Route {
+  if (e.rec.b.k === 'prune') return { kind: 'prune' }
   if (e.msg?.msgtype === 'submitfuncspecmsg' && e.rec.b.k === 'env') return { kind: 'create', unit: e.id, graph: false }
   const created = createdGraphId(e)
   if (created !== undefined) return { kind: 'create', unit: created, graph: true }
@@ -205,7 +208,7 @@ export class LedgerFold {
   /** Adds entries (any order, duplicates ignored). */
   add (batch: readonly FoldEntry[]): void {
     const fresh = batch.filter(e => {
-      if (this.seen.has(e.id)) return false
+      if (e.rec.b.k === 'prune' || this.seen.has(e.id)) return false
       this.seen.set(e.id, e)
       return true
     }).sort(compareEntries)
@@ -679,17 +682,33 @@ export class LedgerFold {
     this.outsideHash = xorHex(this.outsideHash, h)
   }
 
-  /** Drops records that name a process or workflow that never arrived, ordered before `key`. */
-  dropOrphansBefore (key: string): number {
-    let n = 0
+  /**
+   * Drops the records that name a process or workflow not held, ordered before `key`:
+   * below a stable frontier, what they name was pruned or never existed. Returns them.
+   */
+  dropOrphansBefore (key: string): FoldEntry[] {
+    const dropped: FoldEntry[] = []
     for (const [ref, list] of this.orphans) {
       const keep = list.filter(e => e.key >= key)
-      for (const e of list) if (e.key < key) this.seen.delete(e.id)
-      n += list.length - keep.length
+      for (const e of list) {
+        if (e.key >= key) continue
+        this.seen.delete(e.id)
+        dropped.push(e)
+      }
       if (keep.length === 0) this.orphans.delete(ref)
       else this.orphans.set(ref, keep)
     }
-    return n
+    return dropped
+  }
+
+  /** A workflow in memory as it is (removed ones included). */
+  workflowRaw (graphid: string): GraphInfo | undefined {
+    return this.units.get(graphid)?.graph?.graph
+  }
+
+  /** Whether `nodeid` was a site of the colony at `key` in the ledger's order. */
+  wasSiteAt (colony: string, nodeid: string, key: string): boolean {
+    return this.timeline.isSiteOfAt(colony, nodeid, key)
   }
 
   /** Units in memory, and processes in them. */

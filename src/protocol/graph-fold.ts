@@ -199,6 +199,7 @@ export function createGraph (e: FoldEntry, graphid: string, tl: Timeline, gen: G
     starttime: 0,
     endtime: 0,
     removed: false,
+    removedat: 0,
     source: p.source
   }
   return { graph, procs, creator: e, touched: new Set(ids) }
@@ -260,7 +261,7 @@ export function applyGraphEntry (g: GraphState, e: FoldEntry, tl: Timeline): Ref
       case 'removeprocessgraphmsg': {
         if (!tl.isMemberAt(colony, e.author, key)) return forbidden('only members of the colony may remove workflows')
         if (g.graph.state === ProcessState.RUNNING) return conflict('a running workflow cannot be removed (cancel it first)')
-        removeGraph(g)
+        removeGraph(g, e.rec.t.w)
         return undefined
       }
       case 'addchildmsg':
@@ -395,10 +396,12 @@ function updateGraphState (g: GraphState, at: number): void {
   if (isFinal(state)) g.graph.endtime = at
 }
 
-function removeGraph (g: GraphState): void {
+function removeGraph (g: GraphState, at: number): void {
   g.graph.removed = true
+  g.graph.removedat = at
   for (const p of g.procs.values()) {
     p.removed = true
+    p.removedat = at
     g.touched.add(p.processid)
   }
 }
@@ -418,10 +421,10 @@ export function applyGraphEvent (g: GraphState, ev: ColonyEvent, at: number): vo
       return
     case 'removeallgraphs':
       if (g.graph.state === ProcessState.RUNNING) return
-      if (ev.state === -1 || ev.state === g.graph.state) removeGraph(g)
+      if (ev.state === -1 || ev.state === g.graph.state) removeGraph(g, at)
       return
     case 'removecolony':
-      removeGraph(g)
+      removeGraph(g, at)
       return
     case 'removeall':
       // removeallprocessesmsg leaves workflow nodes alone (they go with their workflow)

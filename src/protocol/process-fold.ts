@@ -102,6 +102,7 @@ export function newProcess (n: NewProcess): ProcessInfo {
     children: n.children ?? [],
     processgraphid: n.processgraphid ?? '',
     removed: false,
+    removedat: 0,
     history: [{ at: t, state: ProcessState.WAITING, attempt: 1, executorid: '', site: '', record: n.record }],
     submitkey: n.submitkey
   }
@@ -111,6 +112,12 @@ export function transition (p: ProcessInfo, state: ProcessStateValue, at: number
   p.state = state
   if (isFinal(state)) p.endtime = at
   p.history.push({ at, state, attempt: p.attempt, executorid: p.assignedexecutorid, site: p.site, record })
+}
+
+/** Marks a process removed, and when (its space is freed once the removal is stable: DESIGN decision 12). */
+function remove (p: ProcessInfo, at: number): void {
+  p.removed = true
+  p.removedat = at
 }
 
 /** Back to the queue for a fresh attempt (exec timeout with retries left, executor removed). */
@@ -134,10 +141,10 @@ export function applyEvent (p: ProcessInfo, ev: ColonyEvent, at: number): void {
       return
     case 'removeall':
       if (p.state === ProcessState.RUNNING) return
-      if (ev.state === -1 || ev.state === p.state) p.removed = true
+      if (ev.state === -1 || ev.state === p.state) remove(p, at)
       return
     case 'removecolony':
-      p.removed = true
+      remove(p, at)
   }
 }
 
@@ -207,7 +214,7 @@ export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): Refusal
     case 'removeprocessmsg':
       if (p.processgraphid !== '') return invalid('a process of a workflow is removed with its workflow')
       if (p.state === ProcessState.RUNNING) return conflict('a running process cannot be removed')
-      p.removed = true
+      remove(p, at)
       return undefined
     default:
       break

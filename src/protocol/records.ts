@@ -82,7 +82,28 @@ export interface GenFireBody {
   readonly args: readonly string[]
 }
 
-export type RecordBody = EnvelopeBody | SiteBody | ClaimBody | ExpireBody | FireBody | GenFireBody
+/**
+ * A node proposes to forget what a colony can no longer change (DESIGN decision 12).
+ * Every record ordered before `below` is stable: the node held, in `vv`, every current
+ * site's log up to a record of its clock at or past `below`, so no earlier record can
+ * still appear. Applied at every site once it holds `vv` (in order of the prune records),
+ * it drops the colony's settled processes and workflows that ended before `horizon` (ms:
+ * ColonyOS's retention; 0 for none) and those removed before `below`: the same units
+ * everywhere, decided by the records alone.
+ */
+export interface PruneBody {
+  readonly k: 'prune'
+  readonly colonyname: string
+  readonly below: Hlc
+  readonly horizon: number
+  /** origin → highest contiguous sequence the writer held */
+  readonly vv: ReadonlyArray<readonly [string, number]>
+}
+
+export type RecordBody = EnvelopeBody | SiteBody | ClaimBody | ExpireBody | FireBody | GenFireBody | PruneBody
+
+/** Origins one prune record may name in its version vector. */
+export const MAX_PRUNE_ORIGINS = 1000
 
 /** Most packs one generator firing may consume (a trigger above it fires in several workflows). */
 export const MAX_PACKS_PER_FIRING = 10_000
@@ -215,8 +236,21 @@ function parseBody (v: unknown, path: string): RecordBody {
       }
       return { k: 'genfire', colonyname: b.colonyname, generatorid: b.generatorid, packs: packs as string[], args: args as string[] }
     }
+    case 'prune': {
+      if (typeof b.colonyname !== 'string' || b.colonyname === '') throw new ValidationError(`${path}.colonyname`, 'must be a colony name')
+      if (!isHlc(b.below)) throw new ValidationError(`${path}.below`, 'must be a clock {w, l} of non-negative integers')
+      if (!Number.isSafeInteger(b.horizon) || (b.horizon as number) < 0 || (b.horizon as number) > b.below.w) {
+        throw new ValidationError(`${path}.horizon`, 'must be a time in ms, not after the frontier')
+      }
+      const vv = b.vv
+      if (!Array.isArray(vv) || vv.length > MAX_PRUNE_ORIGINS || !vv.every(x => Array.isArray(x) && x.length === 2 &&
+        typeof x[0] === 'string' && HEX64.test(x[0]) && Number.isSafeInteger(x[1]) && (x[1] as number) >= 0)) {
+        throw new ValidationError(`${path}.vv`, `must be at most ${MAX_PRUNE_ORIGINS} pairs [64-hex origin, sequence ≥ 0]`)
+      }
+      return { k: 'prune', colonyname: b.colonyname, below: { w: b.below.w, l: b.below.l }, horizon: b.horizon as number, vv: (vv as Array<[string, number]>).map(([o, s]) => [o, s] as const) }
+    }
     default:
-      throw new ValidationError(`${path}.k`, 'must be one of env, site, claim, expire, fire, genfire')
+      throw new ValidationError(`${path}.k`, 'must be one of env, site, claim, expire, fire, genfire, prune')
   }
 }
 

@@ -135,6 +135,8 @@ export interface ProcessInfo {
   children: string[]
   processgraphid: string
   removed: boolean
+  /** HLC ms of the record (or colony event) that removed it; 0 while not removed */
+  removedat: number
   history: HistoryStep[]
   /** order key of the submit record: the tie-break in the waiting queue */
   readonly submitkey: string
@@ -158,6 +160,8 @@ export interface GraphInfo {
   starttime: number
   endtime: number
   removed: boolean
+  /** HLC ms of the record (or colony event) that removed it; 0 while not removed */
+  removedat: number
   /** what started it: a client's submit, a cron run or a generator firing */
   readonly source: GraphSource
 }

@@ -14,17 +14,17 @@ import { type LedgerRecord, recordId } from './records.js'
  * `author` skips signature recovery when the signer is already known (a record this node
  * verified before, read back from its own store).
  */
-export function entryFromRecord (rec: LedgerRecord, id = recordId(rec), author?: string): FoldEntry {
+export function entryFromRecord (rec: LedgerRecord, id = recordId(rec), author?: string, seq?: number): FoldEntry {
   const b = rec.b
-  if (b.k !== 'env') return makeEntry(rec, rec.o, undefined, undefined, id)
+  if (b.k !== 'env') return makeEntry(rec, rec.o, undefined, undefined, id, seq)
   let signer = author ?? ''
   try {
     if (author === undefined) signer = verifyEnvelope(b.env)
     const { json } = openEnvelope(b.env)
-    if (!MUTATIONS.has(b.env.payloadtype)) return makeEntry(rec, signer, undefined, `${b.env.payloadtype} does not change state`, id)
-    return makeEntry(rec, signer, parseMessage(json), undefined, id)
+    if (!MUTATIONS.has(b.env.payloadtype)) return makeEntry(rec, signer, undefined, `${b.env.payloadtype} does not change state`, id, seq)
+    return makeEntry(rec, signer, parseMessage(json), undefined, id, seq)
   } catch (err) {
     const why = err instanceof ColonyError ? err.message : 'unreadable envelope'
-    return makeEntry(rec, signer, undefined, why, id)
+    return makeEntry(rec, signer, undefined, why, id, seq)
   }
 }

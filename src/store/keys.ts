@@ -61,3 +61,8 @@ export function unitLastPrefix (colony: string): string {
 export function graphStateKey (colony: string, state: number, submissiontime: number, graphid: string): string {
   return colony + SEP + state + SEP + pad(submissiontime, 15) + SEP + graphid
 }
+
+/** Removed units by colony and removal time (ms). */
+export function removedKey (colony: string, removedat: number, unitid: string): string {
+  return colony + SEP + pad(removedat, 15) + SEP + unitid
+}

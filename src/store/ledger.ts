@@ -28,12 +28,14 @@ import { EnvelopeSigners } from './envelope-signers.js'
 import { batchKey, END, SEP } from './keys.js'
 import { OriginLog } from './origin-log.js'
 import { Pager } from './pager.js'
+import { type PruneReport, Pruner } from './pruner.js'
+import { Archive } from './archive.js'
 import { PROJECTION_VERSION, Projections } from './projections.js'
 import { LedgerReads } from './reads.js'
 import { recordsInOrder } from './replay.js'
 export type { WorkflowView } from './reads.js'
 import {
-  type Checkpoint, del, type Op, openStore, put, type RecordRef, type Store, type StoredProcess, writeOps
+  type BatchMeta, type Checkpoint, del, type Op, openStore, put, type RecordRef, type Store, type StoredProcess, writeOps
 } from './sublevels.js'
 import { WriteChain } from './write-chain.js'
 
@@ -49,6 +51,8 @@ export interface LedgerOptions {
   readonly maxSkewMs?: number
   /** worker threads for signature recovery of large ingests (default: cores − 1; 0 = none) */
   readonly verifyThreads?: number
+  /** where pruned records are written out before they are deleted (none: they are not kept) */
+  readonly archiveDir?: string
 }
 
 /**
@@ -80,6 +84,9 @@ export interface LedgerChange {
 
 /** How often the units in memory are saved, so that a restart after a crash replays little. */
 export const CHECKPOINT_MS = 10_000
+
+/** How often prune records waiting for their turn are looked at again. */
+const PRUNE_CHECK_MS = 200
 
 
 
@@ -123,6 +130,11 @@ function recordBytes (b: RecordBody): number {
   }
 }
 
+/** What the origin log keeps of a batch. */
+function batchMeta (b: Batch): BatchMeta {
+  return { n: b.records.length, t: (b.records[b.records.length - 1] as LedgerRecord).t }
+}
+
 interface PendingAppend {
   readonly records: readonly LocalRecord[]
   readonly resolve: (r: AppendResult) => void
@@ -139,6 +151,8 @@ export class Ledger extends EventEmitter<LedgerEvents> {
   private readonly projections: Projections
   /** every read of processes and workflows, live or settled */
   readonly reads: LedgerReads
+  private readonly pruner: Pruner
+  private pruneTimer: NodeJS.Timeout | undefined
   /** units changed since the last checkpoint */
   private readonly dirtyUnits = new Set<string>()
   private checkpointTimer: NodeJS.Timeout | undefined
@@ -185,6 +199,17 @@ export class Ledger extends EventEmitter<LedgerEvents> {
       fail: err => this.fail(err)
     })
     this.reads = new LedgerReads(this.store, () => this.foldNow, this.projections)
+    this.pruner = new Pruner({
+      store: this.store,
+      fold: () => this.foldNow,
+      log: this.log,
+      pager: this.pager,
+      projections: this.projections,
+      ...(opts.archiveDir === undefined ? {} : { archive: new Archive(opts.archiveDir, opts.nodeKey, this.now) }),
+      now: this.now,
+      self: this.nodeId,
+      ownClock: () => this.clock.peek()
+    })
   }
 
   /** The fold of what is live (and of settled units not yet sent out of memory). */
@@ -219,15 +244,16 @@ export class Ledger extends EventEmitter<LedgerEvents> {
       return
     }
     const clean = await meta.get('clean') === true
-    for await (const [k, n] of sizes.iterator()) this.noteBatch(k, n)
+    for await (const [k, m] of sizes.iterator()) this.noteBatch(k, m)
+    this.holdCheckpointed(cp)
     this.clock.observe(cp.clock)
     this.foldNow.adoptOutside(await this.pager.open(), cp.records)
     await this.projections.open()
     this.foldNow.add(await colonylog.values().all())
     for await (const [id, u] of liveunits.iterator()) this.pager.restore(id, u)
-    await this.feed([...cp.orphans, ...cp.held])
+    await this.feed([...cp.orphans, ...cp.held, ...(cp.prunes ?? [])])
     this.pager.resume(cp.sweeps ?? [])
-    for await (const chunk of recordsInOrder(this.store, this.log.origins(), new Map(cp.vv))) {
+    for await (const chunk of recordsInOrder(this.store, this.log.originIds(), new Map(cp.vv))) {
       for (const e of chunk) this.clock.observe(e.rec.t)
       await this.feed(chunk)
     }
@@ -241,12 +267,18 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     if (this.pager.sweepsPending > 0) this.sweep()
   }
 
+  /** Batches a prune deleted are held all the same: up to the checkpoint's vector, every one is. */
+  private holdCheckpointed (cp: Checkpoint): void {
+    const heads = new Map(cp.heads ?? [])
+    for (const [o, seq] of cp.vv) this.log.holdUpTo(o, seq, heads.get(o) ?? { w: 0, l: 0 })
+  }
+
   /** Notes a stored batch by its key and record count. */
-  private noteBatch (key: string, records: number): void {
+  private noteBatch (key: string, m: BatchMeta): void {
     const i = key.lastIndexOf(SEP)
     const origin = key.slice(0, i)
     const seq = Number(key.slice(i + 1))
-    this.log.note(origin, seq, records)
+    this.log.note(origin, seq, m.n, m.t)
     if (origin === this.nodeId && seq > this.ownSeq) this.ownSeq = seq
   }
 
@@ -257,7 +289,8 @@ export class Ledger extends EventEmitter<LedgerEvents> {
    */
   private async rebuildAll (): Promise<{ processes: number }> {
     const s = this.store
-    for (const sub of [s.procs, s.queue, s.bystate, s.logs, s.colony, s.units, s.liveunits, s.nodeof, s.unitlast, s.colonylog, s.graphs, s.graphstate, s.attrs, s.bysubmit, s.sizes]) await sub.clear()
+    const old = await s.meta.get('checkpoint') as Checkpoint | undefined
+    for (const sub of [s.procs, s.queue, s.bystate, s.logs, s.colony, s.units, s.liveunits, s.nodeof, s.unitlast, s.colonylog, s.graphs, s.graphstate, s.attrs, s.bysubmit, s.removed, s.sizes]) await sub.clear()
     for (const k of ['outside', 'counts', 'checkpoint']) await s.meta.del(k)
     this.foldNow = new LedgerFold()
     this.pager.reset()
@@ -268,21 +301,27 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     for await (const [id, ref] of s.records.iterator()) refs.set(id, ref)
     let ops: Op[] = []
     for await (const [key, b] of s.batches.iterator()) {
-      this.noteBatch(key, b.records.length)
-      ops.push(put(s.sizes, key, b.records.length))
+      const meta = batchMeta(b)
+      this.noteBatch(key, meta)
+      ops.push(put(s.sizes, key, meta))
       for (const rec of b.records) this.clock.observe(rec.t)
       if (ops.length >= 5000) await writeOps(s.db, ops.splice(0))
     }
     await writeOps(s.db, ops)
-    for await (const chunk of recordsInOrder(s, this.log.origins(), new Map(), 2000, refs)) {
+    if (old !== undefined) this.holdCheckpointed(old)
+    for await (const chunk of recordsInOrder(s, this.log.originIds(), new Map(), 2000, refs)) {
       await writeOps(s.db, this.colonyLogOps(chunk))
       await this.feed(chunk)
       const change = this.foldNow.drainChanges()
       this.projections.note(change.processes, change.colonyLevel, change.units)
       for (const u of change.units) this.dirtyUnits.add(u)
-      if (this.projections.pendingCount() >= 2000 || this.pager.sweepsPending > 0) await this.sweepAndWrite()
+      if (this.projections.pendingCount() >= 2000 || this.pager.sweepsPending > 0 || this.pruner.pendingCount > 0) {
+        await this.sweepAndWrite()
+        await this.pruner.applyReady()
+      }
     }
     await this.sweepAndWrite()
+    await this.pruner.applyReady()
     await this.checkpoint()
     ops = [put(s.meta, 'projection-version', PROJECTION_VERSION)]
     await writeOps(s.db, ops)
@@ -310,7 +349,9 @@ export class Ledger extends EventEmitter<LedgerEvents> {
       clock: this.clock.peek(),
       orphans: fold.orphanEntries(),
       held: this.held,
-      sweeps: this.pager.pendingSweeps()
+      sweeps: this.pager.pendingSweeps(),
+      heads: [...this.log.versionVector().keys()].map(o => [o, this.log.headClock(o)] as const),
+      prunes: this.pruner.pendingEntries()
     }
     ops.push(put(this.store.meta, 'checkpoint', cp))
     await writeOps(this.store.db, ops)
@@ -420,8 +461,8 @@ export class Ledger extends EventEmitter<LedgerEvents> {
             ids.push(id)
             clocks.push(rec.t)
             entries.push(r.body.k === 'env'
-              ? (r.author !== undefined && r.msg !== undefined ? makeEntry(rec, r.author, r.msg, undefined, id) : entryFromRecord(rec, id, r.author))
-              : makeEntry(rec, this.nodeId, undefined, undefined, id))
+              ? (r.author !== undefined && r.msg !== undefined ? makeEntry(rec, r.author, r.msg, undefined, id, seq) : entryFromRecord(rec, id, r.author, seq))
+              : makeEntry(rec, this.nodeId, undefined, undefined, id, seq))
           }
           results.set(p, { ids, clocks, seq, refusals: [] })
         }
@@ -480,7 +521,7 @@ export class Ledger extends EventEmitter<LedgerEvents> {
         const authors: string[] = []
         batch.records.forEach((rec, i) => {
           // a signer recovered in the pool; where it failed, entryFromRecord finds out why
-          const e = entryFromRecord(rec, ids[i] as string, signers.get(rec) ?? undefined)
+          const e = entryFromRecord(rec, ids[i] as string, signers.get(rec) ?? undefined, batch.seq)
           authors.push(e.author)
           entries.push(e)
           this.clock.observe(rec.t)
@@ -517,7 +558,8 @@ export class Ledger extends EventEmitter<LedgerEvents> {
    * Gives entries to the fold, holding back those from the far future; the units they
    * name come back into memory first.
    */
-  private async feed (entries: readonly FoldEntry[]): Promise<void> {
+  private async feed (all: readonly FoldEntry[]): Promise<void> {
+    const entries = this.pruner.take(all)
     const now = this.now()
     const ready: FoldEntry[] = []
     for (const e of entries) {
@@ -587,14 +629,14 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     const ops = this.colonyLogOps(entries)
     for (const { batch, authors: a } of stored) {
       const key = batchKey(batch.origin, batch.seq)
-      ops.push(put(batches, key, batch), put(this.store.sizes, key, batch.records.length))
+      ops.push(put(batches, key, batch), put(this.store.sizes, key, batchMeta(batch)))
       // the envelopes' verified authors, with the batch: one entry, not one per record
       if (batch.records.some(r => r.b.k === 'env')) {
         ops.push(put(authors, key, batch.records.map((r, i) => r.b.k === 'env' ? (a[i] as string) : '')))
       }
     }
     await writeOps(db, ops)
-    for (const { batch } of stored) this.log.note(batch.origin, batch.seq, batch.records.length)
+    for (const { batch } of stored) this.log.note(batch.origin, batch.seq, batch.records.length, batchMeta(batch).t)
     await this.feed(entries)
     this.announce()
   }
@@ -606,6 +648,39 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     this.emit('change', change)
     this.projections.note(change.processes, change.colonyLevel, change.units)
     if (this.pager.sweepsPending > 0) this.sweep()
+    this.schedulePrune()
+  }
+
+  /**
+   * Applies the prune records this site may apply, shortly (they wait for the projections
+   * to be written and every sweep to end, and in turn for the stable frontier to pass them).
+   */
+  private schedulePrune (): void {
+    if (this.pruneTimer !== undefined || this.closed || this.pruner.pendingCount === 0) return
+    this.pruneTimer = setTimeout(() => {
+      this.pruneTimer = undefined
+      this.chain.run(async () => {
+        if (this.pager.sweepsPending > 0 || this.sweeping !== undefined) return
+        await this.projections.writeAll()
+        await this.pruner.applyReady()
+      }).then(() => this.schedulePrune(), err => this.fail(err))
+    }, PRUNE_CHECK_MS)
+    this.pruneTimer.unref()
+  }
+
+  /** Whether a node other than `self` wrote a prune record for the colony that arrived since `sinceMs` (this site's time). */
+  pruneSeen (colony: string, self: string, sinceMs: number): boolean {
+    return this.pruner.seen(colony, self, sinceMs)
+  }
+
+  /** The stable frontier of a colony here (see Pruner.stableFrontier). */
+  stableFrontier (colony: string): Hlc | undefined {
+    return this.pruner.stableFrontier(colony)
+  }
+
+  /** What pruning did: per colony the last prune applied, and totals since the store opened. */
+  pruneStats (): { last: PruneReport[], units: number, processes: number, pending: number } {
+    return { last: [...this.pruner.last.values()], units: this.pruner.prunedUnits, processes: this.pruner.prunedProcesses, pending: this.pruner.pendingCount }
   }
 
   /**
@@ -730,6 +805,7 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     this.closed = true
     if (this.heldTimer !== undefined) clearTimeout(this.heldTimer)
     if (this.checkpointTimer !== undefined) clearInterval(this.checkpointTimer)
+    if (this.pruneTimer !== undefined) clearTimeout(this.pruneTimer)
     this.projections.close()
     await this.sweeping
     await this.chain.idle()

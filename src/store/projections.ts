@@ -14,7 +14,7 @@ import { canonicalJson } from '../protocol/canonical.js'
 import { sha3Hex } from '../protocol/crypto.js'
 import type { LedgerFold } from '../protocol/fold.js'
 import { type GraphInfo, isFinal, type LogEntry, type ProcessInfo, ProcessState } from '../protocol/state.js'
-import { END, graphStateKey, logKey, queueKey, queuePrefix, SEP, stateKey, statePrefix, submitKey } from './keys.js'
+import { END, graphStateKey, logKey, queueKey, queuePrefix, removedKey, SEP, stateKey, statePrefix, submitKey } from './keys.js'
 import type { Pager } from './pager.js'
 import {
   type ColonySnapshot, type Counts, del, type FunctionStats, type GraphCounted, type Op, put, type StoredProcess, type Store, type Written, writeOps
@@ -207,6 +207,40 @@ export class Projections {
     while (this.pendingCount() > 0 || this.pendingUnits.size > 0)
   }
 
+  /**
+   * A unit is pruned: what the store held for its processes (as `written` says, or as
+   * given for a unit away from memory) leaves the counts, and its workflow the list by
+   * state. Returns what its processes and workflow had written.
+   */
+  forget (pids: readonly string[], away: Readonly<Record<string, Written>> | undefined, graph: string | undefined, awayGraph: GraphCounted | undefined): { written: Record<string, Written>, graph: GraphCounted | undefined } {
+    const written: Record<string, Written> = { ...(away ?? {}) }
+    for (const pid of pids) {
+      const w = this.written.get(pid)
+      if (w !== undefined) written[pid] = w
+      this.written.delete(pid)
+      this.pending.delete(pid)
+    }
+    for (const w of Object.values(written)) if (w.state !== undefined) this.countState(w.state, -1)
+    let g: GraphCounted | undefined
+    if (graph !== undefined) {
+      g = this.graphCounted.get(graph) ?? awayGraph
+      this.graphCounted.delete(graph)
+      this.pendingUnits.delete(graph)
+      if (g !== undefined) {
+        bump(this.counts.workflows, g.colony, g.state, -1)
+        this.countsChanged = true
+      }
+    }
+    return { written, graph: g }
+  }
+
+  /** Writes the counts now (with a prune's deletions). */
+  countsOps (): Op[] {
+    if (!this.countsChanged) return []
+    this.countsChanged = false
+    return [put(this.store.meta, 'counts', this.countsValue())]
+  }
+
   /** The workflow as counted, for a checkpoint of a live unit. */
   countedGraph (id: string): GraphCounted | undefined {
     return this.graphCounted.get(id)
@@ -295,6 +329,10 @@ export class Projections {
     }
     if (old?.submit !== undefined && old.submit !== w.submit) ops.push(del(this.store.bysubmit, old.submit))
     if (w.submit !== undefined && w.submit !== old?.submit) ops.push(put(this.store.bysubmit, w.submit, pid))
+    // removed: listed by removal time, so a prune frees its space once the removal is stable
+    if (p.removed) w.removed = removedKey(p.colonyname, p.removedat, this.fold().unitOf(pid) ?? pid)
+    if (old?.removed !== undefined && old.removed !== w.removed) ops.push(del(this.store.removed, old.removed))
+    if (w.removed !== undefined && w.removed !== old?.removed) ops.push(put(this.store.removed, w.removed, ''))
     if (w.view) {
       // it settled, or changed after it settled (a re-fold's other result, say)
       ops.push(put(procs, pid, viewOf(p)))

@@ -101,6 +101,7 @@ export class LedgerReads {
       all.sort(liveOrder(state))
       return { total: all.length, exact: true, processes: all.slice(offset, offset + count) }
     }
+    await this.projections.flush()
     const counts = this.counts(colony).processes
     const unfiltered = keep === everything
     const total = unfiltered ? (state >= 0 ? counts[state] ?? 0 : counts.reduce((a, b) => a + b, 0)) : 0
@@ -194,6 +195,12 @@ export class LedgerReads {
     const p = await this.process(pid)
     const a = p?.attributes.find(x => x.attributeid === attributeid)
     return p === undefined || a === undefined ? undefined : { attribute: a, process: p }
+  }
+
+  /** Whether the colony has removed processes or workflows whose space a prune has yet to free. */
+  async hasRemoved (colony: string): Promise<boolean> {
+    await this.projections.flush()
+    return (await this.store.removed.keys({ gte: colony + SEP, lt: colony + END, limit: 1 }).all()).length > 0
   }
 
   /** Processes and workflows per state (WAITING … CANCELLED) in a colony, removed ones not counted. */

@@ -17,7 +17,7 @@ export function batchEntries (batch: Batch, authors: readonly string[] | undefin
   return batch.records.map((rec, i) => {
     const id = recordId(rec)
     const author = rec.b.k !== 'env' ? undefined : (authors?.[i] ?? refs?.get(id)?.a)
-    return entryFromRecord(rec, id, author === '' ? undefined : author)
+    return entryFromRecord(rec, id, author === '' ? undefined : author, batch.seq)
   })
 }
 
@@ -44,8 +44,13 @@ class OriginReader {
     const batches: Array<[string, Batch]> = await this.store.batches.iterator({ gte: this.next, lt: this.origin + END, limit: READ_AHEAD }).all()
     if (batches.length < READ_AHEAD) this.done = true
     if (batches.length === 0) return undefined
-    const authors = await this.store.authors.getMany(batches.map(([k]) => k))
-    batches.forEach(([, b], i) => { this.queue.push(...batchEntries(b, authors[i], this.refs)) })
+    const keys = batches.map(([k]) => k)
+    const [authors, dead] = await Promise.all([this.store.authors.getMany(keys), this.store.dead.getMany(keys)])
+    batches.forEach(([, b], i) => {
+      // records a prune made dead are not read back: what was pruned stays pruned
+      const gone = new Set(dead[i] ?? [])
+      for (const e of batchEntries(b, authors[i], this.refs)) if (!gone.has(e.id)) this.queue.push(e)
+    })
     const [lastKey] = batches[batches.length - 1] as [string, Batch]
     this.next = lastKey + '\x00' // just after it
     return this.queue[this.at]

@@ -28,6 +28,12 @@ export interface RecordRef {
   /** verified author */ readonly a: string
 }
 
+/** A held batch as the origin log needs it: its record count and its last record's clock. */
+export interface BatchMeta {
+  readonly n: number
+  readonly t: { readonly w: number, readonly l: number }
+}
+
 /** What is in the store for one process's projections, to write only what changed. */
 export interface Written {
   queue?: string
@@ -40,6 +46,8 @@ export interface Written {
   attrs?: number
   /** its `bysubmit` key */
   submit?: string
+  /** its `removed` key, once removed */
+  removed?: string
 }
 
 /**
@@ -101,6 +109,10 @@ export interface Checkpoint {
   readonly held: readonly FoldEntry[]
   /** colony-level records still to be folded into settled units (see Pager) */
   readonly sweeps?: ReadonlyArray<{ readonly colony: string, readonly key: string, readonly events: boolean }>
+  /** per origin, the clock at its contiguous head (its batches up to there may be pruned away) */
+  readonly heads?: ReadonlyArray<readonly [string, { readonly w: number, readonly l: number }]>
+  /** prune records not applied yet */
+  readonly prunes?: readonly FoldEntry[]
 }
 
 export interface Sublevels {
@@ -122,8 +134,8 @@ export interface Sublevels {
   readonly colony: Sublevel<ColonySnapshot[]>
   /** store bookkeeping (projection version, clean close, checkpoint, counts) and node-local values */
   readonly meta: Sublevel<unknown>
-  /** batch key → how many records it holds (for "records behind", without reading batches) */
-  readonly sizes: Sublevel<number>
+  /** batch key → how many records it holds and its last record's clock (read at open instead of the batches) */
+  readonly sizes: Sublevel<BatchMeta>
   /** unit id → StoredUnit, for settled units away from memory */
   readonly units: Sublevel<StoredUnit>
   /** unit id → StoredUnit, for live units as of the last checkpoint (read back at open) */
@@ -142,6 +154,10 @@ export interface Sublevels {
   readonly attrs: Sublevel<string>
   /** submitKey → process id: processes of every state, by submission time */
   readonly bysubmit: Sublevel<string>
+  /** removedKey → '': removed units by colony and removal time (their space goes with a prune) */
+  readonly removed: Sublevel<string>
+  /** batch key → the ids of its records that a prune made dead (the batch goes once all are) */
+  readonly dead: Sublevel<string[]>
 }
 
 export interface Store extends Sublevels {
@@ -171,7 +187,9 @@ export function openStore (dir: string): Store {
     colonylog: sub('colonylog'),
     graphs: sub('graphs'),
     attrs: sub('attrs'),
-    bysubmit: sub('bysubmit')
+    bysubmit: sub('bysubmit'),
+    removed: sub('removed'),
+    dead: sub('dead')
   }
 }
 

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
-import { ColonyNode } from '../../src/node/index.js'
+import { ColonyNode, type NodeOptions } from '../../src/node/index.js'
 import { call } from './raw-rpc.js'
 import type { ManualClock } from './manual-clock.js'
 
@@ -44,14 +44,15 @@ export async function addExecutor (url: string, colony: string, owner: Identity,
 }
 
 /** `clock`: the node's time and timers (the system's if omitted); the test moves it. */
-export async function startColony (opts: { executors?: number, type?: string, dir?: string, clock?: ManualClock } = {}): Promise<TestColony> {
+export async function startColony (opts: { executors?: number, type?: string, dir?: string, clock?: ManualClock, retention?: NodeOptions['retention'] } = {}): Promise<TestColony> {
   const dir = opts.dir ?? await mkdtemp(join(tmpdir(), 'colonynet-node-'))
   const operator = identity('operator')
   const owner = identity('owner')
   const user = identity('user')
   const colony = 'test'
   const clock = opts.clock
-  let node = await ColonyNode.start({ dataDir: dir, port: 0, operatorPrvkey: operator.prv, ...(clock === undefined ? {} : { clock }) })
+  const more = { ...(clock === undefined ? {} : { clock }), ...(opts.retention === undefined ? {} : { retention: opts.retention }) }
+  let node = await ColonyNode.start({ dataDir: dir, port: 0, operatorPrvkey: operator.prv, ...more })
   await ok(node.url, { msgtype: 'addcolonymsg', colony: { colonyid: owner.id, name: colony } }, operator.prv)
   await ok(node.url, { msgtype: 'addusermsg', user: { colonyname: colony, userid: user.id, name: 'user', email: '', phone: '' } }, owner.prv)
   const executors: Identity[] = []
@@ -69,7 +70,7 @@ export async function startColony (opts: { executors?: number, type?: string, di
       await node.stop()
       if (clock !== undefined) await clock.advance(downMs)
       else if (downMs > 0) await new Promise(resolve => setTimeout(resolve, downMs))
-      node = await ColonyNode.start({ dataDir: dir, port, operatorPrvkey: operator.prv, ...(clock === undefined ? {} : { clock }) })
+      node = await ColonyNode.start({ dataDir: dir, port, operatorPrvkey: operator.prv, ...more })
       tc.node = node
     },
     stop: async () => {

@@ -1,0 +1,324 @@
+/**
+ * Forgetting (DESIGN decision 12): prune records applied to memory and disk.
+ *
+ * A prune record names a frontier `below` that was stable when it was written (every
+ * current site had shown a clock past it, and the writer held each one's log up to
+ * there), a retention `horizon`, and the writer's version vector. A site applies prune
+ * records in ledger order, each once it holds that vector and once its own stable
+ * frontier has passed the record itself (so no earlier prune can still arrive): every
+ * site then applies the same prunes in the same order to the same records.
+ *
+ * Applying one drops, in the colony, every settled process and workflow that ended by the
+ * horizon (processes settled before a frontier cannot change again: only removals come
+ * after, and they do not unsettle), and every one removed before the frontier. Dropped
+ * means out of the fold (its hash leaves the state hash), out of every projection and out
+ * of `units`; its records are marked dead in their batches, a batch whose records are all
+ * dead and ordered before the frontier is deleted, and with `--archive` the records are
+ * written out first. Records that name what was pruned and arrive later are orphans,
+ * dropped once a frontier passes them: sync never brings a pruned unit back.
+ */
+import type { FoldEntry } from '../protocol/entry.js'
+import type { LedgerFold } from '../protocol/fold.js'
+import { compareHlc, type Hlc } from '../protocol/hlc.js'
+import { type Batch, orderKey, type PruneBody, recordId } from '../protocol/records.js'
+import { isFinal, ProcessState } from '../protocol/state.js'
+import type { Archive } from './archive.js'
+import { batchKey, END, pad, SEP, statePrefix } from './keys.js'
+import type { OriginLog } from './origin-log.js'
+import type { Pager } from './pager.js'
+import type { Projections } from './projections.js'
+import { del, type Op, put, type StoredUnit, type Store, writeOps } from './sublevels.js'
+
+/** Units pruned per write (each its own step of the write chain's work). */
+const PRUNE_CHUNK = 256
+
+/** What the last applied prune of a colony did, for status. */
+export interface PruneReport {
+  readonly colony: string
+  /** the prune record's id and its frontier (ms) and horizon (ms) */
+  readonly record: string
+  readonly below: number
+  readonly horizon: number
+  /** when this site applied it (ms) */
+  readonly at: number
+  readonly units: number
+  readonly processes: number
+  readonly batches: number
+}
+
+export interface PrunerOptions {
+  readonly store: Store
+  readonly fold: () => LedgerFold
+  readonly log: OriginLog
+  readonly pager: Pager
+  readonly projections: Projections
+  readonly archive?: Archive
+  readonly now: () => number
+  /** this node, and its clock: its own records up to the clock are held, later ones will be later */
+  readonly self: string
+  readonly ownClock: () => Hlc
+}
+
+export class Pruner {
+  private readonly o: PrunerOptions
+  /** prune records not applied yet, in ledger order */
+  private pending: FoldEntry[] = []
+  /** batches whose records are all dead but not all before a frontier yet */
+  private readonly deadLater = new Set<string>()
+  /** per colony, the last prune applied */
+  readonly last = new Map<string, PruneReport>()
+  /** per colony, per origin: when (this site's time) its latest prune record arrived */
+  private readonly seenFrom = new Map<string, Map<string, number>>()
+  /** units and processes pruned since the store opened */
+  prunedUnits = 0
+  prunedProcesses = 0
+
+  constructor (opts: PrunerOptions) {
+    this.o = opts
+  }
+
+  /** Takes the prune records out of `entries` (they are not folded) and returns the rest. */
+  take (entries: readonly FoldEntry[]): FoldEntry[] {
+    const rest: FoldEntry[] = []
+    let added = false
+    for (const e of entries) {
+      if (e.rec.b.k !== 'prune') {
+        rest.push(e)
+        continue
+      }
+      let from = this.seenFrom.get(e.rec.b.colonyname)
+      if (from === undefined) this.seenFrom.set(e.rec.b.colonyname, from = new Map())
+      from.set(e.rec.o, this.o.now())
+      if (!this.pending.some(p => p.id === e.id)) {
+        this.pending.push(e)
+        added = true
+      }
+    }
+    if (added) this.pending.sort((a, b) => a.key < b.key ? -1 : 1)
+    return rest
+  }
+
+  /** Whether a node other than `self` wrote a prune record for the colony that arrived since `sinceMs`. */
+  seen (colony: string, self: string, sinceMs: number): boolean {
+    for (const [origin, at] of this.seenFrom.get(colony) ?? []) if (origin !== self && at >= sinceMs) return true
+    return false
+  }
+
+  /** Prune records waiting to be applied (a checkpoint keeps them). */
+  pendingEntries (): FoldEntry[] {
+    return [...this.pending]
+  }
+
+  get pendingCount (): number {
+    return this.pending.length
+  }
+
+  /**
+   * The stable frontier of a colony as this site sees it: the earliest, over the colony's
+   * current sites, of the clock at the contiguous head of its log here (this site's own
+   * clock for itself). Every record ordered before it is held, and none can appear
+   * (undefined while a site has written nothing this site holds). `others`: over the other
+   * sites only (every record of this site's own is held).
+   */
+  stableFrontier (colony: string, others = false): Hlc | undefined {
+    const c = this.o.fold().colony(colony)
+    if (c === undefined) return undefined
+    let min: Hlc | undefined
+    for (const site of c.sites) {
+      if (others && site === this.o.self) continue
+      const h = site === this.o.self ? this.o.ownClock() : this.o.log.headClock(site)
+      if (h.w === 0) return undefined
+      if (min === undefined || compareHlc(h, min) < 0) min = h
+    }
+    return min ?? (others ? { w: Number.MAX_SAFE_INTEGER, l: 0 } : undefined)
+  }
+
+  /**
+   * Applies, in ledger order, the prune records this site may apply now; the caller holds
+   * the write chain, has written every projection and has no sweep pending. Returns how
+   * many it applied.
+   */
+  async applyReady (): Promise<number> {
+    let n = 0
+    while (this.pending.length > 0) {
+      const p = this.pending[0] as FoldEntry
+      const b = p.rec.b as PruneBody
+      const fold = this.o.fold()
+      if (fold.colony(b.colonyname) !== undefined && !fold.wasSiteAt(b.colonyname, p.rec.o, p.key)) {
+        // written by a node that was not a site of the colony: nothing to apply
+        this.pending.shift()
+        await this.markDead([p])
+        continue
+      }
+      if (!b.vv.every(([o, s]) => this.o.log.seqOf(o) >= s)) break
+      // no prune record ordered before this one can still come from another site
+      const stable = this.stableFrontier(b.colonyname, true)
+      if (stable === undefined || orderKey(stable, '') <= p.key) break
+      this.pending.shift()
+      await this.apply(p, b)
+      n++
+    }
+    return n
+  }
+
+  private async apply (p: FoldEntry, b: PruneBody): Promise<void> {
+    const { store } = this.o
+    const colony = b.colonyname
+    const below = orderKey(b.below, '')
+    const fw = b.below.w
+    const horizon = Math.min(b.horizon, fw - 1)
+    // candidates: settled by the horizon (the state index's settled entries are keyed by
+    // end time), and removed before the frontier
+    const found = new Map<string, string | undefined>() // unit → its removed key, when removed
+    if (b.horizon > 0) {
+      for (const state of [ProcessState.SUCCESS, ProcessState.FAILED, ProcessState.CANCELLED]) {
+        const prefix = statePrefix(colony, state)
+        for await (const [k, pid] of store.bystate.iterator({ gte: prefix, lt: prefix + pad(horizon + 1, 15) })) {
+          void k
+          const unit = this.o.fold().unitOf(pid) ?? await store.nodeof.get(pid) ?? pid
+          if (!found.has(unit)) found.set(unit, undefined)
+        }
+      }
+    }
+    for await (const k of store.removed.keys({ gte: colony + SEP, lt: colony + SEP + pad(fw, 15) })) {
+      found.set(k.slice(k.lastIndexOf(SEP) + 1), k)
+    }
+    let units = 0
+    let processes = 0
+    let batches = 0
+    const ids = [...found.keys()]
+    for (let i = 0; i < ids.length; i += PRUNE_CHUNK) {
+      const r = await this.pruneUnits(ids.slice(i, i + PRUNE_CHUNK).map(id => [id, found.get(id)] as const), colony, horizon, fw, below)
+      units += r.units
+      processes += r.processes
+      batches += r.batches
+    }
+    // below the frontier, records naming what is not held will never find it
+    const orphans = this.o.fold().dropOrphansBefore(below)
+    batches += await this.markDead([p, ...orphans], below)
+    this.prunedUnits += units
+    this.prunedProcesses += processes
+    this.last.set(colony, { colony, record: p.id, below: fw, horizon: b.horizon, at: this.o.now(), units, processes, batches })
+  }
+
+  /** Prunes the units (those the rule still allows), a chunk at a time. */
+  private async pruneUnits (units: ReadonlyArray<readonly [string, string | undefined]>, colony: string, horizon: number, fw: number, below: string): Promise<{ units: number, processes: number, batches: number }> {
+    const { store, pager, projections } = this.o
+    const fold = this.o.fold()
+    const ops: Op[] = []
+    const dead: FoldEntry[] = []
+    const archived: Array<{ colony: string, unit: string, entries: readonly FoldEntry[] }> = []
+    let n = 0
+    let procs = 0
+    const away = await store.units.getMany(units.filter(([id]) => !fold.holds(id)).map(([id]) => id))
+    let j = 0
+    for (const [id, removedKey] of units) {
+      const here = fold.holds(id)
+      const stored: StoredUnit | undefined = here ? undefined : away[j++]
+      if (!here && stored === undefined) {
+        if (removedKey !== undefined) ops.push(del(store.removed, removedKey))
+        continue
+      }
+      const graph = here ? (fold.unitRecords(id)?.graph ?? false) : (stored as StoredUnit).graph
+      if (graph) {
+        const g = here ? fold.workflowRaw(id) : await store.graphs.get(id)
+        if (g !== undefined && removedKey === undefined) {
+          // a node settled by the horizon; the workflow goes once it has ended by then too
+          if (g.removed ? g.removedat >= fw : !(isFinal(g.state) && g.endtime <= horizon)) continue
+        }
+      }
+      const entries = here ? (fold.unitRecords(id)?.entries ?? []) : (stored as StoredUnit).entries
+      const pids = here ? fold.processIdsOf(id) : Object.keys((stored as StoredUnit).written)
+      const { written, graph: counted } = projections.forget(pids, stored?.written, graph ? id : undefined, stored?.graphCounted)
+      for (const [pid, w] of Object.entries(written)) {
+        if (w.view) ops.push(del(store.procs, pid))
+        if (w.state !== undefined) ops.push(del(store.bystate, w.state))
+        if (w.submit !== undefined) ops.push(del(store.bysubmit, w.submit))
+        if (w.queue !== undefined) ops.push(del(store.queue, w.queue))
+        if (w.removed !== undefined) ops.push(del(store.removed, w.removed))
+        if ((w.attrs ?? 0) > 0) {
+          const view = fold.processRaw(pid) ?? await store.procs.get(pid)
+          for (const a of view?.attributes ?? []) ops.push(del(store.attrs, a.attributeid))
+        }
+        for await (const k of store.logs.keys({ gt: pid + SEP, lt: pid + END })) ops.push(del(store.logs, k))
+      }
+      if (removedKey !== undefined) ops.push(del(store.removed, removedKey))
+      if (counted !== undefined) ops.push(del(store.graphstate, counted.key))
+      const forgotten = await pager.forgetOps(id)
+      ops.push(...forgotten.ops)
+      fold.forget(id, forgotten.hash)
+      dead.push(...entries)
+      if (this.o.archive !== undefined) archived.push({ colony, unit: id, entries })
+      n++
+      procs += pids.length
+    }
+    if (this.o.archive !== undefined) await this.writeArchive(archived)
+    ops.push(...projections.countsOps())
+    await writeOps(store.db, ops)
+    const batches = await this.markDead(dead, below)
+    return { units: n, processes: procs, batches }
+  }
+
+  /**
+   * Marks records dead in their batches; a batch whose records are all dead and before
+   * `below` is deleted (it stays held: sync will not fetch it again). Returns how many.
+   */
+  private async markDead (entries: readonly FoldEntry[], below?: string): Promise<number> {
+    const { store, log } = this.o
+    const byBatch = new Map<string, string[]>()
+    for (const e of entries) {
+      if (e.s === undefined) continue
+      const k = batchKey(e.rec.o, e.s)
+      let ids = byBatch.get(k)
+      if (ids === undefined) byBatch.set(k, ids = [])
+      ids.push(e.id)
+    }
+    if (below !== undefined) for (const k of this.deadLater) if (!byBatch.has(k)) byBatch.set(k, [])
+    if (byBatch.size === 0) return 0
+    const keys = [...byBatch.keys()]
+    const [known, metas] = await Promise.all([store.dead.getMany(keys), store.sizes.getMany(keys)])
+    const ops: Op[] = []
+    let deleted = 0
+    keys.forEach((k, i) => {
+      const meta = metas[i]
+      if (meta === undefined) return
+      const all = [...new Set([...(known[i] ?? []), ...(byBatch.get(k) ?? [])])].sort()
+      if (all.length < meta.n) {
+        ops.push(put(store.dead, k, all))
+        return
+      }
+      if (below === undefined || orderKey(meta.t, '\uffff') >= below) {
+        ops.push(put(store.dead, k, all))
+        this.deadLater.add(k)
+        return
+      }
+      this.deadLater.delete(k)
+      ops.push(del(store.batches, k), del(store.authors, k), del(store.sizes, k), del(store.dead, k))
+      const at = k.lastIndexOf(SEP)
+      log.deleted(k.slice(0, at), Number(k.slice(at + 1)))
+      deleted++
+    })
+    await writeOps(store.db, ops)
+    return deleted
+  }
+
+  /** The records of the pruned units, as stored (envelopes whole), to the archive. */
+  private async writeArchive (units: ReadonlyArray<{ colony: string, unit: string, entries: readonly FoldEntry[] }>): Promise<void> {
+    const { store } = this.o
+    const keys = [...new Set(units.flatMap(u => u.entries.flatMap(e => e.s === undefined ? [] : [batchKey(e.rec.o, e.s)])))]
+    const found = await store.batches.getMany(keys)
+    const batches = new Map<string, Batch>()
+    keys.forEach((k, i) => { const b = found[i]; if (b !== undefined) batches.set(k, b) })
+    const lines = []
+    for (const u of units) {
+      for (const e of u.entries) {
+        if (e.s === undefined) continue
+        const b = batches.get(batchKey(e.rec.o, e.s))
+        const record = b?.records.find(r => r.t.w === e.rec.t.w && r.t.l === e.rec.t.l && r.o === e.rec.o && recordId(r) === e.id)
+        if (record === undefined) continue
+        lines.push({ colony: u.colony, unit: u.unit, id: e.id, seq: e.s, record, author: e.author })
+      }
+    }
+    await this.o.archive?.write(lines)
+  }
+}
