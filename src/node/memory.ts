@@ -1,9 +1,10 @@
 /**
- * A node folds its whole ledger into memory (a few KiB per record; docs/RELIABILITY.md,
- * "The ledger's size"), and V8's heap has a limit (`--max-old-space-size`; by default about
- * 4 GiB on a 64-bit machine with memory to spare). A node that reaches it dies, and on
- * restart folds the same ledger into the same heap. MemoryWatch warns, in the node's log,
- * well before that happens and says what to do; `/health` reports the figures.
+ * A node's heap holds its live work: waiting and running processes and open workflows
+ * with their records (settled ones live in the store; DESIGN decision 11), and V8's heap
+ * has a limit (`--max-old-space-size`; by default about 4 GiB on a 64-bit machine with
+ * memory to spare). A backlog of millions of waiting processes can still fill it, and a
+ * node that reaches it dies. MemoryWatch warns, in the node's log, well before that
+ * happens and says what to do; `/health` reports the figures.
  */
 import { getHeapStatistics } from 'node:v8'
 import { type Clock, every, type Service, systemClock } from './clock.js'
@@ -24,8 +25,8 @@ export function memoryStatus (): MemoryStatus {
 
 export interface MemoryWatchOptions {
   readonly log: (line: string) => void
-  /** records the node holds, to say what each costs */
-  readonly records: () => number
+  /** processes held in memory (the live ones), to say what each costs */
+  readonly live: () => number
   /** how often the heap is looked at (default 30 s) */
   readonly periodMs?: number
   /** warn when the heap in use is past this share of its limit at two looks in a row (default 0.8) … */
@@ -68,10 +69,10 @@ export class MemoryWatch implements Service {
     this.above = share < (this.opts.warnAt ?? 0.8) ? 0 : this.above + 1
     if (this.warned || this.above < 2) return undefined
     this.warned = true
-    const records = this.opts.records()
-    const each = records > 0 ? `, about ${(heapused / records / 1024).toFixed(1)} KiB per record: the ledger is folded in memory` : ''
-    const line = `memory: the heap holds ${Math.round(heapused / MIB)} of its ${Math.round(heaplimit / MIB)} MiB (${Math.round(share * 100)} %) with ${records} records${each}. ` +
-      `A node whose heap is full stops. Restart it with more: NODE_OPTIONS=--max-old-space-size=<MiB> (on a machine with that much memory to spare)`
+    const live = this.opts.live()
+    const each = live > 0 ? `, about ${(heapused / live / 1024).toFixed(1)} KiB per process in memory` : ''
+    const line = `memory: the heap holds ${Math.round(heapused / MIB)} of its ${Math.round(heaplimit / MIB)} MiB (${Math.round(share * 100)} %) with ${live} waiting or running processes${each}. ` +
+      `A node whose heap is full stops. Give it more (NODE_OPTIONS=--max-old-space-size=<MiB>, on a machine with that much memory to spare) or run down the backlog of waiting work`
     this.opts.log(line)
     return line
   }

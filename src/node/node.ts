@@ -23,6 +23,7 @@ import { ColonyStream } from './colony-stream.js'
 import { DashboardAssets } from './dashboard-assets.js'
 import { Schedules, SCHEDULE_PERIOD_MS } from './schedules.js'
 import { Retention } from './retention.js'
+import { DiskWatch } from './disk.js'
 
 /** How long a federated node waits, at start, for a first sync before it writes (see firstSync). */
 export const RECOVERY_WAIT_MS = 5000
@@ -71,6 +72,7 @@ export class ColonyNode {
   /** started in this order once the ledger is ready (and the first sync done), stopped in this order */
   private readonly services: readonly Service[]
   readonly retention: Retention
+  readonly disk: DiskWatch
   /** present when the node takes part in a federation */
   federation: Federation | undefined
   private stopped = false
@@ -84,7 +86,8 @@ export class ColonyNode {
     this.deadlines = new DeadlineWatcher(ledger, clock)
     this.pubsub = new PubSub(ledger, clock)
     this.colonyStream = new ColonyStream(ledger, clock)
-    this.memory = new MemoryWatch({ log: opts.log ?? (line => { console.error(line) }), records: () => ledger.records, clock })
+    this.memory = new MemoryWatch({ log: opts.log ?? (line => { console.error(line) }), live: () => ledger.fold.resident().processes, clock })
+    this.disk = new DiskWatch(opts.dataDir, clock)
     this.schedules = new Schedules({
       ledger,
       nodeId: identity.nodeId,
@@ -111,8 +114,16 @@ export class ColonyNode {
         version: BUILD_VERSION,
         nodeid: identity.nodeId,
         records: ledger.records,
-        // units and processes held in memory (live work), and how many left it or came back
-        ledger: ledger.memoryStats(),
+        // what memory holds (live work) and the store: units and processes in memory, units
+        // sent out and brought back, sweeps to do; the data directory's bytes (looked at every 30 s)
+        ledger: { ...ledger.memoryStats(), diskbytes: this.disk.bytes },
+        // retention (0: off; removed processes are freed either way) and what pruning did
+        retention: {
+          policy: this.retention.policySeconds,
+          archive: opts.retention?.archiveDir ?? '',
+          written: this.retention.records,
+          ...ledger.pruneStats()
+        },
         // which secp256k1 implementation checks signatures here (system, native or noble)
         crypto: cryptoBackend().name,
         // the heap against its limit: the ledger's fold lives there (see memory.ts)
@@ -133,7 +144,7 @@ export class ColonyNode {
       ...(opts.retention?.periodMs === undefined ? {} : { periodMs: opts.retention.periodMs }),
       ...(opts.log === undefined ? {} : { log: opts.log })
     })
-    this.services = [this.deadlines, this.schedules, this.memory, this.assigner, this.pubsub, this.colonyStream, this.retention, this.http]
+    this.services = [this.deadlines, this.schedules, this.memory, this.disk, this.assigner, this.pubsub, this.colonyStream, this.retention, this.http]
     ledger.on('change', (c: LedgerChange) => {
       this.assigner.onChange(c)
       this.deadlines.onChange(c)

@@ -14,7 +14,7 @@ function watch (records = 1_000_000): { w: MemoryWatch, lines: string[], set: (u
   let used = 0
   const w = new MemoryWatch({
     log: line => lines.push(line),
-    records: () => records,
+    live: () => records,
     stats: () => ({ heapused: used * MIB, heaplimit: 4096 * MIB, rss: (used + 100) * MIB })
   })
   return { w, lines, set: mib => { used = mib } }
@@ -29,8 +29,8 @@ test('warns once the heap stays past 80 % of its limit, with the figures and wha
   const line = w.check()
   assert.ok(line !== undefined, 'the second look past 80 % warns')
   assert.equal(lines, [line])
-  assert.match(line, '3400 of its 4096 MiB (83 %) with 1000000 records')
-  assert.match(line, 'about 3.5 KiB per record')
+  assert.match(line, '3400 of its 4096 MiB (83 %) with 1000000 waiting or running processes')
+  assert.match(line, 'about 3.5 KiB per process in memory')
   assert.match(line, 'NODE_OPTIONS=--max-old-space-size=')
 })
 
@@ -72,7 +72,7 @@ test('once started it looks every period on its clock, and not after it is stopp
   let looks = 0
   const w = new MemoryWatch({
     log: line => lines.push(line),
-    records: () => 1000,
+    live: () => 1000,
     periodMs: 30_000,
     clock,
     stats: () => { looks++; return { heapused: 3500 * MIB, heaplimit: 4096 * MIB, rss: 3600 * MIB } }
