@@ -133,7 +133,7 @@ export class ColonyNode {
         // acknowledgements we owed (sent as adverts or carried by our batches), dead links closed
         ...(this.federation === undefined
           ? {}
-          : { federation: healthOf(this.federation.stats()) })
+          : { federation: { ...healthOf(this.federation.stats()), ...(this.federation.summaryStatus() === undefined ? {} : { summary: this.federation.summaryStatus() }) } })
       })
     })
     this.retention = new Retention({
@@ -142,6 +142,7 @@ export class ColonyNode {
       clock,
       ...(opts.retention?.policySeconds === undefined ? {} : { policySeconds: opts.retention.policySeconds }),
       ...(opts.retention?.periodMs === undefined ? {} : { periodMs: opts.retention.periodMs }),
+      ...(opts.p2p === undefined ? {} : { vectorOf: (site: string) => this.federation?.vectorOf(site) }),
       ...(opts.log === undefined ? {} : { log: opts.log })
     })
     this.services = [this.deadlines, this.schedules, this.memory, this.disk, this.assigner, this.pubsub, this.colonyStream, this.retention, this.http]

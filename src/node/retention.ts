@@ -25,6 +25,12 @@ export interface RetentionOptions {
   readonly periodMs?: number
   readonly clock?: Clock
   readonly log?: (line: string) => void
+  /**
+   * The version vector each other site last showed (a federated node; undefined: this
+   * site does not know it yet). A frontier never passes what a site holds: a batch it
+   * lacks may not be deleted anywhere, or it could never fetch it.
+   */
+  readonly vectorOf?: (site: string) => ReadonlyMap<string, number> | undefined
 }
 
 /** The period prune records are written at for a policy of `policySeconds` (0: off). */
@@ -70,7 +76,8 @@ export class Retention implements Service {
       for (const c of ledger.fold.colonies()) {
         if (!c.sites.includes(nodeId)) continue
         if (!await this.wanted(c.name)) continue
-        const below = ledger.stableFrontier(c.name)
+        const stable = ledger.stableFrontier(c.name)
+        const below = stable === undefined ? undefined : await this.heldByAll(c.sites, stable)
         if (below === undefined) continue
         const last = this.written.get(c.name)
         if (last !== undefined && compareHlc(below, last) <= 0) continue
@@ -90,6 +97,32 @@ export class Retention implements Service {
     } finally {
       this.busy = false
     }
+  }
+
+  /**
+   * `stable` lowered to what every other site holds: for each origin a site lags on (its
+   * vector behind ours), the clock of the last record it holds of that origin. Undefined
+   * while a site's vector is unknown.
+   */
+  private async heldByAll (sites: readonly string[], stable: Hlc): Promise<Hlc | undefined> {
+    const { ledger, nodeId, vectorOf } = this.opts
+    let below = stable
+    const ours = ledger.versionVector()
+    for (const site of sites) {
+      if (site === nodeId) continue
+      const theirs = vectorOf?.(site)
+      if (theirs === undefined) {
+        if (vectorOf === undefined) continue
+        return undefined
+      }
+      for (const [origin, seq] of ours) {
+        const held = theirs.get(origin) ?? 0
+        if (held >= seq) continue
+        const clock = await ledger.heldClock(origin, held)
+        if (compareHlc(clock, below) < 0) below = clock
+      }
+    }
+    return below.w === 0 ? undefined : below
   }
 
   /** Whether this site writes prune records for the colony now. */

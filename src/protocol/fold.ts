@@ -19,6 +19,7 @@ import {
   type GraphState, processRefOf
 } from './graph-fold.js'
 import { applyEntry, applyEvent, createProcess, foldProcess, keyWall } from './process-fold.js'
+import { dueCronRun } from './cron-schedule.js'
 import { conflict, invalid, isRefusal, notFound, type Refusal, sameRefusal } from './refusal.js'
 import {
   type ColonyInfo, type CronInfo, type ExecutorInfo, type FunctionInfo, type GeneratorInfo, type GraphInfo, isFinal, type ProcessInfo,
@@ -699,6 +700,12 @@ export class LedgerFold {
       else this.orphans.set(ref, keep)
     }
     return dropped
+  }
+
+  /** The cron's latest scheduled tick at or before `atMs` (undefined: none, or no such cron). */
+  latestCronTick (cronid: string, atMs: number): number | undefined {
+    const cron = this.timeline.crons.get(cronid)?.current
+    return cron === undefined ? undefined : dueCronRun(cron, 0, atMs)
   }
 
   /** A workflow in memory as it is (removed ones included). */

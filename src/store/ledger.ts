@@ -12,7 +12,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { availableParallelism } from 'node:os'
-import { idFromPrivateKey } from '../protocol/crypto.js'
+import { idFromPrivateKey, sign } from '../protocol/crypto.js'
 import { type FoldEntry, makeEntry } from '../protocol/entry.js'
 import { LedgerFold, route } from '../protocol/fold.js'
 import { generatorRef } from '../protocol/gen-fold.js'
@@ -28,7 +28,9 @@ import { EnvelopeSigners } from './envelope-signers.js'
 import { batchKey, END, SEP } from './keys.js'
 import { OriginLog } from './origin-log.js'
 import { Pager } from './pager.js'
-import { type PruneReport, Pruner } from './pruner.js'
+import { checkSummary, type Generation, type PruneReport, Pruner, type PruneSummary } from './pruner.js'
+import { canonicalJson } from '../protocol/canonical.js'
+import { ValidationError } from '../protocol/errors.js'
 import { Archive } from './archive.js'
 import { PROJECTION_VERSION, Projections } from './projections.js'
 import { LedgerReads } from './reads.js'
@@ -155,6 +157,8 @@ export class Ledger extends EventEmitter<LedgerEvents> {
   private pruneTimer: NodeJS.Timeout | undefined
   /** units changed since the last checkpoint */
   private readonly dirtyUnits = new Set<string>()
+  /** per batch not held yet, the records a joiner's summary says are dead (not to be folded) */
+  private readonly deadAhead = new Map<string, Set<string>>()
   private checkpointTimer: NodeJS.Timeout | undefined
   private sweeping: Promise<void> | undefined
   private readonly chain = new WriteChain()
@@ -239,6 +243,12 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     for await (const [k, v] of meta.iterator({ gte: LOCAL_PREFIX, lt: LOCAL_END })) this.localValues.set(k.slice(LOCAL_PREFIX.length), v)
     const version = await meta.get('projection-version')
     const cp = await meta.get('checkpoint') as Checkpoint | undefined
+    await this.pruner.open()
+    // dead records a joiner's summary named, in batches it does not hold yet
+    for await (const [k, keys] of this.store.dead.iterator()) {
+      const at = k.lastIndexOf(SEP)
+      if (!this.log.has(k.slice(0, at), Number(k.slice(at + 1)))) this.deadAhead.set(k, new Set(keys))
+    }
     if (version !== PROJECTION_VERSION || cp === undefined) {
       await this.rebuildAll()
       return
@@ -637,8 +647,70 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     }
     await writeOps(db, ops)
     for (const { batch } of stored) this.log.note(batch.origin, batch.seq, batch.records.length, batchMeta(batch).t)
-    await this.feed(entries)
+    await this.feed(this.deadAhead.size === 0 ? entries : this.skipDead(stored, entries))
     this.announce()
+  }
+
+  /** The entries of the stored batches, without the records a joiner's summary says are dead. */
+  private skipDead (stored: ReadonlyArray<{ batch: Batch }>, entries: readonly FoldEntry[]): FoldEntry[] {
+    const gone = new Set<string>()
+    for (const { batch } of stored) {
+      const k = batchKey(batch.origin, batch.seq)
+      for (const key of this.deadAhead.get(k) ?? []) gone.add(key)
+      this.deadAhead.delete(k)
+    }
+    return gone.size === 0 ? [...entries] : entries.filter(e => !gone.has(e.key))
+  }
+
+  // ---- joining from a summary of what was pruned (DESIGN decision 12) -------------------
+
+  /** What this site tells a joiner of the prunes it applied, signed (undefined: none applied). */
+  async pruneSummary (): Promise<PruneSummary | undefined> {
+    const sum = await this.chain.run(async () => await this.pruner.exportSummary())
+    if (sum === undefined) return undefined
+    return { ...sum, node: this.nodeId, sig: sign(canonicalJson({ ...sum, node: this.nodeId }), this.nodeKey) }
+  }
+
+  /** The last prunes applied here and their digests (a joiner compares its summary's). */
+  generations (): readonly Generation[] {
+    return this.pruner.generationsKept()
+  }
+
+  /**
+   * The clock of the last record of `origin` that a site holding its log up to `seq` holds
+   * (as far as this store knows: the last batch kept at or before `seq`; zero if none).
+   */
+  async heldClock (origin: string, seq: number): Promise<Hlc> {
+    if (seq <= 0) return { w: 0, l: 0 }
+    const known = this.log.clockAt(origin, seq)
+    if (known !== undefined) return known
+    const [meta] = await this.store.sizes.values({ gte: batchKey(origin, 1), lte: batchKey(origin, seq), reverse: true, limit: 1 }).all()
+    return meta?.t ?? { w: 0, l: 0 }
+  }
+
+  /** Whether a peer with version vector `theirs` lacks batches that prunes deleted here. */
+  prunedBeyond (theirs: ReadonlyMap<string, number>): boolean {
+    return this.pruner.deletedBeyond(theirs)
+  }
+
+  /** Whether this store holds no other node's batch yet (a site joining: its own first records aside). */
+  get fresh (): boolean {
+    return this.log.originIds().every(o => o === this.nodeId)
+  }
+
+  /**
+   * A fresh site takes a summary from the site it joins through: the batches it deleted
+   * count as held, the dead records of those it kept will not be folded, the prunes up to
+   * its generation count as applied. The summary must verify (checkSummary).
+   */
+  async adoptSummary (sum: PruneSummary): Promise<void> {
+    const problem = checkSummary(sum)
+    if (problem !== undefined) throw new ValidationError('summary', problem)
+    await this.chain.run(async () => {
+      if (!this.fresh) throw new ValidationError('summary', 'only a site that holds nothing yet joins from a summary')
+      await this.pruner.adoptSummary(sum)
+      for (const [k, keys] of sum.dead) this.deadAhead.set(k, new Set(keys))
+    })
   }
 
   /** Tells listeners what the fold just changed, and queues those projections for writing. */

@@ -19,11 +19,15 @@ interface Origin {
   top: number
   /** held sequences above `top`, with their last record's clock */
   readonly gaps: Map<number, Hlc>
+  /** ranges above `top` deleted by prunes elsewhere (a joiner's summary): held all the same */
+  readonly ranges: Array<[number, number]>
   /** the clock of the last record of batch `top` (or later: clocks only grow) */
   headClock: Hlc
   /** records in each held batch from `base` on (sizes[i] is batch base + i) */
   base: number
   sizes: number[]
+  /** the wall time (ms) of each held batch's last record, from `base` on */
+  walls: number[]
 }
 
 export class OriginLog {
@@ -33,7 +37,7 @@ export class OriginLog {
 
   private get (origin: string): Origin {
     let o = this.origins.get(origin)
-    if (o === undefined) this.origins.set(origin, o = { top: 0, gaps: new Map(), headClock: ZERO, base: 1, sizes: [] })
+    if (o === undefined) this.origins.set(origin, o = { top: 0, gaps: new Map(), ranges: [], headClock: ZERO, base: 1, sizes: [], walls: [] })
     return o
   }
 
@@ -42,15 +46,12 @@ export class OriginLog {
     const o = this.get(origin)
     if (seq >= o.base && o.sizes[seq - o.base] === undefined) {
       o.sizes[seq - o.base] = records
+      o.walls[seq - o.base] = last.w
       this.total += records
     }
     if (seq <= o.top) return
     o.gaps.set(seq, last)
-    while (o.gaps.has(o.top + 1)) {
-      const t = o.gaps.get(o.top + 1) as Hlc
-      o.gaps.delete(++o.top)
-      if (compareHlc(t, o.headClock) > 0) o.headClock = t
-    }
+    this.absorb(o)
   }
 
   /** Everything up to `seq` is held (or was pruned), as a checkpoint says; `clock` its head's. */
@@ -61,10 +62,40 @@ export class OriginLog {
       for (const s of [...o.gaps.keys()]) if (s <= seq) o.gaps.delete(s)
     }
     if (compareHlc(clock, o.headClock) > 0) o.headClock = clock
-    while (o.gaps.has(o.top + 1)) {
-      const t = o.gaps.get(o.top + 1) as Hlc
-      o.gaps.delete(++o.top)
-      if (compareHlc(t, o.headClock) > 0) o.headClock = t
+    this.absorb(o)
+  }
+
+  /** Batches `from`…`to` were deleted by prunes elsewhere (a joiner's summary): they count as held. */
+  holdRange (origin: string, from: number, to: number): void {
+    const o = this.get(origin)
+    if (from <= o.top + 1) {
+      if (to > o.top) o.top = to
+    } else {
+      o.ranges.push([from, to])
+    }
+    this.absorb(o)
+  }
+
+  /** The origin's head clock is at least `clock` (a joiner's summary says so). */
+  raiseHead (origin: string, clock: Hlc): void {
+    const o = this.get(origin)
+    if (compareHlc(clock, o.headClock) > 0) o.headClock = clock
+  }
+
+  /** Moves the contiguous top over held batches and held ranges that now follow it. */
+  private absorb (o: Origin): void {
+    for (;;) {
+      const t = o.gaps.get(o.top + 1)
+      if (t !== undefined) {
+        o.gaps.delete(++o.top)
+        if (compareHlc(t, o.headClock) > 0) o.headClock = t
+        continue
+      }
+      const r = o.ranges.findIndex(([a]) => a <= o.top + 1)
+      if (r < 0) return
+      const [, b] = o.ranges[r] as [number, number]
+      o.ranges.splice(r, 1)
+      if (b > o.top) o.top = b
     }
   }
 
@@ -79,6 +110,7 @@ export class OriginLog {
     while (drop < o.sizes.length && o.sizes[drop] === 0 && o.base + drop <= o.top) drop++
     if (drop > 1024) {
       o.sizes = o.sizes.slice(drop)
+      o.walls = o.walls.slice(drop)
       o.base += drop
     }
   }
@@ -90,7 +122,7 @@ export class OriginLog {
 
   has (origin: string, seq: number): boolean {
     const o = this.origins.get(origin)
-    return o !== undefined && (seq <= o.top || o.gaps.has(seq))
+    return o !== undefined && (seq <= o.top || o.gaps.has(seq) || o.ranges.some(([a, b]) => seq >= a && seq <= b))
   }
 
   /** The highest contiguous sequence held from `origin` (0: none). */
@@ -101,6 +133,17 @@ export class OriginLog {
   /** The clock of the last record at `origin`'s contiguous head (every earlier record of it is held). */
   headClock (origin: string): Hlc {
     return this.origins.get(origin)?.headClock ?? ZERO
+  }
+
+  /**
+   * A clock at or before the last record of `origin`'s batch `seq` (its wall time, for a
+   * batch noted here; undefined for one this log no longer knows).
+   */
+  clockAt (origin: string, seq: number): Hlc | undefined {
+    const o = this.origins.get(origin)
+    if (o === undefined || seq < o.base) return undefined
+    const w = o.walls[seq - o.base]
+    return w === undefined ? undefined : { w, l: 0 }
   }
 
   /** How many records `origin`'s batches after `afterSeq`, up to `toSeq`, hold here (those not held count 0). */

@@ -19,7 +19,8 @@
  */
 import type { FoldEntry } from '../protocol/entry.js'
 import type { LedgerFold } from '../protocol/fold.js'
-import { compareHlc, type Hlc } from '../protocol/hlc.js'
+import { compareHlc, type Hlc, isHlc } from '../protocol/hlc.js'
+import { ValidationError } from '../protocol/errors.js'
 import { type Batch, orderKey, type PruneBody, recordId } from '../protocol/records.js'
 import { isFinal, ProcessState } from '../protocol/state.js'
 import type { Archive } from './archive.js'
@@ -28,6 +29,87 @@ import type { OriginLog } from './origin-log.js'
 import type { Pager } from './pager.js'
 import type { Projections } from './projections.js'
 import { del, type Op, put, type StoredUnit, type Store, writeOps } from './sublevels.js'
+import { recoverId, sha3Hex } from '../protocol/crypto.js'
+import { canonicalJson } from '../protocol/canonical.js'
+import { xorHex } from './pager.js'
+
+const ZERO_HASH = '0'.repeat(64)
+
+/** Generations (applied prunes) whose summary digest a site keeps, for joiners to compare. */
+const GENERATIONS_KEPT = 64
+
+interface SummaryState {
+  /** per origin, the deleted batches' sequences as ranges [from, to] */
+  holes: Record<string, Array<[number, number]>>
+  /** the last prune applied: its order key, and its frontier as an order key */
+  applied: string
+  below: string
+}
+
+/** One applied prune and the summary digest it led to. */
+export interface Generation {
+  readonly id: string
+  readonly key: string
+  /** its frontier, ms */
+  readonly below: number
+  readonly digest: string
+}
+
+/**
+ * The digest a generation is compared by: its frontier, the deleted batches, and the dead
+ * records ordered before the frontier in the batches kept. All are the same at every site
+ * that applied the same prunes (DESIGN decision 12), and a joiner can compute it from a
+ * summary alone.
+ */
+export function summaryDigest (below: string, holes: ReadonlyArray<readonly [string, ReadonlyArray<readonly [number, number]>]>,
+  dead: ReadonlyArray<readonly [string, readonly string[]]>): string {
+  // ranges are kept merged and sorted, so the same deleted batches read the same everywhere
+  const h = [...holes].filter(([, r]) => r.length > 0).sort((a, b) => a[0] < b[0] ? -1 : 1).map(([o, r]) => `${o}:${r.map(([a, b]) => `${a}-${b}`).join(',')}`).join('\n')
+  const d = dead.map(([k, keys]) => `${k}:${[...keys].sort().join(',')}`).sort().join('\n')
+  return sha3Hex(`${below}\n${sha3Hex(h)}\n${sha3Hex(d)}`)
+}
+
+/**
+ * What a site tells a joiner of the prunes it applied (DESIGN decision 12): the last
+ * generation (prune record, frontier, digest), the deleted batches per origin, the dead
+ * records of the batches kept, each origin's head clock; signed by the serving node.
+ */
+export interface PruneSummary {
+  readonly v: 1
+  readonly generation: Generation
+  /** the generation's frontier as an order key */
+  readonly below: string
+  readonly holes: ReadonlyArray<readonly [string, ReadonlyArray<readonly [number, number]>]>
+  readonly dead: ReadonlyArray<readonly [string, readonly string[]]>
+  readonly heads: ReadonlyArray<readonly [string, Hlc]>
+  readonly node: string
+  readonly sig: string
+}
+
+function addHole (holes: Record<string, Array<[number, number]>>, origin: string, seq: number): void {
+  const ranges = holes[origin] ??= []
+  for (const r of ranges) {
+    if (seq >= r[0] && seq <= r[1]) return
+    if (seq === r[1] + 1) { r[1] = seq; merge(ranges); return }
+    if (seq === r[0] - 1) { r[0] = seq; merge(ranges); return }
+  }
+  ranges.push([seq, seq])
+  ranges.sort((a, b) => a[0] - b[0])
+}
+
+function merge (ranges: Array<[number, number]>): void {
+  ranges.sort((a, b) => a[0] - b[0])
+  for (let i = 0; i + 1 < ranges.length;) {
+    const a = ranges[i] as [number, number]
+    const b = ranges[i + 1] as [number, number]
+    if (b[0] <= a[1] + 1) {
+      a[1] = Math.max(a[1], b[1])
+      ranges.splice(i + 1, 1)
+    } else {
+      i++
+    }
+  }
+}
 
 /** Units pruned per write (each its own step of the write chain's work). */
 const PRUNE_CHUNK = 256
@@ -65,6 +147,15 @@ export class Pruner {
   private pending: FoldEntry[] = []
   /** batches whose records are all dead but not all before a frontier yet */
   private readonly deadLater = new Set<string>()
+  /**
+   * What the prunes applied so far left out: the deleted batches (their keys' hashes XORed,
+   * and their sequences), and the last prune applied. With the dead records of the batches
+   * kept, ordered before the last frontier, it makes the summary's digest, the same at
+   * every site after the same prunes: a joiner checks it against more than one site.
+   */
+  private summary: SummaryState = { holes: {}, applied: '', below: '' }
+  /** the summary after each of the last prunes applied, oldest first */
+  private generations: Generation[] = []
   /** per colony, the last prune applied */
   readonly last = new Map<string, PruneReport>()
   /** per colony, per origin: when (this site's time) its latest prune record arrived */
@@ -75,6 +166,33 @@ export class Pruner {
 
   constructor (opts: PrunerOptions) {
     this.o = opts
+  }
+
+  /** At open: the summary and generations as stored. */
+  async open (): Promise<void> {
+    const st = await this.o.store.meta.get('prunesummary') as SummaryState | undefined
+    if (st !== undefined) this.summary = st
+    this.generations = (await this.o.store.meta.get('generations') as Generation[] | undefined) ?? []
+  }
+
+  /** Everything derived was dropped: the summary too (what was deleted stays deleted: a rebuild reads the store). */
+  reset (): void {
+    this.pending = []
+    this.deadLater.clear()
+  }
+
+  /** Whether a peer with version vector `theirs` lacks a batch deleted here. */
+  deletedBeyond (theirs: ReadonlyMap<string, number>): boolean {
+    for (const [origin, ranges] of Object.entries(this.summary.holes)) {
+      const last = ranges[ranges.length - 1]
+      if (last !== undefined && last[1] > (theirs.get(origin) ?? 0)) return true
+    }
+    return false
+  }
+
+  /** The generations kept (the last prunes applied and their digests), oldest first. */
+  generationsKept (): readonly Generation[] {
+    return this.generations
   }
 
   /** Takes the prune records out of `entries` (they are not folded) and returns the rest. */
@@ -89,6 +207,8 @@ export class Pruner {
       let from = this.seenFrom.get(e.rec.b.colonyname)
       if (from === undefined) this.seenFrom.set(e.rec.b.colonyname, from = new Map())
       from.set(e.rec.o, this.o.now())
+      // applied already (a replay, or a joiner's retained batch): prunes apply in order, once
+      if (e.key <= this.summary.applied) continue
       if (!this.pending.some(p => p.id === e.id)) {
         this.pending.push(e)
         added = true
@@ -196,6 +316,7 @@ export class Pruner {
     // below the frontier, records naming what is not held will never find it
     const orphans = this.o.fold().dropOrphansBefore(below)
     batches += await this.markDead([p, ...orphans], below)
+    await this.advance(p, below, fw)
     this.prunedUnits += units
     this.prunedProcesses += processes
     this.last.set(colony, { colony, record: p.id, below: fw, horizon: b.horizon, at: this.o.now(), units, processes, batches })
@@ -226,6 +347,11 @@ export class Pruner {
           // a node settled by the horizon; the workflow goes once it has ended by then too
           if (g.removed ? g.removedat >= fw : !(isFinal(g.state) && g.endtime <= horizon)) continue
         }
+        // a generator's workflows stay with the packs they consumed (the queue is not pruned)
+        if (g?.source.kind === 'generator') continue
+        // a cron's run of its latest tick before the frontier stays: a site that has not
+        // seen it yet may fire that tick again, and the copy must find the workflow
+        if (g?.source.kind === 'cron' && g.source.at > 0 && g.source.at >= (fold.latestCronTick(g.source.cronid, fw) ?? 0)) continue
       }
       const entries = here ? (fold.unitRecords(id)?.entries ?? []) : (stored as StoredUnit).entries
       const pids = here ? fold.processIdsOf(id) : Object.keys((stored as StoredUnit).written)
@@ -269,9 +395,9 @@ export class Pruner {
     for (const e of entries) {
       if (e.s === undefined) continue
       const k = batchKey(e.rec.o, e.s)
-      let ids = byBatch.get(k)
-      if (ids === undefined) byBatch.set(k, ids = [])
-      ids.push(e.id)
+      let keys = byBatch.get(k)
+      if (keys === undefined) byBatch.set(k, keys = [])
+      keys.push(e.key)
     }
     if (below !== undefined) for (const k of this.deadLater) if (!byBatch.has(k)) byBatch.set(k, [])
     if (byBatch.size === 0) return 0
@@ -293,13 +419,68 @@ export class Pruner {
         return
       }
       this.deadLater.delete(k)
-      ops.push(del(store.batches, k), del(store.authors, k), del(store.sizes, k), del(store.dead, k))
       const at = k.lastIndexOf(SEP)
-      log.deleted(k.slice(0, at), Number(k.slice(at + 1)))
+      addHole(this.summary.holes, k.slice(0, at), Number(k.slice(at + 1)))
+      ops.push(del(store.batches, k), del(store.authors, k), del(store.sizes, k), del(store.dead, k))
+      log.deleted(k.slice(0, k.lastIndexOf(SEP)), Number(k.slice(k.lastIndexOf(SEP) + 1)))
       deleted++
     })
+    ops.push(put(store.meta, 'prunesummary', this.summary))
     await writeOps(store.db, ops)
     return deleted
+  }
+
+  /** A prune is applied: the summary says so, and the generation's digest is kept. */
+  private async advance (p: FoldEntry, below: string, fw: number): Promise<void> {
+    this.summary.applied = p.key
+    this.summary.below = below
+    const digest = summaryDigest(below, Object.entries(this.summary.holes), await this.deadKept(below))
+    this.generations = [...this.generations, { id: p.id, key: p.key, below: fw, digest }].slice(-GENERATIONS_KEPT)
+    await writeOps(this.o.store.db, [put(this.o.store.meta, 'prunesummary', this.summary), put(this.o.store.meta, 'generations', this.generations)])
+  }
+
+  /** The dead records of the batches kept, ordered before `below`, per batch (few: most batches go whole). */
+  async deadKept (below: string): Promise<Array<[string, string[]]>> {
+    const out: Array<[string, string[]]> = []
+    for await (const [k, keys] of this.o.store.dead.iterator()) {
+      const before = keys.filter(x => x < below)
+      if (before.length > 0) out.push([k, before])
+    }
+    return out
+  }
+
+  /** What a joiner needs of the prunes applied: see PruneSummary. */
+  async exportSummary (): Promise<Omit<PruneSummary, 'node' | 'sig'> | undefined> {
+    const g = this.generations[this.generations.length - 1]
+    if (g === undefined) return undefined
+    return {
+      v: 1,
+      generation: g,
+      below: this.summary.below,
+      holes: Object.entries(this.summary.holes),
+      dead: await this.deadKept(this.summary.below),
+      heads: this.o.log.originIds().map(o => [o, this.o.log.headClock(o)] as const)
+    }
+  }
+
+  /**
+   * A joining site takes a summary (checked by the caller): the deleted batches count as
+   * held, the dead records of the kept ones are not folded when they arrive, and the prunes
+   * up to its generation count as applied.
+   */
+  async adoptSummary (sum: Omit<PruneSummary, 'node' | 'sig'>): Promise<void> {
+    const { store, log } = this.o
+    const holes: Record<string, Array<[number, number]>> = {}
+    for (const [origin, ranges] of sum.holes) {
+      holes[origin] = ranges.map(([a, b]) => [a, b])
+      for (const [from, to] of ranges) log.holdRange(origin, from, to)
+    }
+    for (const [origin, h] of sum.heads) log.raiseHead(origin, h)
+    this.summary = { holes, applied: sum.generation.key, below: sum.below }
+    this.generations = [sum.generation]
+    const ops: Op[] = sum.dead.map(([k, keys]) => put(store.dead, k, [...keys]))
+    ops.push(put(store.meta, 'prunesummary', this.summary), put(store.meta, 'generations', this.generations))
+    await writeOps(store.db, ops)
   }
 
   /** The records of the pruned units, as stored (envelopes whole), to the archive. */
@@ -321,4 +502,82 @@ export class Pruner {
     }
     await this.o.archive?.write(lines)
   }
+}
+
+/**
+ * Why a summary cannot be taken (undefined: it can): its signature must be its node's,
+ * and its digest must be what its contents give. That sites agree on it is the caller's
+ * to check (the digest of the same generation at another site).
+ */
+export function checkSummary (sum: PruneSummary): string | undefined {
+  if (sum.v !== 1) return `unknown summary version ${String(sum.v)}`
+  const { sig, ...body } = sum
+  let signer: string
+  try {
+    signer = recoverId(canonicalJson(body), sig)
+  } catch {
+    return 'the summary\'s signature does not verify'
+  }
+  if (signer !== sum.node) return 'the summary is not signed by the node it names'
+  if (summaryDigest(sum.below, sum.holes, sum.dead) !== sum.generation.digest) return 'the summary\'s digest is not what its contents give'
+  return undefined
+}
+
+const MAX_SUMMARY_ORIGINS = 10_000
+const MAX_SUMMARY_RANGES = 1_000_000
+const MAX_SUMMARY_DEAD = 1_000_000
+const HEX64 = /^[0-9a-f]{64}$/
+
+/** Reads a summary from outside (a sync frame), naming the first problem. */
+export function parsePruneSummary (v: unknown, path = 'summary'): PruneSummary {
+  const fail = (field: string, problem: string): never => { throw new ValidationError(`${path}.${field}`, problem) }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail('', 'must be an object')
+  const o = v as Record<string, unknown>
+  if (o.v !== 1) fail('v', 'must be 1')
+  const g = o.generation as Record<string, unknown> | null
+  if (g === null || typeof g !== 'object' || typeof g.id !== 'string' || !HEX64.test(g.id) || typeof g.key !== 'string' ||
+    !Number.isSafeInteger(g.below) || typeof g.digest !== 'string' || !HEX64.test(g.digest)) fail('generation', 'must be {id, key, below, digest}')
+  if (typeof o.below !== 'string' || o.below.length > 200) fail('below', 'must be an order key')
+  if (typeof o.node !== 'string' || !HEX64.test(o.node)) fail('node', 'must be a 64-hex node id')
+  if (typeof o.sig !== 'string') fail('sig', 'must be a signature')
+  const pairs = (x: unknown, field: string, max: number): Array<[unknown, unknown]> => {
+    if (!Array.isArray(x) || x.length > max || !x.every(p => Array.isArray(p) && p.length === 2)) fail(field, `must be at most ${max} pairs`)
+    return x as Array<[unknown, unknown]>
+  }
+  let ranges = 0
+  const holes = pairs(o.holes, 'holes', MAX_SUMMARY_ORIGINS).map(([origin, rs]) => {
+    if (typeof origin !== 'string' || !HEX64.test(origin) || !Array.isArray(rs)) fail('holes', 'must pair a 64-hex origin with its ranges')
+    ranges += (rs as unknown[]).length
+    if (ranges > MAX_SUMMARY_RANGES) fail('holes', `must hold at most ${MAX_SUMMARY_RANGES} ranges`)
+    const list = (rs as unknown[]).map(rr => {
+      const r = rr as unknown[]
+      if (!Array.isArray(r) || r.length !== 2 || !Number.isSafeInteger(r[0]) || !Number.isSafeInteger(r[1]) || (r[0] as number) < 1 || (r[1] as number) < (r[0] as number)) fail('holes', 'ranges must be [from, to] with 1 ≤ from ≤ to')
+      return [r[0], r[1]] as [number, number]
+    })
+    return [origin as string, list] as const
+  })
+  let deadKeys = 0
+  const dead = pairs(o.dead, 'dead', MAX_SUMMARY_DEAD).map(([k, keys]) => {
+    if (typeof k !== 'string' || k.length > 200 || !Array.isArray(keys) || !keys.every(x => typeof x === 'string' && x.length <= 200)) fail('dead', 'must pair a batch key with record keys')
+    deadKeys += (keys as string[]).length
+    if (deadKeys > MAX_SUMMARY_DEAD) fail('dead', `must name at most ${MAX_SUMMARY_DEAD} records`)
+    return [k as string, keys as string[]] as const
+  })
+  const heads = pairs(o.heads, 'heads', MAX_SUMMARY_ORIGINS).map(([origin, h]) => {
+    if (typeof origin !== 'string' || !HEX64.test(origin) || !isHlc(h)) fail('heads', 'must pair a 64-hex origin with a clock')
+    return [origin as string, { w: (h as Hlc).w, l: (h as Hlc).l }] as const
+  })
+  const gen = g as { id: string, key: string, below: number, digest: string }
+  return { v: 1, generation: { id: gen.id, key: gen.key, below: gen.below, digest: gen.digest }, below: o.below as string, holes, dead, heads, node: o.node as string, sig: o.sig as string }
+}
+
+/** Reads a list of generations from outside. */
+export function parseGenerations (v: unknown, path = 'generations'): Generation[] {
+  if (!Array.isArray(v) || v.length > 1000) throw new ValidationError(path, 'must be a list of at most 1000 generations')
+  return v.map((g, i) => {
+    const o = g as Record<string, unknown> | null
+    if (o === null || typeof o !== 'object' || typeof o.id !== 'string' || !HEX64.test(o.id) || typeof o.key !== 'string' ||
+      !Number.isSafeInteger(o.below) || typeof o.digest !== 'string' || !HEX64.test(o.digest)) throw new ValidationError(`${path}[${i}]`, 'must be {id, key, below, digest}')
+    return { id: o.id, key: o.key, below: o.below as number, digest: o.digest }
+  })
 }

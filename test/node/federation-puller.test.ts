@@ -68,7 +68,9 @@ function rig (init: { bootstrap?: string[] } = {}): Rig {
     ledger: {
       seqOf: (origin: string) => r.seq.get(origin) ?? 0,
       versionVector: () => new Map(r.seq),
-      ingest: async () => ({ stored: 0, applied: 0, held: 0 })
+      ingest: async () => ({ stored: 0, applied: 0, held: 0 }),
+      fresh: false,
+      adoptSummary: async () => {}
     },
     membership: { isCoSite: site => r.coSites.has(site) },
     sites: { touch: () => {}, setVector: (site, vv) => { r.vectors.set(site, vv) } },

@@ -32,6 +32,7 @@ import { Publisher } from './publisher.js'
 import { Puller } from './puller.js'
 import { Sites, type SiteStatus } from './sites.js'
 import { SyncServer } from './sync-server.js'
+import { SummaryCheck, type SummaryStatus } from './summary-check.js'
 
 export type { FederationComponents, FederationOptions, FederationSettings, P2POptions } from './options.js'
 export type { SiteStatus } from './sites.js'
@@ -71,6 +72,7 @@ export interface FederationParts {
   readonly publisher: Publisher
   readonly gossip: GossipIn
   readonly sites: Sites
+  readonly summary: SummaryCheck
 }
 
 export class Federation extends EventEmitter implements ClaimPolicy, Service {
@@ -92,6 +94,7 @@ export class Federation extends EventEmitter implements ClaimPolicy, Service {
     const publisher = new Publisher({ host, topics: () => membership.topics(), clock, log }, settings)
     const presence = new Presence({ ledger, nodeId, host, membership, publisher, clock, log })
     const sites = new Sites({ ledger, nodeId, host, presence, clock })
+    const summary = new SummaryCheck({ host, membership, clock, log })
     const puller = new Puller({
       host,
       ledger,
@@ -100,7 +103,8 @@ export class Federation extends EventEmitter implements ClaimPolicy, Service {
       clock,
       random: components.random ?? Math.random,
       log,
-      onSynced: s => this.emit('synced', s)
+      onSynced: s => this.emit('synced', s),
+      onSummary: (peer, s) => summary.taken(peer, s)
     }, settings)
     const settling = new ClaimSettling({
       ledger,
@@ -115,7 +119,7 @@ export class Federation extends EventEmitter implements ClaimPolicy, Service {
     }, settings)
     const gossip = new GossipIn({ ledger, nodeId, presence, settling, puller, sites, log })
     const server = new SyncServer({ host, ledger, membership, sites, puller })
-    this.parts = { membership, presence, settling, puller, server, publisher, gossip, sites }
+    this.parts = { membership, presence, settling, puller, server, publisher, gossip, sites, summary }
   }
 
   /** Makes the libp2p host from the operator's options, then a started Federation on it. */
@@ -167,7 +171,8 @@ export class Federation extends EventEmitter implements ClaimPolicy, Service {
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    const { settling, presence, publisher, puller } = this.parts
+    const { settling, presence, publisher, puller, summary } = this.parts
+    summary.stop()
     settling.stop()
     presence.stop()
     publisher.stop()
@@ -190,6 +195,16 @@ export class Federation extends EventEmitter implements ClaimPolicy, Service {
       traffic: { gossipBytes: g.bytes, syncBytes: p.bytes },
       silentHangUps: this.host.stats().silentHangUps
     }
+  }
+
+  /** The version vector a site last showed us (undefined: none yet). */
+  vectorOf (site: string): ReadonlyMap<string, number> | undefined {
+    return this.parts.sites.vectorOf(site)
+  }
+
+  /** The summary of what was pruned this site joined from, and whether another site agrees with it. */
+  summaryStatus (): SummaryStatus | undefined {
+    return this.parts.summary.status()
   }
 
   get peerId (): string {

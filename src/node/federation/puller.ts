@@ -9,7 +9,7 @@ import type { Ledger } from '../../store/ledger.js'
 import type { Clock, Timer } from '../clock.js'
 import type { P2PHost } from '../p2p/host.js'
 import { logNameOfPeer, siteIdOfPeer } from '../p2p/peer-identity.js'
-import { pull, SYNC_PROTOCOL, SyncRefusedError, type SyncStream } from '../p2p/sync-protocol.js'
+import { pull, type PullResult, SYNC_PROTOCOL, SyncRefusedError, type SyncStream } from '../p2p/sync-protocol.js'
 import type { Membership } from './membership.js'
 import type { Sites } from './sites.js'
 
@@ -25,7 +25,7 @@ export interface PullerComponents {
   readonly host: Pick<P2PHost, 'connectedPeers'> & {
     open: (peer: string, protocol: string, signal?: AbortSignal) => Promise<SyncStream>
   }
-  readonly ledger: Pick<Ledger, 'seqOf' | 'versionVector' | 'ingest'>
+  readonly ledger: Pick<Ledger, 'seqOf' | 'versionVector' | 'ingest' | 'fresh' | 'adoptSummary'>
   readonly membership: Pick<Membership, 'isCoSite'>
   readonly sites: Pick<Sites, 'touch' | 'setVector'>
   readonly clock: Clock
@@ -34,6 +34,8 @@ export interface PullerComponents {
   readonly log: (line: string) => void
   /** a pull brought batches */
   readonly onSynced?: (s: { peer: string, stored: number, bytes: number }) => void
+  /** a pull brought a summary of what the peer pruned (taken by a fresh site, or not) */
+  readonly onSummary?: (peer: string, summary: NonNullable<PullResult['summary']>) => void
 }
 
 export interface PullerInit {
@@ -162,6 +164,7 @@ export class Puller {
     }).finally(() => { if (streaming) this.pullEnded() })
     this.pulls++
     this.bytes += r.bytes
+    if (r.summary !== undefined) this.c.onSummary?.(peer, r.summary)
     const site = siteIdOfPeer(peer)
     if (site !== undefined) {
       this.c.sites.touch(site)

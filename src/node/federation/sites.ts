@@ -65,6 +65,11 @@ export class Sites {
   }
 
   /** How much of each log `site` holds, as it last told us (or as a sync showed). */
+  /** The version vector a site last showed (an advert or a pull), if any. */
+  vectorOf (site: string): ReadonlyMap<string, number> | undefined {
+    return this.vectors.get(site)
+  }
+
   setVector (site: string, vv: Map<string, number>): void {
     this.vectors.set(site, vv)
   }

@@ -9,6 +9,7 @@
 import { ValidationError } from '../../protocol/errors.js'
 import { type Batch, parseBatch } from '../../protocol/records.js'
 import type { Ledger } from '../../store/ledger.js'
+import { type Generation, parseGenerations, parsePruneSummary, type PruneSummary } from '../../store/pruner.js'
 import { parseVersionVector } from './version-vector.js'
 
 export const SYNC_PROTOCOL = '/colonynet/sync/1'
@@ -39,6 +40,12 @@ export class SyncStalledError extends Error {
 
 type Frame =
   | { type: 'hello', vv: Array<[string, number]> }
+  /** what the server pruned that the puller lacks (DESIGN decision 12): sent before the batches */
+  | { type: 'summary', summary: PruneSummary }
+  /** the puller asks only for the last prunes applied and their digests… */
+  | { type: 'generations?' }
+  /** … and the server answers with them */
+  | { type: 'generations', generations: Generation[] }
   | { type: 'batches', batches: Batch[] }
   | { type: 'done', vv: Array<[string, number]> }
   | { type: 'refused', reason: string }
@@ -61,11 +68,14 @@ export function decodeSyncFrame (data: Uint8Array): Frame {
     case 'hello': return { type: 'hello', vv: parseVersionVector(o.vv, 'sync.vv', MAX_VECTOR) }
     case 'done': return { type: 'done', vv: parseVersionVector(o.vv, 'sync.vv', MAX_VECTOR) }
     case 'refused': return { type: 'refused', reason: typeof o.reason === 'string' ? o.reason.slice(0, 500) : 'refused' }
+    case 'summary': return { type: 'summary', summary: parsePruneSummary(o.summary, 'sync.summary') }
+    case 'generations?': return { type: 'generations?' }
+    case 'generations': return { type: 'generations', generations: parseGenerations(o.generations, 'sync.generations') }
     case 'batches':
       if (!Array.isArray(o.batches)) throw new ValidationError('sync.batches', 'must be an array')
       return { type: 'batches', batches: o.batches.map(b => parseBatch(b)) }
     default:
-      throw new ValidationError('sync.type', 'must be hello, batches, done or refused')
+      throw new ValidationError('sync.type', 'must be hello, summary, batches, done, refused, generations? or generations')
   }
 }
 
@@ -82,6 +92,12 @@ export interface PullResult {
   readonly bytes: number
   /** the server's version vector at the end */
   readonly theirs: Map<string, number>
+  /**
+   * The server had pruned batches this node lacked: a fresh node took its summary
+   * (`adopted`); one that held records already cannot (`behind`: it was away past the
+   * frontier and must join again from an empty data directory).
+   */
+  readonly summary?: { readonly state: 'adopted' | 'behind', readonly generation: Generation, readonly node: string }
 }
 
 /** `read`'s value, or the error `timedOut` returns once `ms` have passed without it. */
@@ -97,13 +113,14 @@ async function within<T> (read: Promise<T>, ms: number, timedOut: () => Error): 
  * Pulls what this node lacks from a peer over an opened stream. `onBatches` is called once,
  * when the first frame of batches arrives (the pull is bringing something).
  */
-export async function pull (stream: SyncStream, ledger: Pick<Ledger, 'versionVector' | 'ingest'>, opts: { frameTimeoutMs?: number, onBatches?: () => void } = {}): Promise<PullResult> {
+export async function pull (stream: SyncStream, ledger: Pick<Ledger, 'versionVector' | 'ingest' | 'fresh' | 'adoptSummary'>, opts: { frameTimeoutMs?: number, onBatches?: () => void } = {}): Promise<PullResult> {
   const frameTimeoutMs = opts.frameTimeoutMs ?? PULL_FRAME_TIMEOUT_MS
   const vv = ledger.versionVector()
   await stream.send(encode({ type: 'hello', vv: [...vv] }))
   await stream.closeWrite()
   let stored = 0
   let bytes = 0
+  let summary: PullResult['summary']
   // Two frames in flight: the next one's signatures are recovered while this one is written.
   // Reading waits for the one before, so a slow puller still slows the server.
   let inflight: Promise<{ stored: number }> | undefined
@@ -123,6 +140,11 @@ export async function pull (stream: SyncStream, ledger: Pick<Ledger, 'versionVec
     bytes += data.length
     const f = decodeSyncFrame(data)
     if (f.type === 'refused') throw new SyncRefusedError(f.reason)
+    if (f.type === 'summary') {
+      const state = ledger.fresh ? 'adopted' : 'behind'
+      if (state === 'adopted') await ledger.adoptSummary(f.summary)
+      summary = { state, generation: f.summary.generation, node: f.summary.node }
+    }
     if (f.type === 'batches') {
       if (stored === 0 && inflight === undefined) opts.onBatches?.()
       const ingesting = ledger.ingest(f.batches)
@@ -133,7 +155,7 @@ export async function pull (stream: SyncStream, ledger: Pick<Ledger, 'versionVec
     if (f.type === 'done') {
       await settle()
       await stream.close()
-      return { stored, bytes, theirs: new Map(f.vv) }
+      return { stored, bytes, theirs: new Map(f.vv), ...(summary === undefined ? {} : { summary }) }
     }
   }
   throw new ValidationError('sync', 'the stream ended before "done"')
@@ -157,10 +179,22 @@ export async function serve (stream: SyncStream, ledger: Ledger, allowed: boolea
   const first = await within(stream[Symbol.asyncIterator]().next(), HELLO_TIMEOUT_MS,
     () => new ValidationError('sync', `no "hello" within ${HELLO_TIMEOUT_MS} ms`))
   const hello: Frame | undefined = first.done === true ? undefined : decodeSyncFrame(first.value)
+  if (hello?.type === 'generations?') {
+    await stream.send(encode({ type: 'generations', generations: [...ledger.generations()] }))
+    await stream.closeWrite()
+    return 0
+  }
   if (hello?.type !== 'hello') throw new ValidationError('sync', 'the first frame must be "hello"')
   const theirs = new Map(hello.vv)
   onHello?.(theirs)
   let sent = 0
+  // batches we deleted that the puller lacks: it gets what the prunes left out first
+  const summary = ledger.prunedBeyond(theirs) ? await ledger.pruneSummary() : undefined
+  if (summary !== undefined) {
+    const frame = encode({ type: 'summary', summary })
+    sent += frame.length
+    await stream.send(frame)
+  }
   // batches travel as the JSON text they were stored as: the frame is assembled, not re-encoded
   let chunk: string[] = []
   let size = 0
@@ -181,4 +215,18 @@ export async function serve (stream: SyncStream, ledger: Ledger, allowed: boolea
   await stream.send(encode({ type: 'done', vv: [...ledger.versionVector()] }))
   await stream.closeWrite()
   return sent
+}
+
+/** Asks a peer for the last prunes it applied and their digests (a joiner checks its summary). */
+export async function askGenerations (stream: SyncStream, frameTimeoutMs = PULL_FRAME_TIMEOUT_MS): Promise<Generation[]> {
+  await stream.send(encode({ type: 'generations?' }))
+  await stream.closeWrite()
+  const frames = stream[Symbol.asyncIterator]()
+  const next = await within(frames.next(), frameTimeoutMs, () => new SyncStalledError(`no answer from the peer in ${frameTimeoutMs} ms`))
+  if (next.done === true) throw new ValidationError('sync', 'the stream ended before the generations')
+  const f = decodeSyncFrame(next.value)
+  if (f.type === 'refused') throw new SyncRefusedError(f.reason)
+  if (f.type !== 'generations') throw new ValidationError('sync', 'expected the generations')
+  await stream.close()
+  return f.generations
 }
