@@ -39,6 +39,17 @@ export interface Throughput { now: number, bucket: number, buckets: ThroughputBu
 export interface ExecutorSite { executorid: string, site: string, sitename: string, lastseen: number }
 export type SiteStatus = SiteInfo
 export interface ProcessFilter { state: number, executortype: string, label: string, initiator: string }
+/** The last prune applied to a colony here: up to which times (ms), when, and what it freed. */
+export interface PruneReport { colony: string, record: string, below: number, horizon: number, at: number, units: number, processes: number, batches: number }
+/** The node's GET /health (src/node/node.ts), the parts the page shows; older nodes lack some. */
+export interface NodeHealth {
+  nodeid: string
+  /** what memory holds (live work) and the data directory's bytes (-1: not looked at yet) */
+  ledger?: { units: number, processes: number, pagedIn: number, evicted: number, sweeps: number, diskbytes: number }
+  memory?: { heapused: number, heaplimit: number, rss: number }
+  /** policy in seconds (0: off); totals since the node started */
+  retention?: { policy: number, archive: string, written: number, last: PruneReport[], units: number, processes: number, pending: number }
+}
 
 type Msg = { msgtype: string } & Record<string, unknown>
 
@@ -98,6 +109,19 @@ export class Api {
   sites = async (): Promise<SiteStatus[]> => await this.call({ msgtype: 'getsitesmsg', colonyname: this.colony })
   crons = async (): Promise<Cron[]> => await this.call({ msgtype: 'getcronsmsg', colonyname: this.colony, count: 100 })
   generators = async (): Promise<Generator[]> => await this.call({ msgtype: 'getgeneratorsmsg', colonyname: this.colony, count: 100 })
+
+  /** The node's own figures: GET /health, which any caller may read, so it is not signed. */
+  health = async (signal?: AbortSignal): Promise<NodeHealth> => {
+    let res: Response
+    try {
+      res = await fetch(`${this.base}/health`, { signal: signal ?? null })
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') throw err
+      throw new ApiError(0, 'The node did not answer. Is it still running?')
+    }
+    if (!res.ok) throw new ApiError(res.status, `The node answered ${res.status} to /health`)
+    return await res.json() as NodeHealth
+  }
 
   // ---- actions (the node decides who may) ----
 

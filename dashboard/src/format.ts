@@ -49,6 +49,21 @@ export const shortId = (id: string): string => id === '' ? '—' : `${id.slice(0
 
 export const count = (n: number): string => n.toLocaleString('en-US')
 
+/** Bytes as "812 KiB", "3.4 MiB", "250 MiB", "1.2 GiB". */
+export function bytes (n: number): string {
+  if (n < 2 ** 20) return `${Math.round(n / 1024)} KiB`
+  if (n < 2 ** 30) return n < 10 * 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${Math.round(n / 2 ** 20)} MiB`
+  return `${(n / 2 ** 30).toFixed(1)} GiB`
+}
+
+/** A span of seconds in its largest whole unit: "7 days", "1 h", "30 min", "45 s". */
+export function seconds (s: number): string {
+  if (s >= 86_400 && s % 86_400 === 0) return `${s / 86_400} day${s === 86_400 ? '' : 's'}`
+  if (s >= 3600 && s % 3600 === 0) return `${s / 3600} h`
+  if (s >= 60 && s % 60 === 0) return `${s / 60} min`
+  return `${s} s`
+}
+
 export function json (v: unknown): string {
   return JSON.stringify(v, null, 2)
 }

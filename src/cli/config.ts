@@ -4,7 +4,7 @@
  * names a variable can be tested without a node.
  */
 import { DEFAULT_PORT } from '../protocol/wire-types.js'
-import { InvalidSettingError, MissingSettingError } from './errors.js'
+import { InvalidSettingError, MissingSettingError, UsageError } from './errors.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -104,4 +104,63 @@ export function resolveColonyName (env: Env, flagValue?: string): string {
   const name = flagValue !== undefined && flagValue !== '' ? flagValue : setting(env, COLONY_NAME_VAR)
   if (name === undefined) throw new MissingSettingError(COLONY_NAME_VAR, 'colony name', 'colonyname')
   return name
+}
+
+export const RETENTION_VAR = 'COLONIES_RETENTION'
+export const RETENTION_POLICY_VAR = 'COLONIES_RETENTION_POLICY'
+/** ColonyOS's documentation suggests a week; named in the errors that ask for a policy */
+const POLICY_EXAMPLE = '604800 (a week)'
+
+export interface RetentionFlags {
+  retention?: boolean
+  'retention-policy'?: string
+  archive?: string
+}
+
+export interface RetentionSetting {
+  /** seconds a settled process is kept; 0: retention off */
+  policySeconds: number
+  /** where purged records are written first (absolute); undefined: not archived */
+  archiveDir?: string
+}
+
+/** A policy: a whole number of seconds (ColonyOS parses it as an integer). */
+function parsePolicy (text: string, name: string): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN
+  // ms must stay exact: the horizon is computed in ms
+  if (!Number.isSafeInteger(n * 1000)) {
+    throw new InvalidSettingError(name, `must be a whole number of seconds, e.g. ${POLICY_EXAMPLE}, not "${text}"`)
+  }
+  return n
+}
+
+/**
+ * Retention as ColonyOS configures it: COLONIES_RETENTION=true turns it on and
+ * COLONIES_RETENTION_POLICY says how many seconds settled processes are kept (the policy
+ * alone does nothing, as in ColonyOS). --retention/--no-retention and --retention-policy
+ * override them; --retention-policy implies --retention. An unparsable policy is refused
+ * even with retention off (ColonyOS stops on it too). Retention on without a policy, or
+ * with 0, is refused: ColonyOS would then purge every successful process at once.
+ */
+export function resolveRetention (env: Env, flags: RetentionFlags, resolvePath: (dir: string) => string = p => p): RetentionSetting {
+  const flagPolicy = flags['retention-policy']
+  const envPolicy = setting(env, RETENTION_POLICY_VAR)
+  const policy = flagPolicy !== undefined
+    ? parsePolicy(flagPolicy.trim(), '--retention-policy')
+    : envPolicy === undefined ? undefined : parsePolicy(envPolicy, RETENTION_POLICY_VAR)
+  const envOn = setting(env, RETENTION_VAR)
+  const on = flags.retention ?? (flagPolicy !== undefined ? true : envOn === undefined ? false : parseBool(envOn, RETENTION_VAR))
+  const archiveDir = flags.archive === undefined || flags.archive.trim() === '' ? undefined : resolvePath(flags.archive.trim())
+  const archive = archiveDir === undefined ? {} : { archiveDir }
+  if (!on) return { policySeconds: 0, ...archive }
+  const why = flags.retention === true ? '--retention' : flagPolicy !== undefined ? '--retention-policy' : `${RETENTION_VAR}=${envOn ?? ''}`
+  if (policy === undefined) {
+    throw new UsageError(`${why} needs a retention policy: pass --retention-policy <seconds> or export ${RETENTION_POLICY_VAR}=<seconds>, ` +
+      `e.g. ${POLICY_EXAMPLE} (without one, ColonyOS purges every successful process at once)`)
+  }
+  if (policy === 0) {
+    const from = flagPolicy !== undefined ? '--retention-policy' : RETENTION_POLICY_VAR
+    throw new InvalidSettingError(from, `is 0: with retention on, give the seconds settled processes are kept, e.g. ${POLICY_EXAMPLE}, or turn retention off (--no-retention)`)
+  }
+  return { policySeconds: policy, ...archive }
 }

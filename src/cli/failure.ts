@@ -77,7 +77,8 @@ function causeText (e: ErrorLike): string {
 function oneLine (message: string): string {
   const lines = message.split('\n').map(l => l.trim())
     .filter(l => l !== '' && !/^the following errors? occurred:?$/i.test(l) && !/^see more help with --help$/i.test(l))
-  const joined = lines.join('; ')
+  // a line ending in ':' introduces the next ("Missing 1 required arg:" / "dir  The directory …")
+  const joined = lines.reduce((out, l) => out === '' ? l : `${out}${out.endsWith(':') ? ' ' : '; '}${l}`, '')
   return message.includes('--help') ? `${joined} (see --help)` : joined
 }
 

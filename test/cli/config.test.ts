@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { MEMBER_KEY, OPERATOR_KEY, OWNER_KEY, resolveColonyName, resolveConnection, resolveKey } from '../../src/cli/config.js'
+import { MEMBER_KEY, OPERATOR_KEY, OWNER_KEY, resolveColonyName, resolveConnection, resolveKey, resolveRetention } from '../../src/cli/config.js'
 
 const KEY = 'a'.repeat(64)
 
@@ -54,6 +54,35 @@ test('the colony name comes from --colonyname or COLONIES_COLONY_NAME', () => {
   assert.is(resolveColonyName({ COLONIES_COLONY_NAME: 'dev' }), 'dev')
   assert.is(resolveColonyName({ COLONIES_COLONY_NAME: 'dev' }, 'prod'), 'prod')
   refused(() => resolveColonyName({ COLONIES_COLONY_NAME: '  ' }), 'MissingSettingError', 'export COLONIES_COLONY_NAME=')
+})
+
+test('retention as ColonyOS reads it: COLONIES_RETENTION=true and COLONIES_RETENTION_POLICY seconds; the policy alone does nothing', () => {
+  assert.equal(resolveRetention({}, {}), { policySeconds: 0 })
+  assert.equal(resolveRetention({ COLONIES_RETENTION: 'true', COLONIES_RETENTION_POLICY: '604800' }, {}), { policySeconds: 604800 })
+  // ColonyOS's sample configuration: retention off, a policy that waits for it
+  assert.equal(resolveRetention({ COLONIES_RETENTION: 'false', COLONIES_RETENTION_POLICY: '200' }, {}), { policySeconds: 0 })
+  assert.equal(resolveRetention({ COLONIES_RETENTION_POLICY: '200' }, {}), { policySeconds: 0 })
+})
+
+test('retention flags win over the variables; --retention-policy implies --retention; --archive is made absolute', () => {
+  const on = { COLONIES_RETENTION: 'true', COLONIES_RETENTION_POLICY: '3600' }
+  assert.equal(resolveRetention(on, { 'retention-policy': '60' }), { policySeconds: 60 })
+  assert.equal(resolveRetention(on, { retention: false }), { policySeconds: 0 })
+  assert.equal(resolveRetention({ COLONIES_RETENTION: 'false' }, { 'retention-policy': '30' }), { policySeconds: 30 })
+  assert.equal(resolveRetention({ COLONIES_RETENTION_POLICY: '90' }, { retention: true }), { policySeconds: 90 })
+  assert.equal(resolveRetention({ COLONIES_RETENTION_POLICY: 'soon' }, { 'retention-policy': '10' }), { policySeconds: 10 }, 'the flag is read, not the variable')
+  assert.equal(resolveRetention({}, { archive: ' ~/arch ' }, p => `/home/me/${p.slice(2)}`), { policySeconds: 0, archiveDir: '/home/me/arch' })
+})
+
+test('a policy that is not a whole number of seconds, or retention on without one, is refused naming where it came from', () => {
+  refused(() => resolveRetention({ COLONIES_RETENTION_POLICY: 'a week' }, {}), 'InvalidSettingError', 'COLONIES_RETENTION_POLICY', '"a week"', 'whole number of seconds')
+  refused(() => resolveRetention({}, { 'retention-policy': '-5' }), 'InvalidSettingError', '--retention-policy', '"-5"')
+  refused(() => resolveRetention({}, { 'retention-policy': '1.5' }), 'InvalidSettingError', '--retention-policy')
+  refused(() => resolveRetention({ COLONIES_RETENTION: 'maybe' }, {}), 'InvalidSettingError', 'COLONIES_RETENTION', 'true or false')
+  refused(() => resolveRetention({ COLONIES_RETENTION: 'true' }, {}), 'UsageError', 'COLONIES_RETENTION=true needs a retention policy', 'export COLONIES_RETENTION_POLICY=', '--retention-policy')
+  refused(() => resolveRetention({}, { retention: true }), 'UsageError', '--retention needs a retention policy')
+  refused(() => resolveRetention({ COLONIES_RETENTION: 'true', COLONIES_RETENTION_POLICY: '0' }, {}), 'InvalidSettingError', 'COLONIES_RETENTION_POLICY is 0', '--no-retention')
+  refused(() => resolveRetention({}, { 'retention-policy': '0' }), 'InvalidSettingError', '--retention-policy is 0')
 })
 
 test.run()

@@ -91,6 +91,8 @@ test("a node message that already says \"Access denied\" is not repeated", () =>
 test("oclif's multi-line parse errors become one line", () => {
   const err = Object.assign(new Error('The following error occurred:\n  Missing required flag name\nSee more help with --help'), { oclif: { exit: 2 } })
   assert.equal(describeFailure(err), { code: 2, message: 'Missing required flag name (see --help)' })
+  const arg = Object.assign(new Error('Missing 1 required arg:\ndir  The directory\nSee more help with --help'), { oclif: { exit: 2 } })
+  assert.equal(describeFailure(arg), { code: 2, message: 'Missing 1 required arg: dir  The directory (see --help)' })
 })
 
 test('a failed process or a wait that ran out → 1 with its own line', () => {

@@ -3,7 +3,8 @@
  * real node and a real executor: a wrong key is refused with a clear message; a submitted
  * process goes WAITING → RUNNING → SUCCESS on screen without a reload; its page shows the
  * log, the site and the executor; a workflow is drawn with each node's state; the colony
- * owner approves a pending executor; a spec is submitted from the form. Screenshots go to
+ * owner approves a pending executor; a spec is submitted from the form; the sites view shows
+ * this node's figures. Screenshots go to
  * test-artifacts/dashboard/ (not committed). Skipped, saying why, without /usr/bin/chromium.
  */
 import { existsSync } from 'node:fs'
@@ -192,6 +193,11 @@ async function suite (): Promise<void> {
     await page.getByRole('heading', { name: /from-the-form/ }).locator('[data-state="SUCCESS"]').waitFor()
     await page.getByRole('link', { name: 'Sites' }).click()
     await page.getByTestId('site-table').getByText('this node').waitFor()
+    // this node's own figures, from its /health
+    const figures = page.getByTestId('node-health')
+    await figures.getByText(/^\d+ process(es)? \(live work/).waitFor()
+    assert.match(await figures.innerText(), /Heap\s+\d.* of \d.* \(\d+ %\)/)
+    assert.match(await figures.innerText(), /Retention\s+off/)
     await shot('09-sites')
   })
 

@@ -1,14 +1,16 @@
 /**
  * The colony's sites as the node serving this page sees them: connected or not, last
  * heard from, the executors attached to each (per type), how many batches of each origin's log a site lacked at its last sync with
- * this node, and how far its clock is from this node's.
+ * this node, and how far its clock is from this node's. Then this node's own figures
+ * (its /health): what memory and disk hold, its heap, retention and the last prune.
  */
 import type { JSX } from 'preact'
 import { useMemo } from 'preact/hooks'
-import type { SiteStatus } from '../api.js'
+import type { NodeHealth, SiteStatus } from '../api.js'
 import { ErrorMessage, Loading, TableWrap } from '../components.js'
 import { ago, count, duration, shortId } from '../format.js'
-import { useApp, useLive } from '../live.js'
+import { healthRows } from '../health.js'
+import { type Live, useApp, useLive } from '../live.js'
 
 const siteName = (s: SiteStatus): string => s.name !== '' ? s.name : s.self ? 'this node' : shortId(s.nodeid)
 
@@ -52,17 +54,36 @@ function skew (s: SiteStatus): string {
   return `${duration(Math.abs(v))} ${v > 0 ? 'ahead' : 'behind'}`
 }
 
+function ThisNode ({ health, colony }: { health: Live<NodeHealth>, colony: string }): JSX.Element {
+  const now = Date.now()
+  return (
+    <section aria-labelledby='h-node'>
+      <h2 id='h-node'>This node</h2>
+      <ErrorMessage error={health.error} />
+      {health.data === undefined
+        ? health.error === undefined && <Loading what="this node's figures" />
+        : (
+          <dl class='fields' data-testid='node-health'>
+            {healthRows(health.data, colony, now).map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{v}</dd></div>)}
+          </dl>
+          )}
+    </section>
+  )
+}
+
 export function Sites (): JSX.Element {
   const { session } = useApp()
   // Sync progress is not a ledger change: reload on any change, and on request.
   const sites = useLive(async () => await session.api.sites(), [], { minIntervalMs: 2000 })
+  // the node's /health: the heap and the disk change without a ledger change too, hence also on Refresh
+  const health = useLive(async () => await session.api.health(), [], { minIntervalMs: 5000 })
   const names = useMemo(() => new Map((sites.data ?? []).map(s => [s.nodeid, siteName(s)])), [sites.data])
   const now = Date.now()
   return (
     <div>
       <h1>Sites</h1>
       <p class='muted'>Every node that holds this colony's ledger, as this node sees it. Executors are those asking the site for work, busy or idle, as it last advertised: a process goes first to the sites that have some. Clock skew is estimated from the times sites stamp on what they gossip, to within about one gossip delay.</p>
-      <button type='button' class='button secondary' onClick={sites.reload}>Refresh</button>
+      <button type='button' class='button secondary' onClick={() => { sites.reload(); health.reload() }}>Refresh</button>
       <ErrorMessage error={sites.error} />
       {sites.data === undefined
         ? sites.error === undefined && <Loading what='sites' />
@@ -86,6 +107,7 @@ export function Sites (): JSX.Element {
             </table>
           </TableWrap>
           )}
+      <ThisNode health={health} colony={session.colony} />
     </div>
   )
 }

@@ -3,12 +3,15 @@ import { join } from 'node:path'
 import { Flags } from '@oclif/core'
 import { DEFAULT_PORT } from '../../protocol/wire-types.js'
 import { BaseCommand } from '../base-command.js'
+import { resolveRetention } from '../config.js'
 import { DEV_DATA_DIR, expandDataDir } from '../data-dir.js'
 import { DEV_COLONY, DEV_EXECUTOR, DEV_EXECUTOR_TYPE, devKeys, ensureDevColony } from '../dev-colony.js'
 import { formatExports, parseExports } from '../env-file.js'
+import { retentionFlags } from '../flags.js'
 import { startExecutor } from '../executor-runner.js'
 import { explainNodeStartError } from '../node-errors.js'
 import { untilSignalled } from '../signals.js'
+import { retentionText } from '../views/node.js'
 
 /** Running commands get this long to finish after Ctrl-C. */
 const GRACE_MS = 5_000
@@ -28,7 +31,8 @@ export default class Dev extends BaseCommand<typeof Dev> {
     host: Flags.string({ description: 'Interface to listen on', default: '127.0.0.1' }),
     executor: Flags.boolean({ description: 'Run the cli executor in this process', default: true, allowNo: true }),
     shell: Flags.boolean({ description: 'The executor runs commands through /bin/sh -c' }),
-    dashboard: Flags.boolean({ description: 'Serve the web dashboard at / on the API port (--no-dashboard: API only)', default: true, allowNo: true })
+    dashboard: Flags.boolean({ description: 'Serve the web dashboard at / on the API port (--no-dashboard: API only)', default: true, allowNo: true }),
+    ...retentionFlags
   }
 
   static override examples = [
@@ -39,13 +43,14 @@ export default class Dev extends BaseCommand<typeof Dev> {
   async run (): Promise<void> {
     const dataDir = expandDataDir(this.flags.data ?? DEV_DATA_DIR)
     const envFile = join(dataDir, 'dev.env')
+    const retention = resolveRetention(process.env, this.flags, expandDataDir)
     const saved = await readFile(envFile, 'utf8').then(parseExports, () => ({}))
 
     const [{ ColonyNode }, { ColoniesClient }, { generatePrivateKey }] = await Promise.all([
       import('../../node/index.js'), import('../../client/index.js'), import('../../protocol/crypto.js')
     ])
     const { host, port } = this.flags
-    const node = await ColonyNode.start({ dataDir, host, port, name: 'dev', dashboard: this.flags.dashboard, log: line => this.detail(line) })
+    const node = await ColonyNode.start({ dataDir, host, port, name: 'dev', dashboard: this.flags.dashboard, retention, log: line => this.detail(line) })
       .catch(err => { throw explainNodeStartError(err, { dataDir, host, port }) })
     let executor: Awaited<ReturnType<typeof startExecutor>> | undefined
     // listening before anything says "Press Ctrl-C": a Ctrl-C right after it must stop the
@@ -73,11 +78,12 @@ export default class Dev extends BaseCommand<typeof Dev> {
       const exports = formatExports(vars)
       await writeFile(envFile, `# written by \`colonies dev\`; source it: . ${envFile}\n${exports}\n`, { mode: 0o600 })
 
-      this.output({ url: node.url, nodeid: node.nodeId, operatorid: node.operatorId, datadir: dataDir, envfile: envFile, env: Object.fromEntries(vars) }, () => [
+      this.output({ url: node.url, nodeid: node.nodeId, operatorid: node.operatorId, datadir: dataDir, envfile: envFile, retention: { policy: retention.policySeconds, archive: retention.archiveDir ?? '' }, env: Object.fromEntries(vars) }, () => [
         `colonynet dev node ${node.nodeId}`,
         `  API   ${node.url}`,
         ...(this.flags.dashboard ? [`  web   ${node.url}/  (sign in with COLONIES_PRVKEY or COLONIES_COLONY_PRVKEY below)`] : []),
         `  data  ${dataDir}`,
+        ...(retention.policySeconds > 0 || retention.archiveDir !== undefined ? [`  retention ${retentionText(retention.policySeconds, retention.archiveDir ?? '')}`] : []),
         ...changes.map(c => `  ${c}`),
         '',
         `Paste into another terminal (or: source ${envFile}):`,

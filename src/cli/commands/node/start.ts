@@ -1,14 +1,17 @@
 import { Flags } from '@oclif/core'
 import { DEFAULT_PORT } from '../../../protocol/wire-types.js'
 import { BaseCommand } from '../../base-command.js'
+import { resolveRetention } from '../../config.js'
 import { NODE_DATA_DIR, expandDataDir } from '../../data-dir.js'
+import { retentionFlags } from '../../flags.js'
 import { explainNodeStartError } from '../../node-errors.js'
 import { untilSignalled } from '../../signals.js'
 import { renderFields } from '../../table.js'
+import { retentionText } from '../../views/node.js'
 
 export default class NodeStart extends BaseCommand<typeof NodeStart> {
   static override summary = 'Run a colonynet node (ColonyOS API on --port) until Ctrl-C'
-  static override description = 'The node keeps its ledger and keys in --data. Its operator key (ColonyOS\'s server owner key) comes from COLONIES_SERVER_PRVKEY (or only the id from COLONIES_SERVER_ID); when neither is set the node generates one into <data>/operator.key on first start.'
+  static override description = 'The node keeps its ledger and keys in --data. Its operator key (ColonyOS\'s server owner key) comes from COLONIES_SERVER_PRVKEY (or only the id from COLONIES_SERVER_ID); when neither is set the node generates one into <data>/operator.key on first start. Retention, as in ColonyOS (COLONIES_RETENTION=true and COLONIES_RETENTION_POLICY=<seconds>, or --retention-policy), purges settled processes older than the policy from memory and disk at every site of their colonies.'
   static override flags = {
     data: Flags.string({ description: `Data directory [default: ${NODE_DATA_DIR}]` }),
     port: Flags.integer({ description: 'API port; 0 picks a free one', default: DEFAULT_PORT, min: 0, max: 65535 }),
@@ -20,18 +23,21 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     ws: Flags.boolean({ description: 'Also listen for libp2p over WebSockets (for sites behind HTTP proxies)' }),
     mdns: Flags.boolean({ description: 'Find sites on the local network by mDNS' }),
     psk: Flags.string({ description: 'File with a pre-shared key (swarm.key format): only nodes with the same key can connect' }),
-    dashboard: Flags.boolean({ description: 'Serve the web dashboard at / on the API port (--no-dashboard: API only)', default: true, allowNo: true })
+    dashboard: Flags.boolean({ description: 'Serve the web dashboard at / on the API port (--no-dashboard: API only)', default: true, allowNo: true }),
+    ...retentionFlags
   }
 
   static override examples = [
     '<%= config.bin %> node start',
-    '<%= config.bin %> node start --data /var/lib/colonynet --host 0.0.0.0 --port 50080'
+    '<%= config.bin %> node start --data /var/lib/colonynet --host 0.0.0.0 --port 50080',
+    '<%= config.bin %> node start --retention-policy 604800 --archive /var/lib/colonynet-archive'
   ]
 
   async run (): Promise<void> {
     const dataDir = expandDataDir(this.flags.data ?? NODE_DATA_DIR)
-    const { ColonyNode } = await import('../../../node/index.js')
     const env = process.env
+    const retention = resolveRetention(env, this.flags, expandDataDir)
+    const { ColonyNode } = await import('../../../node/index.js')
     const p2pPort = this.flags['p2p-port']
     const federated = p2pPort !== undefined || (this.flags.bootstrap ?? []).length > 0
     let psk: Uint8Array | undefined
@@ -50,6 +56,7 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
       port: this.flags.port,
       name: this.flags.name,
       dashboard: this.flags.dashboard,
+      retention,
       operatorId: env.COLONIES_SERVER_ID,
       operatorPrvkey: env.COLONIES_SERVER_PRVKEY,
       log: line => this.detail(line)
@@ -60,8 +67,10 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     const dashboard = this.flags.dashboard ? `${node.url}/` : ''
     // listening before anything says "Press Ctrl-C": a Ctrl-C right after it stops cleanly
     const signalled = untilSignalled()
-    this.output({ nodeid: node.nodeId, operatorid: node.operatorId, url: node.url, dashboard, datadir: dataDir, p2p }, info => {
-      const fields: Array<[string, string]> = [['Node id', info.nodeid], ['Operator id', info.operatorid], ['URL', info.url], ['Data', info.datadir]]
+    const kept = { policy: retention.policySeconds, archive: retention.archiveDir ?? '' }
+    this.output({ nodeid: node.nodeId, operatorid: node.operatorId, url: node.url, dashboard, datadir: dataDir, p2p, retention: kept }, info => {
+      const fields: Array<[string, string]> = [['Node id', info.nodeid], ['Operator id', info.operatorid], ['URL', info.url], ['Data', info.datadir],
+        ['Retention', retentionText(info.retention.policy, info.retention.archive)]]
       if (info.dashboard !== '') fields.push(['Dashboard', info.dashboard])
       for (const a of info.p2p) fields.push(['P2P', a])
       const lines = [renderFields(fields)]
