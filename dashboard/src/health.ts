@@ -20,7 +20,7 @@ export function healthRows (h: NodeHealth, colony: string, now: number): Array<[
   if (m !== undefined) rows.push(['Heap', `${bytes(m.heapused)} of ${bytes(m.heaplimit)} (${Math.round(m.heapused / m.heaplimit * 100)} %)`])
   const r = h.retention
   if (r !== undefined) {
-    rows.push(['Retention', r.policy > 0 ? `settled processes older than ${seconds(r.policy)} are purged` : 'off'])
+    rows.push(['Retention', r.policy > 0 ? `successful processes older than ${seconds(r.policy)} are purged` : 'off'])
     // the page shows its own colony's last prune; /health lists every colony of the node
     const last = r.last.find(p => p.colony === colony)
     rows.push(['Last pruned', last === undefined

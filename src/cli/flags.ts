@@ -36,7 +36,7 @@ export const processIdFlag = {
 
 /** `node start` and `dev`: ColonyOS's retention, and the archive of what it purges. */
 export const retentionFlags = {
-  retention: Flags.boolean({ description: 'Purge settled processes older than the retention policy, at every site (--no-retention: keep everything) [env: COLONIES_RETENTION]', allowNo: true }),
+  retention: Flags.boolean({ description: 'Purge successful processes older than the retention policy, at every site (--no-retention: keep everything) [env: COLONIES_RETENTION]', allowNo: true }),
   'retention-policy': Flags.string({ description: 'Seconds a settled process is kept with retention on, e.g. 604800 (a week); implies --retention [env: COLONIES_RETENTION_POLICY]', helpValue: 'SECONDS' }),
   archive: Flags.string({ description: 'Write purged records here first, as signed JSON lines, one file per UTC day (`colonies node verify-archive DIR` checks them)', helpValue: 'DIR' })
 }

@@ -48,7 +48,7 @@ export interface NodeOptions {
   /** serve the dashboard at `/` on the API port (default true) */
   readonly dashboard?: boolean
   /**
-   * ColonyOS retention: settled processes older than `policySeconds` are purged at every
+   * ColonyOS retention: successful processes older than `policySeconds` are purged at every
    * site (omitted or 0: off; removed processes are purged either way); `archiveDir`: write
    * purged records there first, as signed JSON lines, one file per day.
    */

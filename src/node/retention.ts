@@ -19,7 +19,7 @@ export const PRUNE_PERIOD_MS = 10_000
 export interface RetentionOptions {
   readonly ledger: Ledger
   readonly nodeId: string
-  /** settled processes older than this many seconds are purged; undefined or 0: retention off */
+  /** successful processes older than this many seconds are purged; undefined or 0: retention off */
   readonly policySeconds?: number
   /** how often to write prune records (default: a third of the policy, 1 to 10 s) */
   readonly periodMs?: number

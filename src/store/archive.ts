@@ -5,7 +5,9 @@
  * record as stored (a client's envelope keeps its own signature) and is signed by the
  * archiving node, so `colonies node verify-archive DIR` can check both.
  */
-import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { appendFile, mkdir, readdir } from 'node:fs/promises'
+import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import { canonicalJson } from '../protocol/canonical.js'
 import { idFromPrivateKey, recoverId, sign } from '../protocol/crypto.js'
@@ -78,12 +80,14 @@ export async function verifyArchive (dir: string, onFile?: (file: string, record
   const nodes = new Set<string>()
   let records = 0
   for (const f of files) {
-    const text = await readFile(join(dir, f), 'utf8')
     let n = 0
-    for (const [i, line] of text.split('\n').entries()) {
+    let i = 0
+    // line by line: a day's file may be larger than a string can be
+    for await (const line of createInterface({ input: createReadStream(join(dir, f)), crlfDelay: Infinity })) {
+      i++
       if (line.trim() === '') continue
       n++
-      const where = `${f}:${i + 1}`
+      const where = `${f}:${i}`
       try {
         const { sig, ...body } = JSON.parse(line) as ArchiveLine
         if (body.v !== 1) throw new Error(`unknown version ${String(body.v)}`)

@@ -8,9 +8,10 @@
  * frontier has passed the record itself (so no earlier prune can still arrive): every
  * site then applies the same prunes in the same order to the same records.
  *
- * Applying one drops, in the colony, every settled process and workflow that ended by the
- * horizon (processes settled before a frontier cannot change again: only removals come
- * after, and they do not unsettle), and every one removed before the frontier. Dropped
+ * Applying one drops, in the colony, every successful process and workflow that ended by
+ * the horizon (ColonyOS's retention; a process settled before a frontier cannot change
+ * again: only removals come after, and they do not unsettle), and every process and
+ * workflow removed before the frontier, whatever its state. Dropped
  * means out of the fold (its hash leaves the state hash), out of every projection and out
  * of `units`; its records are marked dead in their batches, a batch whose records are all
  * dead and ordered before the frontier is deleted, and with `--archive` the records are
@@ -291,7 +292,9 @@ export class Pruner {
     // end time), and removed before the frontier
     const found = new Map<string, string | undefined>() // unit → its removed key, when removed
     if (b.horizon > 0) {
-      for (const state of [ProcessState.SUCCESS, ProcessState.FAILED, ProcessState.CANCELLED]) {
+      // ColonyOS's retention purges successful processes and workflows; failed and
+      // cancelled ones stay until removed (removals go below)
+      for (const state of [ProcessState.SUCCESS]) {
         const prefix = statePrefix(colony, state)
         for await (const [k, pid] of store.bystate.iterator({ gte: prefix, lt: prefix + pad(horizon + 1, 15) })) {
           void k
@@ -345,7 +348,7 @@ export class Pruner {
         const g = here ? fold.workflowRaw(id) : await store.graphs.get(id)
         if (g !== undefined && removedKey === undefined) {
           // a node settled by the horizon; the workflow goes once it has ended by then too
-          if (g.removed ? g.removedat >= fw : !(isFinal(g.state) && g.endtime <= horizon)) continue
+          if (g.removed ? g.removedat >= fw : !(g.state === ProcessState.SUCCESS && g.endtime <= horizon)) continue
         }
         // a generator's workflows stay with the packs they consumed (the queue is not pruned)
         if (g?.source.kind === 'generator') continue

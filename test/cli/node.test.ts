@@ -48,8 +48,8 @@ test('node start runs the retention COLONIES_RETENTION and COLONIES_RETENTION_PO
   const on: Env = { COLONIES_RETENTION: 'true', COLONIES_RETENTION_POLICY: '3600', COLONIES_SERVER_PRVKEY: generatePrivateKey() }
   const archive = join(dir, 'start-archive')
   const cases: Array<{ args: string[], line: RegExp, policy: number, archive: string }> = [
-    { args: ['--archive', archive], line: /^Retention\s+on: settled processes older than 3600 s \(1 h\) are purged; purged records archived in (.+)$/m, policy: 3600, archive },
-    { args: ['--retention-policy', '60'], line: /^Retention\s+on: settled processes older than 60 s \(1 min\) are purged$/m, policy: 60, archive: '' },
+    { args: ['--archive', archive], line: /^Retention\s+on: successful processes older than 3600 s \(1 h\) are purged; purged records archived in (.+)$/m, policy: 3600, archive },
+    { args: ['--retention-policy', '60'], line: /^Retention\s+on: successful processes older than 60 s \(1 min\) are purged$/m, policy: 60, archive: '' },
     { args: ['--no-retention'], line: /^Retention\s+off$/m, policy: 0, archive: '' }
   ]
   for (const c of cases) {
@@ -74,7 +74,7 @@ test('colonies dev takes --retention-policy and --archive and says so', async ()
   try {
     const [, url] = await dev.waitFor(/API\s+(http:\/\/\S+)/) as unknown as [string, string]
     await dev.waitFor(/Press Ctrl-C/)
-    assert.match(dev.output, /^ {2}retention on: settled processes older than 120 s \(2 min\) are purged; purged records archived in .*dev-archive$/m)
+    assert.match(dev.output, /^ {2}retention on: successful processes older than 120 s \(2 min\) are purged; purged records archived in .*dev-archive$/m)
     const h = await health(url)
     assert.is(h.retention.policy, 120)
   } finally {
@@ -132,7 +132,7 @@ test('node status shows processes in memory, the data directory on disk, the hea
   assert.match(out, /^In memory\s+1 process in 1 unit \(processes and workflows\); since start \d+ units? paged out to disk, \d+ read back/m)
   assert.match(out, /^On disk\s+\d+(\.\d+)? [KMG]iB in the data directory \(looked at every 30 s\)$/m)
   assert.match(out, /^Memory\s+heap \d+ MiB of \d+ MiB \(\d+ %\), resident \d+ MiB$/m)
-  assert.match(out, new RegExp(`^Retention\\s+on: settled processes older than 1 s are purged; purged records archived in ${archive}$`, 'm'))
+  assert.match(out, new RegExp(`^Retention\\s+on: successful processes older than 1 s are purged; purged records archived in ${archive}$`, 'm'))
   const pruned = /^Pruned\s+(\d+) processes in (\d+) units since start; (\d+) prune records written here/m.exec(out)
   assert.ok(pruned !== null, out)
   assert.ok(Number(pruned[1]) >= 3 && Number(pruned[3]) >= 1, pruned[0])

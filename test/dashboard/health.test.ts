@@ -32,7 +32,7 @@ test('a node that prunes: live work in memory, the data directory, the heap, the
     assert.is(rows.get('In memory'), '1 process (live work; settled ones are read from disk)')
     assert.match(rows.get('On disk') ?? '', /^\d+(\.\d)? [KMG]iB in the data directory$/)
     assert.match(rows.get('Heap') ?? '', /^\d+(\.\d)? [KMG]iB of \d+(\.\d)? [KMG]iB \(\d+ %\)$/)
-    assert.is(rows.get('Retention'), 'settled processes older than 1 s are purged')
+    assert.is(rows.get('Retention'), 'successful processes older than 1 s are purged')
     assert.match(rows.get('Last pruned') ?? '', /^\d+ process(es)? settled before .+, (just now|\d+ s ago)$/)
     assert.ok(Number(/^(\d+) process/.exec(rows.get('Pruned in all') ?? '')?.[1]) >= 2, rows.get('Pruned in all'))
     // another colony's prunes are not this page's

@@ -46,16 +46,22 @@ async function countIn (dir: string, names: string[]): Promise<Record<string, nu
   return out
 }
 
-test('with retention, settled processes older than the policy leave memory and disk; live work stays', async () => {
+test('with retention, successful processes older than the policy leave memory and disk; live work stays', async () => {
   const tc = await startColony({ retention: { policySeconds: 1 } })
   try {
     const done = await runMany(tc, 12)
+    // as in ColonyOS: a failed process stays (until removed)
+    const x = tc.executors[0] as { prv: string }
+    const failed = await submit(tc, { args: ['fails'] })
+    await ok(tc, assignMsg(tc.colony, 5), x.prv)
+    await ok(tc, { msgtype: 'closefailedmsg', processid: failed.processid, errors: ['boom'] }, x.prv)
     const waiting = await submit(tc, { conditions: { executortype: 'nobody' } })
     await eventually(async () => await tc.node.ledger.reads.process(done[0] as string) === undefined ? true : undefined, 'the first process to be purged', 20_000)
     await eventually(async () => (await tc.node.ledger.reads.processes(done)).length === 0 ? true : undefined, 'every settled process to be purged', 20_000)
     const r = await call(tc.node.url, { msgtype: 'getprocessmsg', processid: done[0] }, tc.user.prv)
     assert.is(r.status, 404, 'a purged process is not found')
     assert.is((await tc.node.ledger.reads.process(waiting.processid))?.state, 0, 'the waiting process stays')
+    assert.is((await tc.node.ledger.reads.process(failed.processid))?.state, 3, 'the failed process stays')
     const stats = await ok(tc, { msgtype: 'getstatisticsmsg' }, tc.operator.prv)
     assert.is(stats.successfulprocesses, 0)
     assert.is(stats.waitingprocesses, 1)
@@ -68,8 +74,8 @@ test('with retention, settled processes older than the policy leave memory and d
     assert.is(await tc.node.ledger.reads.process(done[0] as string), undefined)
     assert.is((await tc.node.ledger.reads.process(waiting.processid))?.state, 0)
     await tc.node.stop()
-    const left = await countIn(dir, ['procs', 'logs', 'units', 'attrs', 'removed'])
-    assert.equal(left, { procs: 0, logs: 0, units: 0, attrs: 0, removed: 0 })
+    const left = await countIn(dir, ['procs', 'units', 'attrs', 'removed'])
+    assert.equal(left, { procs: 1, units: 1, attrs: 0, removed: 0 }, 'only the failed process is left on disk')
     const batches = await countIn(dir, ['batches'])
     assert.ok((batches.batches ?? 0) < 12 * 3, `batches left: ${String(batches.batches)} (every process wrote at least 3)`)
   } finally {

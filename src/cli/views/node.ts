@@ -37,7 +37,7 @@ export function policyText (seconds: number): string {
 
 /** The retention setting in one line: "off", or the policy and what it does; the archive. */
 export function retentionText (policySeconds: number, archive: string): string {
-  const rule = policySeconds > 0 ? `on: settled processes older than ${policyText(policySeconds)} are purged` : 'off'
+  const rule = policySeconds > 0 ? `on: successful processes older than ${policyText(policySeconds)} are purged` : 'off'
   return archive === '' ? rule : `${rule}; purged records archived in ${archive}`
 }
 

@@ -11,7 +11,7 @@ import { retentionText } from '../../views/node.js'
 
 export default class NodeStart extends BaseCommand<typeof NodeStart> {
   static override summary = 'Run a colonynet node (ColonyOS API on --port) until Ctrl-C'
-  static override description = 'The node keeps its ledger and keys in --data. Its operator key (ColonyOS\'s server owner key) comes from COLONIES_SERVER_PRVKEY (or only the id from COLONIES_SERVER_ID); when neither is set the node generates one into <data>/operator.key on first start. Retention, as in ColonyOS (COLONIES_RETENTION=true and COLONIES_RETENTION_POLICY=<seconds>, or --retention-policy), purges settled processes older than the policy from memory and disk at every site of their colonies.'
+  static override description = 'The node keeps its ledger and keys in --data. Its operator key (ColonyOS\'s server owner key) comes from COLONIES_SERVER_PRVKEY (or only the id from COLONIES_SERVER_ID); when neither is set the node generates one into <data>/operator.key on first start. Retention, as in ColonyOS (COLONIES_RETENTION=true and COLONIES_RETENTION_POLICY=<seconds>, or --retention-policy), purges successful processes and workflows older than the policy from memory and disk at every site of their colonies (failed and cancelled ones stay until removed; removed ones are freed either way).'
   static override flags = {
     data: Flags.string({ description: `Data directory [default: ${NODE_DATA_DIR}]` }),
     port: Flags.integer({ description: 'API port; 0 picks a free one', default: DEFAULT_PORT, min: 0, max: 65535 }),
