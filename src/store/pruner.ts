@@ -23,7 +23,7 @@ import type { LedgerFold } from '../protocol/fold.js'
 import { compareHlc, type Hlc, isHlc } from '../protocol/hlc.js'
 import { ValidationError } from '../protocol/errors.js'
 import { type Batch, orderKey, type PruneBody, recordId } from '../protocol/records.js'
-import { isFinal, ProcessState } from '../protocol/state.js'
+import { ProcessState } from '../protocol/state.js'
 import type { Archive } from './archive.js'
 import { batchKey, END, pad, SEP, statePrefix } from './keys.js'
 import type { OriginLog } from './origin-log.js'
@@ -32,9 +32,7 @@ import type { Projections } from './projections.js'
 import { del, type Op, put, type StoredUnit, type Store, writeOps } from './sublevels.js'
 import { recoverId, sha3Hex } from '../protocol/crypto.js'
 import { canonicalJson } from '../protocol/canonical.js'
-import { xorHex } from './pager.js'
 
-const ZERO_HASH = '0'.repeat(64)
 
 /** Generations (applied prunes) whose summary digest a site keeps, for joiners to compare. */
 const GENERATIONS_KEPT = 64

@@ -4,7 +4,7 @@
  * goes through here, so that the node never needs the whole ledger in memory.
  */
 import type { LedgerFold } from '../protocol/fold.js'
-import { type AttributeInfo, type GraphInfo, isFinal, type LogEntry, type ProcessInfo, ProcessState } from '../protocol/state.js'
+import { type AttributeInfo, type GraphInfo, type LogEntry, type ProcessInfo, ProcessState } from '../protocol/state.js'
 import type { FunctionTimes } from '../protocol/wire.js'
 import { END, SEP, statePrefix } from './keys.js'
 import type { Projections } from './projections.js'

@@ -3,7 +3,6 @@
  * users (the colony owner's), pausing assignments, and the functions executors register.
  */
 import { NotFoundError } from '../../protocol/errors.js'
-import { ProcessState } from '../../protocol/state.js'
 import { colonyToWire, executorToWire, functionToWire, userToWire } from '../../protocol/wire.js'
 import { type Handlers, type Request, type RpcContext, unsupported } from './context.js'
 

@@ -1,0 +1,381 @@
+/**
+ * The core of the deterministic fold (DESIGN decision 3): routing each record to its unit,
+ * the colony timeline, in-order steps and re-folds, and the preview of a record before it
+ * is written. Paging (fold-paging.ts) and the reads and hash (fold.ts) build on it.
+ */
+import { canonicalJson } from './canonical.js'
+import { sha3Hex } from './crypto.js'
+import { compareEntries, type FoldEntry } from './entry.js'
+import { applyGenEntry, foldGen, generatorRef, newGenState } from './gen-fold.js'
+import {
+  applyGraphEntry, applyGraphEvent, cloneGraph, colonyOfCreator, createdGraphId, createGraph, foldGraph, graphRef,
+  processRefOf
+} from './graph-fold.js'
+import { applyEntry, applyEvent, createProcess, foldProcess, keyWall } from './process-fold.js'
+import { conflict, invalid, isRefusal, notFound, type Refusal, sameRefusal } from './refusal.js'
+import { type ColonyEvent, Timeline } from './timeline.js'
+import { type CronRun, cronRunOf, type GenUnit, insertSorted, route, type Route, type Unit, ZERO_HASH } from './fold-units.js'
+
+export class FoldCore {
+  protected readonly seen = new Map<string, FoldEntry>()
+  protected readonly colonyEntries: FoldEntry[] = []
+  protected timeline = new Timeline()
+  /** units by id: a standalone process's id, or a workflow's graph id */
+  protected readonly units = new Map<string, Unit>()
+  /** every process id (standalone or workflow node) → its unit */
+  protected readonly byProcess = new Map<string, Unit>()
+  protected readonly unitsByColony = new Map<string, Set<Unit>>()
+  protected readonly gens = new Map<string, GenUnit>()
+  /** workflows started by each cron */
+  protected readonly cronRuns = new Map<string, Set<Unit>>()
+  /** records naming a process or workflow that has not arrived (yet), by that id */
+  protected readonly orphans = new Map<string, FoldEntry[]>()
+  protected readonly refusalsByUnit = new Map<Unit, Map<string, Refusal>>()
+  protected readonly changed = new Set<string>()
+  /** units changed since the last drain (those whose creation was refused have no process to report) */
+  protected readonly unitsChanged = new Set<string>()
+  protected colonyChanged = false
+  /** XOR of the hashes of the units away from memory (evicted, see evict) */
+  protected outsideHash = ZERO_HASH
+  /** each cron's latest run, by its creating record's key */
+  protected readonly cronLatest = new Map<string, CronRun>()
+  /** each cron's latest scheduled firing time among its runs (0: none) */
+  protected readonly lastAtByCron = new Map<string, number>()
+  /** distinct records folded, those of evicted units included */
+  protected records = 0
+  protected readonly genVerdict = (e: FoldEntry): Refusal | undefined => {
+    const b = e.rec.b
+    if (b.k !== 'genfire') return invalid('not a generator firing')
+    const s = this.gens.get(b.generatorid)?.state
+    if (s?.accepted.has(e.id) === true) return undefined
+    return s?.refusals.get(e.id) ?? notFound('the firing is not known to its generator')
+  }
+
+  /** Distinct records folded, those of units away from memory included. */
+
+  get size (): number {
+    return this.records
+  }
+
+  has (id: string): boolean {
+    return this.seen.has(id)
+  }
+
+  /** The record with this id, as folded (accepted or refused). */
+  entry (id: string): FoldEntry | undefined {
+    return this.seen.get(id)
+  }
+
+  /** Adds entries (any order, duplicates ignored). */
+  add (batch: readonly FoldEntry[]): void {
+    const fresh = batch.filter(e => {
+      if (e.rec.b.k === 'prune' || this.seen.has(e.id)) return false
+      this.seen.set(e.id, e)
+      return true
+    }).sort(compareEntries)
+    this.records += fresh.length
+    if (fresh.length === 0) return
+    const routes = fresh.map(route)
+
+    // 1. Colony level first: everything below is judged against it.
+    const colonyNew = fresh.filter((_, i) => routes[i]?.kind === 'colony')
+    let rebuild = false
+    for (const e of colonyNew) rebuild = !insertSorted(this.colonyEntries, e) || rebuild
+    if (colonyNew.length > 0) {
+      this.colonyChanged = true
+      if (rebuild) {
+        this.timeline = new Timeline()
+        for (const e of this.colonyEntries) this.timeline.apply(e)
+      } else {
+        for (const e of colonyNew) this.timeline.apply(e)
+      }
+    }
+    const affected = new Map<string, string>() // colony → lowest new key ('*' for all colonies)
+    for (const e of colonyNew) {
+      let c = e.rec.b.k === 'site' ? '*' : this.timeline.colonyOf(e)
+      if (c === '' && (e.msg?.msgtype === 'removecronmsg' || e.msg?.msgtype === 'removegeneratormsg')) c = '*'
+      const prev = affected.get(c)
+      if (prev === undefined || e.key < prev) affected.set(c, e.key)
+    }
+
+    const refold = new Set<Unit>()
+
+    // 2. Generator queues: packs and firings. A firing whose verdict changes re-folds its workflow.
+    const genRefold = new Set<GenUnit>()
+    fresh.forEach((e, i) => {
+      const gid = generatorRef(e)
+      if (gid === undefined) return
+      let g = this.gens.get(gid)
+      if (g === undefined) this.gens.set(gid, g = { id: gid, entries: [], state: newGenState(gid) })
+      const atEnd = insertSorted(g.entries, e)
+      if (atEnd && !genRefold.has(g) && !rebuild) {
+        const before = this.genVerdict(e)
+        const reason = applyGenEntry(g.state, e, this.timeline)
+        if (reason !== undefined) g.state.refusals.set(e.id, reason)
+        if (!sameRefusal(before, this.genVerdict(e))) this.refoldGraphOf(e, refold)
+      } else {
+        genRefold.add(g)
+      }
+    })
+    if (affected.size > 0) {
+      // a queue with records after the earliest colony-level change is judged anew
+      const earliest = [...affected.values()].reduce((a, b) => a < b ? a : b)
+      for (const g of this.gens.values()) {
+        const last = g.entries[g.entries.length - 1]
+        if (rebuild || (last !== undefined && last.key > earliest)) genRefold.add(g)
+      }
+    }
+    for (const g of genRefold) {
+      const old = g.state
+      g.state = foldGen(g.id, g.entries, this.timeline)
+      for (const e of g.entries) {
+        if (e.rec.b.k !== 'genfire') continue
+        if (old.accepted.get(e.id) !== g.state.accepted.get(e.id) || !sameRefusal(old.refusals.get(e.id), g.state.refusals.get(e.id))) this.refoldGraphOf(e, refold)
+      }
+    }
+
+    // 3. Process and workflow records: one step when in order, a re-fold of the unit otherwise.
+    fresh.forEach((e, i) => {
+      const r = routes[i] as Route
+      let unit: Unit | undefined
+      if (r.kind === 'create') {
+        unit = this.units.get(r.unit)
+        if (unit === undefined) {
+          unit = this.newUnit(r.unit, r.graph, e)
+          refold.add(unit)
+          return
+        }
+      } else if (r.kind === 'process') {
+        unit = this.byProcess.get(r.pid)
+      } else if (r.kind === 'graph') {
+        unit = this.units.get(r.gid)
+        if (unit !== undefined && !unit.graphUnit) unit = undefined
+      } else {
+        return
+      }
+      if (unit === undefined) {
+        const ref = r.kind === 'process' ? r.pid : r.kind === 'graph' ? r.gid : e.id
+        let list = this.orphans.get(ref)
+        if (list === undefined) this.orphans.set(ref, list = [])
+        list.push(e)
+        return
+      }
+      const atEnd = insertSorted(unit.entries, e)
+      this.unitsChanged.add(unit.id)
+      const events = this.timeline.eventsOf(unit.colony)
+      const lastEvent = events[events.length - 1]
+      const inOrder = atEnd && !refold.has(unit) && (lastEvent === undefined || lastEvent.key < e.key)
+      if (inOrder && unit.proc !== undefined) {
+        const reason = applyEntry(unit.proc, e, this.timeline)
+        if (reason !== undefined) this.refusalsOf(unit).set(e.id, reason)
+        this.changed.add(unit.id)
+      } else if (inOrder && unit.graph !== undefined) {
+        const g = unit.graph
+        const reason = applyGraphEntry(g, e, this.timeline)
+        if (reason !== undefined) this.refusalsOf(unit).set(e.id, reason)
+        this.drainTouched(unit)
+        if (e.msg?.msgtype === 'addchildmsg' && g.procs.has(e.id) && this.claimNode(unit, e.id)) refold.add(unit)
+      } else {
+        refold.add(unit)
+      }
+    })
+
+    // 4. Units that a colony-level change reaches into.
+    for (const [colony, key] of affected) {
+      const all = colony === '*' ? [...this.units.values()] : [...(this.unitsByColony.get(colony) ?? []), ...(this.unitsByColony.get('') ?? [])]
+      for (const unit of all) {
+        if (refold.has(unit)) continue
+        const last = unit.entries[unit.entries.length - 1]
+        // After a timeline rebuild, events already applied may be listed again: re-fold.
+        if (rebuild || unit.colony === '' || (last !== undefined && last.key > key)) refold.add(unit)
+      }
+      if (colony !== '*' && !rebuild) this.applyNewEvents(colony, key, refold)
+    }
+    for (const unit of refold) this.refoldUnit(unit)
+  }
+
+  protected newUnit (id: string, graphUnit: boolean, e: FoldEntry, more: readonly FoldEntry[] = []): Unit {
+    const colony = graphUnit ? colonyOfCreator(e, this.timeline) : (e.msg?.msgtype === 'submitfuncspecmsg' ? e.msg.spec.conditions.colonyname : '')
+    const entries = [e, ...more, ...(this.orphans.get(id) ?? [])].sort(compareEntries)
+    this.orphans.delete(id)
+    const unit: Unit = { id, graphUnit, colony, entries, proc: undefined, graph: undefined }
+    this.units.set(id, unit)
+    if (!graphUnit) this.byProcess.set(id, unit)
+    this.colonySet(colony).add(unit)
+    return unit
+  }
+
+  protected colonySet (colony: string): Set<Unit> {
+    let set = this.unitsByColony.get(colony)
+    if (set === undefined) this.unitsByColony.set(colony, set = new Set())
+    return set
+  }
+
+  /** The workflow a generator firing names must be folded again (its verdict changed). */
+  protected refoldGraphOf (e: FoldEntry, refold: Set<Unit>): void {
+    const gid = createdGraphId(e)
+    const unit = gid === undefined ? undefined : this.units.get(gid)
+    if (unit !== undefined) refold.add(unit)
+  }
+
+  /** Registers `pid` as a node of the workflow; records that named it early join the unit. Returns whether any did. */
+  protected claimNode (unit: Unit, pid: string): boolean {
+    this.byProcess.set(pid, unit)
+    const early = this.orphans.get(pid)
+    if (early === undefined) return false
+    this.orphans.delete(pid)
+    for (const x of early) insertSorted(unit.entries, x)
+    return true
+  }
+
+  /** Colony events (executor removed, remove-all) newer than every record of a unit apply directly. */
+  protected applyNewEvents (colony: string, fromKey: string, refold: Set<Unit>): void {
+    const events = this.timeline.eventsOf(colony).filter(ev => ev.key >= fromKey)
+    if (events.length === 0) return
+    for (const unit of this.unitsByColony.get(colony) ?? []) {
+      if (refold.has(unit)) continue
+      this.unitsChanged.add(unit.id)
+      if (unit.proc !== undefined) {
+        for (const ev of events) applyEvent(unit.proc, ev, keyWall(ev))
+        this.changed.add(unit.id)
+      } else if (unit.graph !== undefined) {
+        for (const ev of events) applyGraphEvent(unit.graph, ev, keyWall(ev))
+        this.drainTouched(unit)
+      }
+    }
+  }
+
+  protected drainTouched (unit: Unit): void {
+    const g = unit.graph
+    if (g === undefined) return
+    for (const pid of g.touched) this.changed.add(pid)
+    g.touched.clear()
+  }
+
+  protected refoldUnit (unit: Unit): void {
+    this.unitsChanged.add(unit.id)
+    // A graph's nodes are known only once it is folded: loop while that brings in early records.
+    for (;;) {
+      const refusals = new Map<string, Refusal>()
+      const refuse = (id: string, why: Refusal): void => { refusals.set(id, why) }
+      const events = (): readonly ColonyEvent[] => this.timeline.eventsOf(unit.colony)
+      this.refusalsByUnit.set(unit, refusals)
+      if (!unit.graphUnit) {
+        unit.proc = foldProcess(unit.id, unit.entries, events(), this.timeline, refuse)
+        this.changed.add(unit.id)
+        return
+      }
+      const before = unit.graph
+      const colony = colonyOfCreator(unit.entries.find(e => createdGraphId(e) === unit.id) ?? (unit.entries[0] as FoldEntry), this.timeline)
+      if (colony !== unit.colony) {
+        this.unitsByColony.get(unit.colony)?.delete(unit)
+        unit.colony = colony
+        this.colonySet(colony).add(unit)
+      }
+      unit.graph = foldGraph(unit.id, unit.entries, events(), this.timeline, this.genVerdict, refuse)
+      for (const pid of before?.procs.keys() ?? []) this.changed.add(pid)
+      const g = unit.graph
+      if (before !== undefined) this.releaseNodes(unit, [...before.procs.keys()].filter(pid => g?.procs.has(pid) !== true))
+      if (g === undefined) return
+      g.touched.clear()
+      if (g.graph.source.kind === 'cron') {
+        const cronid = g.graph.source.cronid
+        let runs = this.cronRuns.get(cronid)
+        if (runs === undefined) this.cronRuns.set(cronid, runs = new Set())
+        runs.add(unit)
+        this.lastAtByCron.set(cronid, Math.max(this.lastAtByCron.get(cronid) ?? 0, g.graph.source.at))
+        const latest = this.cronLatest.get(cronid)
+        if (latest === undefined || latest.key <= g.creator.key) this.cronLatest.set(cronid, cronRunOf(g))
+      }
+      let adopted = false
+      for (const pid of g.procs.keys()) {
+        this.changed.add(pid)
+        if (this.claimNode(unit, pid)) adopted = true
+      }
+      if (!adopted) return
+    }
+  }
+
+  /**
+   * Nodes a workflow no longer has (a re-fold refused its creation, or a child): their
+   * records go back to waiting as orphans, as they would had they arrived now.
+   */
+  protected releaseNodes (unit: Unit, pids: readonly string[]): void {
+    if (pids.length === 0) return
+    const gone = new Set(pids)
+    const refusals = this.refusalsByUnit.get(unit)
+    for (const pid of gone) if (this.byProcess.get(pid) === unit) this.byProcess.delete(pid)
+    const kept: FoldEntry[] = []
+    for (const e of unit.entries) {
+      const pid = graphRef(e) === undefined && createdGraphId(e) === undefined ? processRefOf(e) : undefined
+      if (pid === undefined || !gone.has(pid)) {
+        kept.push(e)
+        continue
+      }
+      refusals?.delete(e.id)
+      let list = this.orphans.get(pid)
+      if (list === undefined) this.orphans.set(pid, list = [])
+      list.push(e)
+    }
+    unit.entries.splice(0, unit.entries.length, ...kept)
+  }
+
+  protected refusalsOf (unit: Unit): Map<string, Refusal> {
+    let m = this.refusalsByUnit.get(unit)
+    if (m === undefined) this.refusalsByUnit.set(unit, m = new Map())
+    return m
+  }
+
+  /**
+   * Would `e` be applied if it were added now, after everything held? Returns why it
+   * would be refused. Nothing changes. A node asks this before it appends a client's
+   * mutation, so refused requests get an error reply instead of a ledger record.
+   */
+  preview (e: FoldEntry): Refusal | undefined {
+    if (e.invalid !== undefined) return invalid(e.invalid)
+    const r = route(e)
+    switch (r.kind) {
+      case 'colony': {
+        // Colony-level records are rare: replay the timeline on a scratch copy.
+        const scratch = new Timeline()
+        for (const c of this.colonyEntries) scratch.apply(c)
+        scratch.apply(e)
+        return scratch.refusals.get(e.id)
+      }
+      case 'create': {
+        if (!r.graph) {
+          const created = createProcess(e, this.timeline)
+          return isRefusal(created) ? created : undefined
+        }
+        if (this.units.get(r.unit)?.graph !== undefined) return conflict('the workflow was already started')
+        const created = createGraph(e, r.unit, this.timeline, this.genVerdict)
+        return isRefusal(created) ? created : undefined
+      }
+      case 'pack': {
+        const scratch = newGenState(generatorRef(e) as string)
+        return applyGenEntry(scratch, e, this.timeline)
+      }
+      case 'graph': {
+        const g = this.units.get(r.gid)?.graph
+        if (g === undefined || g.graph.removed) return notFound('the workflow does not exist')
+        return applyGraphEntry(cloneGraph(g), e, this.timeline)
+      }
+      case 'process': {
+        const u = this.byProcess.get(r.pid)
+        const proc = u?.proc ?? u?.graph?.procs.get(r.pid)
+        if (proc === undefined || proc.removed) return notFound('the process does not exist')
+        // applyEntry only appends to these arrays: a scratch copy need not copy their contents.
+        const scratch = { ...proc, logs: [], attributes: [], history: [] }
+        return applyEntry(scratch, e, this.timeline)
+      }
+    }
+  }
+
+
+  /** A unit's own state: its processes, its workflow, its records' refusals. */
+  protected unitHash (u: Unit): string {
+    const procs = u.proc !== undefined ? [u.proc] : [...(u.graph?.procs.values() ?? [])].sort((a, b) => a.processid < b.processid ? -1 : 1)
+    const refusals = [...(this.refusalsByUnit.get(u) ?? [])].sort((a, b) => a[0] < b[0] ? -1 : 1)
+    return sha3Hex(canonicalJson({ id: u.id, processes: procs, graph: u.graph?.graph ?? null, refusals }))
+  }
+}
