@@ -27,10 +27,10 @@ console.log(`colonynet bench on ${cpus().length} cores, ${Math.round(totalmem() 
 console.log('\n[1/6] signature recovery, native vs fallback')
 results.crypto = await benchCrypto(quick ? 400 : 1200)
 
-console.log('\n[2/6] ingest: verify + fold + store, fold cost as the ledger grows, heap per process')
+console.log('\n[2/6] ingest: verify + fold + store, fold cost as the ledger grows, heap per settled process')
 results.ingest = await benchIngest(sizes)
-// what the fold holds per process: it holds them all for as long as the node runs (25,000
-// in quick runs too: measured over 5,000, the maps' growth steps showed as 4.4–5.6 KiB)
+// what memory still holds of a settled process (25,000 in quick runs too: small steps of
+// the heap's growth show over fewer)
 Object.assign(results.ingest, await benchMemory(25_000))
 const small = results.ingest[`fold µs/record @${sizes[0]}`] ?? NaN
 const large = results.ingest[`fold µs/record @${sizes[1]}`] ?? NaN

@@ -110,7 +110,8 @@ export abstract class LedgerState extends EventEmitter<LedgerEvents> {
     this.pager = new Pager({
       store: this.store,
       fold: () => this.foldNow,
-      adopt: (id, u) => this.projections.adopt(id, u.written, u.graphCounted)
+      adopt: (id, u) => this.projections.adopt(id, u.written, u.graphCounted),
+      again: id => this.projections.noteUnit(id)
     })
     this.projections = new Projections({
       store: this.store,

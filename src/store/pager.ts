@@ -32,18 +32,28 @@ export interface PagerOptions {
   readonly fold: () => LedgerFold
   /** a unit came back: its processes' projections (and its workflow's count) as written when it left */
   readonly adopt: (id: string, u: StoredUnit) => void
+  /** a settled unit came back: it must go out again once nothing needs it */
+  readonly again: (id: string) => void
 }
 
 export interface Sweep {
   readonly colony: string
   readonly key: string
   readonly events: boolean
+  /**
+   * The latest last record of a unit sent out before the colony-level record was folded:
+   * units sent out later were in memory then, and the fold took the record into account
+   */
+  readonly upTo: string
 }
 
 export class Pager {
   private readonly store: Store
   private readonly fold: () => LedgerFold
   private readonly adopt: (id: string, u: StoredUnit) => void
+  private readonly again: (id: string) => void
+  /** the latest last record of any unit sent out (what a colony-level record may reach) */
+  private maxEvicted = ''
   /** units brought back from the store: their hash and unitlast key as stored */
   private readonly stored = new Map<string, { hash: string, last: string }>()
   /** colony-level records whose effect on units away from memory is still to be folded */
@@ -58,12 +68,15 @@ export class Pager {
     this.store = opts.store
     this.fold = opts.fold
     this.adopt = opts.adopt
+    this.again = opts.again
   }
 
   /** At open: the outside hash as stored. */
   async open (): Promise<string> {
     const h = await this.store.meta.get('outside')
     this.diskOutside = typeof h === 'string' ? h : ZERO_HASH
+    const m = await this.store.meta.get('maxevicted')
+    this.maxEvicted = typeof m === 'string' ? m : ''
     return this.diskOutside
   }
 
@@ -72,6 +85,7 @@ export class Pager {
     this.stored.clear()
     this.sweeps.length = 0
     this.diskOutside = ZERO_HASH
+    this.maxEvicted = ''
   }
 
   /** Colony-level records still to be folded into settled units. */
@@ -102,7 +116,10 @@ export class Pager {
       needs.processes.forEach((pid, i) => ids.add(graphs[i] ?? pid))
     }
     await this.bringBack([...ids].filter(id => !fold.holds(id)))
-    for (const c of needs.colonies) this.sweeps.push(c)
+    // only units sent out before now can have missed the record (the fold saw the others)
+    for (const c of needs.colonies) {
+      if (c.events ? this.maxEvicted !== '' : c.key < this.maxEvicted) this.sweeps.push({ ...c, upTo: this.maxEvicted })
+    }
   }
 
   /** Restores these units from the store (those it holds). */
@@ -128,6 +145,7 @@ export class Pager {
       this.pagedIn++
     }
     this.adopt(id, u)
+    if (u.settled) this.again(id)
     return true
   }
 
@@ -155,6 +173,10 @@ export class Pager {
       ...(graphCounted === undefined ? {} : { graphCounted })
     }
     ops.push(put(units, u.id, stored), put(unitlast, last, ''), put(meta, 'outside', this.diskOutside), del(this.store.liveunits, u.id))
+    if (u.lastKey > this.maxEvicted) {
+      this.maxEvicted = u.lastKey
+      ops.push(put(meta, 'maxevicted', this.maxEvicted))
+    }
     if (u.graph) {
       for (const p of u.processes) ops.push(put(nodeof, p.processid, u.id))
       if (u.workflow !== undefined) ops.push(put(graphs, u.id, u.workflow))
@@ -222,7 +244,8 @@ export class Pager {
       const prefix = unitLastPrefix(c.colonies[c.at] as string)
       const from = c.after ?? (s.events ? prefix : prefix + s.key + END)
       let last: string | undefined
-      for await (const k of this.store.unitlast.keys({ gt: from, lt: prefix.slice(0, -1) + END, limit: SWEEP_CHUNK })) {
+      // keys sort by last record: none after the sweep's bound can have missed the record
+      for await (const k of this.store.unitlast.keys({ gt: from, lte: prefix + s.upTo + END, limit: SWEEP_CHUNK })) {
         last = k
         const id = k.slice(k.lastIndexOf(SEP) + 1)
         if (!fold.holds(id)) ids.push(id)

@@ -163,6 +163,12 @@ export class Projections {
     return this.pending.size + (this.colonyPending ? 1 : 0)
   }
 
+  /** A settled unit came back into memory: it goes out again at the next write if nothing changes it. */
+  noteUnit (id: string): void {
+    this.pendingUnits.add(id)
+    this.schedule()
+  }
+
   /** Queues what the fold changed; writes it in PROJECTION_DELAY_MS, or later while records still stream in. */
   note (processes: readonly string[], colonyLevel: boolean, units: readonly string[]): void {
     for (const pid of processes) this.pending.add(pid)

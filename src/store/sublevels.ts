@@ -108,7 +108,7 @@ export interface Checkpoint {
   readonly orphans: readonly FoldEntry[]
   readonly held: readonly FoldEntry[]
   /** colony-level records still to be folded into settled units (see Pager) */
-  readonly sweeps?: ReadonlyArray<{ readonly colony: string, readonly key: string, readonly events: boolean }>
+  readonly sweeps?: ReadonlyArray<{ readonly colony: string, readonly key: string, readonly events: boolean, readonly upTo: string }>
   /** per origin, the clock at its contiguous head (its batches up to there may be pruned away) */
   readonly heads?: ReadonlyArray<readonly [string, { readonly w: number, readonly l: number }]>
   /** prune records not applied yet */
