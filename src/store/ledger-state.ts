@@ -33,6 +33,9 @@ export const CHECKPOINT_MS = 10_000
 /** How often prune records waiting for their turn are looked at again. */
 const PRUNE_CHECK_MS = 200
 
+/** At most one compaction of the store after prunes per this long. */
+const COMPACT_EVERY_MS = 60_000
+
 /** meta keys of node-local values: LOCAL_PREFIX + name */
 export const LOCAL_PREFIX = 'local/'
 export const LOCAL_END = 'local0'
@@ -434,13 +437,36 @@ export abstract class LedgerState extends EventEmitter<LedgerEvents> {
     this.pruneTimer = setTimeout(() => {
       this.pruneTimer = undefined
       this.chain.run(async () => {
-        if (this.pager.sweepsPending > 0 || this.sweeping !== undefined) return
+        if (this.pager.sweepsPending > 0 || this.sweeping !== undefined) return 0
         await this.projections.writeAll()
-        await this.pruner.applyReady()
-      }).then(() => this.schedulePrune(), err => this.fail(err))
+        return await this.pruner.applyReady()
+      }).then(n => {
+        if (n > 0) this.compactSoon()
+        this.schedulePrune()
+      }, err => this.fail(err))
     }, PRUNE_CHECK_MS)
     this.pruneTimer.unref()
   }
+
+  /**
+   * What prunes deleted leaves the disk when LevelDB compacts the files that hold it, in its
+   * own time: meanwhile the data directory keeps the deleted values and their tombstones.
+   * After prunes, at most once a minute, the store is compacted at once, so that its size
+   * follows what it holds (with retention, little: the compaction is short).
+   */
+  private compactSoon (): void {
+    const now = this.now()
+    if (this.compacting || now - this.lastCompaction < COMPACT_EVERY_MS) return
+    this.compacting = true
+    this.lastCompaction = now
+    const db = this.store.db as unknown as { compactRange?: (start: string, end: string) => Promise<void> }
+    this.compaction = (db.compactRange?.('', '\uffff') ?? Promise.resolve()).catch(() => {}).finally(() => { this.compacting = false })
+  }
+
+  /** A compaction under way (closing waits for it). */
+  protected compaction: Promise<void> | undefined
+  private compacting = false
+  private lastCompaction = 0
 
 
   /** Whether a node other than `self` wrote a prune record for the colony that arrived since `sinceMs` (this site's time). */
