@@ -11,6 +11,9 @@
  */
 import { ProcessState, type HistoryStep, type ProcessInfo } from '../src/protocol/state.js'
 
+/** A process as a site holds it: in memory (live) or in the store (settled, its logs apart). */
+export type HeldProcess = Omit<ProcessInfo, 'logs'>
+
 /** Lifecycle edges: what each state may become next. */
 const NEXT: Readonly<Record<number, readonly number[]>> = {
   [ProcessState.WAITING]: [ProcessState.RUNNING, ProcessState.FAILED, ProcessState.CANCELLED],
@@ -36,7 +39,7 @@ export interface SiteView {
   readonly name: string
   readonly nodeid: string
   readonly hash: string
-  readonly processes: ReadonlyMap<string, ProcessInfo>
+  readonly processes: ReadonlyMap<string, HeldProcess>
 }
 
 export interface Execution { readonly pid: string, readonly site: string }

@@ -14,6 +14,8 @@ import { generatePrivateKey, idFromPrivateKey } from '../src/protocol/crypto.js'
 import { loadIdentity } from '../src/node/identity.js'
 import { DEFAULT_PORT } from '../src/protocol/wire-types.js'
 import { Ledger } from '../src/store/ledger.js'
+import type { StoredProcess } from '../src/store/sublevels.js'
+import { everything } from '../src/store/reads.js'
 import type { SiteView } from './check.js'
 import { FAKETIME_LIB, type SiteNet } from './net.js'
 
@@ -187,12 +189,17 @@ export function startClient (c: Cluster, s: SiteProc, ratePerS: number): void {
   s.client = spawnIn(s.net.ns, {}, ['--import', 'tsx', join(root, 'chaos/client.ts'), s.url, c.user, COLONY, s.name, join(c.dir, `ops-${s.name}.jsonl`), String(ratePerS)], `${s.name} client`)
 }
 
-/** A stopped site's ledger, folded from its data directory: what the checker holds it to. */
+/**
+ * A stopped site's ledger, opened from its data directory: what the checker holds it to.
+ * Settled processes live in the store, not the fold (paging): both are read.
+ */
 export async function siteView (s: SiteProc): Promise<SiteView> {
   const identity = await loadIdentity(s.dir, {})
   const ledger = await Ledger.open({ dir: join(s.dir, 'ledger'), nodeKey: identity.nodeKey, verifyThreads: 0 })
   try {
-    const processes = new Map([...ledger.fold.processes(COLONY)].map(p => [p.processid, p]))
+    const processes = new Map<string, StoredProcess>([...ledger.fold.processes(COLONY)].map(p => [p.processid, p]))
+    const stored = await ledger.reads.page(COLONY, -1, everything, 0, Number.MAX_SAFE_INTEGER)
+    for (const p of stored.processes) if (!processes.has(p.processid)) processes.set(p.processid, p)
     return { name: s.name, nodeid: s.nodeid, hash: ledger.fold.stateHash(), processes }
   } finally {
     await ledger.close()
