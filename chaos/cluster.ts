@@ -5,16 +5,21 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { installCryptoBackend } from '../src/crypto/index.js'
 import { ColoniesClient } from '../src/client/rpc-client.js'
 import { generatePrivateKey, idFromPrivateKey } from '../src/protocol/crypto.js'
 import { loadIdentity } from '../src/node/identity.js'
+import type { FoldEntry } from '../src/protocol/entry.js'
+import { LedgerFold } from '../src/protocol/fold.js'
+import { entryFromRecord } from '../src/protocol/verify.js'
+import { type ArchiveLine, verifyArchive } from '../src/store/archive.js'
 import { DEFAULT_PORT } from '../src/protocol/wire-types.js'
 import { Ledger } from '../src/store/ledger.js'
-import type { SiteView } from './check.js'
+import { everything } from '../src/store/reads.js'
+import type { ArchiveView, HeldProcess, SiteView } from './check.js'
 import { FAKETIME_LIB, type SiteNet } from './net.js'
 
 // signs and verifies here, without a node to pick the backend
@@ -41,6 +46,10 @@ export interface SiteProc {
   proxy: ChildProcess | undefined
   /** the node's wall clock runs this many seconds ahead (libfaketime) */
   readonly clockOffsetS: number
+  /** with retention: where the node archives what it purges (--archive) */
+  readonly archive: string | undefined
+  /** more `node start` flags (retention's) */
+  readonly nodeArgs: readonly string[]
 }
 
 export interface Cluster {
@@ -83,7 +92,7 @@ export async function startNode (c: Cluster, s: SiteProc, bootstrap: string[]): 
   // unacknowledged) into site-N.log beside the executors' logs, each line with its time
   const keep = process.env.CHAOS_KEEP !== undefined
   const args = [join(root, 'bin/run.js'), 'node', 'start', '--json', ...(keep ? ['--verbose'] : []), '--data', s.dir, '--host', s.net.ip, '--port', String(API_PORT),
-    '--p2p-port', String(P2P_PORT), '--announce', `/ip4/${s.net.ip}/tcp/${PROXY_PORT}`, '--name', s.name, ...bootstrap.flatMap(b => ['--bootstrap', b])]
+    '--p2p-port', String(P2P_PORT), '--announce', `/ip4/${s.net.ip}/tcp/${PROXY_PORT}`, '--name', s.name, ...s.nodeArgs, ...bootstrap.flatMap(b => ['--bootstrap', b])]
   const child = spawnIn(s.net.ns, env, args, s.name)
   s.node = child
   if (keep) {
@@ -122,8 +131,11 @@ export async function stopChild (child: ChildProcess | undefined, signal: NodeJS
   clearTimeout(timer)
 }
 
-/** Three (or `n`) sites admitted to one colony, each with an approved executor. */
-export async function startCluster (dir: string, nets: SiteNet[], clockOffsetS: (i: number) => number = () => 0): Promise<Cluster> {
+/**
+ * Three (or `n`) sites admitted to one colony, each with an approved executor. With
+ * `retentionS`, every node runs with that retention policy and archives what it purges.
+ */
+export async function startCluster (dir: string, nets: SiteNet[], clockOffsetS: (i: number) => number = () => 0, retentionS?: number): Promise<Cluster> {
   const c: Cluster = {
     sites: [],
     dir,
@@ -135,9 +147,11 @@ export async function startCluster (dir: string, nets: SiteNet[], clockOffsetS: 
   for (const net of nets) {
     const sdir = join(dir, `site-${net.index}`)
     await mkdir(sdir, { recursive: true })
+    const archive = retentionS === undefined ? undefined : join(dir, `archive-${net.index}`)
     c.sites.push({
       net, name: `site-${net.index}`, dir: sdir, url: `http://${net.ip}:${API_PORT}`, nodeid: '', p2p: '',
-      node: undefined, executor: undefined, client: undefined, proxy: undefined, clockOffsetS: clockOffsetS(net.index)
+      node: undefined, executor: undefined, client: undefined, proxy: undefined, clockOffsetS: clockOffsetS(net.index),
+      archive, nodeArgs: archive === undefined ? [] : ['--retention-policy', String(retentionS), '--archive', archive]
     })
   }
   for (const s of c.sites) await startProxy(s)
@@ -187,15 +201,68 @@ export function startClient (c: Cluster, s: SiteProc, ratePerS: number): void {
   s.client = spawnIn(s.net.ns, {}, ['--import', 'tsx', join(root, 'chaos/client.ts'), s.url, c.user, COLONY, s.name, join(c.dir, `ops-${s.name}.jsonl`), String(ratePerS)], `${s.name} client`)
 }
 
-/** A stopped site's ledger, folded from its data directory: what the checker holds it to. */
+/**
+ * A stopped site's ledger, opened from its data directory: what the checker holds it to.
+ * Settled processes live in the store, not the fold (paging): both are read.
+ */
 export async function siteView (s: SiteProc): Promise<SiteView> {
-  const identity = await loadIdentity(s.dir, {})
-  const ledger = await Ledger.open({ dir: join(s.dir, 'ledger'), nodeKey: identity.nodeKey, verifyThreads: 0 })
+  const ledger = await openLedger(s)
   try {
-    const processes = new Map([...ledger.fold.processes(COLONY)].map(p => [p.processid, p]))
+    const processes = new Map<string, HeldProcess>([...ledger.fold.processes(COLONY)].map(p => [p.processid, p]))
+    const stored = await ledger.reads.page(COLONY, -1, everything, 0, Number.MAX_SAFE_INTEGER)
+    for (const p of stored.processes) if (!processes.has(p.processid)) processes.set(p.processid, p)
     return { name: s.name, nodeid: s.nodeid, hash: ledger.fold.stateHash(), processes }
   } finally {
     await ledger.close()
+  }
+}
+
+/** A stopped site's ledger, as its node opens it (archiving where it does, should a prune be due). */
+async function openLedger (s: SiteProc): Promise<Ledger> {
+  const identity = await loadIdentity(s.dir, {})
+  return await Ledger.open({ dir: join(s.dir, 'ledger'), nodeKey: identity.nodeKey, verifyThreads: 0, ...(s.archive === undefined ? {} : { archiveDir: s.archive }) })
+}
+
+/**
+ * A stopped site's archive read back (verifyArchive, and the records of each unit it
+ * purged), and its whole history: every record it retains and every record its archive
+ * holds, folded afresh with nothing pruned, as a site that never pruned would hold them.
+ */
+export async function historyView (s: SiteProc): Promise<{ history: Map<string, HeldProcess>, historyHash: string, archive: ArchiveView }> {
+  const entries: FoldEntry[] = []
+  const ledger = await openLedger(s)
+  try {
+    for (const origin of ledger.versionVector().keys()) {
+      for (let from = 1; ;) {
+        const batches = await ledger.getBatches(origin, from, 500)
+        for (const b of batches) for (const rec of b.records) entries.push(entryFromRecord(rec, undefined, undefined, b.seq))
+        const last = batches[batches.length - 1]
+        if (last === undefined || batches.length < 500) break
+        from = last.seq + 1
+      }
+    }
+  } finally {
+    await ledger.close()
+  }
+  const dir = s.archive ?? ''
+  const files = (await readdir(dir).catch(() => [])).filter(f => /^colonynet-\d{4}-\d{2}-\d{2}\.jsonl$/.test(f))
+  const lines: ArchiveLine[] = []
+  for (const f of files) lines.push(...await readLines<ArchiveLine>(join(dir, f)))
+  const checked = files.length === 0 ? { problems: [] } : await verifyArchive(dir)
+  const units = new Map<string, Set<string>>()
+  for (const l of lines) {
+    let ids = units.get(l.unit)
+    if (ids === undefined) units.set(l.unit, ids = new Set())
+    ids.add(l.id)
+    entries.push(entryFromRecord(l.record, l.id, undefined, l.seq))
+  }
+  const fold = new LedgerFold()
+  fold.add(entries)
+  const processes = new Set([...units.keys()].flatMap(u => fold.processIdsOf(u)))
+  return {
+    history: new Map([...fold.processes(COLONY)].map(p => [p.processid, p])),
+    historyHash: fold.stateHash(),
+    archive: { units, processes, records: lines.length, problems: checked.problems }
   }
 }
 

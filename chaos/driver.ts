@@ -3,17 +3,20 @@
  * the network and starts this). Per scenario: a fresh three-site colony, clients and
  * executors at every site, a warm-up, the fault, the heal, then convergence and the
  * checker. Prints one table row per scenario and writes chaos/results/chaos-<time>.json.
+ * The retention scenario also waits for every success to be purged everywhere, then holds
+ * the sites to their archives (checkRetention).
  * Usage: driver.ts CAPABILITIES_JSON [--only NAME,…] [--quick]
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ColoniesClient } from '../src/client/rpc-client.js'
-import { check, type Execution, type SiteView, type Verdict } from './check.js'
+import { check, checkRetention, type Execution, type RetentionSiteView, type RetentionVerdict, type SiteView, type Verdict } from './check.js'
 import {
-  COLONY, killAll, type Cluster, impair, readLines, siteView, type SiteProc, startClient, startCluster, startExecutor, startNode, stopChild, until
+  COLONY, killAll, type Cluster, historyView, impair, readLines, siteView, type SiteProc, startClient, startCluster, startExecutor, startNode, stopChild, until
 } from './cluster.js'
+import { prunePeriodMs } from '../src/node/retention.js'
 import { type Capabilities, cut, heal, netem, siteNets } from './net.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -24,6 +27,9 @@ const quick = process.argv.includes('--quick')
 const RATE = 8 // submits per second per site
 const WARM_MS = 4000
 const nets = siteNets(3)
+/** the retention scenario's policy, and how long its site is cut off: longer than the horizon */
+const RETENTION_S = quick ? 6 : 20
+const RETENTION_CUT_S = quick ? 9 : 30
 
 interface Scenario {
   readonly name: string
@@ -33,9 +39,14 @@ interface Scenario {
   readonly clock?: (i: number) => number
   /** injects the fault, holds it, and heals; returns when healed */
   readonly fault: (c: Cluster) => Promise<void>
+  /** every site runs with this retention policy (seconds) and an archive */
+  readonly retentionS?: number
+  /** the warm-up, when not the usual one: from the first execution at every site (not halved by --quick) */
+  readonly warmMs?: number
 }
 
-const hold = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, quick ? ms / 2 : ms)) }
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+const hold = async (ms: number): Promise<void> => { await sleep(quick ? ms / 2 : ms) }
 const site = (c: Cluster, i: number): SiteProc => c.sites[i] as SiteProc
 
 const scenarios: Scenario[] = [
@@ -95,6 +106,14 @@ const scenarios: Scenario[] = [
     needs: 'faketime',
     clock: i => i === 2 ? 30 : 0,
     fault: async () => { await hold(10_000) }
+  },
+  {
+    name: 'retention',
+    what: `retention ${RETENTION_S} s with archives; site 2 cut off for ${RETENTION_CUT_S} s (longer than the horizon) with work on both sides, then healed, until every success is purged everywhere`,
+    retentionS: RETENTION_S,
+    // pruning is under way before the cut: the first successes pass the horizon, then prunes apply
+    warmMs: RETENTION_S * 1000 + 2 * prunePeriodMs(RETENTION_S),
+    fault: async c => { await cut(site(c, 2).net); await sleep(RETENTION_CUT_S * 1000); await heal(site(c, 2).net) }
   }
 ]
 
@@ -103,8 +122,10 @@ interface Row {
   readonly what: string
   readonly skipped?: string
   readonly operations?: number
-  readonly verdict?: Verdict
+  readonly verdict?: Verdict | RetentionVerdict
   readonly convergeMs?: number
+  /** retention: from the heal until every site had purged every success; per site, how many it purged before the cut, during it and after the heal */
+  readonly retention?: { readonly purgedMs: number, readonly when: string[] }
   readonly error?: string
 }
 
@@ -118,15 +139,59 @@ async function sitesQuiet (c: Cluster): Promise<boolean> {
   return stats.waitingprocesses === 0 && stats.runningprocesses === 0
 }
 
+/** Every site agrees, runs nothing and holds no successful process: retention purged them all. */
+async function allPurged (c: Cluster): Promise<boolean> {
+  if (!await sitesQuiet(c)) return false
+  for (const s of c.sites) {
+    const st = await new ColoniesClient({ url: s.url, prvkey: c.user, timeoutMs: 5000 }).getColonyStatistics(COLONY)
+    if (st.successfulprocesses > 0 || st.waitingprocesses > 0 || st.runningprocesses > 0) return false
+  }
+  return true
+}
+
+/** The units (a standalone process's id is its unit's) named in a site's archive files, with when each was archived. */
+async function archivedUnits (s: SiteProc): Promise<Map<string, number>> {
+  const dir = s.archive ?? ''
+  const files = (await readdir(dir).catch(() => [])).filter(f => f.endsWith('.jsonl'))
+  const lines = (await Promise.all(files.map(async f => await readLines<{ unit: string, at: number }>(join(dir, f))))).flat()
+  return new Map(lines.map(l => [l.unit, l.at]))
+}
+
+/** Of `ids`, those a running site still answers getprocessmsg for (a purged process must be 404). */
+async function stillAnswered (c: Cluster, s: SiteProc, ids: readonly string[]): Promise<string[]> {
+  const client = new ColoniesClient({ url: s.url, prvkey: c.user, timeoutMs: 5000 })
+  const found: string[] = []
+  for (let i = 0; i < ids.length; i += 16) {
+    await Promise.all(ids.slice(i, i + 16).map(async id => {
+      try {
+        await client.getProcess(id)
+        found.push(id)
+      } catch (err) {
+        if ((err as { status?: number }).status !== 404) throw err
+      }
+    }))
+  }
+  return found
+}
+
+const isRetention = (v: Verdict | undefined): v is RetentionVerdict => v !== undefined && 'purged' in v
+
 async function runScenario (sc: Scenario): Promise<Row> {
   if (sc.needs === 'faketime' && !caps.faketime) return { scenario: sc.name, what: sc.what, skipped: 'libfaketime not installed' }
   const dir = await mkdtemp(join(tmpdir(), `colonynet-chaos-${sc.name.replace(/[^a-z0-9]/gi, '')}-`))
   let c: Cluster | undefined
   try {
-    c = await startCluster(dir, nets, sc.clock)
+    c = await startCluster(dir, nets, sc.clock, sc.retentionS)
     for (const s of c.sites) startExecutor(c, s)
     for (const s of c.sites) startClient(c, s, RATE)
-    await hold(WARM_MS)
+    if (sc.warmMs !== undefined) {
+      const sites = c.sites
+      await until(async () => (await Promise.all(sites.map(async s => await readLines(join(dir, `exec-${s.name}.jsonl`))))).every(l => l.length > 0), 'work at every site', 30_000)
+      await sleep(sc.warmMs)
+    } else {
+      await hold(WARM_MS)
+    }
+    const faulted = Date.now()
     await sc.fault(c)
     const healed = Date.now()
     for (const s of c.sites) await stopChild(s.client)
@@ -147,6 +212,30 @@ async function runScenario (sc: Scenario): Promise<Row> {
     const hangups = counters.reduce((n, f) => n + (f?.silenthangups ?? 0), 0)
     console.log(`    claims that waited for acknowledgements: ${waited}, of which gave up after 2 s: ${capped}; silent links closed: ${hangups}`)
     if (converged > 5000 || process.env.CHAOS_TRACE !== undefined) console.log(`    after the heal: ${trace.filter((_, i) => i % 5 === 0).join('; ')}`)
+    let retention: Row['retention']
+    const answered = new Map<SiteProc, string[]>()
+    if (sc.retentionS !== undefined) {
+      // the last successes leave once a prune's horizon passes them: the policy and a few periods on
+      await until(async () => await allPurged(c as Cluster), 'every site to purge every successful process', sc.retentionS * 3000 + 60_000)
+      const purgedMs = Date.now() - healed
+      const archived = await Promise.all(c.sites.map(archivedUnits))
+      const units = [...new Set(archived.flatMap(a => [...a.keys()]))]
+      for (const s of c.sites) answered.set(s, await stillAnswered(c, s, units))
+      // when each site purged: before the cut, while site 2 was away (only what it can no longer change), after the heal
+      const when = archived.map(a => {
+        const at = [...a.values()]
+        const before = at.filter(t => t < faulted).length
+        const during = at.filter(t => t < healed).length - before
+        return `${before}/${during}/${at.length - before - during}`
+      })
+      console.log(`    purged before the cut / while site 2 was away / after the heal, per site: ${when.join(', ')}`)
+      const pruned = await Promise.all(c.sites.map(async s => {
+        const r = await fetch(`${s.url}/health`, { signal: AbortSignal.timeout(5000) }).then(async x => await x.json() as { retention?: { processes: number, last: Array<{ below: number }> } }).catch(() => undefined)
+        return `${r?.retention?.processes ?? '?'} (last frontier ${r?.retention?.last[0] === undefined ? '-' : `${((Date.now() - r.retention.last[0].below) / 1000).toFixed(1)} s ago`})`
+      }))
+      console.log(`    every success purged at every site ${(purgedMs / 1000).toFixed(1)} s after the heal; /health says purged: ${pruned.join(', ')}; ${units.length} archived units asked for at every site`)
+      retention = { purgedMs, when }
+    }
     for (const s of c.sites) await stopChild(s.executor)
     for (const s of c.sites) await stopChild(s.node)
     const ops = (await Promise.all(c.sites.map(async s => await readLines<{ ok: boolean, pid?: string }>(join(dir, `ops-${s.name}.jsonl`))))).flat()
@@ -154,6 +243,11 @@ async function runScenario (sc: Scenario): Promise<Row> {
     const views: SiteView[] = []
     for (const s of c.sites) views.push(await siteView(s))
     const acknowledged = ops.flatMap(o => o.ok && o.pid !== undefined ? [o.pid] : [])
+    if (sc.retentionS !== undefined) {
+      const full: RetentionSiteView[] = []
+      for (const [i, s] of c.sites.entries()) full.push({ ...views[i] as SiteView, ...await historyView(s), answered: answered.get(s) ?? [] })
+      return { scenario: sc.name, what: sc.what, operations: ops.length, verdict: checkRetention(acknowledged, full, executions), convergeMs: converged, ...(retention === undefined ? {} : { retention }) }
+    }
     return { scenario: sc.name, what: sc.what, operations: ops.length, verdict: check(acknowledged, views, executions), convergeMs: converged }
   } catch (err) {
     return { scenario: sc.name, what: sc.what, error: err instanceof Error ? err.message : String(err) }
@@ -170,14 +264,30 @@ async function runScenario (sc: Scenario): Promise<Row> {
   }
 }
 
+/** What the retention scenario proved, per site where it counts. */
+function retentionCell (v: RetentionVerdict): string {
+  return `purged ${v.purged.join('/')}, archived ${v.archivedRecords.join('/')} records, reappeared ${v.reappeared.length}` +
+    `, archives ${v.archivesDisagree.length === 0 ? 'agree' : `DISAGREE on ${v.archivesDisagree.length} units`}` +
+    `, verified ${v.archiveProblems.length === 0 ? 'ok' : `${v.archiveProblems.length} PROBLEMS`}, whole histories ${v.historiesEqual ? 'equal' : 'DIFFER'}`
+}
+
+function retentionFailed (v: Verdict): boolean {
+  return isRetention(v) && (v.reappeared.length > 0 || v.archivesDisagree.length > 0 || v.archiveProblems.length > 0 || !v.historiesEqual)
+}
+
 function table (rows: Row[]): string {
-  const head = ['scenario', 'operations', 'acknowledged', 'lost', 'double results', 'illegal paths', 'duplicate executions', 'converge after heal', 'hashes']
+  // the retention column only where a retention scenario ran
+  const withRetention = rows.some(r => isRetention(r.verdict))
+  const head = ['scenario', 'operations', 'acknowledged', 'lost', 'double results', 'illegal paths', 'duplicate executions', 'converge after heal', 'hashes',
+    ...(withRetention ? ['retention (per site)'] : [])]
+  const blank = head.slice(2).map(() => '')
   const lines = rows.map(r => {
-    if (r.skipped !== undefined) return [r.scenario, `skipped: ${r.skipped}`, '', '', '', '', '', '', '']
-    if (r.error !== undefined || r.verdict === undefined) return [r.scenario, `error: ${r.error ?? '?'}`, '', '', '', '', '', '', '']
+    if (r.skipped !== undefined) return [r.scenario, `skipped: ${r.skipped}`, ...blank]
+    if (r.error !== undefined || r.verdict === undefined) return [r.scenario, `error: ${r.error ?? '?'}`, ...blank]
     const v = r.verdict
     return [r.scenario, String(r.operations), String(v.acknowledged), String(v.lost.length), String(v.doubleResults.length), String(v.illegal.length),
-      String(v.duplicateExecutions), `${((r.convergeMs ?? 0) / 1000).toFixed(1)} s`, v.hashesEqual ? 'equal' : 'DIFFER']
+      String(v.duplicateExecutions), `${((r.convergeMs ?? 0) / 1000).toFixed(1)} s`, v.hashesEqual ? 'equal' : 'DIFFER',
+      ...(withRetention ? [isRetention(v) ? retentionCell(v) : ''] : [])]
   })
   const width = head.map((h, i) => Math.max(h.length, ...lines.map(l => (l[i] ?? '').length)))
   const fmt = (cells: string[]): string => cells.map((x, i) => x.padEnd(width[i] ?? 0)).join('  ')
@@ -194,6 +304,10 @@ for (const sc of scenarios) {
     const v = row.verdict
     console.log(`    ${row.operations} operations, ${v.acknowledged} acknowledged, lost ${v.lost.length}, double results ${v.doubleResults.length}, illegal ${v.illegal.length}, duplicate executions ${v.duplicateExecutions}, converged ${((row.convergeMs ?? 0) / 1000).toFixed(1)} s after the heal`)
     for (const x of [...v.lost.slice(0, 3).map(p => `lost ${p}`), ...v.doubleResults.slice(0, 3).map(p => `double result ${p}`), ...v.illegal.slice(0, 3).map(i => `illegal ${i.pid}: ${i.why}`)]) console.log(`    ${x}`)
+    if (isRetention(v)) {
+      console.log(`    ${retentionCell(v)}`)
+      for (const x of [...v.reappeared.slice(0, 3).map(p => `reappeared ${p}`), ...v.archivesDisagree.slice(0, 3).map(u => `archives disagree on ${u}`), ...v.archiveProblems.slice(0, 3)]) console.log(`    ${x}`)
+    }
   } else {
     console.log(`    ${row.skipped !== undefined ? `skipped: ${row.skipped}` : `error: ${row.error ?? ''}`}`)
   }
@@ -205,5 +319,5 @@ await mkdir(resultsDir, { recursive: true })
 const file = join(resultsDir, `chaos-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
 await writeFile(file, JSON.stringify({ date: new Date().toISOString(), capabilities: caps, rows }, null, 2))
 console.log(`\nresults written to ${file}`)
-const bad = rows.some(r => r.error !== undefined || (r.verdict !== undefined && (r.verdict.lost.length > 0 || r.verdict.doubleResults.length > 0 || r.verdict.illegal.length > 0 || !r.verdict.hashesEqual)))
+const bad = rows.some(r => r.error !== undefined || (r.verdict !== undefined && (r.verdict.lost.length > 0 || r.verdict.doubleResults.length > 0 || r.verdict.illegal.length > 0 || !r.verdict.hashesEqual || retentionFailed(r.verdict))))
 process.exit(bad ? 1 : 0)
