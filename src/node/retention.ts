@@ -21,7 +21,7 @@ export interface RetentionOptions {
   readonly nodeId: string
   /** successful processes older than this many seconds are purged; undefined or 0: retention off */
   readonly policySeconds?: number
-  /** how often to write prune records (default: a third of the policy, 1 to 10 s) */
+  /** how often to write prune records (default: a tenth of the policy, 1 to 10 s) */
   readonly periodMs?: number
   readonly clock?: Clock
   readonly log?: (line: string) => void
@@ -35,7 +35,7 @@ export interface RetentionOptions {
 
 /** The period prune records are written at for a policy of `policySeconds` (0: off). */
 export function prunePeriodMs (policySeconds: number): number {
-  return policySeconds > 0 ? Math.min(PRUNE_PERIOD_MS, Math.max(1000, Math.floor(policySeconds * 1000 / 3))) : PRUNE_PERIOD_MS
+  return policySeconds > 0 ? Math.min(PRUNE_PERIOD_MS, Math.max(1000, Math.floor(policySeconds * 1000 / 10))) : PRUNE_PERIOD_MS
 }
 
 export class Retention implements Service {

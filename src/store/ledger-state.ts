@@ -34,7 +34,9 @@ export const CHECKPOINT_MS = 10_000
 const PRUNE_CHECK_MS = 200
 
 /** At most one compaction of the store after prunes per this long. */
-const COMPACT_EVERY_MS = 60_000
+const COMPACT_MIN_MS = 2000
+/** What a settled process takes on disk, about (its batches, view, records as folded, indices). */
+const DISK_BYTES_PER_PROCESS = 3000
 
 /** meta keys of node-local values: LOCAL_PREFIX + name */
 export const LOCAL_PREFIX = 'local/'
@@ -451,17 +453,28 @@ export abstract class LedgerState extends EventEmitter<LedgerEvents> {
   /**
    * What prunes deleted leaves the disk when LevelDB compacts the files that hold it, in its
    * own time: meanwhile the data directory keeps the deleted values and their tombstones.
-   * After prunes, at most once a minute, the store is compacted at once, so that its size
-   * follows what it holds (with retention, little: the compaction is short).
+   * Once prunes have deleted about an eighth of what the store holds (a settled process
+   * is ~3 KiB on disk), the store is compacted at once: its size then follows what it
+   * holds, and each byte deleted costs a few bytes rewritten, however long the retention.
    */
   private compactSoon (): void {
+    const pruned = this.pruner.prunedProcesses
     const now = this.now()
-    if (this.compacting || now - this.lastCompaction < COMPACT_EVERY_MS) return
+    if (this.compacting || now - this.lastCompaction < COMPACT_MIN_MS) return
+    const db = this.store.db as unknown as { compactRange?: (start: string, end: string) => Promise<void>, approximateSize?: (start: string, end: string) => Promise<number> }
+    if (db.compactRange === undefined || db.approximateSize === undefined) return
     this.compacting = true
-    this.lastCompaction = now
-    const db = this.store.db as unknown as { compactRange?: (start: string, end: string) => Promise<void> }
-    this.compaction = (db.compactRange?.('', '\uffff') ?? Promise.resolve()).catch(() => {}).finally(() => { this.compacting = false })
+    this.compaction = (async () => {
+      const size = await db.approximateSize?.('', '\uffff') ?? 0
+      if ((pruned - this.prunedAtCompaction) * DISK_BYTES_PER_PROCESS < size / 8) return
+      this.lastCompaction = now
+      this.prunedAtCompaction = pruned
+      await db.compactRange?.('', '\uffff')
+    })().catch(() => {}).finally(() => { this.compacting = false })
   }
+
+  /** processes pruned when the store was last compacted */
+  private prunedAtCompaction = 0
 
   /** A compaction under way (closing waits for it). */
   protected compaction: Promise<void> | undefined
