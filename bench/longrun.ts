@@ -19,6 +19,7 @@
  * MiB` (least-squares slopes: every heap reading; the disk readings from the reference on)
  * and exits 1 if a bound is broken, saying which (a node that died of heap exhaustion too).
  * Options: --processes N (10k, 1m) · --quick · --phase heap|disk|both · --retention SECONDS
+ * · --disk-rate N (the disk phase's steady submissions/s, default 300; 0: unpaced)
  * (default: COLONIES_RETENTION_POLICY of this environment, else 30) · --every N.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -42,6 +43,13 @@ const EXECUTORS = 8
 const INFLIGHT = 32
 const BACKLOG = 256
 const TOLERANCE = 0.2
+/**
+ * The disk phase's steady load, submissions per second: below what a 2-core machine takes
+ * (400-800/s here), so that the load, and what 30 s of it leaves on disk, does not follow
+ * the machine's hour.
+ */
+const DISK_RATE = 300
+
 /** a phase with no process closed for this long has stalled */
 const STALL_MS = 120_000
 const PROGRESS_MS = 10_000
@@ -55,6 +63,11 @@ export interface LongrunOptions {
   readonly phases: Phase[]
   /** the disk phase's COLONIES_RETENTION_POLICY, seconds */
   readonly retention: number
+  /**
+   * the disk phase's submissions per second (a steady load: with a 30 s policy the store
+   * holds the last 30 s of work, so its size follows the rate; 0: as fast as it goes)
+   */
+  readonly diskRate?: number
 }
 
 export interface Reading {
@@ -233,7 +246,7 @@ async function runPhase (children: Children, phase: Phase, o: LongrunOptions, lo
   const retention = phase === 'disk' ? o.retention : undefined
   log(phase === 'heap'
     ? `\n[heap] retention off, ${fmt(o.processes)} processes: the heap after a full GC at each reading within ±${TOLERANCE * 100} % of the first; the first process still answers afterwards`
-    : `\n[disk] COLONIES_RETENTION=true COLONIES_RETENTION_POLICY=${o.retention}, ${fmt(o.processes)} processes: the data directory within ±${TOLERANCE * 100} % of its size at the reference reading (the 2nd, or the first ≥ ${2 * o.retention} s into the phase)`)
+    : `\n[disk] COLONIES_RETENTION=true COLONIES_RETENTION_POLICY=${o.retention}, ${fmt(o.processes)} processes${(o.diskRate ?? 0) > 0 ? `, a steady ${fmt(o.diskRate ?? 0)} submissions/s at most` : ''}: the data directory within ±${TOLERANCE * 100} % of its size at the reference reading (the 2nd, or the first ≥ ${2 * o.retention} s into the phase)`)
   const dir = await mkdtemp(join(tmpdir(), `colonynet-longrun-${phase}-`))
   children.onClose(async () => await rm(dir, { recursive: true, force: true }))
   const operator = generatePrivateKey()
@@ -248,7 +261,8 @@ async function runPhase (children: Children, phase: Phase, o: LongrunOptions, lo
     const n = node
     const keys = await setUpColony([n.url], operator, EXECUTORS)
     load = children.fixture(`the ${phase} phase's clients`, join(here, 'fixtures', 'longrun-load.ts'), {
-      url: n.url, colony: COLONY, userKey: keys.userKey, executorKeys: keys.executorKeys, total: o.processes, every: o.every, inflight: INFLIGHT, backlog: BACKLOG, tag: `${phase}-${process.pid}`
+      url: n.url, colony: COLONY, userKey: keys.userKey, executorKeys: keys.executorKeys, total: o.processes, every: o.every, inflight: INFLIGHT, backlog: BACKLOG, tag: `${phase}-${process.pid}`,
+      ...(phase === 'disk' && (o.diskRate ?? 0) > 0 ? { rate: o.diskRate } : {})
     })
     // every listener before the first line can arrive: readline hands over a chunk's lines at once
     let t0 = 0
@@ -370,7 +384,7 @@ export async function runLongrun (o: LongrunOptions, log: (line: string) => void
 
 /** For `npm run bench`: a shorter run of both phases, as figures. */
 export async function benchLongrun (processes: number, log: (line: string) => void = console.log): Promise<{ figures: Record<string, number>, result: LongrunResult }> {
-  const result = await runLongrun({ processes, every: defaultEvery(processes), phases: ['heap', 'disk'], retention: 30 }, log)
+  const result = await runLongrun({ processes, every: defaultEvery(processes), phases: ['heap', 'disk'], retention: 30, diskRate: DISK_RATE }, log)
   const heap = result.phases.find(p => p.phase === 'heap')
   const disk = result.phases.find(p => p.phase === 'disk')
   const r1 = (x: number | undefined): number => x === undefined ? NaN : Math.round(x * 10) / 10
@@ -402,7 +416,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     quick: { type: 'boolean', default: false },
     phase: { type: 'string', default: 'both' },
     retention: { type: 'string' },
-    every: { type: 'string' }
+    every: { type: 'string' },
+    'disk-rate': { type: 'string' }
   } as const
   let o: LongrunOptions
   try {
@@ -410,9 +425,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const processes = count(v.processes ?? (v.quick ? '100k' : '1m'), '--processes')
     if (!['heap', 'disk', 'both'].includes(v.phase)) throw new Error(`--phase: heap, disk or both, not ${v.phase}`)
     const retention = count(v.retention ?? process.env.COLONIES_RETENTION_POLICY ?? '30', '--retention')
-    o = { processes, every: v.every === undefined ? defaultEvery(processes) : count(v.every, '--every'), phases: v.phase === 'both' ? ['heap', 'disk'] : [v.phase as Phase], retention }
+    const diskRate = v['disk-rate'] === undefined ? DISK_RATE : v['disk-rate'] === '0' ? 0 : count(v['disk-rate'], '--disk-rate')
+    o = { processes, every: v.every === undefined ? defaultEvery(processes) : count(v.every, '--every'), phases: v.phase === 'both' ? ['heap', 'disk'] : [v.phase as Phase], retention, diskRate }
   } catch (err) {
-    console.error(`bench:longrun: ${(err as Error).message}\noptions: --processes N · --quick · --phase heap|disk|both · --retention SECONDS · --every N (see the head of bench/longrun.ts)`)
+    console.error(`bench:longrun: ${(err as Error).message}\noptions: --processes N · --quick · --phase heap|disk|both · --retention SECONDS · --disk-rate N (0: unpaced) · --every N (see the head of bench/longrun.ts)`)
     process.exit(2)
   }
   const children = new Children()

@@ -33,10 +33,6 @@ export const CHECKPOINT_MS = 10_000
 /** How often prune records waiting for their turn are looked at again. */
 const PRUNE_CHECK_MS = 200
 
-/** At most one compaction of the store after prunes per this long. */
-const COMPACT_MIN_MS = 2000
-/** What a settled process takes on disk, about (its batches, view, records as folded, indices). */
-const DISK_BYTES_PER_PROCESS = 3000
 
 /** meta keys of node-local values: LOCAL_PREFIX + name */
 export const LOCAL_PREFIX = 'local/'
@@ -439,48 +435,13 @@ export abstract class LedgerState extends EventEmitter<LedgerEvents> {
     this.pruneTimer = setTimeout(() => {
       this.pruneTimer = undefined
       this.chain.run(async () => {
-        if (this.pager.sweepsPending > 0 || this.sweeping !== undefined) return 0
+        if (this.pager.sweepsPending > 0 || this.sweeping !== undefined) return
         await this.projections.writeAll()
-        return await this.pruner.applyReady()
-      }).then(n => {
-        if (n > 0) this.compactSoon()
-        this.schedulePrune()
-      }, err => this.fail(err))
+        await this.pruner.applyReady()
+      }).then(() => this.schedulePrune(), err => this.fail(err))
     }, PRUNE_CHECK_MS)
     this.pruneTimer.unref()
   }
-
-  /**
-   * What prunes deleted leaves the disk when LevelDB compacts the files that hold it, in its
-   * own time: meanwhile the data directory keeps the deleted values and their tombstones.
-   * Once prunes have deleted about an eighth of what the store holds (a settled process
-   * is ~3 KiB on disk), the store is compacted at once: its size then follows what it
-   * holds, and each byte deleted costs a few bytes rewritten, however long the retention.
-   */
-  private compactSoon (): void {
-    const pruned = this.pruner.prunedProcesses
-    const now = this.now()
-    if (this.compacting || now - this.lastCompaction < COMPACT_MIN_MS) return
-    const db = this.store.db as unknown as { compactRange?: (start: string, end: string) => Promise<void>, approximateSize?: (start: string, end: string) => Promise<number> }
-    if (db.compactRange === undefined || db.approximateSize === undefined) return
-    this.compacting = true
-    this.compaction = (async () => {
-      const size = await db.approximateSize?.('', '\uffff') ?? 0
-      if ((pruned - this.prunedAtCompaction) * DISK_BYTES_PER_PROCESS < size / 8) return
-      this.lastCompaction = now
-      this.prunedAtCompaction = pruned
-      await db.compactRange?.('', '\uffff')
-    })().catch(() => {}).finally(() => { this.compacting = false })
-  }
-
-  /** processes pruned when the store was last compacted */
-  private prunedAtCompaction = 0
-
-  /** A compaction under way (closing waits for it). */
-  protected compaction: Promise<void> | undefined
-  private compacting = false
-  private lastCompaction = 0
-
 
   /** Whether a node other than `self` wrote a prune record for the colony that arrived since `sinceMs` (this site's time). */
   pruneSeen (colony: string, self: string, sinceMs: number): boolean {

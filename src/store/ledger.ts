@@ -383,7 +383,6 @@ export class Ledger extends LedgerState {
     if (this.pruneTimer !== undefined) clearTimeout(this.pruneTimer)
     this.projections.close()
     await this.sweeping
-    await this.compaction
     await this.chain.idle()
     const { db, meta } = this.store
     if (this.failed === undefined && db.status === 'open') await this.projections.flush()
