@@ -128,3 +128,22 @@ export async function runAcross (fed: Federation, submitAt: Site, runAt: Site, x
   await ok(runAt.node.url, { msgtype: 'closesuccessfulmsg', processid: p.processid, out }, x.prv)
   return p.processid
 }
+
+/** Cuts site `i` off from the others, both ways (returns the cut, to run when wanted). */
+export function cutOff (fed: Federation, i: number): () => Promise<void> {
+  const lonely = fed.sites[i]?.node.federation
+  const others = fed.sites.filter((_, j) => j !== i).map(s => s.node.federation)
+  const ids = others.map(f => f?.peerId as string)
+  return async () => {
+    await lonely?.host.block(ids)
+    for (const f of others) await f?.host.block([lonely?.peerId as string])
+  }
+}
+
+/** Heals the cut of site `i`. */
+export function healCut (fed: Federation, i: number): void {
+  const lonely = fed.sites[i]?.node.federation
+  const others = fed.sites.filter((_, j) => j !== i).map(s => s.node.federation)
+  lonely?.host.unblock(others.map(f => f?.peerId as string))
+  for (const f of others) f?.host.unblock([lonely?.peerId as string])
+}

@@ -114,6 +114,22 @@ export class World {
     return [this.site(), this.addColony(), this.addExecutor('e1'), this.approve('e1'), this.addUser('u1')]
   }
 
+  /**
+   * A colony with two sites (the owner admits the second, so both compete with claims),
+   * executors e0 and e1 approved, e2 added only, and user u1: the property tests' start.
+   */
+  twoSites (): { sites: string[], entries: WorldEntry[] } {
+    const site2 = newKey()
+    return {
+      sites: [this.node.id, site2.id],
+      entries: [
+        this.site(), this.site(site2, this.operator), this.addColony(),
+        this.env({ msgtype: 'addsitemsg', colonyname: this.colony, nodeid: site2.id, name: 'b' }, this.owner),
+        this.addExecutor('e0'), this.approve('e0'), this.addExecutor('e1'), this.approve('e1'), this.addExecutor('e2'), this.addUser('u1')
+      ]
+    }
+  }
+
   submit (spec: Record<string, unknown> = {}, by?: Key, opts: { at?: number, origin?: string } = {}): WorldEntry {
     const { conditions, ...rest } = spec
     return this.env({

@@ -126,11 +126,10 @@ test('an acknowledgement advert leaves the held close waiting, names the last ba
   const capped = bFed.stats().claims.capped
   const adverts = aFed.stats().acks.adverts
   const p2 = (await ok(t.b.node.url, { msgtype: 'submitfuncspecmsg', spec: { funcname: 'f', conditions: { colonyname: t.fed.colony, executortype: 'hold' } } }, t.fed.user.prv)).processid
-  const t0 = Date.now()
   const got2 = await call(t.b.node.url, assignMsg(t.fed.colony, 5), y.prv)
   assert.is(got2.value.processid, p2)
-  assert.ok(Date.now() - t0 < 1500, `B's executor waited ${Date.now() - t0} ms`)
-  assert.is(bFed.stats().claims.capped, capped, 'B\'s claim stood unacknowledged until the cap')
+  // acknowledged, not released by the 2 s cap (which counts every claim it releases)
+  assert.is(bFed.stats().claims.capped, capped, 'B\'s claim did not wait for the cap')
   assert.ok(aFed.stats().acks.adverts > adverts, 'A acknowledged with an advert')
   assert.is(await stateAtB(t, p1), ProcessState.RUNNING, 'the acknowledgement took the held close along')
   assert.is(aFed.parts.publisher.heldCount, 1)

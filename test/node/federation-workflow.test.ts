@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import { Executor } from '../../src/client/executor.js'
 import { ColoniesClient } from '../../src/client/rpc-client.js'
 import { addExecutor, eventually } from '../helpers/colony-node.js'
-import { converged, ok, startFederation, type Federation, type Site } from '../helpers/federation.js'
+import { converged, ok, startFederation, type Federation, type Site, cutOff, healCut } from '../helpers/federation.js'
 
 let fed: Federation
 
@@ -17,22 +17,8 @@ test.after(async () => { await fed.stop() })
 
 const site = (i: number): Site => fed.sites[i] as Site
 
-function cut (i: number): () => Promise<void> {
-  const lonely = site(i).node.federation
-  const others = fed.sites.filter((_, j) => j !== i).map(s => s.node.federation)
-  const ids = others.map(f => f?.peerId as string)
-  return async () => {
-    await lonely?.host.block(ids)
-    for (const f of others) await f?.host.block([lonely?.peerId as string])
-  }
-}
-
-function heal (i: number): void {
-  const lonely = site(i).node.federation
-  const others = fed.sites.filter((_, j) => j !== i).map(s => s.node.federation)
-  lonely?.host.unblock(others.map(f => f?.peerId as string))
-  for (const f of others) f?.host.unblock([lonely?.peerId as string])
-}
+const cut = (i: number): (() => Promise<void>) => cutOff(fed, i)
+const heal = (i: number): void => { healCut(fed, i) }
 
 test('a workflow submitted at one site runs its nodes on executors at the three sites, in order', async () => {
   const types = ['at-a', 'at-b', 'at-c']

@@ -8,7 +8,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { addExecutor, assignMsg, eventually } from '../helpers/colony-node.js'
-import { converged, ok, type Site, startFederation, type Federation } from '../helpers/federation.js'
+import { converged, ok, type Site, startFederation, type Federation, cutOff, healCut } from '../helpers/federation.js'
 
 let fed: Federation
 test.before(async () => {
@@ -19,21 +19,8 @@ test.after(async () => { await fed.stop() })
 
 const site = (i: number): Site => fed.sites[i] as Site
 
-function cut (i: number): () => Promise<void> {
-  const lonely = site(i).node.federation
-  const others = fed.sites.filter((_, j) => j !== i).map(s => s.node.federation)
-  return async () => {
-    await lonely?.host.block(others.map(f => f?.peerId as string))
-    for (const f of others) await f?.host.block([lonely?.peerId as string])
-  }
-}
-
-function heal (i: number): void {
-  const lonely = site(i).node.federation
-  const others = fed.sites.filter((_, j) => j !== i).map(s => s.node.federation)
-  lonely?.host.unblock(others.map(f => f?.peerId as string))
-  for (const f of others) f?.host.unblock([lonely?.peerId as string])
-}
+const cut = (i: number): (() => Promise<void>) => cutOff(fed, i)
+const heal = (i: number): void => { healCut(fed, i) }
 
 /** Runs `n` processes: submitted at `at`, run by `x` long-polling at `by`. */
 async function run (at: Site, by: Site, x: { prv: string }, n: number, type: string): Promise<string[]> {

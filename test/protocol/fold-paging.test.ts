@@ -10,7 +10,7 @@ import type { FoldEntry } from '../../src/protocol/entry.js'
 import { foldRecords } from '../../src/protocol/fold.js'
 import { ProcessState } from '../../src/protocol/state.js'
 import { PagedFold } from '../helpers/pager.js'
-import { newKey, shuffle, World } from '../helpers/world.js'
+import { shuffle, World } from '../helpers/world.js'
 
 type Op =
   | { k: 'submit', maxexectime: number }
@@ -40,13 +40,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 /** Two sites, three executors, then the operations (mostly on the newest processes, as live). */
 function history (ops: Op[]): { w: World, entries: FoldEntry[], pids: string[] } {
   const w = new World()
-  const site2 = newKey()
-  const sites = [w.node.id, site2.id]
-  const entries: FoldEntry[] = [
-    w.site(), w.site(site2, w.operator), w.addColony(),
-    w.env({ msgtype: 'addsitemsg', colonyname: w.colony, nodeid: site2.id, name: 'b' }, w.owner),
-    w.addExecutor('e0'), w.approve('e0'), w.addExecutor('e1'), w.approve('e1'), w.addExecutor('e2'), w.addUser('u1')
-  ]
+  const { sites, entries } = w.twoSites()
   const pids: string[] = []
   const exec = (i: number): string => `e${i % 3}`
   for (const op of ops) {

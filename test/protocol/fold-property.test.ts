@@ -36,14 +36,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 /** A colony with two sites and three executors, then the random operations. */
 function history (ops: Op[]): { world: World, entries: FoldEntry[] } {
   const w = new World()
-  const site2 = newKey()
-  const sites = [w.node.id, site2.id]
-  const entries: FoldEntry[] = [
-    w.site(), w.site(site2, w.operator), w.addColony(),
-    // the owner admits the second site, so both compete with claims
-    w.env({ msgtype: 'addsitemsg', colonyname: w.colony, nodeid: site2.id, name: 'b' }, w.owner),
-    w.addExecutor('e0'), w.approve('e0'), w.addExecutor('e1'), w.approve('e1'), w.addExecutor('e2'), w.addUser('u1')
-  ]
+  const { sites, entries } = w.twoSites()
   const pids: string[] = []
   const claimedBy = new Map<string, number>()
   const exec = (i: number): string => `e${i % 3}`
