@@ -16,6 +16,17 @@ import { type Clock, every, type Service, systemClock } from './clock.js'
 /** How often a site writes prune records with retention off (when it writes them at all). */
 export const PRUNE_PERIOD_MS = 10_000
 
+/**
+ * A site with retention on writes a prune record at least every this many periods, even
+ * when its frontier has not moved: the other sites write theirs in answer, and their
+ * records are what moves the frontier. Without it the two wait on each other (the
+ * frontier waits for their records, their records wait for a prune record).
+ */
+const HEARTBEAT_PERIODS = 3
+
+/** A site with retention off answers prune records seen within this many periods. */
+const ANSWER_PERIODS = 10
+
 export interface RetentionOptions {
   readonly ledger: Ledger
   readonly nodeId: string
@@ -45,7 +56,7 @@ export class Retention implements Service {
   readonly periodMs: number
   private cancel: (() => void) | undefined
   /** per colony, the frontier of the last prune record written here */
-  private readonly written = new Map<string, Hlc>()
+  private readonly written = new Map<string, { below: Hlc, at: number }>()
   private busy = false
   /** prune records written since start */
   records = 0
@@ -80,10 +91,16 @@ export class Retention implements Service {
         const below = stable === undefined ? undefined : await this.heldByAll(c.sites, stable)
         if (below === undefined) continue
         const last = this.written.get(c.name)
-        if (last !== undefined && compareHlc(below, last) <= 0) continue
+        const now = this.clock.now()
+        if (last !== undefined) {
+          const order = compareHlc(below, last.below)
+          // a frontier that went back (a site shown lagging) waits; one that stayed waits for the heartbeat
+          if (order < 0) continue
+          if (order === 0 && (this.policySeconds === 0 || now - last.at < HEARTBEAT_PERIODS * this.periodMs)) continue
+        }
         const horizon = this.policySeconds > 0 ? Math.max(0, below.w - Math.round(this.policySeconds * 1000)) : 0
         bodies.push({ k: 'prune' as const, colonyname: c.name, below, horizon, vv: [...ledger.versionVector()] })
-        this.written.set(c.name, below)
+        this.written.set(c.name, { below, at: now })
       }
       if (bodies.length > 0) {
         await ledger.appendLocal(bodies.map(body => ({ body })))
@@ -130,7 +147,7 @@ export class Retention implements Service {
     if (this.policySeconds > 0) return true
     const { ledger, nodeId } = this.opts
     // another site prunes: our records are what lets the frontier pass us
-    if (ledger.pruneSeen(colony, nodeId, this.clock.now() - 3 * this.periodMs)) return true
+    if (ledger.pruneSeen(colony, nodeId, this.clock.now() - ANSWER_PERIODS * this.periodMs)) return true
     // removed processes wait for a prune to free their space
     return await ledger.reads.hasRemoved(colony)
   }
