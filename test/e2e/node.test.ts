@@ -67,7 +67,9 @@ async function approvedExecutor (name: string): Promise<string> {
 test('an executor killed mid-run: the process is retried after maxexectime and completes', async () => {
   const marker = join(dir, 'first-run')
   // first run: leave a marker with our pid and hang; second run: succeed
-  const script = `const fs=require('fs');if(fs.existsSync(${JSON.stringify(marker)})){console.log('second run')}else{fs.writeFileSync(${JSON.stringify(marker)},String(process.pid));setTimeout(()=>{},60000)}`
+  // (the marker is written whole, by rename: a half-written one would read as pid 0, and
+  // kill(0) signals this test's own process group)
+  const script = `const fs=require('fs');if(fs.existsSync(${JSON.stringify(marker)})){console.log('second run')}else{fs.writeFileSync(${JSON.stringify(marker + '.tmp')},String(process.pid));fs.renameSync(${JSON.stringify(marker + '.tmp')},${JSON.stringify(marker)});setTimeout(()=>{},60000)}`
   const spec = join(dir, 'retry.json')
   await writeFile(spec, JSON.stringify({ conditions: { executortype: 'cli' }, funcname: 'node', args: ['-e', script], maxexectime: 2, maxretries: 3 }))
   const key1 = await approvedExecutor('victim')
@@ -77,7 +79,10 @@ test('an executor killed mid-run: the process is retried after maxexectime and c
   assert.is(sub.code, 0, sub.stderr)
   const pid = JSON.parse(sub.stdout).processid as string
   await eventually(async () => (await user.getProcess(pid)).state === 1 ? true : undefined, 'the process to run')
-  const hung = Number(await eventually(async () => await readFile(marker, 'utf8').catch(() => undefined), 'the first run to start'))
+  const hung = await eventually(async () => {
+    const text = await readFile(marker, 'utf8').catch(() => '')
+    return /^[1-9]\d*$/.test(text) ? Number(text) : undefined
+  }, 'the first run to write its pid')
   await first.stop('SIGKILL')
   process.kill(hung, 'SIGKILL') // the orphaned command of the killed executor
 
