@@ -167,11 +167,21 @@ export class Pruner {
     this.o = opts
   }
 
-  /** At open: the summary and generations as stored. */
+  /**
+   * At open: the summary and generations as stored, and the batches all dead but not yet
+   * before a frontier (the next prune deletes them here as everywhere else: forgotten, a
+   * restarted site would keep them and its summary would disagree with the others').
+   */
   async open (): Promise<void> {
-    const st = await this.o.store.meta.get('prunesummary') as SummaryState | undefined
+    const { store } = this.o
+    const st = await store.meta.get('prunesummary') as SummaryState | undefined
     if (st !== undefined) this.summary = st
-    this.generations = (await this.o.store.meta.get('generations') as Generation[] | undefined) ?? []
+    this.generations = (await store.meta.get('generations') as Generation[] | undefined) ?? []
+    this.deadLater.clear()
+    for await (const [k, keys] of store.dead.iterator()) {
+      const meta = await store.sizes.get(k)
+      if (meta !== undefined && keys.length >= meta.n) this.deadLater.add(k)
+    }
   }
 
   /** Everything derived was dropped: the summary too (what was deleted stays deleted: a rebuild reads the store). */

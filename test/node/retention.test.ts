@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
+import { orderKey } from '../../src/protocol/records.js'
 import { verifyArchive } from '../../src/store/archive.js'
 import { assignMsg, eventually, startColony, submit, type TestColony } from '../helpers/colony-node.js'
 import { call } from '../helpers/raw-rpc.js'
@@ -123,6 +124,49 @@ test('with an archive, pruned records are written out signed first, and verify-a
   } finally {
     await tc.stop()
     await rm(archive, { recursive: true, force: true })
+  }
+})
+
+/** Batches left in a stopped node's store whose records are all dead and wholly before its last applied frontier. */
+async function lingering (dir: string): Promise<{ lingering: string[], deadLater: number, below: string }> {
+  const db = new Level<string, unknown>(join(dir, 'ledger'), { valueEncoding: 'json' })
+  try {
+    const sub = <V>(name: string) => db.sublevel<string, V>(name, { valueEncoding: 'json' })
+    const below = ((await sub<{ below: string }>('meta').get('prunesummary')) ?? { below: '' }).below
+    const out: string[] = []
+    let later = 0
+    for await (const [k, keys] of sub<string[]>('dead').iterator()) {
+      const meta = await sub<{ n: number, t: { w: number, l: number } }>('sizes').get(k)
+      if (meta === undefined || keys.length < meta.n) continue
+      if (orderKey(meta.t, '\uffff') < below) out.push(k)
+      else later++
+    }
+    return { lingering: out, deadLater: later, below }
+  } finally {
+    await db.close()
+  }
+}
+
+test('a batch all dead but after the frontier is deleted by the next prune, across a restart too', async () => {
+  // one site: each prune record's own batch is dead once applied, and after its own
+  // frontier; the next prune deletes it, even when the node restarted in between
+  const tc = await startColony({ retention: { policySeconds: 1, periodMs: 200 } })
+  try {
+    await runMany(tc, 3)
+    const gens = (): number => tc.node.ledger.generations().length
+    await eventually(() => gens() >= 2 ? true : undefined, 'two prunes applied', 15_000)
+    await tc.node.stop()
+    const before = await lingering(tc.dir)
+    assert.equal(before.lingering, [], 'none lingers before the restart')
+    assert.ok(before.deadLater >= 1, `the last prune record's batch waits for the next frontier (${before.deadLater})`)
+    await tc.restart()
+    const at = gens()
+    await eventually(() => gens() >= at + 2 ? true : undefined, 'two more prunes after the restart', 15_000)
+    await tc.node.stop()
+    const after = await lingering(tc.dir)
+    assert.equal(after.lingering, [], 'the batches that waited at the restart were deleted')
+  } finally {
+    await rm(tc.dir, { recursive: true, force: true })
   }
 })
 
