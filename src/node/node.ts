@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { installCryptoBackend } from '../crypto/index.js'
 import { cryptoBackend } from '../protocol/crypto.js'
+import { leveldbBuild } from '../store/leveldb-build.js'
 import { DEFAULT_PORT } from '../protocol/wire-types.js'
 import { NotFoundError } from '../protocol/errors.js'
 import { Ledger, type LedgerChange } from '../store/ledger.js'
@@ -126,6 +127,8 @@ export class ColonyNode {
         },
         // which secp256k1 implementation checks signatures here (system, native or noble)
         crypto: cryptoBackend().name,
+        // which LevelDB the store runs (with the compaction fix or not: leveldb-build.ts)
+        store: { leveldb: leveldbBuild().detail, fixed: leveldbBuild().fixed },
         // the heap against its limit: the ledger's fold lives there (see memory.ts)
         memory: memoryStatus(),
         ...(full ? { statehash: ledger.fold.stateHash() } : {}),
@@ -190,6 +193,7 @@ export class ColonyNode {
     }
     const owed = node.assigner.undeliveredCount()
     if (owed > 0) opts.log?.(`${owed} process${owed === 1 ? '' : 'es'} claimed here before the restart may not have reached ${owed === 1 ? 'its' : 'their'} executor: handed back on ${owed === 1 ? 'its' : 'their'} next assign here`)
+    if (!leveldbBuild().fixed) opts.log?.(`warning: the store runs ${leveldbBuild().detail}: a compaction can bring back a deleted or overwritten key (google/leveldb#320)`)
     opts.log?.(`node ${identity.nodeId} serving the ColonyOS API on ${node.url}${opts.dashboard === false ? '' : `, the dashboard at ${node.url}/`}`)
     return node
   }
