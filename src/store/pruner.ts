@@ -443,21 +443,38 @@ export class Pruner {
 
   /** A prune is applied: the summary says so, and the generation's digest is kept. */
   private async advance (p: FoldEntry, below: string, fw: number): Promise<void> {
+    const { store } = this.o
     this.summary.applied = p.key
     this.summary.below = below
     const digest = summaryDigest(below, Object.entries(this.summary.holes), await this.deadKept(below))
     this.generations = [...this.generations, { id: p.id, key: p.key, below: fw, digest }].slice(-GENERATIONS_KEPT)
-    await writeOps(this.o.store.db, [put(this.o.store.meta, 'prunesummary', this.summary), put(this.o.store.meta, 'generations', this.generations)])
+    const ops: Op[] = [put(store.meta, 'prunesummary', this.summary), put(store.meta, 'generations', this.generations)]
+    // a deleted batch's list found again goes again
+    for await (const k of store.dead.keys()) if (this.deletedBatch(k)) ops.push(del(store.dead, k))
+    await writeOps(store.db, ops)
   }
 
-  /** The dead records of the batches kept, ordered before `below`, per batch (few: most batches go whole). */
+  /**
+   * The dead records of the batches kept, ordered before `below`, per batch (few: most
+   * batches go whole). A list whose batch was deleted is not one of them: it is deleted
+   * with its batch, and were a store ever to bring it back (LevelDB 1.20 could, see
+   * scripts/build-leveldb.mjs), it must not make this site's digest differ.
+   */
   async deadKept (below: string): Promise<Array<[string, string[]]>> {
     const out: Array<[string, string[]]> = []
     for await (const [k, keys] of this.o.store.dead.iterator()) {
+      if (this.deletedBatch(k)) continue
       const before = keys.filter(x => x < below)
       if (before.length > 0) out.push([k, before])
     }
     return out
+  }
+
+  /** Whether the batch `key` names was deleted here (or by the summary this site joined from). */
+  private deletedBatch (key: string): boolean {
+    const at = key.lastIndexOf(SEP)
+    const seq = Number(key.slice(at + 1))
+    return (this.summary.holes[key.slice(0, at)] ?? []).some(([a, b]) => seq >= a && seq <= b)
   }
 
   /** What a joiner needs of the prunes applied: see PruneSummary. */
