@@ -8,18 +8,21 @@
  * measures from C's start to C holding what A holds: the state hashes of A, B and C equal
  * and, where A pruned, the summary C joined from verified by B.
  * Two runs, each on fresh sites:
- * - retention: A purges successful processes older than 30 s (prunes looked at every 1 s),
- *   B and C follow A's prune records; C joins once both sites have pruned the fill (the
- *   processes out of memory and off disk, A's batches deleted) and pulls a summary and the
- *   retained records only;
+ * - retention: every site purges successful processes older than 30 s (prunes looked at
+ *   every 1 s), as an operator configures a colony; C joins once A and B have pruned the
+ *   fill (the processes out of memory and off disk, A's batches deleted) and pulls a summary
+ *   and the retained records only. With --follow, B and C have retention off and follow
+ *   A's prune records instead;
  * - full sync (the baseline): the same N without retention; C pulls all 3·N records. Run by
  *   default up to 100,000 processes; above that only with --baseline (the issue compares
  *   with the full sync of 1,000,000 records measured before: 276 s, docs/PERFORMANCE.md).
  * Prints a table and `fresh site joins a colony whose ledger has seen N processes with
- * retention on: X s, Y MiB received …`; exits 1 if that join took 10 s or more.
+ * retention on: X s, Y MiB received …`; exits 1 if that join took 10 s or more, or C found
+ * the summary it joined from in conflict with B's.
  * Options: --processes N · --quick · --baseline · --no-baseline · --baseline-processes N (the
  * baseline's own N: 333,333 makes the 1,000,000-record full sync measured before) · --policy
- * SECONDS (A's retention policy, default 30).
+ * SECONDS (the retention policy, default 30) · --follow. BENCH_SITE_LOG_DIR=DIR keeps each
+ * site's log lines in DIR; BENCH_KEEP_DIRS=1 keeps the sites' data directories.
  */
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -47,6 +50,8 @@ export interface JoinOptions {
   readonly processes: number
   /** seconds; 0: the baseline run (retention off) */
   readonly policySeconds: number
+  /** B and C follow A's prunes (retention off there) instead of each having the same policy */
+  readonly follow?: boolean
 }
 
 interface Status {
@@ -60,6 +65,7 @@ interface Status {
   pruned: { units: number, processes: number, pending: number }
   deletedBeyond: boolean
   summary?: string
+  generations: Array<[string, string]>
   heapUsed: number
   counts?: number[]
   disk?: number
@@ -112,10 +118,12 @@ export async function joinRun (o: JoinOptions, log = console.log): Promise<Recor
   const userKey = generatePrivateKey()
   const executorKey = generatePrivateKey()
   const retention = o.policySeconds > 0
-  // A prunes by its policy; B and C follow A's prune records (their own keep the frontier moving)
-  const follow = { BENCH_RETENTION_PERIOD_MS: '1000' }
-  const envA = retention ? { BENCH_RETENTION_POLICY_S: String(o.policySeconds), ...follow } : {}
-  const envOthers = retention ? follow : {}
+  // Every site with the same policy, as an operator configures a colony; or (--follow) A
+  // only, B and C following A's prune records (their own keep the frontier moving)
+  const period = { BENCH_RETENTION_PERIOD_MS: '1000' }
+  const policy = { BENCH_RETENTION_POLICY_S: String(o.policySeconds), ...period }
+  const envA = retention ? policy : {}
+  const envOthers = retention ? (o.follow === true ? period : policy) : {}
   const sites: Site[] = []
   const f: Record<string, number | string> = {}
   // deadlines that grow with the ledger: 1 ms per process, at least 10 minutes
@@ -147,7 +155,8 @@ export async function joinRun (o: JoinOptions, log = console.log): Promise<Recor
       if (performance.now() - lastLog >= 30_000) {
         lastLog = performance.now()
         const [sa, sb] = [await status(a), await status(b)]
-        log(`    ${seconds(lastLog - t0)} s: A folded ${sa.records.toLocaleString('en')} records (holds ${sa.held.toLocaleString('en')}), B ${sb.records.toLocaleString('en')}; pruned ${sa.pruned.processes.toLocaleString('en')}; A heap ${mib(sa.heapUsed)} MiB`)
+        log(`    ${seconds(lastLog - t0)} s: A folded ${sa.records.toLocaleString('en')} records (holds ${sa.held.toLocaleString('en')}), B ${sb.records.toLocaleString('en')}; ` +
+          `pruned at A / B ${sa.pruned.processes.toLocaleString('en')} / ${sb.pruned.processes.toLocaleString('en')} (prune records waiting ${sa.pruned.pending} / ${sb.pruned.pending}); A heap ${mib(sa.heapUsed)} MiB`)
       }
       return undefined
     }, long * 4, 500)
@@ -171,8 +180,16 @@ export async function joinRun (o: JoinOptions, log = console.log): Promise<Recor
         (await Promise.all(sites.map(async s => await status(s)))).every(s => s.projectionsPending === 0) ? true : undefined, long, 1000)
     }
     // CPU is what the machine's load does not change: the sites share its cores with everything else
-    f[`fill: CPU s, A / B (until ${retention ? 'pruned' : 'written'})`] = sites.map((s, i) => (cpu(s) - (fillCpu0[i] ?? 0)).toFixed(0)).join(' / ')
+    sites.forEach((s, i) => { f[`fill: CPU s, ${s.name.toUpperCase()} (until ${retention ? 'pruned' : 'written'})`] = Math.round(cpu(s) - (fillCpu0[i] ?? 0)) })
     const [sa, sb] = [await status(a, { disk: true, gc: true }), await status(b, { disk: true, gc: true })]
+    if (retention) {
+      // every site that applied the same prunes has the same digest for each: a joiner checks it
+      const digests = new Map(sb.generations)
+      const common = sa.generations.filter(([id]) => digests.has(id))
+      const agree = common.filter(([id, d]) => digests.get(id) === d).length
+      f['A and B summary digests agree (generations)'] = `${agree} of ${common.length}`
+      if (agree < common.length) log(`    A and B disagree on ${common.length - agree} of ${common.length} generations' summary digests: C will find the summary in conflict`)
+    }
     f['A data directory, MiB'] = mib(sa.disk ?? NaN)
     f['B data directory, MiB'] = mib(sb.disk ?? NaN)
     f['A records folded (seen)'] = sa.records
@@ -205,7 +222,8 @@ export async function joinRun (o: JoinOptions, log = console.log): Promise<Recor
           if (new Set(hs).size === 1) hashesAt = performance.now()
         }
       }
-      if (verifiedAt === 0 && (!retention || sc.summary === 'verified')) verifiedAt = performance.now()
+      // checked once and for all: verified, or a conflict (C's check stops there)
+      if (verifiedAt === 0 && (!retention || sc.summary === 'verified' || sc.summary === 'conflict')) verifiedAt = performance.now()
       return hashesAt > 0 && verifiedAt > 0 ? true : undefined
     }, long, 100)
     const done = Math.max(hashesAt, verifiedAt)
@@ -216,7 +234,7 @@ export async function joinRun (o: JoinOptions, log = console.log): Promise<Recor
     f['  of which: site start, s'] = seconds(started - j0)
     f['  of which: admission → first records, s'] = seconds(firstAt - admitted)
     f['  of which: first records → hashes equal, s'] = seconds(hashesAt - firstAt)
-    if (retention) f['  summary verified by B, s after C start'] = seconds(verifiedAt - j0)
+    if (retention) f[`  summary ${sc.summary === 'conflict' ? 'found in conflict' : 'verified'} by B, s after C start`] = seconds(verifiedAt - j0)
     f['join: MiB C received (gossip + sync)'] = mib(sc.bytesIn, 3)
     f['join: of which by sync, MiB'] = mib(sc.syncBytes, 3)
     f['join: records C holds'] = sc.held
@@ -231,7 +249,8 @@ export async function joinRun (o: JoinOptions, log = console.log): Promise<Recor
     return f
   } finally {
     for (const s of sites) await stopSite(s)
-    await rm(root, { recursive: true, force: true })
+    if (process.env.BENCH_KEEP_DIRS === '1') log(`  data directories kept in ${root}`)
+    else await rm(root, { recursive: true, force: true })
   }
 }
 
@@ -242,11 +261,12 @@ export interface JoinResult {
   readonly broken: boolean
 }
 
-export async function benchJoin (opts: { processes: number, baseline: boolean, baselineProcesses?: number, policySeconds?: number }, log = console.log): Promise<JoinResult> {
+export async function benchJoin (opts: { processes: number, baseline: boolean, baselineProcesses?: number, policySeconds?: number, follow?: boolean }, log = console.log): Promise<JoinResult> {
   const n = opts.processes
   const figures: Record<string, Record<string, number | string>> = {}
-  log(`[retention] ${n.toLocaleString('en')} processes, retention on at A`)
-  figures.retention = await joinRun({ processes: n, policySeconds: opts.policySeconds ?? 30 }, log)
+  const policySeconds = opts.policySeconds ?? 30
+  log(`[retention] ${n.toLocaleString('en')} processes, retention ${policySeconds} s ${opts.follow === true ? 'at A, B and C following' : 'at every site'}`)
+  figures.retention = await joinRun({ processes: n, policySeconds, follow: opts.follow === true }, log)
   const bn = opts.baselineProcesses ?? n
   if (opts.baseline) {
     log(`[full sync] ${bn.toLocaleString('en')} processes, retention off (C pulls every record)`)
@@ -259,8 +279,8 @@ export async function benchJoin (opts: { processes: number, baseline: boolean, b
     ? `today's full sync of 1,000,000 records: ${FULL_SYNC_1M_S} s (docs/PERFORMANCE.md, not run here)`
     : `a full sync of ${bn === n ? 'the same ' : ''}${full['A records held']?.toLocaleString('en')} records without retention: ${full['join: C start → holds what A holds, s']} s, ${full['join: MiB C received (gossip + sync)']} MiB (today's full 1,000,000-record sync: ${FULL_SYNC_1M_S} s)`
   const line = `fresh site joins a colony whose ledger has seen ${n.toLocaleString('en')} processes with retention on: ${s} s, ` +
-    `${r['join: MiB C received (gossip + sync)']} MiB received, ${r['join: records C holds']?.toLocaleString('en')} of ${r['join: records A has seen (folded)']?.toLocaleString('en')} records held (target under ${JOIN_TARGET_S} s: ${s < JOIN_TARGET_S ? 'met' : 'NOT met'}); ${baseline}`
-  return { figures, line, broken: !(s < JOIN_TARGET_S) }
+    `${r['join: MiB C received (gossip + sync)']} MiB received, ${r['join: records C holds']?.toLocaleString('en')} of ${r['join: records A has seen (folded)']?.toLocaleString('en')} records held (target under ${JOIN_TARGET_S} s: ${s < JOIN_TARGET_S ? 'met' : 'NOT met'}; summary ${String(r['join: C summary'])}); ${baseline}`
+  return { figures, line, broken: !(s < JOIN_TARGET_S) || r['join: C summary'] !== 'verified' }
 }
 
 /** The figures side by side, one row per figure. */
@@ -280,14 +300,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       baseline: { type: 'boolean' },
       'no-baseline': { type: 'boolean', default: false },
       'baseline-processes': { type: 'string' },
-      policy: { type: 'string', default: '30' }
+      policy: { type: 'string', default: '30' },
+      follow: { type: 'boolean', default: false }
     }
   })
   const processes = values.processes !== undefined ? Number(values.processes) : values.quick === true ? 100_000 : 1_000_000
   if (!Number.isSafeInteger(processes) || processes < 1) throw new Error('--processes must be a positive integer')
   const baseline = values['no-baseline'] === true ? false : values.baseline ?? processes <= BASELINE_MAX
   const bp = values['baseline-processes'] === undefined ? undefined : Number(values['baseline-processes'])
-  const r = await benchJoin({ processes, baseline: baseline || bp !== undefined, ...(bp === undefined ? {} : { baselineProcesses: bp }), policySeconds: Number(values.policy) })
+  const r = await benchJoin({ processes, baseline: baseline || bp !== undefined, ...(bp === undefined ? {} : { baselineProcesses: bp }), policySeconds: Number(values.policy), follow: values.follow === true })
   console.table(joinTable(r.figures))
   console.log(r.line)
   if (r.broken) process.exitCode = 1
