@@ -39,14 +39,14 @@ export interface Site {
   next: (event: string) => Promise<any>
 }
 
-export async function startSite (root: string, name: string, operator: string, bootstrap?: string): Promise<Site> {
+export async function startSite (root: string, name: string, operator: string, bootstrap?: string, env?: NodeJS.ProcessEnv): Promise<Site> {
   const dir = join(root, name)
   // BENCH_PROFILE_SITE=d BENCH_PROFILE_DIR=… writes a V8 CPU profile of that site's process;
   // BENCH_SITE_FLAGS='--perf-basic-prof' (say) gives every site's process those node flags
   const prof = process.env.BENCH_PROFILE_SITE === name ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? '.'}`] : []
   const flags = (process.env.BENCH_SITE_FLAGS ?? '').split(' ').filter(f => f !== '')
   const child = spawn(process.execPath, [...flags, ...prof, '--import', 'tsx', join(here, 'fixtures', 'site-server.ts'), dir, operator, ...(bootstrap === undefined ? [] : [bootstrap])],
-    { stdio: ['pipe', 'pipe', 'inherit'] })
+    { stdio: ['pipe', 'pipe', 'inherit'], ...(env === undefined ? {} : { env: { ...process.env, ...env } }) })
   const waiting = new Map<string, Array<(v: any) => void>>()
   const site: Partial<Site> & { synced: { bytes: number, stored: number } } = { synced: { bytes: 0, stored: 0 } }
   const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream })
