@@ -85,12 +85,18 @@ try {
   const user = new ColoniesClient({ url: a.url, prvkey: userKey })
   say('3. The seed example, submitted at site A')
   const hello = await user.submitFunctionSpec({ conditions: { colonyname: colony, executortype: 'cli' }, funcname: 'echo sayhello' })
-  const done = await until('sayhello to finish', () => { const p = a.ledger.fold.process(hello.processid); return p?.state === ProcessState.SUCCESS ? p : undefined })
+  // where each process was submitted, for the table at the end
+  const submittedAt = new Map<string, string>([[hello.processid, 'A']])
+  // a settled process leaves memory once written: read it as the RPC does, from memory or the store
+  const finished = async (n: ColonyNode, ids: readonly string[]): Promise<number> =>
+    (await n.ledger.reads.processes(ids)).filter(p => p.state === ProcessState.SUCCESS).length
+  const done = await until('sayhello to finish', async () => { const p = await a.ledger.reads.process(hello.processid); return p?.state === ProcessState.SUCCESS ? p : undefined })
   say(`  output seen at A: ${JSON.stringify(done.out)} (ran at site ${sites.find(s => s.node.nodeId === done.site)?.name ?? '?'})`)
 
   say('4. A batch of 20 processes, submitted at site A')
   const pids = [hello.processid]
   for (let i = 1; i <= 20; i++) pids.push((await user.submitFunctionSpec({ conditions: { colonyname: colony, executortype: 'cli' }, funcname: 'echo', args: [`job-${i}`] })).processid)
+  for (const pid of pids) submittedAt.set(pid, 'A')
 
   say('5. Site B is cut off from A and C; it keeps taking submissions')
   const peer = (n: ColonyNode): string => n.federation?.peerId ?? ''
@@ -98,26 +104,29 @@ try {
   await a.federation?.host.block([peer(b)])
   await c.federation?.host.block([peer(b)])
   const offline = new ColoniesClient({ url: b.url, prvkey: userKey })
-  for (let i = 1; i <= 5; i++) pids.push((await offline.submitFunctionSpec({ conditions: { colonyname: colony, executortype: 'cli' }, funcname: 'echo', args: [`offline-${i}`] })).processid)
-  await until('the batch to run at C', () => pids.slice(0, 21).every(pid => a.ledger.fold.process(pid)?.state === ProcessState.SUCCESS) ? true : undefined, 60_000)
-  const seenByB = pids.filter(pid => b.ledger.fold.process(pid)?.state === ProcessState.SUCCESS).length
+  for (let i = 1; i <= 5; i++) {
+    const pid = (await offline.submitFunctionSpec({ conditions: { colonyname: colony, executortype: 'cli' }, funcname: 'echo', args: [`offline-${i}`] })).processid
+    pids.push(pid)
+    submittedAt.set(pid, 'B')
+  }
+  await until('the batch to run at C', async () => await finished(a, pids.slice(0, 21)) === 21 ? true : undefined, 60_000)
+  const seenByB = await finished(b, pids)
   say(`  while cut off, B sees ${seenByB} of ${pids.length} processes finished; A and C see ${pids.slice(0, 21).length} finished`)
 
   say('6. B is healed: sites sync, and the work B took while offline runs at C')
   b.federation?.host.unblock([peer(a), peer(c)])
   a.federation?.host.unblock([peer(b)])
   c.federation?.host.unblock([peer(b)])
-  await until('every process to finish on every site', () => sites.every(s => pids.every(pid => s.node.ledger.fold.process(pid)?.state === ProcessState.SUCCESS)) ? true : undefined, 60_000)
+  await until('every process to finish on every site', async () => (await Promise.all(sites.map(async s => await finished(s.node, pids)))).every(n => n === pids.length) ? true : undefined, 60_000)
   await until('all sites to hold the same records', () => new Set(sites.map(s => s.node.ledger.fold.size)).size === 1 ? true : undefined)
 
   say('\nWhat ran where (as site A records it):')
   say('  PROCESS       SUBMITTED AT  RAN AT  STATE    OUTPUT')
   const siteOf = (id: string): string => sites.find(s => s.node.nodeId === id)?.name ?? '?'
   for (const pid of pids) {
-    const p = a.ledger.fold.process(pid)
+    const p = await a.ledger.reads.process(pid)
     if (p === undefined) continue
-    const submittedAt = siteOf(a.ledger.fold.submitOrigin(pid) ?? '')
-    say(`  ${pid.slice(0, 12)}  ${submittedAt.padEnd(12)}  ${siteOf(p.site).padEnd(6)}  ${(STATE[p.state] ?? '').padEnd(7)}  ${JSON.stringify(p.out)}`)
+    say(`  ${pid.slice(0, 12)}  ${(submittedAt.get(pid) ?? '?').padEnd(12)}  ${siteOf(p.site).padEnd(6)}  ${(STATE[p.state] ?? '').padEnd(7)}  ${JSON.stringify(p.out)}`)
   }
   say('\nState hash per site:')
   const hashes = sites.map(s => ({ name: s.name, hash: s.node.ledger.fold.stateHash() }))
