@@ -15,6 +15,12 @@ export function batchKey (origin: string, seq: number): string {
   return origin + SEP + pad(seq, 12)
 }
 
+/** The origin and sequence a batchKey() names. */
+export function splitBatchKey (key: string): { origin: string, seq: number } {
+  const at = key.lastIndexOf(SEP)
+  return { origin: key.slice(0, at), seq: Number(key.slice(at + 1)) }
+}
+
 /** Priority times may be negative (priority up to 50,000 days): shift them into 0…2·10¹⁴. */
 export function priorityPart (prioritytime: number): string {
   return pad(prioritytime + 1e14, 15)

@@ -15,12 +15,13 @@ import { type Hlc, HybridClock } from '../protocol/hlc.js'
 import { isFromFuture } from '../protocol/records.js'
 import type { Refusal } from '../protocol/refusal.js'
 import { Archive } from './archive.js'
-import { batchKey, SEP } from './keys.js'
+import { batchKey, splitBatchKey } from './keys.js'
 import type { LedgerEvents, LedgerOptions } from './ledger-types.js'
 import { OriginLog } from './origin-log.js'
 import { Pager } from './pager.js'
 import { PROJECTION_VERSION, Projections } from './projections.js'
-import { checkSummary, type Generation, type PruneReport, Pruner, type PruneSummary } from './pruner.js'
+import { checkSummary, type Generation, type PruneSummary } from './prune-summary.js'
+import { type PruneReport, Pruner } from './pruner.js'
 import { LedgerReads } from './reads.js'
 import { recordsInOrder } from './replay.js'
 import { type BatchMeta, type Checkpoint, type Op, openStore, put, type RecordRef, type Store, writeOps } from './sublevels.js'
@@ -154,12 +155,8 @@ export abstract class LedgerState extends EventEmitter<LedgerEvents> {
     for await (const [k, v] of meta.iterator({ gte: LOCAL_PREFIX, lt: LOCAL_END })) this.localValues.set(k.slice(LOCAL_PREFIX.length), v)
     const version = await meta.get('projection-version')
     const cp = await meta.get('checkpoint') as Checkpoint | undefined
-    await this.pruner.open()
     // dead records a joiner's summary named, in batches it does not hold yet
-    for await (const [k, keys] of this.store.dead.iterator()) {
-      const at = k.lastIndexOf(SEP)
-      if (!this.log.has(k.slice(0, at), Number(k.slice(at + 1)))) this.deadAhead.set(k, new Set(keys))
-    }
+    for (const [k, keys] of await this.pruner.open()) this.deadAhead.set(k, new Set(keys))
     if (version !== PROJECTION_VERSION || cp === undefined) {
       await this.rebuildAll()
       return
@@ -198,9 +195,7 @@ export abstract class LedgerState extends EventEmitter<LedgerEvents> {
 
   /** Notes a stored batch by its key and record count. */
   protected noteBatch (key: string, m: BatchMeta): void {
-    const i = key.lastIndexOf(SEP)
-    const origin = key.slice(0, i)
-    const seq = Number(key.slice(i + 1))
+    const { origin, seq } = splitBatchKey(key)
     this.log.note(origin, seq, m.n, m.t)
     if (origin === this.nodeId && seq > this.ownSeq) this.ownSeq = seq
   }

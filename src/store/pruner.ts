@@ -20,95 +20,19 @@
  */
 import type { FoldEntry } from '../protocol/entry.js'
 import type { LedgerFold } from '../protocol/fold.js'
-import { compareHlc, type Hlc, isHlc } from '../protocol/hlc.js'
-import { ValidationError } from '../protocol/errors.js'
+import { compareHlc, type Hlc } from '../protocol/hlc.js'
 import { type Batch, orderKey, type PruneBody, recordId } from '../protocol/records.js'
 import { ProcessState } from '../protocol/state.js'
 import type { Archive } from './archive.js'
-import { batchKey, END, pad, SEP, statePrefix } from './keys.js'
+import { batchKey, END, pad, SEP, splitBatchKey, statePrefix } from './keys.js'
 import type { OriginLog } from './origin-log.js'
 import type { Pager } from './pager.js'
 import type { Projections } from './projections.js'
+import { addHole, type Generation, type PruneSummary, summaryDigest, type SummaryState } from './prune-summary.js'
 import { del, type Op, put, type StoredUnit, type Store, writeOps } from './sublevels.js'
-import { recoverId, sha3Hex } from '../protocol/crypto.js'
-import { canonicalJson } from '../protocol/canonical.js'
-
 
 /** Generations (applied prunes) whose summary digest a site keeps, for joiners to compare. */
 const GENERATIONS_KEPT = 64
-
-interface SummaryState {
-  /** per origin, the deleted batches' sequences as ranges [from, to] */
-  holes: Record<string, Array<[number, number]>>
-  /** the last prune applied: its order key, and its frontier as an order key */
-  applied: string
-  below: string
-}
-
-/** One applied prune and the summary digest it led to. */
-export interface Generation {
-  readonly id: string
-  readonly key: string
-  /** its frontier, ms */
-  readonly below: number
-  readonly digest: string
-}
-
-/**
- * The digest a generation is compared by: its frontier, the deleted batches, and the dead
- * records ordered before the frontier in the batches kept. All are the same at every site
- * that applied the same prunes (DESIGN decision 12), and a joiner can compute it from a
- * summary alone.
- */
-export function summaryDigest (below: string, holes: ReadonlyArray<readonly [string, ReadonlyArray<readonly [number, number]>]>,
-  dead: ReadonlyArray<readonly [string, readonly string[]]>): string {
-  // ranges are kept merged and sorted, so the same deleted batches read the same everywhere
-  const h = [...holes].filter(([, r]) => r.length > 0).sort((a, b) => a[0] < b[0] ? -1 : 1).map(([o, r]) => `${o}:${r.map(([a, b]) => `${a}-${b}`).join(',')}`).join('\n')
-  const d = dead.map(([k, keys]) => `${k}:${[...keys].sort().join(',')}`).sort().join('\n')
-  return sha3Hex(`${below}\n${sha3Hex(h)}\n${sha3Hex(d)}`)
-}
-
-/**
- * What a site tells a joiner of the prunes it applied (DESIGN decision 12): the last
- * generation (prune record, frontier, digest), the deleted batches per origin, the dead
- * records of the batches kept, each origin's head clock; signed by the serving node.
- */
-export interface PruneSummary {
-  readonly v: 1
-  readonly generation: Generation
-  /** the generation's frontier as an order key */
-  readonly below: string
-  readonly holes: ReadonlyArray<readonly [string, ReadonlyArray<readonly [number, number]>]>
-  readonly dead: ReadonlyArray<readonly [string, readonly string[]]>
-  readonly heads: ReadonlyArray<readonly [string, Hlc]>
-  readonly node: string
-  readonly sig: string
-}
-
-function addHole (holes: Record<string, Array<[number, number]>>, origin: string, seq: number): void {
-  const ranges = holes[origin] ??= []
-  for (const r of ranges) {
-    if (seq >= r[0] && seq <= r[1]) return
-    if (seq === r[1] + 1) { r[1] = seq; merge(ranges); return }
-    if (seq === r[0] - 1) { r[0] = seq; merge(ranges); return }
-  }
-  ranges.push([seq, seq])
-  ranges.sort((a, b) => a[0] - b[0])
-}
-
-function merge (ranges: Array<[number, number]>): void {
-  ranges.sort((a, b) => a[0] - b[0])
-  for (let i = 0; i + 1 < ranges.length;) {
-    const a = ranges[i] as [number, number]
-    const b = ranges[i + 1] as [number, number]
-    if (b[0] <= a[1] + 1) {
-      a[1] = Math.max(a[1], b[1])
-      ranges.splice(i + 1, 1)
-    } else {
-      i++
-    }
-  }
-}
 
 /** Units pruned per write (each its own step of the write chain's work). */
 const PRUNE_CHUNK = 256
@@ -171,17 +95,26 @@ export class Pruner {
    * At open: the summary and generations as stored, and the batches all dead but not yet
    * before a frontier (the next prune deletes them here as everywhere else: forgotten, a
    * restarted site would keep them and its summary would disagree with the others').
+   * Returns the dead lists of batches not stored yet (a joiner's summary named them).
    */
-  async open (): Promise<void> {
+  async open (): Promise<Map<string, string[]>> {
     const { store } = this.o
     const st = await store.meta.get('prunesummary') as SummaryState | undefined
     if (st !== undefined) this.summary = st
     this.generations = (await store.meta.get('generations') as Generation[] | undefined) ?? []
     this.deadLater.clear()
-    for await (const [k, keys] of store.dead.iterator()) {
-      const meta = await store.sizes.get(k)
-      if (meta !== undefined && keys.length >= meta.n) this.deadLater.add(k)
-    }
+    const lists = await store.dead.iterator().all()
+    const metas = await store.sizes.getMany(lists.map(([k]) => k))
+    const ahead = new Map<string, string[]>()
+    lists.forEach(([k, keys], i) => {
+      const meta = metas[i]
+      if (meta !== undefined) {
+        if (keys.length >= meta.n) this.deadLater.add(k)
+      } else if (!this.deletedBatch(k)) {
+        ahead.set(k, keys)
+      }
+    })
+    return ahead
   }
 
   /** Everything derived was dropped: the summary too (what was deleted stays deleted: a rebuild reads the store). */
@@ -430,10 +363,10 @@ export class Pruner {
         return
       }
       this.deadLater.delete(k)
-      const at = k.lastIndexOf(SEP)
-      addHole(this.summary.holes, k.slice(0, at), Number(k.slice(at + 1)))
+      const { origin, seq } = splitBatchKey(k)
+      addHole(this.summary.holes, origin, seq)
       ops.push(del(store.batches, k), del(store.authors, k), del(store.sizes, k), del(store.dead, k))
-      log.deleted(k.slice(0, k.lastIndexOf(SEP)), Number(k.slice(k.lastIndexOf(SEP) + 1)))
+      log.deleted(origin, seq)
       deleted++
     })
     ops.push(put(store.meta, 'prunesummary', this.summary))
@@ -446,11 +379,12 @@ export class Pruner {
     const { store } = this.o
     this.summary.applied = p.key
     this.summary.below = below
-    const digest = summaryDigest(below, Object.entries(this.summary.holes), await this.deadKept(below))
+    const { kept, stale } = await this.readDead(below)
+    const digest = summaryDigest(below, Object.entries(this.summary.holes), kept)
     this.generations = [...this.generations, { id: p.id, key: p.key, below: fw, digest }].slice(-GENERATIONS_KEPT)
     const ops: Op[] = [put(store.meta, 'prunesummary', this.summary), put(store.meta, 'generations', this.generations)]
     // a deleted batch's list found again goes again
-    for await (const k of store.dead.keys()) if (this.deletedBatch(k)) ops.push(del(store.dead, k))
+    for (const k of stale) ops.push(del(store.dead, k))
     await writeOps(store.db, ops)
   }
 
@@ -461,20 +395,28 @@ export class Pruner {
    * scripts/build-leveldb.mjs), it must not make this site's digest differ.
    */
   async deadKept (below: string): Promise<Array<[string, string[]]>> {
-    const out: Array<[string, string[]]> = []
+    return (await this.readDead(below)).kept
+  }
+
+  /** One read of the dead lists: those of kept batches before `below`, and the deleted batches' found again. */
+  private async readDead (below: string): Promise<{ kept: Array<[string, string[]]>, stale: string[] }> {
+    const kept: Array<[string, string[]]> = []
+    const stale: string[] = []
     for await (const [k, keys] of this.o.store.dead.iterator()) {
-      if (this.deletedBatch(k)) continue
+      if (this.deletedBatch(k)) {
+        stale.push(k)
+        continue
+      }
       const before = keys.filter(x => x < below)
-      if (before.length > 0) out.push([k, before])
+      if (before.length > 0) kept.push([k, before])
     }
-    return out
+    return { kept, stale }
   }
 
   /** Whether the batch `key` names was deleted here (or by the summary this site joined from). */
   private deletedBatch (key: string): boolean {
-    const at = key.lastIndexOf(SEP)
-    const seq = Number(key.slice(at + 1))
-    return (this.summary.holes[key.slice(0, at)] ?? []).some(([a, b]) => seq >= a && seq <= b)
+    const { origin, seq } = splitBatchKey(key)
+    return (this.summary.holes[origin] ?? []).some(([a, b]) => seq >= a && seq <= b)
   }
 
   /** What a joiner needs of the prunes applied: see PruneSummary. */
@@ -530,82 +472,4 @@ export class Pruner {
     }
     await this.o.archive?.write(lines)
   }
-}
-
-/**
- * Why a summary cannot be taken (undefined: it can): its signature must be its node's,
- * and its digest must be what its contents give. That sites agree on it is the caller's
- * to check (the digest of the same generation at another site).
- */
-export function checkSummary (sum: PruneSummary): string | undefined {
-  if (sum.v !== 1) return `unknown summary version ${String(sum.v)}`
-  const { sig, ...body } = sum
-  let signer: string
-  try {
-    signer = recoverId(canonicalJson(body), sig)
-  } catch {
-    return 'the summary\'s signature does not verify'
-  }
-  if (signer !== sum.node) return 'the summary is not signed by the node it names'
-  if (summaryDigest(sum.below, sum.holes, sum.dead) !== sum.generation.digest) return 'the summary\'s digest is not what its contents give'
-  return undefined
-}
-
-const MAX_SUMMARY_ORIGINS = 10_000
-const MAX_SUMMARY_RANGES = 1_000_000
-const MAX_SUMMARY_DEAD = 1_000_000
-const HEX64 = /^[0-9a-f]{64}$/
-
-/** Reads a summary from outside (a sync frame), naming the first problem. */
-export function parsePruneSummary (v: unknown, path = 'summary'): PruneSummary {
-  const fail = (field: string, problem: string): never => { throw new ValidationError(`${path}.${field}`, problem) }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail('', 'must be an object')
-  const o = v as Record<string, unknown>
-  if (o.v !== 1) fail('v', 'must be 1')
-  const g = o.generation as Record<string, unknown> | null
-  if (g === null || typeof g !== 'object' || typeof g.id !== 'string' || !HEX64.test(g.id) || typeof g.key !== 'string' ||
-    !Number.isSafeInteger(g.below) || typeof g.digest !== 'string' || !HEX64.test(g.digest)) fail('generation', 'must be {id, key, below, digest}')
-  if (typeof o.below !== 'string' || o.below.length > 200) fail('below', 'must be an order key')
-  if (typeof o.node !== 'string' || !HEX64.test(o.node)) fail('node', 'must be a 64-hex node id')
-  if (typeof o.sig !== 'string') fail('sig', 'must be a signature')
-  const pairs = (x: unknown, field: string, max: number): Array<[unknown, unknown]> => {
-    if (!Array.isArray(x) || x.length > max || !x.every(p => Array.isArray(p) && p.length === 2)) fail(field, `must be at most ${max} pairs`)
-    return x as Array<[unknown, unknown]>
-  }
-  let ranges = 0
-  const holes = pairs(o.holes, 'holes', MAX_SUMMARY_ORIGINS).map(([origin, rs]) => {
-    if (typeof origin !== 'string' || !HEX64.test(origin) || !Array.isArray(rs)) fail('holes', 'must pair a 64-hex origin with its ranges')
-    ranges += (rs as unknown[]).length
-    if (ranges > MAX_SUMMARY_RANGES) fail('holes', `must hold at most ${MAX_SUMMARY_RANGES} ranges`)
-    const list = (rs as unknown[]).map(rr => {
-      const r = rr as unknown[]
-      if (!Array.isArray(r) || r.length !== 2 || !Number.isSafeInteger(r[0]) || !Number.isSafeInteger(r[1]) || (r[0] as number) < 1 || (r[1] as number) < (r[0] as number)) fail('holes', 'ranges must be [from, to] with 1 ≤ from ≤ to')
-      return [r[0], r[1]] as [number, number]
-    })
-    return [origin as string, list] as const
-  })
-  let deadKeys = 0
-  const dead = pairs(o.dead, 'dead', MAX_SUMMARY_DEAD).map(([k, keys]) => {
-    if (typeof k !== 'string' || k.length > 200 || !Array.isArray(keys) || !keys.every(x => typeof x === 'string' && x.length <= 200)) fail('dead', 'must pair a batch key with record keys')
-    deadKeys += (keys as string[]).length
-    if (deadKeys > MAX_SUMMARY_DEAD) fail('dead', `must name at most ${MAX_SUMMARY_DEAD} records`)
-    return [k as string, keys as string[]] as const
-  })
-  const heads = pairs(o.heads, 'heads', MAX_SUMMARY_ORIGINS).map(([origin, h]) => {
-    if (typeof origin !== 'string' || !HEX64.test(origin) || !isHlc(h)) fail('heads', 'must pair a 64-hex origin with a clock')
-    return [origin as string, { w: (h as Hlc).w, l: (h as Hlc).l }] as const
-  })
-  const gen = g as { id: string, key: string, below: number, digest: string }
-  return { v: 1, generation: { id: gen.id, key: gen.key, below: gen.below, digest: gen.digest }, below: o.below as string, holes, dead, heads, node: o.node as string, sig: o.sig as string }
-}
-
-/** Reads a list of generations from outside. */
-export function parseGenerations (v: unknown, path = 'generations'): Generation[] {
-  if (!Array.isArray(v) || v.length > 1000) throw new ValidationError(path, 'must be a list of at most 1000 generations')
-  return v.map((g, i) => {
-    const o = g as Record<string, unknown> | null
-    if (o === null || typeof o !== 'object' || typeof o.id !== 'string' || !HEX64.test(o.id) || typeof o.key !== 'string' ||
-      !Number.isSafeInteger(o.below) || typeof o.digest !== 'string' || !HEX64.test(o.digest)) throw new ValidationError(`${path}[${i}]`, 'must be {id, key, below, digest}')
-    return { id: o.id, key: o.key, below: o.below as number, digest: o.digest }
-  })
 }

@@ -9,7 +9,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { addExecutor, assignMsg, eventually } from '../helpers/colony-node.js'
 import { converged, ok, type Site, startFederation, type Federation } from '../helpers/federation.js'
-import { checkSummary, parsePruneSummary, type PruneSummary } from '../../src/store/pruner.js'
+import { checkSummary, parsePruneSummary, type PruneSummary } from '../../src/store/prune-summary.js'
 import { canonicalJson } from '../../src/protocol/canonical.js'
 import { generatePrivateKey, idFromPrivateKey, sign } from '../../src/protocol/crypto.js'
 

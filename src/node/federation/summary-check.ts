@@ -7,7 +7,7 @@
  * (the site that served it kept or dropped something the others did not: wipe this site's
  * data directory and join again through another site).
  */
-import type { Generation } from '../../store/pruner.js'
+import type { Generation } from '../../store/prune-summary.js'
 import type { Clock, Timer } from '../clock.js'
 import { logNameOfPeer, siteIdOfPeer } from '../p2p/peer-identity.js'
 import { askGenerations, SYNC_PROTOCOL, type SyncStream } from '../p2p/sync-protocol.js'

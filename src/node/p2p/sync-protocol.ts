@@ -9,7 +9,7 @@
 import { ValidationError } from '../../protocol/errors.js'
 import { type Batch, parseBatch } from '../../protocol/records.js'
 import type { Ledger } from '../../store/ledger.js'
-import { type Generation, parseGenerations, parsePruneSummary, type PruneSummary } from '../../store/pruner.js'
+import { type Generation, parseGenerations, parsePruneSummary, type PruneSummary } from '../../store/prune-summary.js'
 import { parseVersionVector } from './version-vector.js'
 
 export const SYNC_PROTOCOL = '/colonynet/sync/1'
