@@ -24,13 +24,14 @@
  * SECONDS (the retention policy, default 30) · --follow. BENCH_SITE_LOG_DIR=DIR keeps each
  * site's log lines in DIR; BENCH_KEEP_DIRS=1 keeps the sites' data directories.
  */
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Level } from 'level'
 import { ColoniesClient } from '../src/client/rpc-client.js'
+import { dirBytes } from '../src/node/disk.js'
 import { generatePrivateKey, idFromPrivateKey } from '../src/protocol/crypto.js'
 import { ProcessState } from '../src/protocol/state.js'
 import { cpuSeconds } from './compare/proc-stats.js'
@@ -92,13 +93,6 @@ async function until<T> (what: string | (() => string | Promise<string>), check:
 const seconds = (ms: number): number => Number((ms / 1000).toFixed(1))
 const mib = (bytes: number, digits = 1): number => Number((bytes / MIB).toFixed(digits))
 
-async function dirBytes (dir: string): Promise<number> {
-  let bytes = 0
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) bytes += (await stat(join(e.parentPath, e.name))).size
-  }
-  return bytes
-}
 
 /** A stopped site's data directory after level compacted all of its ledger's keys. */
 async function compactedBytes (dir: string): Promise<number> {
