@@ -8,9 +8,10 @@
  * never reaches the ledger; whatever the ledger accepts is answered from the fold after the
  * write is durable.
  */
-import { ColonyError } from '../protocol/errors.js'
+import { ColonyError, ForbiddenError, SignatureError } from '../protocol/errors.js'
 import { errorReply, okReply, openEnvelope, parseEnvelope, type RpcReply, verifyEnvelope } from '../protocol/envelope.js'
 import { type Message, MUTATIONS, parseMessage, UNSIGNED } from '../protocol/messages.js'
+import { ACCESS_DENIED } from '../protocol/refusal.js'
 import { type Call, HANDLERS, type Request, RpcContext, type RpcServiceOptions } from './rpc/index.js'
 
 export { BUILD_TIME, BUILD_VERSION, type Request, type RpcServiceOptions } from './rpc/index.js'
@@ -20,7 +21,17 @@ export interface RpcResult {
   readonly reply: RpcReply
 }
 
+function accessDenied (message: string): string {
+  return message.startsWith(ACCESS_DENIED) ? message : `${ACCESS_DENIED}, ${message}`
+}
+
+/**
+ * The error reply for a failure. A refused right is worded as upstream's are, "Access denied, …"
+ * (SDKs match those words), whichever handler refused it; a bad signature keeps its own
+ * words, as upstream's do.
+ */
 export function toResult (err: unknown): RpcResult {
+  if (err instanceof ForbiddenError && !(err instanceof SignatureError)) return { status: err.status, reply: errorReply(err.status, accessDenied(err.message)) }
   if (err instanceof ColonyError) return { status: err.status, reply: errorReply(err.status, err.message) }
   return { status: 500, reply: errorReply(500, 'internal error') }
 }

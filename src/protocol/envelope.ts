@@ -8,6 +8,7 @@
  */
 import { recoverId, sign } from './crypto.js'
 import { SignatureError, ValidationError } from './errors.js'
+import { fieldKey } from './json-keys.js'
 
 export interface RpcEnvelope { signature: string, payloadtype: string, payload: string }
 export interface RpcReply { payloadtype: string, payload: string, error: boolean }
@@ -80,10 +81,16 @@ function bodyValue (body: unknown): unknown {
   }
 }
 
-function stringField (obj: Record<string, unknown>, field: string): string {
-  const v = obj[field]
-  if (v === undefined) throw new ValidationError(field, 'is required')
-  if (typeof v !== 'string') throw new ValidationError(field, 'must be a string')
+/** A field of the envelope or its payload, its name matched case-insensitively as Go's decoder does. */
+function fieldOf (obj: Record<string, unknown>, name: string): unknown {
+  const k = fieldKey(obj, name)
+  return k === undefined ? undefined : obj[k]
+}
+
+function stringField (obj: Record<string, unknown>, name: string): string {
+  const v = fieldOf(obj, name)
+  if (v === undefined) throw new ValidationError(name, 'is required')
+  if (typeof v !== 'string') throw new ValidationError(name, 'must be a string')
   return v
 }
 
@@ -101,7 +108,7 @@ export function signEnvelope (msg: { msgtype: string } & Record<string, unknown>
 export function parseEnvelope (body: unknown): RpcEnvelope {
   const v = bodyValue(body)
   if (!isPlainObject(v)) throw new ValidationError('body', 'must be a JSON object')
-  const signature = v.signature === undefined ? '' : stringField(v, 'signature')
+  const signature = fieldOf(v, 'signature') === undefined ? '' : stringField(v, 'signature')
   const payloadtype = stringField(v, 'payloadtype')
   const payload = stringField(v, 'payload')
   if (!isBase64(payload)) throw new ValidationError('payload', 'must be base64 text')
@@ -115,7 +122,7 @@ export function openEnvelope (env: RpcEnvelope): { msgtype: string, json: Record
   if (typeof env.payload !== 'string') throw new ValidationError('payload', 'must be a string')
   const json = decodeJson(env.payload, 'payload')
   if (!isPlainObject(json)) throw new ValidationError('payload', 'must encode a JSON object')
-  const msgtype = json.msgtype
+  const msgtype = fieldOf(json, 'msgtype')
   if (typeof msgtype !== 'string') throw new ValidationError('msgtype', 'must be a string')
   if (msgtype !== env.payloadtype) {
     throw new ValidationError('msgtype', `must equal payloadtype (${JSON.stringify(env.payloadtype)}), got ${JSON.stringify(msgtype)}`)

@@ -1,14 +1,15 @@
 /**
  * JSON values and the small validating readers every boundary parser (specs, messages,
- * records) is built from. Decoding follows Go's encoding/json where that is harmless:
+ * records) is built from. Decoding follows Go's encoding/json, as upstream's server does:
  * unknown fields are ignored (and dropped), `null` or a missing field means the Go zero
- * value. It is stricter where Go would let nonsense through: wrong types, out-of-range
- * numbers, bad quantities. Two Go quirks are not copied: Go matches JSON keys
- * case-insensitively ("ProcessID" would work upstream; here only the exact lowercase names
- * do), and Go ints are 64-bit (here integers must be JS-safe, |n| ≤ 2^53-1).
+ * value, and a field's name matches a key case-insensitively (an SDK sends `executorId`;
+ * see fieldKey). It is stricter where Go would let nonsense through: wrong types,
+ * out-of-range numbers, bad quantities; and Go ints are 64-bit, while here integers must be
+ * JS-safe (|n| ≤ 2^53-1).
  * Errors are ValidationErrors naming the dotted path of the field.
  */
 import { ValidationError } from './errors.js'
+import { fieldKey } from './json-keys.js'
 import { parseCpu, parseMemory } from './quantity.js'
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }
@@ -35,10 +36,11 @@ export function expectObject (v: unknown, path: string, orEmpty = false): Obj {
   return v
 }
 
-/** An own field, with `null` read as absent (Go leaves the zero value for null). */
+/** A field, its name matched as Go does (json-keys.ts), with `null` read as absent (Go leaves the zero value for null). */
 export function getField (o: Obj, key: string): unknown {
-  if (!Object.hasOwn(o, key)) return undefined
-  const v = o[key]
+  const k = fieldKey(o, key)
+  if (k === undefined) return undefined
+  const v = o[k]
   return v === null ? undefined : v
 }
 

@@ -4,6 +4,7 @@
  * message parsing), so the fold sees exactly what a node would give it.
  */
 import * as assert from 'uvu/assert'
+import { createHash } from 'node:crypto'
 import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
 import type { FoldEntry } from '../../src/protocol/entry.js'
 import { foldRecords } from '../../src/protocol/fold.js'
@@ -23,19 +24,41 @@ export function newKey (): Key {
   return { prv, id: idFromPrivateKey(prv) }
 }
 
+/**
+ * The same key every run for the same `seed`: for tests whose outcome depends on ids (a
+ * site's rank for a cron tick hashes the cron's record id, which hashes the signer's
+ * signature, with the site's id).
+ */
+export function keyFrom (seed: string): Key {
+  const prv = createHash('sha256').update(`colonynet test key ${seed}`).digest('hex')
+  return { prv, id: idFromPrivateKey(prv) }
+}
+
 export class World {
   readonly colony: string
-  readonly operator = newKey()
-  readonly node = newKey()
-  readonly owner = newKey()
+  readonly operator: Key
+  readonly node: Key
+  readonly owner: Key
   readonly executors = new Map<string, Key>()
   readonly users = new Map<string, Key>()
   /** wall clock for the next record, ms; every record advances it by 1 ms unless set */
   t = 1_700_000_000_000
   private l = 0
 
-  constructor (colony = 'dev') {
+  /** `seed`: every key of this world derived from it (keyFrom), the same every run; random without */
+  private readonly seed: string | undefined
+
+  constructor (colony = 'dev', seed?: string) {
     this.colony = colony
+    this.seed = seed
+    this.operator = this.newKey('operator')
+    this.node = this.newKey('node')
+    this.owner = this.newKey('owner')
+  }
+
+  /** A key for the identity `name`: derived from the seed if the world has one. */
+  newKey (name: string): Key {
+    return this.seed === undefined ? newKey() : keyFrom(`${this.seed}/${name}`)
   }
 
   /** A record at the current time from `origin` (default: this world's node). */
@@ -72,7 +95,7 @@ export class World {
 
   addExecutor (name: string, type = 'cli', by: Key = this.owner, extra: Record<string, unknown> = {}): WorldEntry {
     let k = this.executors.get(name)
-    if (k === undefined) this.executors.set(name, k = newKey())
+    if (k === undefined) this.executors.set(name, k = this.newKey(`executor ${name}`))
     return this.env({
       msgtype: 'addexecutormsg',
       executor: { executorid: k.id, executortype: type, executorname: name, colonyname: this.colony, ...extra }
@@ -93,7 +116,7 @@ export class World {
 
   addUser (name: string, by: Key = this.owner): WorldEntry {
     let k = this.users.get(name)
-    if (k === undefined) this.users.set(name, k = newKey())
+    if (k === undefined) this.users.set(name, k = this.newKey(`user ${name}`))
     return this.env({ msgtype: 'addusermsg', user: { colonyname: this.colony, userid: k.id, name, email: '', phone: '' } }, by)
   }
 
@@ -119,7 +142,7 @@ export class World {
    * executors e0 and e1 approved, e2 added only, and user u1: the property tests' start.
    */
   twoSites (): { sites: string[], entries: WorldEntry[] } {
-    const site2 = newKey()
+    const site2 = this.newKey('site 2')
     return {
       sites: [this.node.id, site2.id],
       entries: [

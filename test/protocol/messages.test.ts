@@ -243,7 +243,7 @@ test('wrong fields are refused with the field named', () => {
     [msg('removeallprocessesmsg', { state: -2 }), 'state'],
     [msg('removeallprocessgraphsmsg', { state: 1 }), 'state'],
     [msg('getlogsmsg', { count: 501 }), 'count'],
-    [msg('getlogsmsg', { since: -1 }), 'since'],
+    [msg('getlogsmsg', { since: '1' }), 'since'],
     [msg('getlogsmsg', { since: 0.5 }), 'since'],
     [msg('getlogsmsg', { latest: 'yes' }), 'latest'],
     [{ msgtype: 'getlogsmsg', colonyname: 'dev' }, 'processid'],

@@ -92,7 +92,7 @@ export interface GetLogsMsg {
   processid: string
   executorname: string
   count: number
-  /** Unix ns; 0 = from the start */
+  /** Unix ns; 0 = from the start (a negative since on the wire reads as 0) */
   since: number
   /** newest `count` logs instead of the oldest */
   latest: boolean
@@ -205,10 +205,11 @@ export const PROCESS_PARSERS: ParsersOf<ProcessMessage> = {
     // upstream looks the executor up by (colonyname, executorname), else the process by id
     if (executorname !== '' && colonyname === '') throw new ValidationError('colonyname', 'is required with executorname')
     const processid = readId(o, 'processid', ROOT, executorname !== '')
-    // ns timestamps exceed 2^53: require an integer, not a safe one
+    // ns timestamps exceed 2^53: require an integer, not a safe one; ≤ 0 is no lower bound
+    // (pycolonies sends -1), as upstream reads only a positive since as one
     const since = getField(o, 'since') ?? 0
-    if (typeof since !== 'number' || !Number.isInteger(since) || since < 0) throw new ValidationError('since', 'must be an integer ≥ 0 (Unix ns)')
-    return { colonyname, processid, executorname, count: count(o, MAX_LOG_COUNT), since, latest: bool(o, 'latest') }
+    if (typeof since !== 'number' || !Number.isInteger(since)) throw new ValidationError('since', 'must be an integer (Unix ns; 0 or less: from the start)')
+    return { colonyname, processid, executorname, count: count(o, MAX_LOG_COUNT), since: Math.max(0, since), latest: bool(o, 'latest') }
   },
   searchlogsmsg: o => ({
     colonyname: name(o, 'colonyname'),
