@@ -48,6 +48,7 @@ export type * from './messages/files.js'
 export type * from './messages/membership.js'
 export type * from './messages/processes.js'
 export type * from './messages/workflows.js'
+export { BLOB_CHECKSUM_ALG, EMPTY_S3OBJECT, FILE_PROTOCOLS, MAX_FILE_TEXT } from './messages/files.js'
 export {
   MAX_COUNT, MAX_DAYS, MAX_LOG_COUNT, MAX_PAGE_COUNT, MAX_THROUGHPUT_BUCKETS, MAX_THROUGHPUT_SECONDS
 } from './messages/readers.js'
