@@ -6,6 +6,7 @@
 import { canonicalJson } from './canonical.js'
 import { sha3Hex } from './crypto.js'
 import { compareEntries, type FoldEntry } from './entry.js'
+import { FileFold } from './file-fold.js'
 import { applyGenEntry, foldGen, generatorRef, newGenState } from './gen-fold.js'
 import {
   applyGraphEntry, applyGraphEvent, cloneGraph, colonyOfCreator, createdGraphId, createGraph, foldGraph, graphRef,
@@ -26,6 +27,8 @@ export class FoldCore {
   protected readonly byProcess = new Map<string, Unit>()
   protected readonly unitsByColony = new Map<string, Set<Unit>>()
   protected readonly gens = new Map<string, GenUnit>()
+  /** every colony's files and snapshots (file-fold.ts) */
+  protected readonly fileFold = new FileFold(() => this.timeline)
   /** workflows started by each cron */
   protected readonly cronRuns = new Map<string, Set<Unit>>()
   /** records naming a process or workflow that has not arrived (yet), by that id */
@@ -97,6 +100,9 @@ export class FoldCore {
       const prev = affected.get(c)
       if (prev === undefined || e.key < prev) affected.set(c, e.key)
     }
+
+    // Files and snapshots fold on their own, beside the timeline (file-fold.ts).
+    this.fileFold.add(fresh.filter((_, i) => routes[i]?.kind === 'file'), affected)
 
     const refold = new Set<Unit>()
 
@@ -351,6 +357,7 @@ export class FoldCore {
         const created = createGraph(e, r.unit, this.timeline, this.genVerdict)
         return isRefusal(created) ? created : undefined
       }
+      case 'file': return this.fileFold.preview(e)
       case 'pack': {
         const scratch = newGenState(generatorRef(e) as string)
         return applyGenEntry(scratch, e, this.timeline)

@@ -3,6 +3,7 @@
  * what a settled unit hands out when it leaves memory, and how their hashes combine.
  */
 import type { FoldEntry } from './entry.js'
+import { fileColonyOf } from './file-fold.js'
 import { createdGraphId, graphRef, type GraphState, processRefOf } from './graph-fold.js'
 import { generatorRef, type GenState } from './gen-fold.js'
 import { type GraphInfo, isFinal, type ProcessInfo } from './state.js'
@@ -16,10 +17,13 @@ export type Route =
   | { readonly kind: 'process', readonly pid: string }
   | { readonly kind: 'graph', readonly gid: string }
   | { readonly kind: 'pack' }
+  /** a file or snapshot record: the colony's files (file-fold.ts) */
+  | { readonly kind: 'file' }
 
-/** Where a record folds: the colony timeline, a process or workflow unit, or a generator queue. */
+/** Where a record folds: the colony timeline, a process or workflow unit, a generator queue, or files. */
 export function route (e: FoldEntry): Route {
   if (e.rec.b.k === 'prune') return { kind: 'prune' }
+  if (fileColonyOf(e) !== undefined) return { kind: 'file' }
   if (e.msg?.msgtype === 'submitfuncspecmsg' && e.rec.b.k === 'env') return { kind: 'create', unit: e.id, graph: false }
   const created = createdGraphId(e)
   if (created !== undefined) return { kind: 'create', unit: created, graph: true }

@@ -14,6 +14,7 @@ import { canonicalJson } from './canonical.js'
 import { sha3Hex } from './crypto.js'
 import type { FoldEntry } from './entry.js'
 import { type CronRun, cronRunOf, route, type Unit, xorHex } from './fold-units.js'
+import type { FileFold } from './file-fold.js'
 import { PagedFold } from './fold-paging.js'
 import type { GenState } from './gen-fold.js'
 import { generatorRef } from './gen-fold.js'
@@ -33,6 +34,7 @@ export class LedgerFold extends PagedFold {
     const r = route(e)
     switch (r.kind) {
       case 'colony': return this.timeline.refusals.get(id)
+      case 'file': return this.fileFold.refusal(e)
       case 'pack': return this.gens.get(generatorRef(e) as string)?.state.refusals.get(id)
       case 'create': {
         const unit = this.units.get(r.unit)
@@ -52,6 +54,7 @@ export class LedgerFold extends PagedFold {
   /** Every refused record and why. */
   refusals (): Map<string, Refusal> {
     const out = new Map(this.timeline.refusals)
+    for (const [id, why] of this.fileFold.refusals()) out.set(id, why)
     for (const g of this.gens.values()) {
       for (const [id, why] of g.state.refusals) if (this.seen.get(id)?.rec.b.k === 'env') out.set(id, why)
     }
@@ -162,6 +165,15 @@ export class LedgerFold extends PagedFold {
     return this.gens.get(generatorid)?.state
   }
 
+  /**
+   * Every colony's file metadata and snapshots (file-fold.ts): the RPC's reads, and the
+   * blob plane's `isChecksumLive` / `checksumsUnder`. Read it through the ledger each time
+   * (`ledger.fold.files`): a rebuild replaces the fold.
+   */
+  get files (): FileFold {
+    return this.fileFold
+  }
+
   colony (name: string): ColonyInfo | undefined {
     return this.timeline.colonies.get(name)?.current
   }
@@ -202,11 +214,11 @@ export class LedgerFold extends PagedFold {
     return this.timeline.isMemberAt(colony, id, '\uffff')
   }
 
-  /** Process ids changed since the last call, and whether colony-level state changed. */
-  drainChanges (): { processes: string[], colonyLevel: boolean, units: string[] } {
+  /** Process ids changed since the last call, whether colony-level state did, and the colonies whose files did. */
+  drainChanges (): { processes: string[], colonyLevel: boolean, units: string[], files: string[] } {
     const units: string[] = []
     for (const id of this.unitsChanged) if (this.units.has(id)) units.push(id)
-    const out = { processes: [...this.changed], colonyLevel: this.colonyChanged, units }
+    const out = { processes: [...this.changed], colonyLevel: this.colonyChanged, units, files: this.fileFold.drainChanged() }
     this.changed.clear()
     this.unitsChanged.clear()
     this.colonyChanged = false
@@ -229,7 +241,7 @@ export class LedgerFold extends PagedFold {
     const generators = byId([...this.timeline.generators.values()].flatMap(v => v.current === undefined ? [] : [v.current]), g => g.generatorid)
     const packs = byId([...this.gens.values()].flatMap(g => g.state.packs.map(p => ({ id: p.id, generatorid: g.id, consumedBy: p.consumedBy ?? '' }))), p => p.id)
     const refusals = [...this.refusals()].sort((a, b) => a[0] < b[0] ? -1 : 1).map(([id, r]) => [id, r.code, r.reason])
-    return { sites, colonies, processes, graphs, crons, generators, packs, refusals }
+    return { sites, colonies, processes, graphs, crons, generators, packs, files: this.fileFold.canonical(), refusals }
   }
 
   /**
@@ -257,7 +269,9 @@ export class LedgerFold extends PagedFold {
     for (const g of this.gens.values()) {
       for (const [id, why] of g.state.refusals) if (this.seen.get(id)?.rec.b.k === 'env') refusals.set(id, why)
     }
-    return sha3Hex(canonicalJson({ sites, colonies, crons, generators, packs, refusals: [...refusals].sort((a, b) => a[0] < b[0] ? -1 : 1), units }))
+    // (file refusals are in the files' part)
+    const files = this.fileFold.canonical()
+    return sha3Hex(canonicalJson({ sites, colonies, crons, generators, packs, files, refusals: [...refusals].sort((a, b) => a[0] < b[0] ? -1 : 1), units }))
   }
 }
 

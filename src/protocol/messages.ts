@@ -28,27 +28,32 @@
  *   exec --targetid`), but such a process can never match; we require executortype.
  * - Upstream lets a cron's workflowspec name another colony than the cron itself (it then
  *   submits there); we require them equal.
- * Not implemented here (no COLONYOS.md need): files, snapshots, locations, nodes,
- * blueprints, channels, cluster, reportallocationmsg.
+ * - Files and snapshots (messages/files.ts): `removeallsnapshotmsg` is singular upstream;
+ *   a file's `ref.protocol` is "s3" or colonynet's own "colonynet".
+ * Not implemented here (no COLONYOS.md need): locations, nodes, blueprints, channels,
+ * cluster, reportallocationmsg.
  */
 import { ValidationError } from './errors.js'
 import { expectObject, getField } from './json.js'
 import { functionSpecToJson, workflowSpecToJson } from './spec.js'
 import { DASHBOARD_PARSERS, type DashboardMessage } from './messages/dashboard.js'
+import { FILE_PARSERS, type FileMessage } from './messages/files.js'
 import { MEMBERSHIP_PARSERS, type MembershipMessage, SITE_PARSERS, type SiteMessage } from './messages/membership.js'
 import { PROCESS_PARSERS, type ProcessMessage, SUBSCRIPTION_PARSERS, type SubscriptionMessage } from './messages/processes.js'
 import { type Obj, type ParsersOf, ROOT } from './messages/readers.js'
 import { WORKFLOW_PARSERS, type WorkflowMessage } from './messages/workflows.js'
 
 export type * from './messages/dashboard.js'
+export type * from './messages/files.js'
 export type * from './messages/membership.js'
 export type * from './messages/processes.js'
 export type * from './messages/workflows.js'
+export { BLOB_CHECKSUM_ALG, EMPTY_S3OBJECT, FILE_PROTOCOLS, MAX_FILE_TEXT } from './messages/files.js'
 export {
   MAX_COUNT, MAX_DAYS, MAX_LOG_COUNT, MAX_PAGE_COUNT, MAX_THROUGHPUT_BUCKETS, MAX_THROUGHPUT_SECONDS
 } from './messages/readers.js'
 
-export type Message = MembershipMessage | SiteMessage | DashboardMessage | ProcessMessage | WorkflowMessage | SubscriptionMessage
+export type Message = MembershipMessage | SiteMessage | DashboardMessage | ProcessMessage | WorkflowMessage | SubscriptionMessage | FileMessage
 
 export type MsgType = Message['msgtype']
 export type MessageOf<T extends MsgType> = Extract<Message, { msgtype: T }>
@@ -59,7 +64,8 @@ const PARSERS: ParsersOf<Message> = {
   ...WORKFLOW_PARSERS,
   ...SITE_PARSERS,
   ...DASHBOARD_PARSERS,
-  ...SUBSCRIPTION_PARSERS
+  ...SUBSCRIPTION_PARSERS,
+  ...FILE_PARSERS
 }
 
 /** Every msgtype parseMessage understands. */
@@ -79,7 +85,8 @@ export const MUTATIONS: ReadonlySet<string> = new Set<MsgType>([
   'addfunctionmsg', 'removefunctionmsg',
   'submitworkflowspecmsg', 'removeprocessgraphmsg', 'removeallprocessgraphsmsg', 'cancelprocessgraphmsg', 'addchildmsg',
   'addcronmsg', 'runcronmsg', 'removecronmsg',
-  'addgeneratormsg', 'packgeneratormsg', 'removegeneratormsg'
+  'addgeneratormsg', 'packgeneratormsg', 'removegeneratormsg',
+  'addfilemsg', 'removefilemsg', 'createsnapshotmsg', 'removesnapshotmsg', 'removeallsnapshotmsg'
 ])
 
 /** Answered without a valid signature upstream. */

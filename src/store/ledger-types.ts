@@ -42,6 +42,8 @@ export interface LedgerChange {
   readonly colonyLevel: boolean
   /** fold units changed (a standalone process's id, or its workflow's) */
   readonly units: readonly string[]
+  /** colonies whose files or snapshots changed (the blob plane fetches what they name) */
+  readonly files: readonly string[]
 }
 
 /** How often the units in memory are saved, so that a restart after a crash replays little. */

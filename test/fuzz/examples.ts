@@ -108,7 +108,18 @@ export function examples (c: ExampleContext): Record<MsgType, Example> {
     getprocesshistorymsg: e('user', { processid: c.running }),
     getthroughputmsg: e('user', { colonyname: c.colony, seconds: 600, bucket: 10 }),
     getexecutorsitesmsg: e('user', { colonyname: c.colony }),
-    subscribecolonymsg: e('user', { colonyname: c.colony, timeout: 1 })
+    subscribecolonymsg: e('user', { colonyname: c.colony, timeout: 1 }),
+    // files and snapshots: the target holds a colonynet file "/fuzz" "f" and a snapshot "snap" (target.ts)
+    addfilemsg: e('user', { file: { fileid: '', colonyname: c.colony, label: '/fuzz', name: 'f', size: 5, sequencenr: 1, checksum: 'ab'.repeat(32), checksumalg: 'SHA256', ref: { protocol: 'colonynet', s3object: {} }, added: null } }),
+    getfilemsg: e('user', { colonyname: c.colony, fileid: '', label: '/fuzz', name: 'f', latest: true }),
+    getfilesmsg: e('user', { colonyname: c.colony, label: '/fuzz' }),
+    getfilelabelsmsg: e('user', { colonyname: c.colony, name: '/fu', exact: false }),
+    removefilemsg: e('user', { colonyname: c.colony, fileid: '', label: '/fuzz', name: 'f' }),
+    createsnapshotmsg: e('user', { colonyname: c.colony, label: '/fuzz', name: 'fuzz-snap' }),
+    getsnapshotmsg: e('user', { colonyname: c.colony, snapshotid: '', name: 'snap' }),
+    getsnapshotsmsg: e('user', { colonyname: c.colony }),
+    removesnapshotmsg: e('user', { colonyname: c.colony, snapshotid: '', name: 'snap' }),
+    removeallsnapshotmsg: e('user', { colonyname: c.colony })
   }
   for (const t of MSGTYPES) all[t] = { ...all[t], msg: { msgtype: t, ...all[t].msg } }
   return all

@@ -57,6 +57,9 @@ export async function startTarget (): Promise<FuzzTarget> {
   const graph = (await ok(tc, { msgtype: 'submitworkflowspecmsg', spec: wf }, tc.user.prv)).processgraphid
   const cron = (await ok(tc, { msgtype: 'addcronmsg', cron: { colonyname: tc.colony, name: 'yearly', cronexpression: '0 0 0 1 1 *', interval: -1, random: false, workflowspec: JSON.stringify(wf), waitforprevprocessgraph: true } }, tc.user.prv)).cronid
   const generator = (await ok(tc, { msgtype: 'addgeneratormsg', generator: { colonyname: tc.colony, name: 'gen', workflowspec: JSON.stringify(wf), trigger: 1000, timeout: -1 } }, tc.user.prv)).generatorid
+  const file = { colonyname: tc.colony, label: '/fuzz', name: 'f', size: 5, checksum: 'ab'.repeat(32), checksumalg: 'SHA256', ref: { protocol: 'colonynet', s3object: {} } }
+  await ok(tc, { msgtype: 'addfilemsg', file }, tc.user.prv)
+  await ok(tc, { msgtype: 'createsnapshotmsg', colonyname: tc.colony, label: '/fuzz', name: 'snap' }, tc.user.prv)
   const ctx: ExampleContext = {
     colony: tc.colony,
     waiting,

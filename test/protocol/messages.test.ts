@@ -113,7 +113,17 @@ const VALID: { [T in MsgType]: Record<string, unknown> } = {
   getprocesshistorymsg: { processid: A },
   getthroughputmsg: { colonyname: 'dev', seconds: 600, bucket: 10 },
   getexecutorsitesmsg: { colonyname: 'dev' },
-  subscribecolonymsg: { colonyname: 'dev', timeout: 0 }
+  subscribecolonymsg: { colonyname: 'dev', timeout: 0 },
+  addfilemsg: { file: { colonyname: 'dev', label: '/data', name: 'a.txt', size: 3, checksum: A, checksumalg: 'SHA256', ref: { protocol: 'colonynet', s3object: { server: '', port: 0, tls: false, accesskey: '', secretkey: '', region: '', encryptionkey: '', encryptionalg: '', object: '', bucket: '' } } } },
+  getfilemsg: { colonyname: 'dev', fileid: '', label: '/data', name: 'a.txt', latest: true },
+  getfilesmsg: { colonyname: 'dev', label: '/data' },
+  getfilelabelsmsg: { colonyname: 'dev', name: '', exact: false },
+  removefilemsg: { colonyname: 'dev', fileid: A, label: '', name: '' },
+  createsnapshotmsg: { colonyname: 'dev', label: '/data', name: 's1' },
+  getsnapshotmsg: { colonyname: 'dev', snapshotid: '', name: 's1' },
+  getsnapshotsmsg: { colonyname: 'dev' },
+  removesnapshotmsg: { colonyname: 'dev', snapshotid: A, name: '' },
+  removeallsnapshotmsg: { colonyname: 'dev' }
 }
 
 const msg = <T extends MsgType>(t: T, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ msgtype: t, ...VALID[t], ...extra })

@@ -7,6 +7,7 @@ import { colonyHandlers, executorHandlers, functionHandlers, userHandlers } from
 import type { Handlers } from './context.js'
 import { cronHandlers } from './crons.js'
 import { dashboardHandlers } from './dashboard.js'
+import { fileHandlers } from './files.js'
 import { generatorHandlers } from './generators.js'
 import { logHandlers } from './logs.js'
 import { processHandlers } from './processes.js'
@@ -26,6 +27,7 @@ export const FAMILIES = {
   workflows: workflowHandlers,
   crons: cronHandlers,
   generators: generatorHandlers,
+  files: fileHandlers,
   dashboard: dashboardHandlers
 } as const
 
@@ -41,6 +43,7 @@ export const HANDLERS: Handlers = Object.freeze({
   ...workflowHandlers,
   ...cronHandlers,
   ...generatorHandlers,
+  ...fileHandlers,
   ...dashboardHandlers
 })
 
