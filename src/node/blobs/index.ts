@@ -39,6 +39,10 @@ export interface BlobsComponents {
 
 /** /health's blob figures. */
 export interface BlobsStats extends BlobStoreStats {
+  /** the largest blob taken, in bytes */
+  readonly limit: number
+  /** the labels kept locally, as COLONY:/label */
+  readonly keep: readonly string[]
   readonly fetches: BlobFetcherStats & { readonly running: number }
   readonly serves: BlobServerStats
   readonly kept: KeeperStats
@@ -52,11 +56,13 @@ export class Blobs implements Service {
   private server: BlobServer | undefined
   private readonly c: BlobsComponents
   private readonly catalog: BlobCatalog
+  private readonly keep: readonly string[]
 
   constructor (components: BlobsComponents, opts: BlobsOptions = {}) {
     this.c = components
     const { ledger, nodeId, log } = components
     const catalog = this.catalog = opts.catalog ?? EMPTY_CATALOG
+    this.keep = (opts.keepLabels ?? []).map(k => `${k.colonyname}:${k.label}`)
     const sitesOf = (colony: string): readonly string[] => ledger.fold.colony(colony)?.sites ?? []
     const store = this.store = new BlobStore({ dir: join(components.dataDir, 'blobs'), ...(opts.maxBlobBytes === undefined ? {} : { maxBlobBytes: opts.maxBlobBytes }) })
     const fetcher = this.fetcher = new BlobFetcher({ store, host: components.host, sitesOf, nodeId, ...(log === undefined ? {} : { log }) })
@@ -110,6 +116,8 @@ export class Blobs implements Service {
   stats (): BlobsStats {
     return {
       ...this.store.stats(),
+      limit: this.store.maxBlobBytes,
+      keep: this.keep,
       fetches: { ...this.fetcher.stats(), running: this.fetcher.running() },
       serves: this.server?.stats() ?? { served: 0, bytes: 0, refused: 0, missing: 0 },
       kept: this.keeper.stats()
