@@ -120,6 +120,14 @@ test('a part whose bytes are not the blob is emptied at commit and never named',
   assert.is(await store.sizeOf('c', sum), undefined)
 })
 
+test('a fetch that got nothing leaves no part file behind', async () => {
+  const sum = 'f'.repeat(64)
+  const part = await store.openPart('c', sum)
+  await part.close()
+  assert.equal(await readdir(dirname(store.pathOf('c', sum))), [])
+  assert.equal(store.stats(), { blobs: 0, bytes: 0, parts: 0, partbytes: 0 })
+})
+
 test('a whole read of a blob that rotted on disk withholds its last chunk and removes it; ranges read as asked', async () => {
   const data = randomBytes(600_000)
   const sum = sha(data)

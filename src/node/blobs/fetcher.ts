@@ -104,13 +104,21 @@ export class BlobFetcher {
 
   private async run (t: Transfer): Promise<void> {
     const { store } = this.c
+    t.finalPath = store.pathOf(t.colonyname, t.checksum)
+    // a fetch that ended just before this one began: nothing to do
+    const held = await store.sizeOf(t.colonyname, t.checksum)
+    if (held !== undefined) {
+      t.partPath = t.finalPath
+      t.setSize(held)
+      t.progress(held)
+      return
+    }
     const peers = this.candidates(t.colonyname)
     if (peers.length === 0) {
       throw new NotFoundError(`blob ${t.checksum} of colony ${JSON.stringify(t.colonyname)} is not held here, and no other site of the colony is connected to fetch it from`)
     }
     const part = await store.openPart(t.colonyname, t.checksum)
     t.partPath = part.path
-    t.finalPath = store.pathOf(t.colonyname, t.checksum)
     t.progress(part.offset)
     const why: string[] = []
     try {

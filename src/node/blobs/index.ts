@@ -78,6 +78,7 @@ export class Blobs implements Service {
       catalog,
       store,
       fetcher: () => components.host() === undefined ? undefined : fetcher,
+      isSiteOf: colony => ledger.fold.colony(colony)?.sites.includes(nodeId) === true,
       ...(components.clock === undefined ? {} : { clock: components.clock }),
       ...(log === undefined ? {} : { log }),
       ...(opts.keepRetryMs === undefined ? {} : { retryMs: opts.keepRetryMs })

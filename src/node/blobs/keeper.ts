@@ -22,6 +22,8 @@ export interface KeeperComponents {
   readonly catalog: BlobCatalog
   readonly store: Pick<BlobStore, 'sizeOf'>
   readonly fetcher: () => Pick<BlobFetcher, 'fetch'> | undefined
+  /** whether this node is a site of the colony (only then may it fetch the colony's blobs) */
+  readonly isSiteOf: (colonyname: string) => boolean
   readonly clock?: Clock
   readonly log?: (line: string) => void
   readonly retryMs?: number
@@ -43,6 +45,8 @@ export class Keeper implements Service {
   private stopped = false
   private listed = 0
   private held = 0
+  /** the last failure logged per blob: a blob that keeps failing the same way is logged once */
+  private readonly failures = new Map<string, string>()
 
   constructor (components: KeeperComponents) {
     this.c = components
@@ -101,6 +105,7 @@ export class Keeper implements Service {
     const { catalog, store } = this.c
     const wanted = new Map<string, KeepLabel>()
     for (const k of this.c.keep) {
+      if (!this.c.isSiteOf(k.colonyname)) continue
       for (const checksum of catalog.checksumsOfLabel(k.colonyname, k.label)) wanted.set(`${k.colonyname}\n${checksum}`, k)
     }
     let held = 0
@@ -116,12 +121,16 @@ export class Keeper implements Service {
       try {
         await fetcher.fetch(k.colonyname, checksum).done
         held++
+        this.failures.delete(key)
       } catch (err) {
         // tried again at the next look
-        this.c.log?.(`keep-local ${k.colonyname}:${k.label}: ${err instanceof Error ? err.message : String(err)}`)
+        const msg = err instanceof Error ? err.message : String(err)
+        if (this.failures.get(key) !== msg) this.c.log?.(`keep-local ${k.colonyname}:${k.label}: ${msg}`)
+        this.failures.set(key, msg)
       }
     }
     this.listed = wanted.size
     this.held = held
+    for (const key of this.failures.keys()) if (!wanted.has(key)) this.failures.delete(key)
   }
 }

@@ -15,7 +15,7 @@
 import { createHash, type Hash, randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { ChecksumMismatchError, ColonyError, PayloadTooLargeError, ValidationError } from '../../protocol/errors.js'
+import { ChecksumMismatchError, ColonyError, PayloadTooLargeError, RpcError, ValidationError } from '../../protocol/errors.js'
 import { DEFAULT_MAX_BLOB_BYTES } from './options.js'
 
 
@@ -28,6 +28,20 @@ export class CorruptBlobError extends ColonyError {
     super(message)
     this.name = 'CorruptBlobError'
   }
+}
+
+/** 507: the disk of the data directory is full; nothing was stored. */
+export class DiskFullError extends RpcError {
+  constructor (message: string) {
+    super(507, message)
+    this.name = 'DiskFullError'
+  }
+}
+
+/** A full disk as DiskFullError (the operator's problem, not the client's); other errors as they are. */
+function onDisk (err: unknown): unknown {
+  if ((err as { code?: unknown })?.code === 'ENOSPC') return new DiskFullError('this site\'s disk is full: nothing was stored (its operator must free space)')
+  return err
 }
 
 /** What the store holds, for /health. */
@@ -54,6 +68,14 @@ async function fileSize (path: string): Promise<number | undefined> {
   }
 }
 
+/** Writes all of `chunk` at the file's position (a write may take fewer bytes than given). */
+async function writeAll (fh: FileHandle, chunk: Uint8Array): Promise<void> {
+  for (let at = 0; at < chunk.byteLength;) {
+    const { bytesWritten } = await fh.write(chunk, at, chunk.byteLength - at)
+    at += bytesWritten
+  }
+}
+
 /** fsync a directory, so a rename into it survives a crash. */
 async function syncDir (dir: string): Promise<void> {
   const fh = await open(dir, 'r')
@@ -66,6 +88,7 @@ async function syncDir (dir: string): Promise<void> {
  */
 export class PartFile {
   private hash: Hash | undefined
+  private committed = false
 
   constructor (
     private readonly store: BlobStore,
@@ -92,7 +115,7 @@ export class PartFile {
 
   async append (chunk: Uint8Array): Promise<void> {
     if (this.hash === undefined) await this.prime()
-    await this.fh.write(chunk)
+    await writeAll(this.fh, chunk).catch(err => { throw onDisk(err) })
     this.hash?.update(chunk)
     this.offset += chunk.byteLength
     this.store.partGrew(chunk.byteLength)
@@ -120,11 +143,13 @@ export class PartFile {
     }
     await this.fh.sync()
     await this.store.adopt(this.path, this.path.slice(0, -'.part'.length), this.offset, true)
+    this.committed = true
   }
 
-  /** Done with the part for now (kept on disk, to resume). */
+  /** Done with the part for now: kept on disk to resume, unless it holds nothing. */
   async close (): Promise<void> {
     try { await this.fh.close() } catch { /* closed already */ }
+    if (!this.committed && this.offset === 0) await this.store.dropPart(this.path)
     this.release()
   }
 }
@@ -217,7 +242,7 @@ export class BlobStore {
         n += chunk.byteLength
         if (n > size) throw new ValidationError('body', `is longer than the ${size} bytes signed for`)
         hash.update(chunk)
-        if (fh !== undefined) await fh.write(chunk)
+        if (fh !== undefined) await writeAll(fh, chunk)
       }
       if (n < size) throw new ValidationError('body', `ended after ${n} of the ${size} bytes signed for`)
       const digest = hash.digest('hex')
@@ -227,6 +252,8 @@ export class BlobStore {
       await fh.close()
       fh = undefined
       return { stored: await this.adopt(tmp, final, size, false) }
+    } catch (err) {
+      throw onDisk(err)
     } finally {
       if (fh !== undefined) await fh.close().catch(() => {})
       await rm(tmp, { force: true })
@@ -271,6 +298,12 @@ export class BlobStore {
       this.writing.delete(key)
       throw err
     }
+  }
+
+  /** Removes an empty part file (a fetch that got nothing leaves nothing behind). */
+  async dropPart (path: string): Promise<void> {
+    await rm(path, { force: true })
+    this.parts--
   }
 
   /** Bytes added to (or, negative, taken from) part files. */
