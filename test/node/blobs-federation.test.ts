@@ -168,6 +168,7 @@ test('keep-local: C fetches the blobs of /edge as they are listed, and serves th
   c.node.blobs.onChange()
   await eventually(async () => await c.node.blobs.store.sizeOf(fed.colony, kept.sum), 'C to keep the blob of /edge/models', 20_000)
   assert.is(await c.node.blobs.store.sizeOf(fed.colony, other.sum), undefined, 'a blob of another label is not kept')
+  await c.node.blobs.keeper.idle()
   assert.equal(c.node.blobs.stats().kept, { listed: 1, held: 1 })
 
   await a.node.stop()
