@@ -215,7 +215,8 @@ test('hostile HTTP requests to /blobs/: 2xx or a 4xx naming the problem, never a
     const text = Buffer.from(await res.arrayBuffer())
     statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
     assert.ok(res.status < 500, `${r.kind}: ${res.status} ${text.toString('utf8').slice(0, 300)}`)
-    if (res.status >= 400 && r.method !== 'HEAD') {
+    // headers over node:http's 16 KiB limit are refused by its parser, before any route, with no body
+    if (res.status >= 400 && r.method !== 'HEAD' && res.status !== 431) {
       const reply = JSON.parse(text.toString('utf8')) as { error: boolean, payload: string }
       assert.is(reply.error, true)
       const { message } = JSON.parse(Buffer.from(reply.payload, 'base64').toString('utf8')) as { message: string }
