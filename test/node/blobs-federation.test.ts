@@ -18,7 +18,7 @@ import type { FramedStream } from '../../src/node/p2p/host.js'
 import { decodeBlobRequest } from '../../src/protocol/blob-frames.js'
 import { MapCatalog } from '../helpers/blob-catalog.js'
 import { eventually } from '../helpers/colony-node.js'
-import { type Federation, type Site, startFederation } from '../helpers/federation.js'
+import { type Federation, ok, type Site, startFederation } from '../helpers/federation.js'
 
 const MiB = 1024 * 1024
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
@@ -91,6 +91,21 @@ test('a blob uploaded at A is downloaded at C: C fetches it from A over libp2p a
   await rm(dest)
   await clientAt(c).downloadBlob(fed.colony, up.checksum, dest)
   assert.is(c.node.blobs.stats().fetches.fetched, 1)
+})
+
+test('a site removed from the colony neither stores nor fetches its blobs', async () => {
+  const { sum } = await uploaded(1000, '/data')
+  const d = await fed.addSite('site-d')
+  await ok(a.node.url, { msgtype: 'removesitemsg', colonyname: fed.colony, nodeid: d.node.nodeId }, fed.owner.prv)
+  // D still knows the colony (its members too), but is no longer one of its sites
+  await eventually(() => d.node.ledger.fold.colony(fed.colony)?.sites.includes(d.node.nodeId) === false ? true : undefined, 'D to learn it was removed', 20_000)
+  const err = await thrown(clientAt(d).downloadBlob(fed.colony, sum, join(dir, 'at-d.bin')))
+  assert.is(err.status, 403)
+  assert.match(err.message, /not a site of colony/)
+  const file = join(dir, 'to-d.bin')
+  await writeFile(file, randomBytes(100))
+  assert.is((await thrown(clientAt(d).uploadBlob(fed.colony, file))).status, 403)
+  assert.is(d.node.blobs.stats().blobs, 0)
 })
 
 test('a transfer between sites cut mid-way resumes at the offset it reached', async () => {
@@ -171,8 +186,9 @@ test('keep-local: C fetches the blobs of /edge as they are listed, and serves th
   await c.node.blobs.keeper.idle()
   assert.equal(c.node.blobs.stats().kept, { listed: 1, held: 1 })
 
+  const peerA = a.node.federation?.peerId as string
   await a.node.stop()
-  await eventually(() => c.node.federation?.host.connectedPeers().length === 1 ? true : undefined, 'C to see A gone', 20_000)
+  await eventually(() => c.node.federation?.host.connectedPeers().includes(peerA) === false ? true : undefined, 'C to see A gone', 20_000)
   const dest = join(dir, 'edge.bin')
   await clientAt(c).downloadBlob(fed.colony, kept.sum, dest)
   assert.equal(await readFile(dest), kept.data)

@@ -158,7 +158,15 @@ export class BlobFetcher {
     if (host === undefined) throw new SiteAnswer('the node has left the network')
     const timeout = this.c.frameTimeoutMs ?? PULL_FRAME_TIMEOUT_MS
     const signal = this.stopping.signal
-    const stream: FramedStream = await host.open(peer, BLOB_PROTOCOL, AbortSignal.any([signal, AbortSignal.timeout(timeout)]))
+    // the deadline bounds the opening only: a timer cleared once the stream is open
+    const opening = new AbortController()
+    const timer = setTimeout(() => opening.abort(new SiteAnswer(`no stream to the site in ${timeout} ms`)), timeout)
+    let stream: FramedStream
+    try {
+      stream = await host.open(peer, BLOB_PROTOCOL, AbortSignal.any([signal, opening.signal]))
+    } finally {
+      clearTimeout(timer)
+    }
     const next = async (): Promise<Uint8Array | undefined> => await within(stream.read(), timeout, () => {
       const err = new SiteAnswer(`nothing from the site in ${timeout} ms`)
       stream.abort(err)

@@ -18,7 +18,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { BLOB_ENVELOPE_HEADER, type BlobMessage, isChecksum, MAX_BLOB_HEADER, parseBlobMessage } from '../../protocol/blob-messages.js'
 import { errorReply, okReply, openEnvelope, parseEnvelope, verifyEnvelope } from '../../protocol/envelope.js'
-import { ColonyError, NotFoundError, PayloadTooLargeError, ValidationError } from '../../protocol/errors.js'
+import { ColonyError, ForbiddenError, NotFoundError, PayloadTooLargeError, ValidationError } from '../../protocol/errors.js'
 import type { BlobCatalog } from './catalog.js'
 import type { BlobFetcher } from './fetcher.js'
 import { type ByteRange, parseRange, UnsatisfiableRangeError } from './range.js'
@@ -32,6 +32,8 @@ export interface BlobHttpComponents {
   readonly fetcher: () => BlobFetcher | undefined
   /** the RPC's check that `signer` may read `colony` (throws ForbiddenError / NotFoundError) */
   readonly requireReader: (colony: string, signer: string) => void
+  /** whether this node is a site of the colony (only a site stores and serves its blobs) */
+  readonly isSiteOf: (colony: string) => boolean
   readonly log?: (line: string) => void
 }
 
@@ -105,6 +107,9 @@ export class BlobHttp {
     if (msg.checksum !== at.checksum) throw new ValidationError('checksum', 'differs between the message and the path')
     const signer = verifyEnvelope(env)
     this.c.requireReader(msg.colonyname, signer)
+    if (!this.c.isSiteOf(msg.colonyname)) {
+      throw new ForbiddenError(`this node is not a site of colony ${JSON.stringify(msg.colonyname)}: use one of its sites (colonies node ls)`)
+    }
     return { msg, signer }
   }
 

@@ -57,13 +57,15 @@ export class Blobs implements Service {
   private readonly c: BlobsComponents
   private readonly catalog: BlobCatalog
   private readonly keep: readonly string[]
+  private readonly sitesOf: (colony: string) => readonly string[]
 
   constructor (components: BlobsComponents, opts: BlobsOptions = {}) {
     this.c = components
     const { ledger, nodeId, log } = components
     const catalog = this.catalog = opts.catalog ?? EMPTY_CATALOG
     this.keep = (opts.keepLabels ?? []).map(k => `${k.colonyname}:${k.label}`)
-    const sitesOf = (colony: string): readonly string[] => ledger.fold.colony(colony)?.sites ?? []
+    const sitesOf = this.sitesOf = (colony: string): readonly string[] => ledger.fold.colony(colony)?.sites ?? []
+    const isSiteOf = (colony: string): boolean => sitesOf(colony).includes(nodeId)
     const store = this.store = new BlobStore({ dir: join(components.dataDir, 'blobs'), ...(opts.maxBlobBytes === undefined ? {} : { maxBlobBytes: opts.maxBlobBytes }) })
     const fetcher = this.fetcher = new BlobFetcher({ store, host: components.host, sitesOf, nodeId, ...(log === undefined ? {} : { log }) })
     this.http = new BlobHttp({
@@ -71,6 +73,7 @@ export class Blobs implements Service {
       catalog,
       fetcher: () => components.host() === undefined ? undefined : fetcher,
       requireReader: components.requireReader,
+      isSiteOf,
       ...(log === undefined ? {} : { log })
     })
     this.keeper = new Keeper({
@@ -78,7 +81,7 @@ export class Blobs implements Service {
       catalog,
       store,
       fetcher: () => components.host() === undefined ? undefined : fetcher,
-      isSiteOf: colony => ledger.fold.colony(colony)?.sites.includes(nodeId) === true,
+      isSiteOf,
       ...(components.clock === undefined ? {} : { clock: components.clock }),
       ...(log === undefined ? {} : { log }),
       ...(opts.keepRetryMs === undefined ? {} : { retryMs: opts.keepRetryMs })
@@ -95,7 +98,7 @@ export class Blobs implements Service {
         host,
         store: this.store,
         catalog: this.catalog,
-        sitesOf: colony => ledger.fold.colony(colony)?.sites ?? [],
+        sitesOf: this.sitesOf,
         nodeId,
         ...(log === undefined ? {} : { log })
       })
