@@ -23,3 +23,7 @@ export {
   argToString, createUnixExecutor, runCommand, splitCommandLine,
   type CommandSpec, type RunCommandOptions, type RunResult, type UnixExecutorOptions
 } from './unix-executor.js'
+export {
+  BlobClient, BLOB_IDLE_TIMEOUT_MS, hashFile,
+  type BlobInfo, type BlobProgress, type BlobTransferOptions, type DownloadOptions
+} from './blobs.js'

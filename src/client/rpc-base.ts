@@ -40,7 +40,7 @@ export function serverUrlFromEnv (env: Record<string, string | undefined> = proc
   return `${tls ? 'https' : 'http'}://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`
 }
 
-function normalizeUrl (url: string): string {
+export function normalizeUrl (url: string): string {
   if (typeof url !== 'string' || url.trim() === '') throw new ValidationError('url', 'is required, e.g. http://127.0.0.1:50080')
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`
   let parsed: URL
@@ -54,7 +54,7 @@ function normalizeUrl (url: string): string {
 }
 
 /** A short human cause for a failed fetch (undici hides the errno in `cause`). */
-function describeNetworkError (err: unknown): string {
+export function describeNetworkError (err: unknown): string {
   const cause = (err as { cause?: { code?: string, message?: string } })?.cause
   const code = cause?.code ?? (err as { code?: string })?.code
   const known: Record<string, string> = {

@@ -1,6 +1,6 @@
 /**
  * The node's one port: `POST /api` (ColonyOS RPC), `GET /health`, WebSocket `/pubsub`,
- * and the dashboard at `/` unless it is turned off.
+ * the blobs of colony files under `/blobs/`, and the dashboard at `/` unless it is turned off.
  * Bodies are limited (MAX_BODY_BYTES) and must be JSON; a client that disconnects aborts
  * its long-poll.
  */
@@ -35,6 +35,8 @@ export interface HttpServerOptions {
   readonly colonyStream?: ColonyStream
   /** the dashboard's static files at `/`; undefined = no dashboard */
   readonly dashboard?: DashboardAssets
+  /** the blob endpoints under /blobs/ (blobs/http.ts) */
+  readonly blobs?: { serve: (req: IncomingMessage, res: ServerResponse, path: string, expectContinue: boolean) => Promise<void> }
 }
 
 function send (res: ServerResponse, status: number, body: unknown): void {
@@ -83,6 +85,16 @@ export class HttpServer implements Service {
   constructor (opts: HttpServerOptions) {
     this.opts = opts
     this.server = createServer((req, res) => { void this.route(req, res) })
+    // a blob upload sent with `Expect: 100-continue` is refused (too large, not a member)
+    // before its body is sent; everything else is told to go on at once, as node:http does
+    this.server.on('checkContinue', (req, res) => {
+      if (this.opts.blobs !== undefined && (req.url ?? '').startsWith('/blobs/')) {
+        void this.opts.blobs.serve(req, res, new URL(req.url ?? '/', 'http://x').pathname, true)
+        return
+      }
+      res.writeContinue()
+      void this.route(req, res)
+    })
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 })
     this.server.on('upgrade', (req, socket, head) => {
       if (new URL(req.url ?? '/', 'http://x').pathname !== '/pubsub') {
@@ -116,6 +128,10 @@ export class HttpServer implements Service {
     try {
       if (path === '/health' && req.method === 'GET') {
         send(res, 200, { status: 'ok', ...this.opts.health(url?.searchParams.get('state') === '1') })
+        return
+      }
+      if (this.opts.blobs !== undefined && path.startsWith('/blobs/')) {
+        await this.opts.blobs.serve(req, res, path, false)
         return
       }
       if (path !== '/api' && this.opts.dashboard !== undefined && await this.opts.dashboard.serve(req, res, path)) return

@@ -25,6 +25,7 @@ import { DashboardAssets } from './dashboard-assets.js'
 import { Schedules, SCHEDULE_PERIOD_MS } from './schedules.js'
 import { Retention } from './retention.js'
 import { DiskWatch } from './disk.js'
+import { Blobs, type BlobsOptions } from './blobs/index.js'
 
 /** How long a federated node waits, at start, for a first sync before it writes (see firstSync). */
 export const RECOVERY_WAIT_MS = 5000
@@ -56,6 +57,8 @@ export interface NodeOptions {
   readonly retention?: { readonly policySeconds?: number, readonly archiveDir?: string, readonly periodMs?: number }
   /** the time and timers of the node's services and ledger (the system's by default; tests drive their own) */
   readonly clock?: Clock
+  /** the blob store of colony files: its size limit, labels kept locally, the file catalogue */
+  readonly blobs?: BlobsOptions
 }
 
 export class ColonyNode {
@@ -74,6 +77,7 @@ export class ColonyNode {
   private readonly services: readonly Service[]
   readonly retention: Retention
   readonly disk: DiskWatch
+  readonly blobs: Blobs
   /** present when the node takes part in a federation */
   federation: Federation | undefined
   private stopped = false
@@ -104,10 +108,20 @@ export class ColonyNode {
       sites: colony => this.federation?.sites(colony),
       checkerPeriodMs: opts.schedules?.periodMs ?? SCHEDULE_PERIOD_MS
     })
+    this.blobs = new Blobs({
+      dataDir: opts.dataDir,
+      ledger,
+      nodeId: identity.nodeId,
+      host: () => this.federation?.host,
+      requireReader: (colony, signer) => { rpc.requireReader(colony, signer) },
+      clock,
+      ...(opts.log === undefined ? {} : { log: opts.log })
+    }, opts.blobs)
     this.http = new HttpServer({
       port: opts.port ?? DEFAULT_PORT,
       host,
       rpc,
+      blobs: this.blobs.http,
       pubsub: this.pubsub,
       colonyStream: this.colonyStream,
       ...(opts.dashboard === false ? {} : { dashboard: new DashboardAssets() }),
@@ -131,6 +145,8 @@ export class ColonyNode {
         store: { leveldb: leveldbBuild().detail, fixed: leveldbBuild().fixed },
         // the heap against its limit: the ledger's fold lives there (see memory.ts)
         memory: memoryStatus(),
+        // the blob store of colony files: what it holds, fetched from and served to other sites
+        blobs: this.blobs.stats(),
         ...(full ? { statehash: ledger.fold.stateHash() } : {}),
         // federation counters: gossip judged, claims that waited for acknowledgements (and gave up),
         // acknowledgements we owed (sent as adverts or carried by our batches), dead links closed
@@ -148,13 +164,14 @@ export class ColonyNode {
       ...(opts.p2p === undefined ? {} : { vectorOf: (site: string) => this.federation?.vectorOf(site) }),
       ...(opts.log === undefined ? {} : { log: opts.log })
     })
-    this.services = [this.deadlines, this.schedules, this.memory, this.disk, this.assigner, this.pubsub, this.colonyStream, this.retention, this.http]
+    this.services = [this.deadlines, this.schedules, this.memory, this.disk, this.assigner, this.pubsub, this.colonyStream, this.retention, this.blobs, this.http]
     ledger.on('change', (c: LedgerChange) => {
       this.assigner.onChange(c)
       this.deadlines.onChange(c)
       this.pubsub.onChange(c)
       this.colonyStream.onChange(c)
       this.federation?.onChange(c)
+      this.blobs.onChange()
     })
   }
 

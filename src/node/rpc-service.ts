@@ -73,6 +73,11 @@ export class RpcService {
     }
   }
 
+  /** The RPC's check that `signer` may read `colony` (its members and owner); throws ForbiddenError or NotFoundError. */
+  requireReader (colony: string, signer: string): void {
+    this.ctx.requireReader(colony, signer)
+  }
+
   /** Requests being handled now, parked assigns included. */
   get inFlight (): number {
     return this.requests

@@ -79,6 +79,32 @@ export class ConflictError extends RpcError {
   }
 }
 
+/** 413: a blob larger than the node accepts; `limit` is its largest, in bytes (-1: not told). */
+export class PayloadTooLargeError extends RpcError {
+  readonly limit: number
+  constructor (message: string, limit = -1, msgtype = '') {
+    super(413, message, msgtype)
+    this.name = 'PayloadTooLargeError'
+    this.limit = limit
+  }
+}
+
+/** 416: a Range that starts beyond the end of the blob. */
+export class RangeNotSatisfiableError extends RpcError {
+  constructor (message: string, msgtype = '') {
+    super(416, message, msgtype)
+    this.name = 'RangeNotSatisfiableError'
+  }
+}
+
+/** 400: content whose SHA-256 is not the checksum it claimed (an upload, a peer's blob). */
+export class ChecksumMismatchError extends BadRequestError {
+  constructor (message: string, msgtype = '') {
+    super(message, msgtype)
+    this.name = 'ChecksumMismatchError'
+  }
+}
+
 /** The typed error for an error reply with this HTTP status. */
 export function rpcError (status: number, message: string, msgtype = ''): RpcError {
   switch (status) {
@@ -86,6 +112,8 @@ export function rpcError (status: number, message: string, msgtype = ''): RpcErr
     case 403: return new ForbiddenError(message, msgtype)
     case 404: return new NotFoundError(message, msgtype)
     case 409: return new ConflictError(message, msgtype)
+    case 413: return new PayloadTooLargeError(message, -1, msgtype)
+    case 416: return new RangeNotSatisfiableError(message, msgtype)
     default: return new RpcError(status, message, msgtype)
   }
 }

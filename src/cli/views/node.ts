@@ -78,6 +78,22 @@ export function diskText (v: unknown): string {
   return bytes === undefined || bytes < 0 ? 'not measured yet' : `${bytesText(bytes)} in the data directory (looked at every 30 s)`
 }
 
+/** The blob store of colony files: what it holds, moved between sites, keeps locally; its limit. */
+export function blobsText (v: unknown): string {
+  const b = obj(v)
+  const f = obj(b.fetches)
+  const s = obj(b.serves)
+  const k = obj(b.kept)
+  const keep = Array.isArray(b.keep) ? b.keep.filter(x => typeof x === 'string') : []
+  const parts = [
+    `${plural(num(b.blobs) ?? 0, 'blob', 'blobs')}, ${bytesText(num(b.bytes) ?? 0)}` + ((num(b.parts) ?? 0) > 0 ? ` (+ ${plural(num(b.parts), 'partial fetch', 'partial fetches')}, ${bytesText(num(b.partbytes) ?? 0)})` : ''),
+    `fetched ${num(f.fetched) ?? 0} from other sites (${bytesText(num(f.bytes) ?? 0)}${(num(f.forged) ?? 0) > 0 ? `, ${num(f.forged)} forged thrown away` : ''}), served ${num(s.served) ?? 0} (${bytesText(num(s.bytes) ?? 0)})`
+  ]
+  if (keep.length > 0) parts.push(`keeping ${keep.join(' ')}: ${num(k.held) ?? 0} of ${num(k.listed) ?? 0} held`)
+  if (num(b.limit) !== undefined) parts.push(`at most ${bytesText(num(b.limit))} each`)
+  return parts.join('; ')
+}
+
 interface PruneReport { colony: string, below: number, horizon: number, at: number, units: number, processes: number, batches: number }
 
 function reports (v: unknown): PruneReport[] {
@@ -131,6 +147,7 @@ export function healthText (h: Record<string, unknown>, first: Array<[string, st
       case 'ledger': fields.push(['In memory', ledgerText(v)], ['On disk', diskText(v)]); break
       // the heap against its limit: what a node must keep below
       case 'memory': fields.push(['Memory', memoryText(v)]); break
+      case 'blobs': fields.push(['Blobs', blobsText(v)]); break
       case 'retention': {
         const r = obj(v)
         fields.push(['Retention', retentionText(num(r.policy) ?? 0, str(r.archive))], ['Pruned', prunedText(v)])

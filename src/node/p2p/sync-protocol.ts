@@ -101,7 +101,7 @@ export interface PullResult {
 }
 
 /** `read`'s value, or the error `timedOut` returns once `ms` have passed without it. */
-async function within<T> (read: Promise<T>, ms: number, timedOut: () => Error): Promise<T> {
+export async function within<T> (read: Promise<T>, ms: number, timedOut: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   return await Promise.race([
     read,

@@ -8,6 +8,8 @@ import { explainNodeStartError } from '../../node-errors.js'
 import { untilSignalled } from '../../signals.js'
 import { renderFields } from '../../table.js'
 import { retentionText } from '../../views/node.js'
+import { UsageError } from '../../errors.js'
+import { DEFAULT_MAX_BLOB_BYTES, parseKeepLabel } from '../../../node/blobs/options.js'
 
 export default class NodeStart extends BaseCommand<typeof NodeStart> {
   static override summary = 'Run a colonynet node (ColonyOS API on --port) until Ctrl-C'
@@ -23,6 +25,8 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     ws: Flags.boolean({ description: 'Also listen for libp2p over WebSockets (for sites behind HTTP proxies)' }),
     mdns: Flags.boolean({ description: 'Find sites on the local network by mDNS' }),
     psk: Flags.string({ description: 'File with a pre-shared key (swarm.key format): only nodes with the same key can connect' }),
+    'keep-label': Flags.string({ description: 'Keep every file of a label (and its sub-labels) on this site\'s disk, fetched as soon as the colony lists it, to serve it offline: COLONY:/label (repeatable)', multiple: true }),
+    'max-blob-mib': Flags.integer({ description: 'The largest file content (blob) this site stores, in MiB', default: DEFAULT_MAX_BLOB_BYTES / (1024 * 1024), min: 1 }),
     dashboard: Flags.boolean({ description: 'Serve the web dashboard at / on the API port (--no-dashboard: API only)', default: true, allowNo: true }),
     ...retentionFlags
   }
@@ -30,13 +34,21 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
   static override examples = [
     '<%= config.bin %> node start',
     '<%= config.bin %> node start --data /var/lib/colonynet --host 0.0.0.0 --port 50080',
-    '<%= config.bin %> node start --retention-policy 604800 --archive /var/lib/colonynet-archive'
+    '<%= config.bin %> node start --retention-policy 604800 --archive /var/lib/colonynet-archive',
+    '<%= config.bin %> node start --p2p-port 50081 --bootstrap /ip4/10.0.0.5/tcp/50081/p2p/16Uiu2… --keep-label dev:/models'
   ]
 
   async run (): Promise<void> {
     const dataDir = expandDataDir(this.flags.data ?? NODE_DATA_DIR)
     const env = process.env
     const retention = resolveRetention(env, this.flags, expandDataDir)
+    const keepLabels = (this.flags['keep-label'] ?? []).map(text => {
+      try {
+        return parseKeepLabel(text)
+      } catch (err) {
+        throw new UsageError(`--keep-label ${(err as Error).message.replace(/^keep-label: /, '')}`)
+      }
+    })
     const { ColonyNode } = await import('../../../node/index.js')
     const p2pPort = this.flags['p2p-port']
     const federated = p2pPort !== undefined || (this.flags.bootstrap ?? []).length > 0
@@ -57,6 +69,7 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
       name: this.flags.name,
       dashboard: this.flags.dashboard,
       retention,
+      blobs: { keepLabels, maxBlobBytes: this.flags['max-blob-mib'] * 1024 * 1024 },
       operatorId: env.COLONIES_SERVER_ID,
       operatorPrvkey: env.COLONIES_SERVER_PRVKEY,
       log: line => this.detail(line)
