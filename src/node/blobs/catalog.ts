@@ -25,3 +25,16 @@ export const EMPTY_CATALOG: BlobCatalog = {
   referenced: () => false,
   checksumsOfLabel: () => []
 }
+
+/** What the catalogue reads from: the ledger's fold, looked up at each call (a rebuild replaces it). */
+export interface FileIndex {
+  readonly fold: { readonly files: { isChecksumLive: (colony: string, checksum: string) => boolean, checksumsUnder: (colony: string, label: string) => string[] } }
+}
+
+/** The colony's files as the ledger holds them: a checksum is served while a live revision or snapshot names it. */
+export function ledgerCatalog (ledger: FileIndex): BlobCatalog {
+  return {
+    referenced: (colonyname, checksum) => ledger.fold.files.isChecksumLive(colonyname, checksum),
+    checksumsOfLabel: (colonyname, label) => ledger.fold.files.checksumsUnder(colonyname, label)
+  }
+}

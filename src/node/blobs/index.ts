@@ -7,13 +7,13 @@
  * `<data>/blobs` (store.ts).
  *
  * This file wires the parts; the catalogue of files (which checksums a colony references,
- * and under which labels) is given by the node (catalog.ts).
+ * and under which labels) is the ledger's file fold unless a test gives another (catalog.ts).
  */
 import { join } from 'node:path'
 import type { Clock, Service } from '../clock.js'
 import type { ColonyView } from '../federation/options.js'
 import type { P2PHost } from '../p2p/host.js'
-import { type BlobCatalog, EMPTY_CATALOG } from './catalog.js'
+import { type BlobCatalog, type FileIndex, ledgerCatalog } from './catalog.js'
 import { BlobFetcher, type BlobFetcherStats } from './fetcher.js'
 import { BlobHttp } from './http.js'
 import { Keeper, type KeeperStats } from './keeper.js'
@@ -21,13 +21,13 @@ import type { BlobsOptions } from './options.js'
 import { BlobServer, type BlobServerStats } from './server.js'
 import { BlobStore, type BlobStoreStats } from './store.js'
 
-export { type BlobCatalog, EMPTY_CATALOG } from './catalog.js'
+export { type BlobCatalog, EMPTY_CATALOG, ledgerCatalog } from './catalog.js'
 export { type BlobsOptions, DEFAULT_MAX_BLOB_BYTES, type KeepLabel, parseKeepLabel } from './options.js'
 export { BLOBS_PREFIX } from './http.js'
 
 export interface BlobsComponents {
   readonly dataDir: string
-  readonly ledger: { readonly fold: ColonyView }
+  readonly ledger: { readonly fold: ColonyView & FileIndex['fold'] }
   readonly nodeId: string
   /** the libp2p host once the node has joined a federation */
   readonly host: () => P2PHost | undefined
@@ -62,7 +62,7 @@ export class Blobs implements Service {
   constructor (components: BlobsComponents, opts: BlobsOptions = {}) {
     this.c = components
     const { ledger, nodeId, log } = components
-    const catalog = this.catalog = opts.catalog ?? EMPTY_CATALOG
+    const catalog = this.catalog = opts.catalog ?? ledgerCatalog(ledger)
     this.keep = (opts.keepLabels ?? []).map(k => `${k.colonyname}:${k.label}`)
     const sitesOf = this.sitesOf = (colony: string): readonly string[] => ledger.fold.colony(colony)?.sites ?? []
     const isSiteOf = (colony: string): boolean => sitesOf(colony).includes(nodeId)
