@@ -278,11 +278,12 @@ export abstract class LedgerState extends EventEmitter<LedgerEvents> {
   }
 
 
-  /** The colony-level, pack and generator-firing records among `entries`: read back at open. */
+  /** The colony-level, pack, generator-firing and blueprint records among `entries`: read back at open. */
   protected colonyLogOps (entries: readonly FoldEntry[]): Op[] {
     const ops: Op[] = []
     for (const e of entries) {
-      if (route(e).kind === 'colony' || generatorRef(e) !== undefined) ops.push(put(this.store.colonylog, e.key, e))
+      const kind = route(e).kind
+      if (kind === 'colony' || kind === 'blueprint' || generatorRef(e) !== undefined) ops.push(put(this.store.colonylog, e.key, e))
     }
     return ops
   }

@@ -1,6 +1,7 @@
 /**
  * A live node to fuzz: a real colony (owner, user, two approved executors x0 and x1) with
- * a waiting process, one running on x0, a workflow, a yearly cron and a generator, plus
+ * a waiting process, one running on x0, a workflow, a yearly cron, a generator and a
+ * blueprint (kind "Lamp", reconciled by executors of type "lamp-reconciler"), plus
  * the helpers the properties need: raw POSTs with a deadline, and a watch on what the
  * ledger appended while a request was in flight.
  */
@@ -57,6 +58,8 @@ export async function startTarget (): Promise<FuzzTarget> {
   const graph = (await ok(tc, { msgtype: 'submitworkflowspecmsg', spec: wf }, tc.user.prv)).processgraphid
   const cron = (await ok(tc, { msgtype: 'addcronmsg', cron: { colonyname: tc.colony, name: 'yearly', cronexpression: '0 0 0 1 1 *', interval: -1, random: false, workflowspec: JSON.stringify(wf), waitforprevprocessgraph: true } }, tc.user.prv)).cronid
   const generator = (await ok(tc, { msgtype: 'addgeneratormsg', generator: { colonyname: tc.colony, name: 'gen', workflowspec: JSON.stringify(wf), trigger: 1000, timeout: -1 } }, tc.user.prv)).generatorid
+  await ok(tc, { msgtype: 'addblueprintdefinitionmsg', blueprintdefinition: { kind: 'BlueprintDefinition', metadata: { name: 'lamp-def', colonyname: tc.colony }, spec: { names: { kind: 'Lamp' }, handler: { executorType: 'lamp-reconciler', functionName: 'reconcile' } } } }, tc.owner.prv)
+  const blueprint = await ok(tc, { msgtype: 'addblueprintmsg', blueprint: { kind: 'Lamp', metadata: { name: 'lamp', colonyname: tc.colony }, spec: { on: false } } }, tc.user.prv)
   const ctx: ExampleContext = {
     colony: tc.colony,
     waiting,
@@ -64,6 +67,8 @@ export async function startTarget (): Promise<FuzzTarget> {
     graph,
     cron,
     generator,
+    blueprint: 'lamp',
+    blueprintid: blueprint.blueprintid,
     nobody: 'f'.repeat(64),
     userId: tc.user.id,
     executorId: keys.executor.id

@@ -3,6 +3,7 @@
  * beside this one (as protocol/messages.ts parses every type from one table). `Handlers`
  * is a mapped type over every msgtype, so a type without a handler does not compile.
  */
+import { blueprintHandlers } from './blueprints.js'
 import { colonyHandlers, executorHandlers, functionHandlers, userHandlers } from './colonies.js'
 import type { Handlers } from './context.js'
 import { cronHandlers } from './crons.js'
@@ -26,6 +27,7 @@ export const FAMILIES = {
   workflows: workflowHandlers,
   crons: cronHandlers,
   generators: generatorHandlers,
+  blueprints: blueprintHandlers,
   dashboard: dashboardHandlers
 } as const
 
@@ -41,6 +43,7 @@ export const HANDLERS: Handlers = Object.freeze({
   ...workflowHandlers,
   ...cronHandlers,
   ...generatorHandlers,
+  ...blueprintHandlers,
   ...dashboardHandlers
 })
 
