@@ -23,7 +23,7 @@ interface MetadataInput {
 /** A blueprint as a caller writes it (a blueprint as read back may be sent as is: server-owned fields are ignored). */
 export interface BlueprintRegistration {
   kind: string
-  metadata: MetadataInput & Record<string, unknown>
+  metadata: MetadataInput
   spec?: JsonObject
   status?: JsonObject
 }
@@ -31,7 +31,7 @@ export interface BlueprintRegistration {
 /** A definition as a caller writes it. */
 export interface BlueprintDefinitionRegistration {
   kind?: string
-  metadata: MetadataInput & Record<string, unknown>
+  metadata: MetadataInput
   spec: {
     group?: string
     version?: string
