@@ -6,7 +6,8 @@ export {
   ColoniesClient, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, serverUrlFromEnv,
   type AttributeRegistration, type CallOptions, type ColoniesClientOptions, type CronRegistration, type ExecutorRegistration,
   type FunctionRegistration, type FunctionSpecInput, type GeneratorRegistration, type LogQuery, type ProcessFilter,
-  type UserRegistration, type WorkflowSpecInput, type FileRegistration, type ColonyFile, type FileData, type FileLabel, type Snapshot
+  type UserRegistration, type WorkflowSpecInput, type FileRegistration, type ColonyFile, type FileData, type FileLabel, type Snapshot,
+  type Blueprint, type BlueprintDefinition, type BlueprintDefinitionRegistration, type BlueprintHistory, type BlueprintRegistration
 } from './rpc-client.js'
 export {
   BadRequestError, ConflictError, ForbiddenError, NodeUnreachableError, NotFoundError, RpcError, WaitTimeoutError, rpcError

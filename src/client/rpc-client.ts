@@ -6,14 +6,14 @@
  * typed with the wire shapes in wire-types.ts, or turned into a typed error by its status.
  * The calls come by family: the shared core and the server's calls (rpc-base.ts), who
  * takes part (rpc-membership.ts), processes (rpc-processes.ts), files and snapshots
- * (rpc-files.ts), and here workflows, crons and generators.
+ * (rpc-files.ts), blueprints (rpc-blueprints.ts), and here workflows, crons and generators.
  */
 import { MAX_COUNT, type CronInput, type GeneratorInput } from '../protocol/messages.js'
 import type { FunctionSpec, WorkflowSpec } from '../protocol/spec.js'
 import { STATE_NOTSET } from '../protocol/state.js'
 import type { Cron, Generator, Process, ProcessGraph } from '../protocol/wire-types.js'
 import { type CallOptions, list } from './rpc-base.js'
-import { FileCalls } from './rpc-files.js'
+import { BlueprintCalls } from './rpc-blueprints.js'
 import type { FunctionSpecInput } from './rpc-processes.js'
 
 export { DEFAULT_PORT } from '../protocol/wire-types.js'
@@ -22,6 +22,7 @@ export type { ExecutorRegistration, UserRegistration } from './rpc-membership.js
 export type { AttributeRegistration, FunctionRegistration, FunctionSpecInput, LogQuery, ProcessFilter } from './rpc-processes.js'
 export type { FileRegistration } from './rpc-files.js'
 export type { ColonyFile, FileData, FileLabel, Snapshot } from '../protocol/wire-files.js'
+export type { Blueprint, BlueprintDefinition, BlueprintDefinitionRegistration, BlueprintHistory, BlueprintRegistration } from './rpc-blueprints.js'
 export type { SiteInfo } from '../protocol/wire-types.js'
 
 /** A workflow as a caller writes it. */
@@ -47,7 +48,7 @@ function workflowText (spec: WorkflowSpecInput | WorkflowSpec | string): string 
   return typeof spec === 'string' ? spec : JSON.stringify(spec)
 }
 
-export class ColoniesClient extends FileCalls {
+export class ColoniesClient extends BlueprintCalls {
   /** The same node, another identity (e.g. the colony owner's key for approving executors). */
   withKey (prvkey: string): ColoniesClient {
     return new ColoniesClient({ url: this.url, prvkey, timeoutMs: this.timeoutMs })

@@ -3,6 +3,7 @@
  * the colony timeline, in-order steps and re-folds, and the preview of a record before it
  * is written. Paging (fold-paging.ts) and the reads and hash (fold.ts) build on it.
  */
+import { BlueprintBook, type ReconcilePlan } from './blueprint-fold.js'
 import { canonicalJson } from './canonical.js'
 import { sha3Hex } from './crypto.js'
 import { compareEntries, type FoldEntry } from './entry.js'
@@ -12,7 +13,8 @@ import {
   applyGraphEntry, applyGraphEvent, cloneGraph, colonyOfCreator, createdGraphId, createGraph, foldGraph, graphRef,
   processRefOf
 } from './graph-fold.js'
-import { applyEntry, applyEvent, createProcess, foldProcess, keyWall } from './process-fold.js'
+import { applyEntry, applyEvent, createProcess, foldProcess, keyWall, type PlanOf } from './process-fold.js'
+import { reconcileProcessId } from './records.js'
 import { conflict, invalid, isRefusal, notFound, type Refusal, sameRefusal } from './refusal.js'
 import { type ColonyEvent, Timeline } from './timeline.js'
 import { type CronRun, cronRunOf, type GenUnit, insertSorted, route, type Route, type Unit, ZERO_HASH } from './fold-units.js'
@@ -29,6 +31,9 @@ export class FoldCore {
   protected readonly gens = new Map<string, GenUnit>()
   /** every colony's files and snapshots (file-fold.ts) */
   protected readonly fileFold = new FileFold(() => this.timeline)
+  /** each colony's blueprint definitions and blueprints */
+  protected readonly books = new Map<string, BlueprintBook>()
+  protected readonly planOf: PlanOf = (colony, record) => this.books.get(colony)?.plan(record)
   /** workflows started by each cron */
   protected readonly cronRuns = new Map<string, Set<Unit>>()
   /** records naming a process or workflow that has not arrived (yet), by that id */
@@ -140,6 +145,8 @@ export class FoldCore {
       }
     }
 
+    this.foldBooks(fresh, routes, affected, rebuild, refold)
+
     // 3. Process and workflow records: one step when in order, a re-fold of the unit otherwise.
     fresh.forEach((e, i) => {
       const r = routes[i] as Route
@@ -200,8 +207,59 @@ export class FoldCore {
     for (const unit of refold) this.refoldUnit(unit)
   }
 
+  /**
+   * 2b. Blueprint books: a record in order is one step; a late one, or a colony-level
+   * change before a book's records (or a new colony event), re-folds the book. A change
+   * whose reconcile plan changed folds its process again.
+   */
+  protected foldBooks (fresh: readonly FoldEntry[], routes: readonly Route[], affected: ReadonlyMap<string, string>, rebuild: boolean, refold: Set<Unit>): void {
+    const again = new Set<BlueprintBook>()
+    const planned: string[] = []
+    fresh.forEach((e, i) => {
+      const r = routes[i] as Route
+      if (r.kind !== 'blueprint') return
+      let book = this.books.get(r.colony)
+      if (book === undefined) this.books.set(r.colony, book = new BlueprintBook(r.colony))
+      const at = book.insert(e)
+      if (at === 'middle' || rebuild || affected.has(r.colony) || affected.has('*')) again.add(book)
+      else if (at === 'end' && !again.has(book)) {
+        book.apply(e, this.timeline)
+        if (book.plan(e.id) !== undefined) planned.push(e.id)
+      }
+    })
+    if (affected.size > 0) {
+      const earliest = [...affected.values()].reduce((a, b) => a < b ? a : b)
+      for (const book of this.books.values()) {
+        const from = rebuild ? earliest : [affected.get(book.colony), affected.get('*')].reduce<string | undefined>((a, b) => b === undefined || (a !== undefined && a < b) ? a : b, undefined)
+        if (from === undefined) continue
+        if (book.lastKey > from || this.timeline.eventsOf(book.colony).length !== book.eventsApplied) again.add(book)
+      }
+    }
+    for (const book of again) planned.push(...book.refold(this.timeline))
+    for (const record of planned) {
+      const unit = this.units.get(reconcileProcessId(record))
+      if (unit !== undefined) refold.add(unit)
+    }
+  }
+
+  /** A colony's blueprint book (undefined until it has a blueprint record). */
+  blueprintBook (colony: string): BlueprintBook | undefined {
+    return this.books.get(colony)
+  }
+
+  /** Would a blueprint record be accepted after everything held? Why not, or the reconcile process it would call for. */
+  previewBlueprint (e: FoldEntry): { refusal?: Refusal, plan?: ReconcilePlan } {
+    if (e.invalid !== undefined) return { refusal: invalid(e.invalid) }
+    const r = route(e)
+    if (r.kind !== 'blueprint') return { refusal: invalid('not a blueprint record') }
+    return (this.books.get(r.colony) ?? new BlueprintBook(r.colony)).preview(e, this.timeline)
+  }
+
   protected newUnit (id: string, graphUnit: boolean, e: FoldEntry, more: readonly FoldEntry[] = []): Unit {
-    const colony = graphUnit ? colonyOfCreator(e, this.timeline) : (e.msg?.msgtype === 'submitfuncspecmsg' ? e.msg.spec.conditions.colonyname : '')
+    const b = e.rec.b
+    const colony = graphUnit
+      ? colonyOfCreator(e, this.timeline)
+      : e.msg?.msgtype === 'submitfuncspecmsg' ? e.msg.spec.conditions.colonyname : b.k === 'reconcile' ? b.colonyname : ''
     const entries = [e, ...more, ...(this.orphans.get(id) ?? [])].sort(compareEntries)
     this.orphans.delete(id)
     const unit: Unit = { id, graphUnit, colony, entries, proc: undefined, graph: undefined }
@@ -267,7 +325,7 @@ export class FoldCore {
       const events = (): readonly ColonyEvent[] => this.timeline.eventsOf(unit.colony)
       this.refusalsByUnit.set(unit, refusals)
       if (!unit.graphUnit) {
-        unit.proc = foldProcess(unit.id, unit.entries, events(), this.timeline, refuse)
+        unit.proc = foldProcess(unit.id, unit.entries, events(), this.timeline, refuse, this.planOf)
         this.changed.add(unit.id)
         return
       }
@@ -350,7 +408,7 @@ export class FoldCore {
       }
       case 'create': {
         if (!r.graph) {
-          const created = createProcess(e, this.timeline)
+          const created = createProcess(e, this.timeline, this.planOf)
           return isRefusal(created) ? created : undefined
         }
         if (this.units.get(r.unit)?.graph !== undefined) return conflict('the workflow was already started')
@@ -362,6 +420,8 @@ export class FoldCore {
         const scratch = newGenState(generatorRef(e) as string)
         return applyGenEntry(scratch, e, this.timeline)
       }
+      case 'blueprint':
+        return this.previewBlueprint(e).refusal
       case 'graph': {
         const g = this.units.get(r.gid)?.graph
         if (g === undefined || g.graph.removed) return notFound('the workflow does not exist')

@@ -10,6 +10,7 @@ import { cronRunOf, type EvictedUnit, type GenUnit, type PagingNeeds, route, set
 import { createdGraphId } from './graph-fold.js'
 import { generatorRef } from './gen-fold.js'
 import { dueCronRun } from './cron-schedule.js'
+import { createdProcessId } from './process-fold.js'
 import type { GraphInfo } from './state.js'
 
 export class PagedFold extends FoldCore {
@@ -38,6 +39,11 @@ export class PagedFold extends FoldCore {
         colonies.push({ colony: c, key: e.key, events })
         // a generator's firings after it may be judged anew: their workflows must be here
         for (const g of this.gens.values()) this.laterFirings(g, e.key, units)
+        // and so may the blueprint changes after it: their reconcile processes too
+        for (const b of this.books.values()) if (c === '*' || b.colony === c) this.later(b.processesAfter(e.key), units)
+      } else if (r.kind === 'blueprint') {
+        const b = this.books.get(r.colony)
+        if (b !== undefined) this.later(b.processesAfter(e.key), units)
       }
       const gen = generatorRef(e)
       if (gen !== undefined) {
@@ -46,6 +52,11 @@ export class PagedFold extends FoldCore {
       }
     }
     return { units, processes, colonies }
+  }
+
+  /** The units among `ids` that are not in memory. */
+  protected later (ids: readonly string[], out: string[]): void {
+    for (const id of ids) if (!this.units.has(id)) out.push(id)
   }
 
   /** The workflows of a generator's firings ordered after `key` that are not in memory. */
@@ -157,7 +168,7 @@ export class PagedFold extends FoldCore {
   restore (r: UnitRecords): void {
     if (this.units.has(r.id)) return
     const fresh = r.entries.filter(e => !this.seen.has(e.id))
-    const creator = fresh.find(e => r.graph ? createdGraphId(e) === r.id : e.id === r.id) ?? fresh[0]
+    const creator = fresh.find(e => r.graph ? createdGraphId(e) === r.id : createdProcessId(e) === r.id) ?? fresh[0]
     if (creator === undefined) return
     for (const e of fresh) this.seen.set(e.id, e)
     this.outsideHash = xorHex(this.outsideHash, r.hash)

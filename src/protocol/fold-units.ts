@@ -2,10 +2,12 @@
  * The fold's units and their helpers: where a record folds (route), what a unit holds,
  * what a settled unit hands out when it leaves memory, and how their hashes combine.
  */
+import { blueprintColonyOf } from './blueprint-fold.js'
 import type { FoldEntry } from './entry.js'
 import { fileColonyOf } from './file-fold.js'
 import { createdGraphId, graphRef, type GraphState, processRefOf } from './graph-fold.js'
 import { generatorRef, type GenState } from './gen-fold.js'
+import { reconcileProcessId } from './records.js'
 import { type GraphInfo, isFinal, type ProcessInfo } from './state.js'
 
 
@@ -19,12 +21,18 @@ export type Route =
   | { readonly kind: 'pack' }
   /** a file or snapshot record: the colony's files (file-fold.ts) */
   | { readonly kind: 'file' }
+  /** a blueprint or blueprint definition record: its colony's book (blueprint-fold.ts) */
+  | { readonly kind: 'blueprint', readonly colony: string }
 
-/** Where a record folds: the colony timeline, a process or workflow unit, a generator queue, or files. */
+/** Where a record folds: the colony timeline, a process or workflow unit, a generator queue, files or a blueprint book. */
 export function route (e: FoldEntry): Route {
-  if (e.rec.b.k === 'prune') return { kind: 'prune' }
+  const b = e.rec.b
+  if (b.k === 'prune') return { kind: 'prune' }
   if (fileColonyOf(e) !== undefined) return { kind: 'file' }
-  if (e.msg?.msgtype === 'submitfuncspecmsg' && e.rec.b.k === 'env') return { kind: 'create', unit: e.id, graph: false }
+  if (e.msg?.msgtype === 'submitfuncspecmsg' && b.k === 'env') return { kind: 'create', unit: e.id, graph: false }
+  if (b.k === 'reconcile') return { kind: 'create', unit: reconcileProcessId(b.record), graph: false }
+  const book = blueprintColonyOf(e)
+  if (book !== undefined) return { kind: 'blueprint', colony: book }
   const created = createdGraphId(e)
   if (created !== undefined) return { kind: 'create', unit: created, graph: true }
   const gid = graphRef(e)

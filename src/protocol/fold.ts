@@ -36,6 +36,7 @@ export class LedgerFold extends PagedFold {
       case 'colony': return this.timeline.refusals.get(id)
       case 'file': return this.fileFold.refusal(e)
       case 'pack': return this.gens.get(generatorRef(e) as string)?.state.refusals.get(id)
+      case 'blueprint': return this.books.get(r.colony)?.refusal(id)
       case 'create': {
         const unit = this.units.get(r.unit)
         return unit === undefined ? notFound('the process does not exist') : this.refusalsByUnit.get(unit)?.get(id)
@@ -59,6 +60,7 @@ export class LedgerFold extends PagedFold {
       for (const [id, why] of g.state.refusals) if (this.seen.get(id)?.rec.b.k === 'env') out.set(id, why)
     }
     for (const m of this.refusalsByUnit.values()) for (const [id, why] of m) out.set(id, why)
+    for (const b of this.books.values()) for (const [id, why] of b.refusals()) out.set(id, why)
     for (const list of this.orphans.values()) {
       for (const e of list) out.set(e.id, notFound(route(e).kind === 'graph' ? 'the workflow does not exist' : 'the process does not exist'))
     }
@@ -241,7 +243,7 @@ export class LedgerFold extends PagedFold {
     const generators = byId([...this.timeline.generators.values()].flatMap(v => v.current === undefined ? [] : [v.current]), g => g.generatorid)
     const packs = byId([...this.gens.values()].flatMap(g => g.state.packs.map(p => ({ id: p.id, generatorid: g.id, consumedBy: p.consumedBy ?? '' }))), p => p.id)
     const refusals = [...this.refusals()].sort((a, b) => a[0] < b[0] ? -1 : 1).map(([id, r]) => [id, r.code, r.reason])
-    return { sites, colonies, processes, graphs, crons, generators, packs, files: this.fileFold.canonical(), refusals }
+    return { sites, colonies, processes, graphs, crons, generators, packs, files: this.fileFold.canonical(), refusals, ...this.booksCanonical() }
   }
 
   /**
@@ -271,7 +273,13 @@ export class LedgerFold extends PagedFold {
     }
     // (file refusals are in the files' part)
     const files = this.fileFold.canonical()
-    return sha3Hex(canonicalJson({ sites, colonies, crons, generators, packs, files, refusals: [...refusals].sort((a, b) => a[0] < b[0] ? -1 : 1), units }))
+    return sha3Hex(canonicalJson({ sites, colonies, crons, generators, packs, files, refusals: [...refusals].sort((a, b) => a[0] < b[0] ? -1 : 1), units, ...this.booksCanonical() }))
+  }
+
+  /** The blueprint books (their records' refusals included), when there are any. */
+  private booksCanonical (): { blueprints?: unknown[] } {
+    if (this.books.size === 0) return {}
+    return { blueprints: [...this.books.values()].sort((a, b) => a.colony < b.colony ? -1 : 1).map(b => b.canonical()) }
   }
 }
 

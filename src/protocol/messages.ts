@@ -30,10 +30,11 @@
  *   submits there); we require them equal.
  * - Files and snapshots (messages/files.ts): `removeallsnapshotmsg` is singular upstream;
  *   a file's `ref.protocol` is "s3" or colonynet's own "colonynet".
- * Not implemented here (no COLONYOS.md need): locations, nodes, blueprints, channels,
- * cluster, reportallocationmsg.
+ * Not implemented here (no COLONYOS.md need): locations, nodes, channels, cluster,
+ * reportallocationmsg.
  */
 import { ValidationError } from './errors.js'
+import { BLUEPRINT_PARSERS, type BlueprintMessage } from './messages/blueprints.js'
 import { expectObject, getField } from './json.js'
 import { functionSpecToJson, workflowSpecToJson } from './spec.js'
 import { DASHBOARD_PARSERS, type DashboardMessage } from './messages/dashboard.js'
@@ -43,6 +44,7 @@ import { PROCESS_PARSERS, type ProcessMessage, SUBSCRIPTION_PARSERS, type Subscr
 import { type Obj, type ParsersOf, ROOT } from './messages/readers.js'
 import { WORKFLOW_PARSERS, type WorkflowMessage } from './messages/workflows.js'
 
+export type * from './messages/blueprints.js'
 export type * from './messages/dashboard.js'
 export type * from './messages/files.js'
 export type * from './messages/membership.js'
@@ -53,7 +55,8 @@ export {
   MAX_COUNT, MAX_DAYS, MAX_LOG_COUNT, MAX_PAGE_COUNT, MAX_THROUGHPUT_BUCKETS, MAX_THROUGHPUT_SECONDS
 } from './messages/readers.js'
 
-export type Message = MembershipMessage | SiteMessage | DashboardMessage | ProcessMessage | WorkflowMessage | SubscriptionMessage | FileMessage
+export type Message = MembershipMessage | SiteMessage | DashboardMessage | ProcessMessage | WorkflowMessage | SubscriptionMessage |
+  FileMessage | BlueprintMessage
 
 export type MsgType = Message['msgtype']
 export type MessageOf<T extends MsgType> = Extract<Message, { msgtype: T }>
@@ -65,7 +68,8 @@ const PARSERS: ParsersOf<Message> = {
   ...SITE_PARSERS,
   ...DASHBOARD_PARSERS,
   ...SUBSCRIPTION_PARSERS,
-  ...FILE_PARSERS
+  ...FILE_PARSERS,
+  ...BLUEPRINT_PARSERS
 }
 
 /** Every msgtype parseMessage understands. */
@@ -86,7 +90,9 @@ export const MUTATIONS: ReadonlySet<string> = new Set<MsgType>([
   'submitworkflowspecmsg', 'removeprocessgraphmsg', 'removeallprocessgraphsmsg', 'cancelprocessgraphmsg', 'addchildmsg',
   'addcronmsg', 'runcronmsg', 'removecronmsg',
   'addgeneratormsg', 'packgeneratormsg', 'removegeneratormsg',
-  'addfilemsg', 'removefilemsg', 'createsnapshotmsg', 'removesnapshotmsg', 'removeallsnapshotmsg'
+  'addfilemsg', 'removefilemsg', 'createsnapshotmsg', 'removesnapshotmsg', 'removeallsnapshotmsg',
+  'addblueprintdefinitionmsg', 'removeblueprintdefinitionmsg',
+  'addblueprintmsg', 'updateblueprintmsg', 'removeblueprintmsg', 'updateblueprintstatusmsg', 'reconcileblueprintmsg'
 ])
 
 /** Answered without a valid signature upstream. */

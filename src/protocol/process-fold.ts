@@ -5,8 +5,10 @@
  * author had at that place in the order (via the Timeline); a refused record changes
  * nothing and keeps its reason.
  */
+import type { ReconcilePlan } from './blueprint-fold.js'
 import { sha3Hex } from './crypto.js'
 import type { FoldEntry } from './entry.js'
+import { reconcileProcessId } from './records.js'
 import type { ColonyEvent, Timeline } from './timeline.js'
 import {
   AttributeType, EXEC_TIMEOUT_ERROR, ExecutorState, isFinal, type ProcessInfo, ProcessState,
@@ -20,9 +22,20 @@ const DAY_MS = 86_400_000
 
 export type Refuse = (id: string, refusal: Refusal) => void
 
-/** Creates the process from its submit entry, or returns why the submit is refused. */
-export function createProcess (e: FoldEntry, tl: Timeline): ProcessInfo | Refusal {
+/** The reconcile process a blueprint change of a colony (its record id) calls for, if any (blueprint-fold.ts). */
+export type PlanOf = (colony: string, record: string) => ReconcilePlan | undefined
+
+/** The process a record creates: a submit's own id, or the process a `reconcile` fact names. */
+export function createdProcessId (e: FoldEntry): string | undefined {
+  const b = e.rec.b
+  if (b.k === 'reconcile') return reconcileProcessId(b.record)
+  return b.k === 'env' && e.msg?.msgtype === 'submitfuncspecmsg' ? e.id : undefined
+}
+
+/** Creates the process from its submit entry (or reconcile fact), or returns why it is refused. */
+export function createProcess (e: FoldEntry, tl: Timeline, planOf?: PlanOf): ProcessInfo | Refusal {
   if (e.invalid !== undefined) return invalid(e.invalid)
+  if (e.rec.b.k === 'reconcile') return createReconcileProcess(e, e.rec.b.colonyname, e.rec.b.record, tl, planOf)
   const m = e.msg
   if (m?.msgtype !== 'submitfuncspecmsg') return invalid('not a submit record')
   const spec = m.spec
@@ -38,6 +51,28 @@ export function createProcess (e: FoldEntry, tl: Timeline): ProcessInfo | Refusa
     initiatorid: e.author,
     initiatorname: executor?.executorname ?? user?.name ?? '',
     spec,
+    at: e.rec.t.w,
+    record: e.id,
+    submitkey: e.key
+  })
+}
+
+/**
+ * A blueprint change's reconcile process, asked for by the site that accepted the change:
+ * as upstream's server submits it, initiated by the change's author.
+ */
+function createReconcileProcess (e: FoldEntry, colonyname: string, record: string, tl: Timeline, planOf?: PlanOf): ProcessInfo | Refusal {
+  const plan = planOf?.(colonyname, record)
+  if (plan === undefined) return notFound('the blueprint change it names is not known, or calls for no reconcile process')
+  if (plan.origin !== e.rec.o) return forbidden('only the site that accepted a blueprint change may ask for its reconcile process')
+  if (e.key <= plan.key) return invalid('ordered before the blueprint change it names')
+  if (!tl.isSiteOfAt(colonyname, e.rec.o, e.key)) return forbidden('the origin node is not a site of the colony')
+  return newProcess({
+    processid: reconcileProcessId(record),
+    colonyname,
+    initiatorid: plan.initiatorid,
+    initiatorname: plan.initiatorname,
+    spec: plan.spec,
     at: e.rec.t.w,
     record: e.id,
     submitkey: e.key
@@ -157,6 +192,7 @@ export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): Refusal
   const colony = p.colonyname
   if (!tl.isSiteOfAt(colony, e.rec.o, key)) return forbidden('the origin node is not a site of the colony')
   const b = e.rec.b
+  if (b.k === 'reconcile') return conflict('the reconcile process already exists')
 
   if (b.k === 'claim') {
     if (p.state !== ProcessState.WAITING) return conflict(`attempt ${b.attempt} cannot be claimed: the process is ${stateName(p.state)}`)
@@ -271,15 +307,16 @@ export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): Refusal
  * ordered before the submit are refused: nothing can act on a process before it exists
  * (and a record claiming to would otherwise take the submit's place).
  */
-export function foldProcess (processid: string, entries: readonly FoldEntry[], events: readonly ColonyEvent[], tl: Timeline, refuse: Refuse): ProcessInfo | undefined {
-  const at = entries.findIndex(e => e.id === processid)
+export function foldProcess (processid: string, entries: readonly FoldEntry[], events: readonly ColonyEvent[], tl: Timeline, refuse: Refuse,
+  planOf?: PlanOf): ProcessInfo | undefined {
+  const at = entries.findIndex(e => createdProcessId(e) === processid)
   const submit = entries[at]
   for (const e of entries.slice(0, Math.max(0, at))) refuse(e.id, notFound('ordered before the process was submitted'))
   if (submit === undefined) {
     for (const e of entries) refuse(e.id, notFound('the process does not exist'))
     return undefined
   }
-  const created = createProcess(submit, tl)
+  const created = createProcess(submit, tl, planOf)
   if (isRefusal(created)) {
     for (const e of entries.slice(at)) refuse(e.id, e === submit ? created : notFound('the process does not exist'))
     return undefined

@@ -100,7 +100,20 @@ export interface PruneBody {
   readonly vv: ReadonlyArray<readonly [string, number]>
 }
 
-export type RecordBody = EnvelopeBody | SiteBody | ClaimBody | ExpireBody | FireBody | GenFireBody | PruneBody
+/**
+ * The site that accepted a client's blueprint change (add, update, remove, reconcile) asks
+ * for the reconcile process upstream's server submits for it. Written in the same batch,
+ * right after the change (`record`, its record id); the process id derives from that id
+ * (reconcileProcessId), so every site folds the same one process. It is the process's own
+ * record, so retention may drop it with the process while the change itself stays.
+ */
+export interface ReconcileBody {
+  readonly k: 'reconcile'
+  readonly colonyname: string
+  readonly record: string
+}
+
+export type RecordBody = EnvelopeBody | SiteBody | ClaimBody | ExpireBody | FireBody | GenFireBody | PruneBody | ReconcileBody
 
 /** Origins one prune record may name in its version vector. */
 export const MAX_PRUNE_ORIGINS = 1000
@@ -134,6 +147,11 @@ export function graphIdOfFire (b: FireBody): string {
 /** The workflow a generator firing starts: the same for every site that consumes the same packs. */
 export function graphIdOfGenFire (b: GenFireBody): string {
   return sha3Hex(canonicalJson({ kind: 'colonynet/generator-run/1', generatorid: b.generatorid, packs: b.packs }))
+}
+
+/** The reconcile process a blueprint change (its record id) calls for: the same at every site. */
+export function reconcileProcessId (record: string): string {
+  return sha3Hex(canonicalJson({ kind: 'colonynet/blueprint-reconcile/1', record }))
 }
 
 export function recordId (rec: LedgerRecord): string {
@@ -249,8 +267,12 @@ function parseBody (v: unknown, path: string): RecordBody {
       }
       return { k: 'prune', colonyname: b.colonyname, below: { w: b.below.w, l: b.below.l }, horizon: b.horizon as number, vv: (vv as Array<[string, number]>).map(([o, s]) => [o, s] as const) }
     }
+    case 'reconcile':
+      if (typeof b.colonyname !== 'string' || b.colonyname === '') throw new ValidationError(`${path}.colonyname`, 'must be a colony name')
+      if (typeof b.record !== 'string' || !HEX64.test(b.record)) throw new ValidationError(`${path}.record`, 'must be a 64-hex record id')
+      return { k: 'reconcile', colonyname: b.colonyname, record: b.record }
     default:
-      throw new ValidationError(`${path}.k`, 'must be one of env, site, claim, expire, fire, genfire, prune')
+      throw new ValidationError(`${path}.k`, 'must be one of env, site, claim, expire, fire, genfire, prune, reconcile')
   }
 }
 

@@ -278,12 +278,12 @@ export abstract class LedgerState extends EventEmitter<LedgerEvents> {
   }
 
 
-  /** The colony-level, pack, generator-firing, file and snapshot records among `entries`: read back at open. */
+  /** The colony-level, pack, generator-firing, file, snapshot and blueprint records among `entries`: read back at open. */
   protected colonyLogOps (entries: readonly FoldEntry[]): Op[] {
     const ops: Op[] = []
     for (const e of entries) {
       const kind = route(e).kind
-      if (kind === 'colony' || kind === 'file' || generatorRef(e) !== undefined) ops.push(put(this.store.colonylog, e.key, e))
+      if (kind === 'colony' || kind === 'file' || kind === 'blueprint' || generatorRef(e) !== undefined) ops.push(put(this.store.colonylog, e.key, e))
     }
     return ops
   }

@@ -25,6 +25,12 @@ export interface LocalRecord {
   readonly body: RecordBody
   readonly author?: string
   readonly msg?: Message
+  /**
+   * A node fact that names this record, written right after it in the same batch (a
+   * blueprint change's `reconcile` fact): its body from the record's id. Its id and clock
+   * follow the record's in the result.
+   */
+  readonly next?: (id: string) => RecordBody
 }
 
 export interface AppendResult {

@@ -165,6 +165,13 @@ export class Ledger extends LedgerState {
             entries.push(r.body.k === 'env'
               ? (r.author !== undefined && r.msg !== undefined ? makeEntry(rec, r.author, r.msg, undefined, id, seq) : entryFromRecord(rec, id, r.author, seq))
               : makeEntry(rec, this.nodeId, undefined, undefined, id, seq))
+            if (r.next === undefined) continue
+            const fact: LedgerRecord = { o: this.nodeId, t: this.clock.tick(), b: r.next(id) }
+            const factId = recordId(fact)
+            recs.push(fact)
+            ids.push(factId)
+            clocks.push(fact.t)
+            entries.push(makeEntry(fact, this.nodeId, undefined, undefined, factId, seq))
           }
           results.set(p, { ids, clocks, seq, refusals: [] })
         }

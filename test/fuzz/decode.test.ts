@@ -27,7 +27,7 @@ const keys: Record<Role, Identity> = { operator: key('operator'), owner: key('ow
 const ids = new Set(Object.values(keys).map(k => k.id))
 const hex = (c: string): string => c.repeat(64)
 const b = bodies(examples({
-  colony: 'dev', waiting: hex('1'), running: hex('2'), graph: hex('3'), cron: hex('4'), generator: hex('5'), nobody: hex('f'), userId: keys.user.id, executorId: keys.executor.id
+  colony: 'dev', waiting: hex('1'), running: hex('2'), graph: hex('3'), cron: hex('4'), generator: hex('5'), blueprint: 'lamp', blueprintid: hex('6'), nobody: hex('f'), userId: keys.user.id, executorId: keys.executor.id
 }), keys)
 
 /** The path of the first value that is not plain JSON data (a prototype other than Object's or Array's). */

@@ -1,6 +1,7 @@
 /**
  * One valid example of every RPC message, aimed at a live test colony (its name, a real
- * waiting process, a running one, a workflow, a cron, a generator), with the key a real
+ * waiting process, a running one, a workflow, a cron, a generator, a blueprint of a defined
+ * kind), with the key a real
  * client would sign it with. The fuzz properties mutate these, so random edits land deep
  * inside validation and rights checks instead of failing at the first field.
  */
@@ -15,6 +16,9 @@ export interface ExampleContext {
   readonly graph: string
   readonly cron: string
   readonly generator: string
+  /** a blueprint (by name) of kind "Lamp", whose definition "lamp-def" names a reconciler */
+  readonly blueprint: string
+  readonly blueprintid: string
   /** any 64-hex id that names nothing */
   readonly nobody: string
   readonly userId: string
@@ -119,7 +123,19 @@ export function examples (c: ExampleContext): Record<MsgType, Example> {
     getsnapshotmsg: e('user', { colonyname: c.colony, snapshotid: '', name: 'snap' }),
     getsnapshotsmsg: e('user', { colonyname: c.colony }),
     removesnapshotmsg: e('user', { colonyname: c.colony, snapshotid: '', name: 'snap' }),
-    removeallsnapshotmsg: e('user', { colonyname: c.colony })
+    removeallsnapshotmsg: e('user', { colonyname: c.colony }),
+    addblueprintdefinitionmsg: e('owner', { blueprintdefinition: { kind: 'BlueprintDefinition', metadata: { name: 'fuzz-def', colonyname: c.colony }, spec: { group: 'fuzz.io', version: 'v1', names: { kind: 'Fuzz', plural: 'fuzzes' }, scope: 'Namespaced', schema: { type: 'object', properties: { on: { type: 'boolean' }, mode: { type: 'string', enum: ['a', 'b'] }, list: { type: 'array', items: { type: 'number' } } }, required: ['on'] }, handler: { executorType: 'fuzz-reconciler', functionName: 'reconcile' } } } }),
+    getblueprintdefinitionmsg: e('user', { colonyname: c.colony, name: 'lamp-def' }),
+    getblueprintdefinitionsmsg: e('user', { colonyname: c.colony }),
+    removeblueprintdefinitionmsg: e('owner', { namespace: c.colony, name: 'lamp-def' }),
+    addblueprintmsg: e('user', { blueprint: { kind: 'Lamp', metadata: { name: 'fuzz-lamp', colonyname: c.colony, labels: { room: 'x' } }, spec: { on: true, level: 3 } } }),
+    getblueprintmsg: e('user', { namespace: c.colony, name: c.blueprint }),
+    getblueprintsmsg: e('user', { namespace: c.colony, kind: 'Lamp', locationname: '' }),
+    updateblueprintmsg: e('user', { blueprint: { kind: 'Lamp', metadata: { name: c.blueprint, colonyname: c.colony }, spec: { on: false, level: 1 } }, forcegeneration: false }),
+    removeblueprintmsg: e('user', { namespace: c.colony, name: c.blueprint }),
+    updateblueprintstatusmsg: e('executor', { colonyname: c.colony, blueprintname: c.blueprint, status: { on: true } }),
+    getblueprinthistorymsg: e('user', { blueprintid: c.blueprintid, limit: 5 }),
+    reconcileblueprintmsg: e('user', { namespace: c.colony, name: c.blueprint, force: false })
   }
   for (const t of MSGTYPES) all[t] = { ...all[t], msg: { msgtype: t, ...all[t].msg } }
   return all

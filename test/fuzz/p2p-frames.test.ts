@@ -38,7 +38,8 @@ const expireRec = w.record({ k: 'expire', processid: submit.id, attempt: 1, what
 const fireRec = w.record({ k: 'fire', colonyname: 'dev', cronid: 'c'.repeat(64), at: 1_700_000_100_000, in: [] })
 const genRec = w.record({ k: 'genfire', colonyname: 'dev', generatorid: 'd'.repeat(64), packs: ['e'.repeat(64)], args: ['x'] })
 const siteRec = w.record({ k: 'site', operatorid: w.operator.id, name: 'renamed' })
-const batch2 = signBatch(site.id, 2, [logRec, closeRec, expireRec, fireRec, genRec, siteRec], site.prv)
+const reconcileRec = w.record({ k: 'reconcile', colonyname: 'dev', record: 'f'.repeat(64) })
+const batch2 = signBatch(site.id, 2, [logRec, closeRec, expireRec, fireRec, genRec, siteRec, reconcileRec], site.prv)
 
 const sitePeer = peerIdOfNodeKey(site.prv)
 const otherPeer = peerIdOfNodeKey(newKey().prv)
@@ -273,7 +274,7 @@ test('a batch re-signed by its origin with mutated records: stored, but the fold
   // A site may write anything into its own log; what protects the colony is the fold.
   // Each case goes to a fresh sequence number, so earlier cases never shadow later ones.
   let seq = 10
-  const recs: LedgerRecord[] = [logRec, closeRec, expireRec, fireRec, genRec, siteRec]
+  const recs: LedgerRecord[] = [logRec, closeRec, expireRec, fireRec, genRec, siteRec, reconcileRec]
   await fc.assert(fc.asyncProperty(fc.constantFrom(...recs.keys()), editsArb, async (i, edits) => {
     const rec = applyEdits(JSON.parse(JSON.stringify(recs[i])), edits) as any
     let parsed: Batch

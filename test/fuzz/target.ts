@@ -1,6 +1,7 @@
 /**
  * A live node to fuzz: a real colony (owner, user, two approved executors x0 and x1) with
- * a waiting process, one running on x0, a workflow, a yearly cron and a generator, plus
+ * a waiting process, one running on x0, a workflow, a yearly cron, a generator and a
+ * blueprint (kind "Lamp", reconciled by executors of type "lamp-reconciler"), plus
  * the helpers the properties need: raw POSTs with a deadline, and a watch on what the
  * ledger appended while a request was in flight.
  */
@@ -60,6 +61,8 @@ export async function startTarget (): Promise<FuzzTarget> {
   const file = { colonyname: tc.colony, label: '/fuzz', name: 'f', size: 5, checksum: 'ab'.repeat(32), checksumalg: 'SHA256', ref: { protocol: 'colonynet', s3object: {} } }
   await ok(tc, { msgtype: 'addfilemsg', file }, tc.user.prv)
   await ok(tc, { msgtype: 'createsnapshotmsg', colonyname: tc.colony, label: '/fuzz', name: 'snap' }, tc.user.prv)
+  await ok(tc, { msgtype: 'addblueprintdefinitionmsg', blueprintdefinition: { kind: 'BlueprintDefinition', metadata: { name: 'lamp-def', colonyname: tc.colony }, spec: { names: { kind: 'Lamp' }, handler: { executorType: 'lamp-reconciler', functionName: 'reconcile' } } } }, tc.owner.prv)
+  const blueprint = await ok(tc, { msgtype: 'addblueprintmsg', blueprint: { kind: 'Lamp', metadata: { name: 'lamp', colonyname: tc.colony }, spec: { on: false } } }, tc.user.prv)
   const ctx: ExampleContext = {
     colony: tc.colony,
     waiting,
@@ -67,6 +70,8 @@ export async function startTarget (): Promise<FuzzTarget> {
     graph,
     cron,
     generator,
+    blueprint: 'lamp',
+    blueprintid: blueprint.blueprintid,
     nobody: 'f'.repeat(64),
     userId: tc.user.id,
     executorId: keys.executor.id

@@ -123,7 +123,29 @@ const VALID: { [T in MsgType]: Record<string, unknown> } = {
   getsnapshotmsg: { colonyname: 'dev', snapshotid: '', name: 's1' },
   getsnapshotsmsg: { colonyname: 'dev' },
   removesnapshotmsg: { colonyname: 'dev', snapshotid: A, name: '' },
-  removeallsnapshotmsg: { colonyname: 'dev' }
+  removeallsnapshotmsg: { colonyname: 'dev' },
+  addblueprintdefinitionmsg: {
+    blueprintdefinition: {
+      kind: 'BlueprintDefinition',
+      metadata: { name: 'home-device-def', colonyname: 'dev' },
+      spec: {
+        group: 'home.io', version: 'v1', names: { kind: 'HomeDevice', plural: 'homedevices' }, scope: 'Namespaced',
+        schema: { type: 'object', properties: { power: { type: 'boolean' }, mode: { type: 'string', enum: ['a', 'b'] } }, required: ['power'] },
+        handler: { executorType: 'home-reconciler', functionName: 'reconcile' }
+      }
+    }
+  },
+  getblueprintdefinitionmsg: { colonyname: 'dev', name: 'home-device-def' },
+  getblueprintdefinitionsmsg: { colonyname: 'dev' },
+  removeblueprintdefinitionmsg: { namespace: 'dev', name: 'home-device-def' },
+  addblueprintmsg: { blueprint: { kind: 'HomeDevice', metadata: { name: 'lamp', colonyname: 'dev', labels: { room: 'hall' } }, spec: { power: true } } },
+  getblueprintmsg: { namespace: 'dev', name: 'lamp' },
+  getblueprintsmsg: { namespace: 'dev', kind: 'HomeDevice', locationname: '' },
+  updateblueprintmsg: { blueprint: { kind: 'HomeDevice', metadata: { name: 'lamp', colonyname: 'dev' }, spec: { power: false } }, forcegeneration: false },
+  removeblueprintmsg: { namespace: 'dev', name: 'lamp' },
+  updateblueprintstatusmsg: { colonyname: 'dev', blueprintname: 'lamp', status: { power: false } },
+  getblueprinthistorymsg: { blueprintid: A, limit: 10 },
+  reconcileblueprintmsg: { namespace: 'dev', name: 'lamp', force: true }
 }
 
 const msg = <T extends MsgType>(t: T, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ msgtype: t, ...VALID[t], ...extra })

@@ -5,10 +5,10 @@
  */
 import { ColonyError, ForbiddenError, NotFoundError, ValidationError } from '../../protocol/errors.js'
 import type { RpcEnvelope } from '../../protocol/envelope.js'
-import { makeEntry } from '../../protocol/entry.js'
+import { type FoldEntry, makeEntry } from '../../protocol/entry.js'
 import { compareHlc, type Hlc } from '../../protocol/hlc.js'
 import type { Message, MessageOf, MsgType } from '../../protocol/messages.js'
-import type { EnvelopeBody } from '../../protocol/records.js'
+import type { EnvelopeBody, RecordBody } from '../../protocol/records.js'
 import { refusalError } from '../../protocol/refusal.js'
 import type { CronInfo, GeneratorInfo } from '../../protocol/state.js'
 import type { ProcessView } from '../../protocol/wire.js'
@@ -152,24 +152,28 @@ export class RpcContext {
    * Appends the client's envelope if the fold would accept it now; returns the record id.
    * Results of an executor's own process are fenced to the attempt this node handed it.
    */
-  async mutate (req: Request, processid?: string, inputs?: unknown[]): Promise<string> {
+  async mutate (req: Request, processid?: string, inputs?: unknown[], next?: (id: string) => RecordBody): Promise<string> {
     let body: EnvelopeBody = { k: 'env', env: req.env }
     if (inputs !== undefined) body = { ...body, in: inputs }
     if (processid !== undefined) {
       const p = this.fold.process(processid)
       if (p !== undefined && p.assignedexecutorid === req.signer && p.assignedexecutorid !== '') body = { ...body, att: p.attempt }
     }
-    // A clock after everything held: the preview judges the record as if appended now.
-    const peek = this.ledger.clock.peek()
-    const now: Hlc = { w: Date.now(), l: 0 }
-    const t: Hlc = compareHlc(now, peek) > 0 ? now : { w: peek.w, l: peek.l + 1 }
     // the preview brings back into memory a settled process or workflow the record names
-    const refusal = await this.ledger.preview(makeEntry({ o: this.identity.nodeId, t, b: body }, req.signer, req.msg))
+    const refusal = await this.ledger.preview(this.draft(req, body))
     if (refusal !== undefined) throw refusalError(refusal)
-    const { ids: [id], refusals: [late] } = await this.ledger.appendLocal([{ body, author: req.signer, msg: req.msg }])
+    const { ids: [id], refusals: [late] } = await this.ledger.appendLocal([{ body, author: req.signer, msg: req.msg, ...(next === undefined ? {} : { next }) }])
     if (id === undefined) throw new ColonyError('the record was not written')
     // Another record may have won the race between the check and the write.
     if (late !== undefined) throw refusalError(late)
     return id
+  }
+
+  /** The client's envelope as the fold would see it if it were appended now (a clock after everything held). */
+  draft (req: Request, body: EnvelopeBody = { k: 'env', env: req.env }): FoldEntry {
+    const peek = this.ledger.clock.peek()
+    const now: Hlc = { w: Date.now(), l: 0 }
+    const t: Hlc = compareHlc(now, peek) > 0 ? now : { w: peek.w, l: peek.l + 1 }
+    return makeEntry({ o: this.identity.nodeId, t, b: body }, req.signer, req.msg)
   }
 }

@@ -3,6 +3,7 @@
  * beside this one (as protocol/messages.ts parses every type from one table). `Handlers`
  * is a mapped type over every msgtype, so a type without a handler does not compile.
  */
+import { blueprintHandlers } from './blueprints.js'
 import { colonyHandlers, executorHandlers, functionHandlers, userHandlers } from './colonies.js'
 import type { Handlers } from './context.js'
 import { cronHandlers } from './crons.js'
@@ -28,6 +29,7 @@ export const FAMILIES = {
   crons: cronHandlers,
   generators: generatorHandlers,
   files: fileHandlers,
+  blueprints: blueprintHandlers,
   dashboard: dashboardHandlers
 } as const
 
@@ -44,6 +46,7 @@ export const HANDLERS: Handlers = Object.freeze({
   ...cronHandlers,
   ...generatorHandlers,
   ...fileHandlers,
+  ...blueprintHandlers,
   ...dashboardHandlers
 })
 
