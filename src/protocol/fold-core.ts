@@ -36,6 +36,12 @@ export class FoldCore {
   protected readonly planOf: PlanOf = (colony, record) => this.books.get(colony)?.plan(record)
   /** workflows started by each cron */
   protected readonly cronRuns = new Map<string, Set<Unit>>()
+  /**
+   * Generator firings read back with the colony level at open, by workflow id, whose
+   * workflow is not in memory: it is in the store (brought back with its records), was
+   * pruned, or comes with the records after the checkpoint (which wake it here).
+   */
+  protected readonly dormant = new Map<string, FoldEntry>()
   /** records naming a process or workflow that has not arrived (yet), by that id */
   protected readonly orphans = new Map<string, FoldEntry[]>()
   protected readonly refusalsByUnit = new Map<Unit, Map<string, Refusal>>()
@@ -74,15 +80,24 @@ export class FoldCore {
     return this.seen.get(id)
   }
 
-  /** Adds entries (any order, duplicates ignored). */
-  add (batch: readonly FoldEntry[]): void {
+  /**
+   * Adds entries (any order, duplicates ignored). `atOpen`: the colony level as the store
+   * reads it back at open; a generator firing there feeds its queue but does not start its
+   * workflow, which the store holds with all its records (or pruned) — see `dormant`.
+   */
+  add (batch: readonly FoldEntry[], atOpen = false): void {
+    const wake: FoldEntry[] = []
     const fresh = batch.filter(e => {
-      if (e.rec.b.k === 'prune' || this.seen.has(e.id)) return false
+      if (e.rec.b.k === 'prune') return false
+      if (this.seen.has(e.id)) {
+        if (e.rec.b.k === 'genfire' && this.dormant.size > 0) this.wake(e, wake)
+        return false
+      }
       this.seen.set(e.id, e)
       return true
     }).sort(compareEntries)
     this.records += fresh.length
-    if (fresh.length === 0) return
+    if (fresh.length === 0 && wake.length === 0) return
     const routes = fresh.map(route)
 
     // 1. Colony level first: everything below is judged against it.
@@ -148,8 +163,14 @@ export class FoldCore {
     this.foldBooks(fresh, routes, affected, rebuild, refold)
 
     // 3. Process and workflow records: one step when in order, a re-fold of the unit otherwise.
+    const step: Array<[FoldEntry, Route]> = []
     fresh.forEach((e, i) => {
       const r = routes[i] as Route
+      if (atOpen && e.rec.b.k === 'genfire' && r.kind === 'create') this.dormant.set(r.unit, e)
+      else step.push([e, r])
+    })
+    for (const e of wake) step.push([e, route(e)])
+    step.forEach(([e, r]) => {
       let unit: Unit | undefined
       if (r.kind === 'create') {
         unit = this.units.get(r.unit)
@@ -253,6 +274,14 @@ export class FoldCore {
     const r = route(e)
     if (r.kind !== 'blueprint') return { refusal: invalid('not a blueprint record') }
     return (this.books.get(r.colony) ?? new BlueprintBook(r.colony)).preview(e, this.timeline)
+  }
+
+  /** A firing read back at open is seen again (the records after the checkpoint): its workflow starts unless it is here. */
+  private wake (e: FoldEntry, out: FoldEntry[]): void {
+    const gid = createdGraphId(e)
+    if (gid === undefined || this.dormant.get(gid)?.id !== e.id) return
+    this.dormant.delete(gid)
+    if (!this.units.has(gid)) out.push(e)
   }
 
   protected newUnit (id: string, graphUnit: boolean, e: FoldEntry, more: readonly FoldEntry[] = []): Unit {

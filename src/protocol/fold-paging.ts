@@ -26,7 +26,12 @@ export class PagedFold extends FoldCore {
     const processes: string[] = []
     const colonies: Array<{ colony: string, key: string, events: boolean }> = []
     for (const e of batch) {
-      if (this.seen.has(e.id)) continue
+      if (this.seen.has(e.id)) {
+        // a firing read back at open, seen again after the checkpoint: its workflow may be stored
+        const gid = e.rec.b.k === 'genfire' ? createdGraphId(e) : undefined
+        if (gid !== undefined && this.dormant.get(gid)?.id === e.id && !this.units.has(gid)) units.push(gid)
+        continue
+      }
       const r = route(e)
       if (r.kind === 'create' && !this.units.has(r.unit)) units.push(r.unit)
       else if (r.kind === 'graph' && !this.units.has(r.gid)) units.push(r.gid)
@@ -168,8 +173,10 @@ export class PagedFold extends FoldCore {
   restore (r: UnitRecords): void {
     if (this.units.has(r.id)) return
     const fresh = r.entries.filter(e => !this.seen.has(e.id))
-    const creator = fresh.find(e => r.graph ? createdGraphId(e) === r.id : createdProcessId(e) === r.id) ?? fresh[0]
+    // a generator firing is seen already when read back with the colony level at open
+    const creator = r.entries.find(e => r.graph ? createdGraphId(e) === r.id : createdProcessId(e) === r.id) ?? fresh[0]
     if (creator === undefined) return
+    this.dormant.delete(r.id)
     for (const e of fresh) this.seen.set(e.id, e)
     this.outsideHash = xorHex(this.outsideHash, r.hash)
     const unit = this.newUnit(r.id, r.graph, creator, fresh.filter(e => e !== creator))

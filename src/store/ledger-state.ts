@@ -167,7 +167,7 @@ export abstract class LedgerState extends EventEmitter<LedgerEvents> {
     this.clock.observe(cp.clock)
     this.foldNow.adoptOutside(await this.pager.open(), cp.records)
     await this.projections.open()
-    this.foldNow.add(await colonylog.values().all())
+    this.foldNow.add(await colonylog.values().all(), true)
     for await (const [id, u] of liveunits.iterator()) this.pager.restore(id, u)
     await this.feed([...cp.orphans, ...cp.held, ...(cp.prunes ?? [])])
     this.pager.resume(cp.sweeps ?? [])
