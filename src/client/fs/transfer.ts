@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto'
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { BLOB_CHECKSUM_ALG, EMPTY_S3OBJECT } from '../../protocol/messages.js'
 import type { ColonyFile } from '../../protocol/wire-files.js'
-import { ChecksumMismatchError, ValidationError } from '../../protocol/errors.js'
+import { ChecksumMismatchError, NotFoundError, ValidationError } from '../../protocol/errors.js'
 import type { BlobClient } from '../blobs.js'
 import { contentChecksum, S3Client, s3Endpoint } from '../s3.js'
 import type { FileRegistration } from '../rpc-files.js'
@@ -130,7 +130,7 @@ export class FileMover {
    * A colonynet download resumes the `<dest>.part` a cut one left; if those bytes turn out
    * not to be the file's, it starts once more from the beginning.
    */
-  async download (file: Pick<ColonyFile, 'name' | 'checksum' | 'size' | 'ref'>, dest: string, onProgress?: FileProgress): Promise<DownloadResult> {
+  async download (file: Pick<ColonyFile, 'name' | 'checksum' | 'size' | 'ref'> & { label?: string }, dest: string, onProgress?: FileProgress): Promise<DownloadResult> {
     const protocol = file.ref.protocol
     if (file.size === 0) {
       if (HEX64.test(file.checksum) && file.checksum.toLowerCase() !== EMPTY_SHA256) {
@@ -140,7 +140,19 @@ export class FileMover {
       onProgress?.(0, 0)
       return { size: 0, resumed: 0 }
     }
-    if (protocol === 'colonynet') return await this.#downloadBlob(file.checksum.toLowerCase(), dest, onProgress)
+    if (protocol === 'colonynet') {
+      try {
+        return await this.#downloadBlob(file.checksum.toLowerCase(), dest, onProgress)
+      } catch (err) {
+        if ((err as Error).name !== 'NotFoundError') throw err
+        // the node's words name the blob; say which file, and what can be done
+        const path = file.label === undefined ? file.name : file.label === '/' ? `/${file.name}` : `${file.label}/${file.name}`
+        const e = new NotFoundError(`the content of ${path} is neither at this site nor at a site it can reach: try again once a site that holds it is reachable ` +
+          `(a site keeps a label's files for such times with \`node start --keep-label\`). The node said: ${(err as Error).message.replace(/ of colony "[^"]*"/, '')}`)
+        e.cause = err
+        throw e
+      }
+    }
     if (protocol === 's3') return await this.#downloadS3(file, dest, onProgress)
     throw new ValidationError('ref.protocol', `${file.name} is stored with protocol "${protocol}", which this client cannot fetch (colonynet or s3)`)
   }
