@@ -106,9 +106,15 @@ export function describeFailure (err: unknown, ctx: FailureContext = {}): Failur
     }
   }
 
-  // the process we waited for failed, or the wait ran out: already one clear line
-  if (name === 'ProcessEndedError' || name === 'WaitTimeoutError') {
+  // the process we waited for failed, or the wait ran out, or downloaded bytes were not the
+  // file's (the client checks them; the node did not refuse anything): already one clear line
+  if (name === 'ProcessEndedError' || name === 'WaitTimeoutError' || name === 'ChecksumMismatchError') {
     return { code: ExitCode.FAILURE, message: text(e.message) }
+  }
+
+  // S3's own statuses are not the node's: a 403 there is about the AWS_S3_* keys
+  if (name === 'S3Error') {
+    return { code: ExitCode.FAILURE, message: `S3 refused: ${text(e.message)}. Check AWS_S3_ENDPOINT, AWS_S3_BUCKET, AWS_S3_ACCESSKEY and AWS_S3_SECRETKEY` }
   }
 
   // Our own usage errors, the spec validator's ValidationError and oclif's parse errors.

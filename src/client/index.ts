@@ -28,3 +28,7 @@ export {
   BlobClient, BLOB_IDLE_TIMEOUT_MS, hashFile,
   type BlobInfo, type BlobProgress, type BlobTransferOptions, type DownloadOptions
 } from './blobs.js'
+export {
+  FileMover, applySyncPlans, calcCleanPlans, calcSyncPlans, fetchInto, snapshotFiles,
+  type Driver, type S3Settings, type SyncEvent, type SyncPlan, type SyncResult
+} from './fs/index.js'
