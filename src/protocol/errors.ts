@@ -79,6 +79,14 @@ export class ConflictError extends RpcError {
   }
 }
 
+/** 429: the node limits how fast this may be done (a process's channel appends); try again shortly. */
+export class TooManyRequestsError extends RpcError {
+  constructor (message: string, msgtype = '') {
+    super(429, message, msgtype)
+    this.name = 'TooManyRequestsError'
+  }
+}
+
 /** The typed error for an error reply with this HTTP status. */
 export function rpcError (status: number, message: string, msgtype = ''): RpcError {
   switch (status) {
@@ -86,6 +94,7 @@ export function rpcError (status: number, message: string, msgtype = ''): RpcErr
     case 403: return new ForbiddenError(message, msgtype)
     case 404: return new NotFoundError(message, msgtype)
     case 409: return new ConflictError(message, msgtype)
+    case 429: return new TooManyRequestsError(message, msgtype)
     default: return new RpcError(status, message, msgtype)
   }
 }

@@ -2,6 +2,7 @@
  * The fold's units and their helpers: where a record folds (route), what a unit holds,
  * what a settled unit hands out when it leaves memory, and how their hashes combine.
  */
+import { channelRefOf, type ProcChannels } from './channel-fold.js'
 import type { FoldEntry } from './entry.js'
 import { createdGraphId, graphRef, type GraphState, processRefOf } from './graph-fold.js'
 import { generatorRef, type GenState } from './gen-fold.js'
@@ -16,8 +17,10 @@ export type Route =
   | { readonly kind: 'process', readonly pid: string }
   | { readonly kind: 'graph', readonly gid: string }
   | { readonly kind: 'pack' }
+  /** a channel append: kept with its process's unit, folded beside it (channel-fold.ts) */
+  | { readonly kind: 'channel', readonly pid: string }
 
-/** Where a record folds: the colony timeline, a process or workflow unit, or a generator queue. */
+/** Where a record folds: the colony timeline, a process or workflow unit, a generator queue, or a process's channels. */
 export function route (e: FoldEntry): Route {
   if (e.rec.b.k === 'prune') return { kind: 'prune' }
   if (e.msg?.msgtype === 'submitfuncspecmsg' && e.rec.b.k === 'env') return { kind: 'create', unit: e.id, graph: false }
@@ -26,6 +29,8 @@ export function route (e: FoldEntry): Route {
   const gid = graphRef(e)
   if (gid !== undefined) return { kind: 'graph', gid }
   if (generatorRef(e) !== undefined) return { kind: 'pack' }
+  const cpid = channelRefOf(e)
+  if (cpid !== undefined) return { kind: 'channel', pid: cpid }
   const pid = processRefOf(e)
   if (pid !== undefined) return { kind: 'process', pid }
   return { kind: 'colony' }
@@ -39,6 +44,8 @@ export interface Unit {
   readonly entries: FoldEntry[]
   proc: ProcessInfo | undefined
   graph: GraphState | undefined
+  /** the channels of its processes that declare some or are written to (by process id) */
+  chans?: Map<string, ProcChannels>
 }
 
 /** One generator's queue of packs and firings. */

@@ -11,6 +11,8 @@
  * and the processes of that colony that it could affect.
  */
 import { canonicalJson } from './canonical.js'
+import type { ChannelEntry, ProcChannels } from './channel-fold.js'
+import { channelRefusals } from './channel-units.js'
 import { sha3Hex } from './crypto.js'
 import type { FoldEntry } from './entry.js'
 import { type CronRun, cronRunOf, route, type Unit, xorHex } from './fold-units.js'
@@ -46,6 +48,10 @@ export class LedgerFold extends PagedFold {
         const unit = this.byProcess.get(r.pid)
         return unit === undefined ? notFound('the process does not exist') : this.refusalsByUnit.get(unit)?.get(id)
       }
+      case 'channel': {
+        const unit = this.byProcess.get(r.pid)
+        return unit === undefined ? notFound('the process does not exist') : unit.chans?.get(r.pid)?.refusals.get(id)
+      }
     }
   }
 
@@ -56,6 +62,7 @@ export class LedgerFold extends PagedFold {
       for (const [id, why] of g.state.refusals) if (this.seen.get(id)?.rec.b.k === 'env') out.set(id, why)
     }
     for (const m of this.refusalsByUnit.values()) for (const [id, why] of m) out.set(id, why)
+    for (const u of this.units.values()) for (const [id, why] of channelRefusals(u)) out.set(id, why)
     for (const list of this.orphans.values()) {
       for (const e of list) out.set(e.id, notFound(route(e).kind === 'graph' ? 'the workflow does not exist' : 'the process does not exist'))
     }
@@ -111,6 +118,16 @@ export class LedgerFold extends PagedFold {
     for (const u of this.unitsByColony.get(colony) ?? []) {
       if (u.graph !== undefined && !u.graph.graph.removed) yield u.graph
     }
+  }
+
+  /** A live process's channels (undefined when it is not in memory or has none). */
+  channels (processid: string): ProcChannels | undefined {
+    return this.byProcess.get(processid)?.chans?.get(processid)
+  }
+
+  /** The entries of a live process's channel, in ledger order (the same at every site). */
+  channelEntries (processid: string, name: string): readonly ChannelEntry[] {
+    return this.channels(processid)?.logs.get(name) ?? []
   }
 
   cron (cronid: string): CronInfo | undefined {
@@ -202,11 +219,14 @@ export class LedgerFold extends PagedFold {
     return this.timeline.isMemberAt(colony, id, '\uffff')
   }
 
-  /** Process ids changed since the last call, and whether colony-level state changed. */
-  drainChanges (): { processes: string[], colonyLevel: boolean, units: string[] } {
+  /**
+   * Process ids changed since the last call, whether colony-level state changed, the units
+   * changed, and the channel entries accepted meanwhile (in the order they were).
+   */
+  drainChanges (): { processes: string[], colonyLevel: boolean, units: string[], channels: ChannelEntry[] } {
     const units: string[] = []
     for (const id of this.unitsChanged) if (this.units.has(id)) units.push(id)
-    const out = { processes: [...this.changed], colonyLevel: this.colonyChanged, units }
+    const out = { processes: [...this.changed], colonyLevel: this.colonyChanged, units, channels: this.channelsFresh.splice(0) }
     this.changed.clear()
     this.unitsChanged.clear()
     this.colonyChanged = false

@@ -29,9 +29,10 @@
  * - Upstream lets a cron's workflowspec name another colony than the cron itself (it then
  *   submits there); we require them equal.
  * Not implemented here (no COLONYOS.md need): files, snapshots, locations, nodes,
- * blueprints, channels, cluster, reportallocationmsg.
+ * blueprints, cluster, reportallocationmsg.
  */
 import { ValidationError } from './errors.js'
+import { CHANNEL_PARSERS, type ChannelMessage } from './messages/channels.js'
 import { expectObject, getField } from './json.js'
 import { functionSpecToJson, workflowSpecToJson } from './spec.js'
 import { DASHBOARD_PARSERS, type DashboardMessage } from './messages/dashboard.js'
@@ -40,6 +41,7 @@ import { PROCESS_PARSERS, type ProcessMessage, SUBSCRIPTION_PARSERS, type Subscr
 import { type Obj, type ParsersOf, ROOT } from './messages/readers.js'
 import { WORKFLOW_PARSERS, type WorkflowMessage } from './messages/workflows.js'
 
+export type * from './messages/channels.js'
 export type * from './messages/dashboard.js'
 export type * from './messages/membership.js'
 export type * from './messages/processes.js'
@@ -48,7 +50,7 @@ export {
   MAX_COUNT, MAX_DAYS, MAX_LOG_COUNT, MAX_PAGE_COUNT, MAX_THROUGHPUT_BUCKETS, MAX_THROUGHPUT_SECONDS
 } from './messages/readers.js'
 
-export type Message = MembershipMessage | SiteMessage | DashboardMessage | ProcessMessage | WorkflowMessage | SubscriptionMessage
+export type Message = MembershipMessage | SiteMessage | DashboardMessage | ProcessMessage | WorkflowMessage | SubscriptionMessage | ChannelMessage
 
 export type MsgType = Message['msgtype']
 export type MessageOf<T extends MsgType> = Extract<Message, { msgtype: T }>
@@ -59,7 +61,8 @@ const PARSERS: ParsersOf<Message> = {
   ...WORKFLOW_PARSERS,
   ...SITE_PARSERS,
   ...DASHBOARD_PARSERS,
-  ...SUBSCRIPTION_PARSERS
+  ...SUBSCRIPTION_PARSERS,
+  ...CHANNEL_PARSERS
 }
 
 /** Every msgtype parseMessage understands. */
@@ -79,14 +82,15 @@ export const MUTATIONS: ReadonlySet<string> = new Set<MsgType>([
   'addfunctionmsg', 'removefunctionmsg',
   'submitworkflowspecmsg', 'removeprocessgraphmsg', 'removeallprocessgraphsmsg', 'cancelprocessgraphmsg', 'addchildmsg',
   'addcronmsg', 'runcronmsg', 'removecronmsg',
-  'addgeneratormsg', 'packgeneratormsg', 'removegeneratormsg'
+  'addgeneratormsg', 'packgeneratormsg', 'removegeneratormsg',
+  'channelappendmsg'
 ])
 
 /** Answered without a valid signature upstream. */
 export const UNSIGNED: ReadonlySet<string> = new Set<MsgType>(['versionmsg', 'getserverinfomsg'])
 
 /** Carried over the WebSocket at /pubsub rather than POST /api. */
-export const SUBSCRIPTIONS: ReadonlySet<string> = new Set<MsgType>(['subscribeprocessmsg', 'subscribeprocessesmsg', 'subscribecolonymsg'])
+export const SUBSCRIPTIONS: ReadonlySet<string> = new Set<MsgType>(['subscribeprocessmsg', 'subscribeprocessesmsg', 'subscribecolonymsg', 'subscribechannelmsg'])
 
 /**
  * Validates a decoded payload and returns the typed message: only known fields, Go zero
