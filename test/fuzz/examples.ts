@@ -108,7 +108,11 @@ export function examples (c: ExampleContext): Record<MsgType, Example> {
     getprocesshistorymsg: e('user', { processid: c.running }),
     getthroughputmsg: e('user', { colonyname: c.colony, seconds: 600, bucket: 10 }),
     getexecutorsitesmsg: e('user', { colonyname: c.colony }),
-    subscribecolonymsg: e('user', { colonyname: c.colony, timeout: 1 })
+    subscribecolonymsg: e('user', { colonyname: c.colony, timeout: 1 }),
+    // the running process declares channel "chat"; its executor writes, its submitter reads
+    channelappendmsg: e('executor', { processid: c.running, name: 'chat', sequence: 1, inreplyto: 0, payload: [104, 105], payloadtype: '' }),
+    channelreadmsg: e('user', { processid: c.running, name: 'chat', afterseq: 0, limit: 10 }),
+    subscribechannelmsg: e('user', { processid: c.running, name: 'chat', afterseq: 0, timeout: 1 })
   }
   for (const t of MSGTYPES) all[t] = { ...all[t], msg: { msgtype: t, ...all[t].msg } }
   return all

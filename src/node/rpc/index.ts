@@ -3,6 +3,7 @@
  * beside this one (as protocol/messages.ts parses every type from one table). `Handlers`
  * is a mapped type over every msgtype, so a type without a handler does not compile.
  */
+import { channelHandlers } from './channels.js'
 import { colonyHandlers, executorHandlers, functionHandlers, userHandlers } from './colonies.js'
 import type { Handlers } from './context.js'
 import { cronHandlers } from './crons.js'
@@ -26,7 +27,8 @@ export const FAMILIES = {
   workflows: workflowHandlers,
   crons: cronHandlers,
   generators: generatorHandlers,
-  dashboard: dashboardHandlers
+  dashboard: dashboardHandlers,
+  channels: channelHandlers
 } as const
 
 export const HANDLERS: Handlers = Object.freeze({
@@ -41,7 +43,8 @@ export const HANDLERS: Handlers = Object.freeze({
   ...workflowHandlers,
   ...cronHandlers,
   ...generatorHandlers,
-  ...dashboardHandlers
+  ...dashboardHandlers,
+  ...channelHandlers
 })
 
 export { BUILD_TIME, BUILD_VERSION } from './sites.js'
