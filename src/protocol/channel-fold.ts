@@ -23,7 +23,7 @@
  *   MAX_CHANNEL_BYTES of payload per process (memory holds them while it runs).
  */
 import type { FoldEntry } from './entry.js'
-import { payloadSize } from './messages/channels.js'
+import { type ChannelAppendMsg, payloadSize } from './messages/channels.js'
 import { conflict, forbidden, invalid, notFound, type Refusal } from './refusal.js'
 import { isFinal, type ProcessInfo } from './state.js'
 import type { Timeline } from './timeline.js'
@@ -151,8 +151,10 @@ export function channelAccess (pc: Pick<ProcChannels, 'names' | 'initiator'>, ri
 
 const seqKey = (name: string, sender: string, sequence: number): string => `${name}\u0000${sender}\u0000${sequence}`
 
-/** Judges a channel record after those before it in `pc`; returns the entry it makes or why not. Changes nothing. */
-export function judgeChannel (pc: ProcChannels, e: FoldEntry, tl: Timeline): ChannelEntry | Refusal {
+type AppendRecord = FoldEntry & { msg: ChannelAppendMsg }
+
+/** What a channel record may be refused for whatever the other entries: its form, its origin, its author's rights at its key. */
+function judgeRights (pc: ProcChannels, e: FoldEntry, tl: Timeline): Refusal | undefined {
   if (e.invalid !== undefined) return invalid(e.invalid)
   const m = e.msg
   if (e.rec.b.k !== 'env' || m?.msgtype !== 'channelappendmsg') return invalid('not a channel record')
@@ -160,17 +162,17 @@ export function judgeChannel (pc: ProcChannels, e: FoldEntry, tl: Timeline): Cha
   if (rights === undefined) return notFound(pc.rights.length === 0 ? 'the process does not exist' : 'ordered before the process was submitted')
   if (!tl.isSiteOfAt(pc.colony, e.rec.o, e.key)) return forbidden('the origin node is not a site of the colony')
   if (!tl.isMemberAt(pc.colony, e.author, e.key)) return forbidden(`not a member of colony ${JSON.stringify(pc.colony)}`)
-  const denied = channelAccess(pc, rights, m.name, e.author, 'write to')
-  if (denied !== undefined) return denied
-  const type = entryType(m.payloadtype)
-  const prev = entryAt(pc, m.name, e.author, m.sequence)
-  if (prev !== undefined) {
-    return conflict(sameAppend(prev, m)
-      ? `already appended: sequence ${m.sequence} of this sender is in channel ${JSON.stringify(m.name)}`
-      : `sequence ${m.sequence} was already used by this sender in channel ${JSON.stringify(m.name)}: use a new one`)
-  }
-  if ((pc.logs.get(m.name)?.length ?? 0) >= MAX_CHANNEL_ENTRIES) return conflict(`channel ${JSON.stringify(m.name)} is full (${MAX_CHANNEL_ENTRIES} entries)`)
-  if (pc.bytes + payloadSize(m.payload) > MAX_CHANNEL_BYTES) return conflict(`the process's channels hold ${MAX_CHANNEL_BYTES} bytes of payload, the most they may`)
+  return channelAccess(pc, rights, m.name, e.author, 'write to')
+}
+
+function duplicate (prev: ChannelEntry, m: ChannelAppendMsg): Refusal {
+  return conflict(sameAppend(prev, m)
+    ? `already appended: sequence ${m.sequence} of this sender is in channel ${JSON.stringify(m.name)}`
+    : `sequence ${m.sequence} was already used by this sender in channel ${JSON.stringify(m.name)}: use a new one`)
+}
+
+function entryOf (pc: ProcChannels, e: AppendRecord): ChannelEntry {
+  const m = e.msg
   return {
     id: e.id,
     key: e.key,
@@ -180,9 +182,59 @@ export function judgeChannel (pc: ProcChannels, e: FoldEntry, tl: Timeline): Cha
     sequence: m.sequence,
     inreplyto: m.inreplyto,
     payload: m.payload,
-    type,
+    type: entryType(m.payloadtype),
     at: e.rec.t.w
   }
+}
+
+/** Judges a channel record after those before it in `pc`; returns the entry it makes or why not. Changes nothing. */
+export function judgeChannel (pc: ProcChannels, e: FoldEntry, tl: Timeline): ChannelEntry | Refusal {
+  const denied = judgeRights(pc, e, tl)
+  if (denied !== undefined) return denied
+  const m = (e as AppendRecord).msg
+  const prev = entryAt(pc, m.name, e.author, m.sequence)
+  if (prev !== undefined) return duplicate(prev, m)
+  if ((pc.logs.get(m.name)?.length ?? 0) >= MAX_CHANNEL_ENTRIES) return conflict(`channel ${JSON.stringify(m.name)} is full (${MAX_CHANNEL_ENTRIES} entries)`)
+  if (pc.bytes + payloadSize(m.payload) > MAX_CHANNEL_BYTES) return conflict(`the process's channels hold ${MAX_CHANNEL_BYTES} bytes of payload, the most they may`)
+  return entryOf(pc, e as AppendRecord)
+}
+
+/**
+ * A channel record that arrived after later ones (already in `pc.records`): judged at its
+ * place without judging the others again when it cannot change their verdicts (it takes
+ * no sequence a later entry holds, and the channel is far from its limits). Returns the
+ * entry it makes (or none), or undefined when every record must be judged again.
+ */
+export function placeChannel (pc: ProcChannels, e: FoldEntry, tl: Timeline): ChannelEntry[] | undefined {
+  const denied = judgeRights(pc, e, tl)
+  if (denied !== undefined) {
+    pc.refusals.set(e.id, denied)
+    return []
+  }
+  const m = (e as AppendRecord).msg
+  const log = pc.logs.get(m.name) ?? []
+  const size = payloadSize(m.payload)
+  if (log.length + 1 >= MAX_CHANNEL_ENTRIES || pc.bytes + size > MAX_CHANNEL_BYTES) return undefined
+  const prev = entryAt(pc, m.name, e.author, m.sequence)
+  if (prev !== undefined && prev.key < e.key) {
+    pc.refusals.set(e.id, duplicate(prev, m))
+    return []
+  }
+  // it would take the place of a later entry of the same sequence
+  if (prev !== undefined) return undefined
+  const c = entryOf(pc, e as AppendRecord)
+  let lo = 0
+  let hi = log.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((log[mid] as ChannelEntry).key < c.key) lo = mid + 1
+    else hi = mid
+  }
+  if (log.length === 0) pc.logs.set(m.name, log)
+  log.splice(lo, 0, c)
+  pc.bySeq.set(seqKey(c.name, c.senderid, c.sequence), c)
+  pc.bytes += size
+  return [c]
 }
 
 /** The type an entry gets: upstream's router writes "data" when the append names none. */

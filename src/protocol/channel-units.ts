@@ -9,7 +9,7 @@
  */
 import {
   acceptedIds, applyChannel, type ChannelEntry, channelDigest, channelRefOf, hasChannels, initRights, isEntry, judgeChannel,
-  newProcChannels, observe, type ProcChannels, recordsAfter, rejudge
+  newProcChannels, observe, placeChannel, type ProcChannels, recordsAfter, rejudge
 } from './channel-fold.js'
 import type { FoldEntry } from './entry.js'
 import { insertSorted, type Unit } from './fold-units.js'
@@ -33,17 +33,36 @@ function chansOf (unit: Unit, pid: string): ProcChannels {
 /** The processes that declare channels, among a workflow's nodes (remembered while the node count stays). */
 const watchedCache = new WeakMap<ReadonlyMap<string, ProcessInfo>, { size: number, watched: ProcessInfo[] }>()
 
+const NONE: readonly never[] = Object.freeze([])
+
 function watched (procs: readonly ProcessInfo[] | ReadonlyMap<string, ProcessInfo>): readonly ProcessInfo[] {
-  if (Array.isArray(procs)) return procs.length === 1 && !hasChannels(procs[0] as ProcessInfo) ? [] : procs.filter(hasChannels)
+  if (Array.isArray(procs)) return procs.length === 1 && !hasChannels(procs[0] as ProcessInfo) ? NONE : procs.filter(hasChannels)
   const map = procs as ReadonlyMap<string, ProcessInfo>
   let c = watchedCache.get(map)
   if (c === undefined || c.size !== map.size) watchedCache.set(map, c = { size: map.size, watched: [...map.values()].filter(hasChannels) })
   return c.watched
 }
 
-/** A fresh set of channels for the unit, filled by the re-fold the observer is given to. */
-export function channelObserver (unit: Unit): StepObserver {
-  unit.chans = new Map()
+/**
+ * Whether a standalone process unit's re-fold must feed channels: its process declares
+ * some, or channel records name it (or did before).
+ */
+function mayHaveChannels (unit: Unit): boolean {
+  if (unit.graphUnit || unit.chans !== undefined) return true
+  for (const e of unit.entries) {
+    if (channelRefOf(e) !== undefined) return true
+    if (e.id === unit.id && e.msg?.msgtype === 'submitfuncspecmsg' && e.msg.spec.channels.length > 0) return true
+  }
+  return false
+}
+
+/**
+ * A fresh set of channels for the unit, filled by the re-fold the observer is given to;
+ * none for a unit without channels (its fold runs as if there were no channels at all).
+ */
+export function channelObserver (unit: Unit): StepObserver | undefined {
+  if (!mayHaveChannels(unit)) return undefined
+  unit.chans = undefined
   return {
     aside: e => {
       const pid = channelRefOf(e)
@@ -65,19 +84,20 @@ export function settleChannels (unit: Unit, old: Map<string, ProcChannels> | und
     if (p !== undefined) initRights(pc, p)
     fresh.push(...rejudge(pc, tl, acceptedIds(old?.get(pc.processid))))
   }
-  if (unit.chans?.size === 0) unit.chans = undefined
   return fresh
 }
 
 /** A record or colony event at `key` was applied to the unit in order: its channels learn the rights from there. */
-export function channelsAfterStep (unit: Unit, key: string, tl: Timeline): ChannelEntry[] {
-  const fresh: ChannelEntry[] = []
-  const procs = unit.proc !== undefined ? [unit.proc] : unit.graph?.procs ?? []
+export function channelsAfterStep (unit: Unit, key: string, tl: Timeline): readonly ChannelEntry[] {
+  // the common case, a process without channels, costs one look
+  if (unit.proc !== undefined && !hasChannels(unit.proc)) return NONE
+  const procs = unit.proc !== undefined ? [unit.proc] : unit.graph?.procs ?? NONE
+  let fresh: ChannelEntry[] | undefined
   for (const p of watched(procs)) {
     const pc = chansOf(unit, p.processid)
-    if (observe(pc, p, key) && recordsAfter(pc, key)) fresh.push(...rejudge(pc, tl))
+    if (observe(pc, p, key) && recordsAfter(pc, key)) (fresh ??= []).push(...rejudge(pc, tl))
   }
-  return fresh
+  return fresh ?? NONE
 }
 
 /** A channel record of the unit's process `pid` (already among the unit's entries). */
@@ -85,7 +105,7 @@ export function takeChannelRecord (unit: Unit, pid: string, e: FoldEntry, tl: Ti
   const pc = chansOf(unit, pid)
   const p = procOf(unit, pid)
   if (p !== undefined) initRights(pc, p)
-  if (!insertSorted(pc.records, e)) return rejudge(pc, tl)
+  if (!insertSorted(pc.records, e)) return placeChannel(pc, e, tl) ?? rejudge(pc, tl)
   const r = applyChannel(pc, e, tl)
   return isEntry(r) ? [r] : []
 }

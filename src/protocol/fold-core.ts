@@ -172,7 +172,7 @@ export class FoldCore {
       this.unitsChanged.add(unit.id)
       if (r.kind === 'channel') {
         // folds beside the unit: the unit itself does not change
-        if (!refold.has(unit)) this.channelsFresh.push(...takeChannelRecord(unit, r.pid, e, this.timeline))
+        if (!refold.has(unit)) this.noteFresh(takeChannelRecord(unit, r.pid, e, this.timeline))
         return
       }
       const events = this.timeline.eventsOf(unit.colony)
@@ -183,13 +183,13 @@ export class FoldCore {
         const reason = applyEntry(unit.proc, e, this.timeline)
         if (reason !== undefined) this.refusalsOf(unit).set(e.id, reason)
         this.changed.add(unit.id)
-        this.channelsFresh.push(...channelsAfterStep(unit, e.key, this.timeline))
+        this.noteFresh(channelsAfterStep(unit, e.key, this.timeline))
       } else if (inOrder && unit.graph !== undefined) {
         const g = unit.graph
         const reason = applyGraphEntry(g, e, this.timeline)
         if (reason !== undefined) this.refusalsOf(unit).set(e.id, reason)
         this.drainTouched(unit)
-        this.channelsFresh.push(...channelsAfterStep(unit, e.key, this.timeline))
+        this.noteFresh(channelsAfterStep(unit, e.key, this.timeline))
         if (e.msg?.msgtype === 'addchildmsg' && g.procs.has(e.id) && this.claimNode(unit, e.id)) refold.add(unit)
       } else {
         refold.add(unit)
@@ -214,11 +214,16 @@ export class FoldCore {
     const colony = graphUnit ? colonyOfCreator(e, this.timeline) : (e.msg?.msgtype === 'submitfuncspecmsg' ? e.msg.spec.conditions.colonyname : '')
     const entries = [e, ...more, ...(this.orphans.get(id) ?? [])].sort(compareEntries)
     this.orphans.delete(id)
-    const unit: Unit = { id, graphUnit, colony, entries, proc: undefined, graph: undefined }
+    const unit: Unit = { id, graphUnit, colony, entries, proc: undefined, graph: undefined, chans: undefined }
     this.units.set(id, unit)
     if (!graphUnit) this.byProcess.set(id, unit)
     this.colonySet(colony).add(unit)
     return unit
+  }
+
+  /** Channel entries accepted now (reported by the next drain). */
+  protected noteFresh (entries: readonly ChannelEntry[]): void {
+    for (const c of entries) this.channelsFresh.push(c)
   }
 
   protected colonySet (colony: string): Set<Unit> {
@@ -254,13 +259,13 @@ export class FoldCore {
       if (unit.proc !== undefined) {
         for (const ev of events) {
           applyEvent(unit.proc, ev, keyWall(ev))
-          this.channelsFresh.push(...channelsAfterStep(unit, ev.key, this.timeline))
+          this.noteFresh(channelsAfterStep(unit, ev.key, this.timeline))
         }
         this.changed.add(unit.id)
       } else if (unit.graph !== undefined) {
         for (const ev of events) {
           applyGraphEvent(unit.graph, ev, keyWall(ev))
-          this.channelsFresh.push(...channelsAfterStep(unit, ev.key, this.timeline))
+          this.noteFresh(channelsAfterStep(unit, ev.key, this.timeline))
         }
         this.drainTouched(unit)
       }
@@ -277,7 +282,7 @@ export class FoldCore {
   protected refoldUnit (unit: Unit): void {
     this.unitsChanged.add(unit.id)
     const oldChannels = unit.chans
-    const settle = (): void => { this.channelsFresh.push(...settleChannels(unit, oldChannels, this.timeline)) }
+    const settle = (): void => { if (unit.chans !== undefined || oldChannels !== undefined) this.noteFresh(settleChannels(unit, oldChannels, this.timeline)) }
     // A graph's nodes are known only once it is folded: loop while that brings in early records.
     for (;;) {
       const refusals = new Map<string, Refusal>()

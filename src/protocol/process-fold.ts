@@ -286,22 +286,26 @@ export function foldProcess (processid: string, entries: readonly FoldEntry[], e
     return undefined
   }
   const p = created
-  const one = [p]
-  obs?.step(submit.key, one)
+  const one = obs === undefined ? undefined : [p]
+  if (one !== undefined) obs?.step(submit.key, one)
   let j = firstAfter(events, submit.key)
-  const event = (ev: ColonyEvent): void => {
-    applyEvent(p, ev, keyWall(ev))
-    obs?.step(ev.key, one)
-  }
   for (let i = at + 1; i < entries.length; i++) {
     const e = entries[i] as FoldEntry
-    for (; j < events.length && (events[j] as ColonyEvent).key < e.key; j++) event(events[j] as ColonyEvent)
+    for (; j < events.length && (events[j] as ColonyEvent).key < e.key; j++) {
+      const ev = events[j] as ColonyEvent
+      applyEvent(p, ev, keyWall(ev))
+      if (one !== undefined) obs?.step(ev.key, one)
+    }
     if (obs?.aside(e) === true) continue
     const reason = applyEntry(p, e, tl)
     if (reason !== undefined) refuse(e.id, reason)
-    obs?.step(e.key, one)
+    if (one !== undefined) obs?.step(e.key, one)
   }
-  for (; j < events.length; j++) event(events[j] as ColonyEvent)
+  for (; j < events.length; j++) {
+    const ev = events[j] as ColonyEvent
+    applyEvent(p, ev, keyWall(ev))
+    if (one !== undefined) obs?.step(ev.key, one)
+  }
   return p
 }
 
