@@ -10,8 +10,9 @@
  * positions never move, and a poller that stays with one site gets every entry once. A
  * read of the whole channel (from 0, without a smaller limit) answers in ledger order,
  * which every site agrees on; the two orders differ only for entries appended concurrently
- * at different sites. A log takes what the fold accepted whenever it is looked at, and is
- * built from the fold when first read, so after a restart a site's order is the ledger's.
+ * at different sites. A log takes what the fold accepts as the node hears of it (and what it
+ * missed when it is read), and is built from the fold when first used, so after a restart a
+ * site's order is the ledger's.
  */
 import type { ChannelEntry } from '../protocol/channel-fold.js'
 import type { LedgerFold } from '../protocol/fold.js'
@@ -30,17 +31,37 @@ export class ChannelLogs {
     this.fold = fold
   }
 
-  /** The channel's log, brought up to date with the fold (built on first use). */
-  logOf (processid: string, name: string): readonly ChannelEntry[] {
+  /**
+   * Entries the fold just accepted, in the order it did: appended to the logs built so far
+   * (a log not built yet takes them from the fold when it is). Costs what they are, not
+   * what the channels hold.
+   */
+  take (entries: readonly ChannelEntry[]): void {
+    for (const c of entries) {
+      const log = this.logs.get(c.processid)?.get(c.name)
+      if (log !== undefined && !log.ids.has(c.id)) {
+        log.entries.push(c)
+        log.ids.add(c.id)
+      }
+    }
+  }
+
+  /** The channel's log; brought up to date with the fold unless `sync` is false (built on first use). */
+  logOf (processid: string, name: string, sync = true): readonly ChannelEntry[] {
     let byName = this.logs.get(processid)
     if (byName === undefined) this.logs.set(processid, byName = new Map())
     let log = byName.get(name)
-    if (log === undefined) byName.set(name, log = { entries: [], ids: new Set() })
-    // what the fold accepted that no change reported here yet (a log built now: all of it)
-    for (const c of this.fold().channelEntries(processid, name)) {
-      if (log.ids.has(c.id)) continue
-      log.entries.push(c)
-      log.ids.add(c.id)
+    if (log === undefined) {
+      byName.set(name, log = { entries: [], ids: new Set() })
+      sync = true
+    }
+    // what the fold accepted that no change brought here yet (a log built now: all of it)
+    if (sync) {
+      for (const c of this.fold().channelEntries(processid, name)) {
+        if (log.ids.has(c.id)) continue
+        log.entries.push(c)
+        log.ids.add(c.id)
+      }
     }
     return log.entries
   }

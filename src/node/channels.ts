@@ -129,12 +129,14 @@ export class ChannelService implements Service {
 
   onChange (change: LedgerChange): void {
     // new entries: each subscriber of a channel that gained some is sent what it lacks
+    const fresh = change.channels ?? []
+    this.logs.take(fresh)
     const touched = new Set<string>()
-    for (const c of change.channels ?? []) {
+    for (const c of fresh) {
       const k = `${c.processid}\u0000${c.name}`
       if (touched.has(k) || this.subs.get(c.processid) === undefined) continue
       touched.add(k)
-      const log = this.logs.logOf(c.processid, c.name)
+      const log = this.logs.logOf(c.processid, c.name, false)
       for (const sub of this.subs.get(c.processid) ?? []) {
         if (sub.name !== c.name) continue
         // one reply per entry, as upstream pushes them
