@@ -11,6 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { benchChannels } from './channels.js'
 import { benchCrypto } from './crypto.js'
 import { benchIngest } from './ingest.js'
 import { benchJoin, joinTable } from './join.js'
@@ -26,10 +27,10 @@ const sizes = quick ? [3_000, 30_000] : [10_000, 100_000]
 const results: Record<string, Record<string, number>> = {}
 console.log(`colonynet bench on ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}${quick ? ' (quick)' : ''}`)
 
-console.log('\n[1/7] signature recovery, native vs fallback')
+console.log('\n[1/8] signature recovery, native vs fallback')
 results.crypto = await benchCrypto(quick ? 400 : 1200)
 
-console.log('\n[2/7] ingest: verify + fold + store, fold cost as the ledger grows, heap per settled process')
+console.log('\n[2/8] ingest: verify + fold + store, fold cost as the ledger grows, heap per settled process')
 results.ingest = await benchIngest(sizes)
 // what memory still holds of a settled process (25,000 in quick runs too: small steps of
 // the heap's growth show over fewer)
@@ -38,30 +39,33 @@ const small = results.ingest[`fold µs/record @${sizes[0]}`] ?? NaN
 const large = results.ingest[`fold µs/record @${sizes[1]}`] ?? NaN
 results.ingest[`fold cost ratio ${sizes[1]}/${sizes[0]}`] = Number((large / small).toFixed(2))
 
-console.log('\n[3/7] one node over HTTP (node in its own process; ColonyOS on PostgreSQL: 64 cycles/s, 25 ms assign latency)')
+console.log('\n[3/8] one node over HTTP (node in its own process; ColonyOS on PostgreSQL: 64 cycles/s, 25 ms assign latency)')
 results.node = await benchNode({ quick })
 
-console.log('\n[4/7] three federated sites, each its own process, on loopback')
+console.log('\n[4/8] three federated sites, each its own process, on loopback')
 results.federation = await benchFederation({ quick })
 
-console.log('\n[5/7] a fan-out/fan-in workflow on one node (target: under 2 ms per node beyond execution)')
+console.log('\n[5/8] a fan-out/fan-in workflow on one node (target: under 2 ms per node beyond execution)')
 results.workflow = await benchWorkflow({ quick })
 
 // fewer than the longrun's own --quick (100,000 per phase) to keep this run to minutes;
 // enough that the disk phase runs well past twice its retention policy
-console.log('\n[6/7] a colony that runs for months: one node, heap capped at 256 MiB, 60,000 processes with retention off, then on (30 s); `npm run bench:longrun` for the full run')
+console.log('\n[6/8] a colony that runs for months: one node, heap capped at 256 MiB, 60,000 processes with retention off, then on (30 s); `npm run bench:longrun` for the full run')
 const longrun = await benchLongrun(60_000)
 results.longrun = longrun.figures
 
 // fewer than the join's own --quick (100,000 processes, 5–9 minutes with its baseline) to
 // keep this run to minutes; `npm run bench:join` for the full run
-console.log('\n[7/7] a fresh site joins a colony that pruned 30,000 completed processes (retention 30 s), and the full sync of the same without retention; `npm run bench:join` for 1,000,000')
+console.log('\n[7/8] a fresh site joins a colony that pruned 30,000 completed processes (retention 30 s), and the full sync of the same without retention; `npm run bench:join` for 1,000,000')
 const joined = await benchJoin({ processes: 30_000, baseline: true })
 const joinFigures: Record<string, number> = {}
 for (const [k, runs] of Object.entries(joinTable(joined.figures))) {
   for (const [run, v] of Object.entries(runs)) if (typeof v === 'number') joinFigures[`${k} [${run}]`] = v
 }
 results.join = joinFigures
+
+console.log('\n[8/8] channel latency across sites (append at A → subscriber at C) beside the claim latency, three sites on loopback')
+results.channels = await benchChannels({ n: 100 })
 
 console.log('')
 for (const [group, figures] of Object.entries(results)) {

@@ -6,7 +6,8 @@
 import { ColonyError } from '../protocol/errors.js'
 
 export {
-  BadRequestError, ColonyError, ConflictError, ForbiddenError, NotFoundError, RpcError, SignatureError, ValidationError, rpcError
+  BadRequestError, ColonyError, ConflictError, ForbiddenError, NotFoundError, RpcError, SignatureError, TooManyRequestsError, ValidationError,
+  rpcError
 } from '../protocol/errors.js'
 
 /** No answer from the node: connection refused, DNS failure, reset, or no reply in time. */

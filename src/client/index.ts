@@ -1,5 +1,5 @@
 /**
- * The colonynet client: an RPC client for one identity, WebSocket process subscriptions,
+ * The colonynet client: an RPC client for one identity, WebSocket process and channel subscriptions,
  * the executor SDK and a ready-made executor that runs processes as command lines.
  */
 export {
@@ -7,10 +7,12 @@ export {
   type AttributeRegistration, type CallOptions, type ColoniesClientOptions, type CronRegistration, type ExecutorRegistration,
   type FunctionRegistration, type FunctionSpecInput, type GeneratorRegistration, type LogQuery, type ProcessFilter,
   type UserRegistration, type WorkflowSpecInput, type FileRegistration, type ColonyFile, type FileData, type FileLabel, type Snapshot,
-  type Blueprint, type BlueprintDefinition, type BlueprintDefinitionRegistration, type BlueprintHistory, type BlueprintRegistration
+  type Blueprint, type BlueprintDefinition, type BlueprintDefinitionRegistration, type BlueprintHistory, type BlueprintRegistration,
+  entryBytes, entryText, type ChannelAppendOptions, type MsgEntry
 } from './rpc-client.js'
+export { ChannelSubscription, subscribeChannel, type SubscribeChannelOptions } from './channel-subscribe.js'
 export {
-  BadRequestError, ConflictError, ForbiddenError, NodeUnreachableError, NotFoundError, RpcError, WaitTimeoutError, rpcError
+  BadRequestError, ConflictError, ForbiddenError, NodeUnreachableError, NotFoundError, RpcError, TooManyRequestsError, WaitTimeoutError, rpcError
 } from './errors.js'
 export {
   ProcessSubscription, subscribeProcess, subscribeProcesses, waitForState,

@@ -5,15 +5,16 @@
  * before anything is sent), signed, and POSTed to {url}/api; the reply is decoded and
  * typed with the wire shapes in wire-types.ts, or turned into a typed error by its status.
  * The calls come by family: the shared core and the server's calls (rpc-base.ts), who
- * takes part (rpc-membership.ts), processes (rpc-processes.ts), files and snapshots
- * (rpc-files.ts), blueprints (rpc-blueprints.ts), and here workflows, crons and generators.
+ * takes part (rpc-membership.ts), processes (rpc-processes.ts), process channels
+ * (rpc-channels.ts), files and snapshots (rpc-files.ts), blueprints (rpc-blueprints.ts),
+ * and here workflows, crons and generators.
  */
 import { MAX_COUNT, type CronInput, type GeneratorInput } from '../protocol/messages.js'
 import type { FunctionSpec, WorkflowSpec } from '../protocol/spec.js'
 import { STATE_NOTSET } from '../protocol/state.js'
 import type { Cron, Generator, Process, ProcessGraph } from '../protocol/wire-types.js'
 import { type CallOptions, list } from './rpc-base.js'
-import { BlueprintCalls } from './rpc-blueprints.js'
+import { ChannelCalls } from './rpc-channels.js'
 import type { FunctionSpecInput } from './rpc-processes.js'
 
 export { DEFAULT_PORT } from '../protocol/wire-types.js'
@@ -24,6 +25,7 @@ export type { FileRegistration } from './rpc-files.js'
 export type { ColonyFile, FileData, FileLabel, Snapshot } from '../protocol/wire-files.js'
 export type { Blueprint, BlueprintDefinition, BlueprintDefinitionRegistration, BlueprintHistory, BlueprintRegistration } from './rpc-blueprints.js'
 export type { SiteInfo } from '../protocol/wire-types.js'
+export { entryBytes, entryText, type ChannelAppendOptions, type MsgEntry } from './rpc-channels.js'
 
 /** A workflow as a caller writes it. */
 export interface WorkflowSpecInput { colonyname: string, functionspecs: FunctionSpecInput[] }
@@ -48,7 +50,7 @@ function workflowText (spec: WorkflowSpecInput | WorkflowSpec | string): string 
   return typeof spec === 'string' ? spec : JSON.stringify(spec)
 }
 
-export class ColoniesClient extends BlueprintCalls {
+export class ColoniesClient extends ChannelCalls {
   /** The same node, another identity (e.g. the colony owner's key for approving executors). */
   withKey (prvkey: string): ColoniesClient {
     return new ColoniesClient({ url: this.url, prvkey, timeoutMs: this.timeoutMs })

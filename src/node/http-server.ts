@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { errorReply } from '../protocol/envelope.js'
 import { ValidationError } from '../protocol/errors.js'
+import type { ChannelService } from './channels.js'
 import type { Service } from './clock.js'
 import type { ColonyStream } from './colony-stream.js'
 import type { DashboardAssets } from './dashboard-assets.js'
@@ -33,6 +34,8 @@ export interface HttpServerOptions {
   readonly health: (full: boolean) => Record<string, unknown>
   /** colonynet's colony-wide change stream (subscribecolonymsg) on /pubsub */
   readonly colonyStream?: ColonyStream
+  /** process channels (subscribechannelmsg) on /pubsub */
+  readonly channels?: ChannelService
   /** the dashboard's static files at `/`; undefined = no dashboard */
   readonly dashboard?: DashboardAssets
   /** the blob endpoints under /blobs/ (blobs/http.ts) */
@@ -110,6 +113,7 @@ export class HttpServer implements Service {
           try {
             const req = decodeRequest(data.toString())
             if (req.msg.msgtype === 'subscribecolonymsg' && this.opts.colonyStream !== undefined) this.opts.colonyStream.subscribe(ws, req)
+            else if (req.msg.msgtype === 'subscribechannelmsg' && this.opts.channels !== undefined) this.opts.channels.subscribe(ws, req).catch(refuse)
             else this.opts.pubsub.subscribe(ws, req).catch(refuse)
           } catch (err) {
             refuse(err)

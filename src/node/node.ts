@@ -19,6 +19,7 @@ import { MemoryWatch, memoryStatus } from './memory.js'
 import { loadIdentity, type NodeIdentity } from './identity.js'
 import { Federation, healthOf, type P2POptions } from './federation/index.js'
 import { PubSub } from './pubsub.js'
+import { ChannelService } from './channels.js'
 import { BUILD_VERSION, RpcService } from './rpc-service.js'
 import { ColonyStream } from './colony-stream.js'
 import { DashboardAssets } from './dashboard-assets.js'
@@ -72,6 +73,7 @@ export class ColonyNode {
   private readonly deadlines: DeadlineWatcher
   private readonly pubsub: PubSub
   private readonly colonyStream: ColonyStream
+  private readonly channels: ChannelService
   private readonly schedules: Schedules
   /** started in this order once the ledger is ready (and the first sync done), stopped in this order */
   private readonly services: readonly Service[]
@@ -91,6 +93,7 @@ export class ColonyNode {
     this.deadlines = new DeadlineWatcher(ledger, clock)
     this.pubsub = new PubSub(ledger, clock)
     this.colonyStream = new ColonyStream(ledger, clock)
+    this.channels = new ChannelService({ ledger, clock })
     this.memory = new MemoryWatch({ log: opts.log ?? (line => { console.error(line) }), live: () => ledger.fold.resident().processes, clock })
     this.disk = new DiskWatch(opts.dataDir, clock)
     this.schedules = new Schedules({
@@ -106,7 +109,8 @@ export class ColonyNode {
       identity,
       port: () => this.http.port,
       sites: colony => this.federation?.sites(colony),
-      checkerPeriodMs: opts.schedules?.periodMs ?? SCHEDULE_PERIOD_MS
+      checkerPeriodMs: opts.schedules?.periodMs ?? SCHEDULE_PERIOD_MS,
+      channels: this.channels
     })
     this.blobs = new Blobs({
       dataDir: opts.dataDir,
@@ -124,6 +128,7 @@ export class ColonyNode {
       blobs: this.blobs.http,
       pubsub: this.pubsub,
       colonyStream: this.colonyStream,
+      channels: this.channels,
       ...(opts.dashboard === false ? {} : { dashboard: new DashboardAssets() }),
       health: full => ({
         version: BUILD_VERSION,
@@ -164,12 +169,13 @@ export class ColonyNode {
       ...(opts.p2p === undefined ? {} : { vectorOf: (site: string) => this.federation?.vectorOf(site) }),
       ...(opts.log === undefined ? {} : { log: opts.log })
     })
-    this.services = [this.deadlines, this.schedules, this.memory, this.disk, this.assigner, this.pubsub, this.colonyStream, this.retention, this.blobs, this.http]
+    this.services = [this.deadlines, this.schedules, this.memory, this.disk, this.assigner, this.pubsub, this.colonyStream, this.channels, this.retention, this.blobs, this.http]
     ledger.on('change', (c: LedgerChange) => {
       this.assigner.onChange(c)
       this.deadlines.onChange(c)
       this.pubsub.onChange(c)
       this.colonyStream.onChange(c)
+      this.channels.onChange(c)
       this.federation?.onChange(c)
       this.blobs.onChange()
     })
@@ -248,7 +254,7 @@ export class ColonyNode {
 
   /** Open WebSocket subscriptions right now. */
   subscriptions (): number {
-    return this.pubsub.count() + this.colonyStream.count()
+    return this.pubsub.count() + this.colonyStream.count() + this.channels.count()
   }
 
   async rebuild (): Promise<{ records: number, processes: number, hash: string }> {

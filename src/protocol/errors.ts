@@ -105,6 +105,14 @@ export class ChecksumMismatchError extends BadRequestError {
   }
 }
 
+/** 429: the node limits how fast this may be done (a process's channel appends); try again shortly. */
+export class TooManyRequestsError extends RpcError {
+  constructor (message: string, msgtype = '') {
+    super(429, message, msgtype)
+    this.name = 'TooManyRequestsError'
+  }
+}
+
 /** The typed error for an error reply with this HTTP status. */
 export function rpcError (status: number, message: string, msgtype = ''): RpcError {
   switch (status) {
@@ -114,6 +122,7 @@ export function rpcError (status: number, message: string, msgtype = ''): RpcErr
     case 409: return new ConflictError(message, msgtype)
     case 413: return new PayloadTooLargeError(message, -1, msgtype)
     case 416: return new RangeNotSatisfiableError(message, msgtype)
+    case 429: return new TooManyRequestsError(message, msgtype)
     default: return new RpcError(status, message, msgtype)
   }
 }

@@ -5,6 +5,12 @@
  */
 import { BlueprintBook, type ReconcilePlan } from './blueprint-fold.js'
 import { canonicalJson } from './canonical.js'
+import type { ChannelEntry } from './channel-fold.js'
+import { channelRefOf } from './channel-fold.js'
+import {
+  channelObserver, channelRefusals, channelsAfterStep, channelsOfHash, onlyChannelsAfter, previewChannel, settleChannels,
+  takeChannelRecord
+} from './channel-units.js'
 import { sha3Hex } from './crypto.js'
 import { compareEntries, type FoldEntry } from './entry.js'
 import { FileFold } from './file-fold.js'
@@ -57,6 +63,8 @@ export class FoldCore {
   protected readonly lastAtByCron = new Map<string, number>()
   /** distinct records folded, those of evicted units included */
   protected records = 0
+  /** channel entries accepted since the last drain (they are delivered to subscribers) */
+  protected readonly channelsFresh: ChannelEntry[] = []
   protected readonly genVerdict = (e: FoldEntry): Refusal | undefined => {
     const b = e.rec.b
     if (b.k !== 'genfire') return invalid('not a generator firing')
@@ -179,7 +187,7 @@ export class FoldCore {
           refold.add(unit)
           return
         }
-      } else if (r.kind === 'process') {
+      } else if (r.kind === 'process' || r.kind === 'channel') {
         unit = this.byProcess.get(r.pid)
       } else if (r.kind === 'graph') {
         unit = this.units.get(r.gid)
@@ -188,7 +196,7 @@ export class FoldCore {
         return
       }
       if (unit === undefined) {
-        const ref = r.kind === 'process' ? r.pid : r.kind === 'graph' ? r.gid : e.id
+        const ref = r.kind === 'process' || r.kind === 'channel' ? r.pid : r.kind === 'graph' ? r.gid : e.id
         let list = this.orphans.get(ref)
         if (list === undefined) this.orphans.set(ref, list = [])
         list.push(e)
@@ -196,18 +204,26 @@ export class FoldCore {
       }
       const atEnd = insertSorted(unit.entries, e)
       this.unitsChanged.add(unit.id)
+      if (r.kind === 'channel') {
+        // folds beside the unit: the unit itself does not change
+        if (!refold.has(unit)) this.noteFresh(takeChannelRecord(unit, r.pid, e, this.timeline))
+        return
+      }
       const events = this.timeline.eventsOf(unit.colony)
       const lastEvent = events[events.length - 1]
-      const inOrder = atEnd && !refold.has(unit) && (lastEvent === undefined || lastEvent.key < e.key)
+      // channel records after it change nothing a process record is judged by
+      const inOrder = (atEnd || onlyChannelsAfter(unit.entries, e)) && !refold.has(unit) && (lastEvent === undefined || lastEvent.key < e.key)
       if (inOrder && unit.proc !== undefined) {
         const reason = applyEntry(unit.proc, e, this.timeline)
         if (reason !== undefined) this.refusalsOf(unit).set(e.id, reason)
         this.changed.add(unit.id)
+        this.noteFresh(channelsAfterStep(unit, e.key, this.timeline))
       } else if (inOrder && unit.graph !== undefined) {
         const g = unit.graph
         const reason = applyGraphEntry(g, e, this.timeline)
         if (reason !== undefined) this.refusalsOf(unit).set(e.id, reason)
         this.drainTouched(unit)
+        this.noteFresh(channelsAfterStep(unit, e.key, this.timeline))
         if (e.msg?.msgtype === 'addchildmsg' && g.procs.has(e.id) && this.claimNode(unit, e.id)) refold.add(unit)
       } else {
         refold.add(unit)
@@ -291,11 +307,16 @@ export class FoldCore {
       : e.msg?.msgtype === 'submitfuncspecmsg' ? e.msg.spec.conditions.colonyname : b.k === 'reconcile' ? b.colonyname : ''
     const entries = [e, ...more, ...(this.orphans.get(id) ?? [])].sort(compareEntries)
     this.orphans.delete(id)
-    const unit: Unit = { id, graphUnit, colony, entries, proc: undefined, graph: undefined }
+    const unit: Unit = { id, graphUnit, colony, entries, proc: undefined, graph: undefined, chans: undefined }
     this.units.set(id, unit)
     if (!graphUnit) this.byProcess.set(id, unit)
     this.colonySet(colony).add(unit)
     return unit
+  }
+
+  /** Channel entries accepted now (reported by the next drain). */
+  protected noteFresh (entries: readonly ChannelEntry[]): void {
+    for (const c of entries) this.channelsFresh.push(c)
   }
 
   protected colonySet (colony: string): Set<Unit> {
@@ -329,10 +350,16 @@ export class FoldCore {
       if (refold.has(unit)) continue
       this.unitsChanged.add(unit.id)
       if (unit.proc !== undefined) {
-        for (const ev of events) applyEvent(unit.proc, ev, keyWall(ev))
+        for (const ev of events) {
+          applyEvent(unit.proc, ev, keyWall(ev))
+          this.noteFresh(channelsAfterStep(unit, ev.key, this.timeline))
+        }
         this.changed.add(unit.id)
       } else if (unit.graph !== undefined) {
-        for (const ev of events) applyGraphEvent(unit.graph, ev, keyWall(ev))
+        for (const ev of events) {
+          applyGraphEvent(unit.graph, ev, keyWall(ev))
+          this.noteFresh(channelsAfterStep(unit, ev.key, this.timeline))
+        }
         this.drainTouched(unit)
       }
     }
@@ -347,6 +374,8 @@ export class FoldCore {
 
   protected refoldUnit (unit: Unit): void {
     this.unitsChanged.add(unit.id)
+    const oldChannels = unit.chans
+    const settle = (): void => { if (unit.chans !== undefined || oldChannels !== undefined) this.noteFresh(settleChannels(unit, oldChannels, this.timeline)) }
     // A graph's nodes are known only once it is folded: loop while that brings in early records.
     for (;;) {
       const refusals = new Map<string, Refusal>()
@@ -354,8 +383,9 @@ export class FoldCore {
       const events = (): readonly ColonyEvent[] => this.timeline.eventsOf(unit.colony)
       this.refusalsByUnit.set(unit, refusals)
       if (!unit.graphUnit) {
-        unit.proc = foldProcess(unit.id, unit.entries, events(), this.timeline, refuse, this.planOf)
+        unit.proc = foldProcess(unit.id, unit.entries, events(), this.timeline, refuse, this.planOf, channelObserver(unit))
         this.changed.add(unit.id)
+        settle()
         return
       }
       const before = unit.graph
@@ -365,11 +395,14 @@ export class FoldCore {
         unit.colony = colony
         this.colonySet(colony).add(unit)
       }
-      unit.graph = foldGraph(unit.id, unit.entries, events(), this.timeline, this.genVerdict, refuse)
+      unit.graph = foldGraph(unit.id, unit.entries, events(), this.timeline, this.genVerdict, refuse, channelObserver(unit))
       for (const pid of before?.procs.keys() ?? []) this.changed.add(pid)
       const g = unit.graph
       if (before !== undefined) this.releaseNodes(unit, [...before.procs.keys()].filter(pid => g?.procs.has(pid) !== true))
-      if (g === undefined) return
+      if (g === undefined) {
+        settle()
+        return
+      }
       g.touched.clear()
       if (g.graph.source.kind === 'cron') {
         const cronid = g.graph.source.cronid
@@ -385,7 +418,10 @@ export class FoldCore {
         this.changed.add(pid)
         if (this.claimNode(unit, pid)) adopted = true
       }
-      if (!adopted) return
+      if (!adopted) {
+        settle()
+        return
+      }
     }
   }
 
@@ -397,10 +433,13 @@ export class FoldCore {
     if (pids.length === 0) return
     const gone = new Set(pids)
     const refusals = this.refusalsByUnit.get(unit)
-    for (const pid of gone) if (this.byProcess.get(pid) === unit) this.byProcess.delete(pid)
+    for (const pid of gone) {
+      if (this.byProcess.get(pid) === unit) this.byProcess.delete(pid)
+      unit.chans?.delete(pid)
+    }
     const kept: FoldEntry[] = []
     for (const e of unit.entries) {
-      const pid = graphRef(e) === undefined && createdGraphId(e) === undefined ? processRefOf(e) : undefined
+      const pid = graphRef(e) === undefined && createdGraphId(e) === undefined ? processRefOf(e) ?? channelRefOf(e) : undefined
       if (pid === undefined || !gone.has(pid)) {
         kept.push(e)
         continue
@@ -456,6 +495,8 @@ export class FoldCore {
         if (g === undefined || g.graph.removed) return notFound('the workflow does not exist')
         return applyGraphEntry(cloneGraph(g), e, this.timeline)
       }
+      case 'channel':
+        return previewChannel(this.byProcess.get(r.pid), r.pid, e, this.timeline)
       case 'process': {
         const u = this.byProcess.get(r.pid)
         const proc = u?.proc ?? u?.graph?.procs.get(r.pid)
@@ -471,7 +512,9 @@ export class FoldCore {
   /** A unit's own state: its processes, its workflow, its records' refusals. */
   protected unitHash (u: Unit): string {
     const procs = u.proc !== undefined ? [u.proc] : [...(u.graph?.procs.values() ?? [])].sort((a, b) => a.processid < b.processid ? -1 : 1)
-    const refusals = [...(this.refusalsByUnit.get(u) ?? [])].sort((a, b) => a[0] < b[0] ? -1 : 1)
-    return sha3Hex(canonicalJson({ id: u.id, processes: procs, graph: u.graph?.graph ?? null, refusals }))
+    const refusals = [...(this.refusalsByUnit.get(u) ?? []), ...channelRefusals(u)].sort((a, b) => a[0] < b[0] ? -1 : 1)
+    const channels = channelsOfHash(u)
+    const state = { id: u.id, processes: procs, graph: u.graph?.graph ?? null, refusals }
+    return sha3Hex(canonicalJson(channels === undefined ? state : { ...state, channels }))
   }
 }

@@ -35,7 +35,7 @@ export class PagedFold extends FoldCore {
       const r = route(e)
       if (r.kind === 'create' && !this.units.has(r.unit)) units.push(r.unit)
       else if (r.kind === 'graph' && !this.units.has(r.gid)) units.push(r.gid)
-      else if (r.kind === 'process' && !this.byProcess.has(r.pid)) processes.push(r.pid)
+      else if ((r.kind === 'process' || r.kind === 'channel') && !this.byProcess.has(r.pid)) processes.push(r.pid)
       else if (r.kind === 'colony') {
         const t = e.msg?.msgtype
         let c = e.rec.b.k === 'site' ? '*' : this.timeline.colonyOf(e)

@@ -3,6 +3,7 @@
  * what a settled unit hands out when it leaves memory, and how their hashes combine.
  */
 import { blueprintColonyOf } from './blueprint-fold.js'
+import { channelRefOf, type ProcChannels } from './channel-fold.js'
 import type { FoldEntry } from './entry.js'
 import { fileColonyOf } from './file-fold.js'
 import { createdGraphId, graphRef, type GraphState, processRefOf } from './graph-fold.js'
@@ -23,8 +24,10 @@ export type Route =
   | { readonly kind: 'file' }
   /** a blueprint or blueprint definition record: its colony's book (blueprint-fold.ts) */
   | { readonly kind: 'blueprint', readonly colony: string }
+  /** a channel append: kept with its process's unit, folded beside it (channel-fold.ts) */
+  | { readonly kind: 'channel', readonly pid: string }
 
-/** Where a record folds: the colony timeline, a process or workflow unit, a generator queue, files or a blueprint book. */
+/** Where a record folds: the colony timeline, a process or workflow unit, a generator queue, files, a blueprint book, or a process's channels. */
 export function route (e: FoldEntry): Route {
   const b = e.rec.b
   if (b.k === 'prune') return { kind: 'prune' }
@@ -38,6 +41,8 @@ export function route (e: FoldEntry): Route {
   const gid = graphRef(e)
   if (gid !== undefined) return { kind: 'graph', gid }
   if (generatorRef(e) !== undefined) return { kind: 'pack' }
+  const cpid = channelRefOf(e)
+  if (cpid !== undefined) return { kind: 'channel', pid: cpid }
   const pid = processRefOf(e)
   if (pid !== undefined) return { kind: 'process', pid }
   return { kind: 'colony' }
@@ -51,6 +56,8 @@ export interface Unit {
   readonly entries: FoldEntry[]
   proc: ProcessInfo | undefined
   graph: GraphState | undefined
+  /** the channels of its processes that declare some or are written to (by process id) */
+  chans?: Map<string, ProcChannels>
 }
 
 /** One generator's queue of packs and firings. */

@@ -11,6 +11,8 @@
  * and the processes of that colony that it could affect.
  */
 import { canonicalJson } from './canonical.js'
+import type { ChannelEntry, ProcChannels } from './channel-fold.js'
+import { channelRefusals } from './channel-units.js'
 import { sha3Hex } from './crypto.js'
 import type { FoldEntry } from './entry.js'
 import { type CronRun, cronRunOf, route, type Unit, xorHex } from './fold-units.js'
@@ -49,6 +51,10 @@ export class LedgerFold extends PagedFold {
         const unit = this.byProcess.get(r.pid)
         return unit === undefined ? notFound('the process does not exist') : this.refusalsByUnit.get(unit)?.get(id)
       }
+      case 'channel': {
+        const unit = this.byProcess.get(r.pid)
+        return unit === undefined ? notFound('the process does not exist') : unit.chans?.get(r.pid)?.refusals.get(id)
+      }
     }
   }
 
@@ -61,6 +67,7 @@ export class LedgerFold extends PagedFold {
     }
     for (const m of this.refusalsByUnit.values()) for (const [id, why] of m) out.set(id, why)
     for (const b of this.books.values()) for (const [id, why] of b.refusals()) out.set(id, why)
+    for (const u of this.units.values()) for (const [id, why] of channelRefusals(u)) out.set(id, why)
     for (const list of this.orphans.values()) {
       for (const e of list) out.set(e.id, notFound(route(e).kind === 'graph' ? 'the workflow does not exist' : 'the process does not exist'))
     }
@@ -116,6 +123,16 @@ export class LedgerFold extends PagedFold {
     for (const u of this.unitsByColony.get(colony) ?? []) {
       if (u.graph !== undefined && !u.graph.graph.removed) yield u.graph
     }
+  }
+
+  /** A live process's channels (undefined when it is not in memory or has none). */
+  channels (processid: string): ProcChannels | undefined {
+    return this.byProcess.get(processid)?.chans?.get(processid)
+  }
+
+  /** The entries of a live process's channel, in ledger order (the same at every site). */
+  channelEntries (processid: string, name: string): readonly ChannelEntry[] {
+    return this.channels(processid)?.logs.get(name) ?? []
   }
 
   cron (cronid: string): CronInfo | undefined {
@@ -216,11 +233,15 @@ export class LedgerFold extends PagedFold {
     return this.timeline.isMemberAt(colony, id, '\uffff')
   }
 
-  /** Process ids changed since the last call, whether colony-level state did, and the colonies whose files did. */
-  drainChanges (): { processes: string[], colonyLevel: boolean, units: string[], files: string[] } {
+  /**
+   * Process ids changed since the last call, whether colony-level state changed, the units
+   * changed, the colonies whose files did, and the channel entries accepted meanwhile (in
+   * the order they were).
+   */
+  drainChanges (): { processes: string[], colonyLevel: boolean, units: string[], files: string[], channels: ChannelEntry[] } {
     const units: string[] = []
     for (const id of this.unitsChanged) if (this.units.has(id)) units.push(id)
-    const out = { processes: [...this.changed], colonyLevel: this.colonyChanged, units, files: this.fileFold.drainChanged() }
+    const out = { processes: [...this.changed], colonyLevel: this.colonyChanged, units, files: this.fileFold.drainChanged(), channels: this.channelsFresh.splice(0) }
     this.changed.clear()
     this.unitsChanged.clear()
     this.colonyChanged = false

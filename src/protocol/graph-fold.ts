@@ -16,7 +16,7 @@ import { sha3Hex } from './crypto.js'
 import type { FoldEntry } from './entry.js'
 import { parseWorkflowSpecText, type FunctionSpec, type WorkflowSpec } from './spec.js'
 import {
-  applyEntry, applyEvent, firstAfter, keyWall, newProcess, requeue, type Refuse, stateName, transition
+  applyEntry, applyEvent, firstAfter, keyWall, newProcess, requeue, type Refuse, stateName, type StepObserver, transition
 } from './process-fold.js'
 import { graphIdOfFire, graphIdOfGenFire } from './records.js'
 import { conflict, forbidden, invalid, isRefusal, notFound, type Refusal } from './refusal.js'
@@ -443,13 +443,17 @@ export function applyGraphEvent (g: GraphState, ev: ColonyEvent, at: number): vo
  * creates the graph; records before it are refused as naming no process.
  */
 export function foldGraph (graphid: string, entries: readonly FoldEntry[], events: readonly ColonyEvent[], tl: Timeline,
-  gen: GenVerdict, refuse: Refuse): GraphState | undefined {
+  gen: GenVerdict, refuse: Refuse, obs?: StepObserver): GraphState | undefined {
   let g: GraphState | undefined
   let j = 0
+  const event = (graph: GraphState, ev: ColonyEvent): void => {
+    applyGraphEvent(graph, ev, keyWall(ev))
+    obs?.step(ev.key, graph.procs)
+  }
   for (const e of entries) {
     if (g === undefined) {
       if (createdGraphId(e) !== graphid) {
-        refuse(e.id, notFound('the process does not exist'))
+        if (obs?.aside(e) !== true) refuse(e.id, notFound('the process does not exist'))
         continue
       }
       const created = createGraph(e, graphid, tl, gen)
@@ -458,13 +462,16 @@ export function foldGraph (graphid: string, entries: readonly FoldEntry[], event
         continue
       }
       g = created
+      obs?.step(e.key, g.procs)
       j = firstAfter(events, e.key)
       continue
     }
-    for (; j < events.length && (events[j] as ColonyEvent).key < e.key; j++) applyGraphEvent(g, events[j] as ColonyEvent, keyWall(events[j] as ColonyEvent))
+    for (; j < events.length && (events[j] as ColonyEvent).key < e.key; j++) event(g, events[j] as ColonyEvent)
+    if (obs?.aside(e) === true) continue
     const reason = applyGraphEntry(g, e, tl)
     if (reason !== undefined) refuse(e.id, reason)
+    obs?.step(e.key, g.procs)
   }
-  if (g !== undefined) for (; j < events.length; j++) applyGraphEvent(g, events[j] as ColonyEvent, keyWall(events[j] as ColonyEvent))
+  if (g !== undefined) for (; j < events.length; j++) event(g, events[j] as ColonyEvent)
   return g
 }

@@ -30,11 +30,12 @@
  *   submits there); we require them equal.
  * - Files and snapshots (messages/files.ts): `removeallsnapshotmsg` is singular upstream;
  *   a file's `ref.protocol` is "s3" or colonynet's own "colonynet".
- * Not implemented here (no COLONYOS.md need): locations, nodes, channels, cluster,
+ * Not implemented here (no COLONYOS.md need): locations, nodes, cluster,
  * reportallocationmsg.
  */
 import { ValidationError } from './errors.js'
 import { BLUEPRINT_PARSERS, type BlueprintMessage } from './messages/blueprints.js'
+import { CHANNEL_PARSERS, type ChannelMessage } from './messages/channels.js'
 import { expectObject, getField } from './json.js'
 import { functionSpecToJson, workflowSpecToJson } from './spec.js'
 import { DASHBOARD_PARSERS, type DashboardMessage } from './messages/dashboard.js'
@@ -45,6 +46,7 @@ import { type Obj, type ParsersOf, ROOT } from './messages/readers.js'
 import { WORKFLOW_PARSERS, type WorkflowMessage } from './messages/workflows.js'
 
 export type * from './messages/blueprints.js'
+export type * from './messages/channels.js'
 export type * from './messages/dashboard.js'
 export type * from './messages/files.js'
 export type * from './messages/membership.js'
@@ -56,7 +58,7 @@ export {
 } from './messages/readers.js'
 
 export type Message = MembershipMessage | SiteMessage | DashboardMessage | ProcessMessage | WorkflowMessage | SubscriptionMessage |
-  FileMessage | BlueprintMessage
+  FileMessage | BlueprintMessage | ChannelMessage
 
 export type MsgType = Message['msgtype']
 export type MessageOf<T extends MsgType> = Extract<Message, { msgtype: T }>
@@ -69,7 +71,8 @@ const PARSERS: ParsersOf<Message> = {
   ...DASHBOARD_PARSERS,
   ...SUBSCRIPTION_PARSERS,
   ...FILE_PARSERS,
-  ...BLUEPRINT_PARSERS
+  ...BLUEPRINT_PARSERS,
+  ...CHANNEL_PARSERS
 }
 
 /** Every msgtype parseMessage understands. */
@@ -92,14 +95,15 @@ export const MUTATIONS: ReadonlySet<string> = new Set<MsgType>([
   'addgeneratormsg', 'packgeneratormsg', 'removegeneratormsg',
   'addfilemsg', 'removefilemsg', 'createsnapshotmsg', 'removesnapshotmsg', 'removeallsnapshotmsg',
   'addblueprintdefinitionmsg', 'removeblueprintdefinitionmsg',
-  'addblueprintmsg', 'updateblueprintmsg', 'removeblueprintmsg', 'updateblueprintstatusmsg', 'reconcileblueprintmsg'
+  'addblueprintmsg', 'updateblueprintmsg', 'removeblueprintmsg', 'updateblueprintstatusmsg', 'reconcileblueprintmsg',
+  'channelappendmsg'
 ])
 
 /** Answered without a valid signature upstream. */
 export const UNSIGNED: ReadonlySet<string> = new Set<MsgType>(['versionmsg', 'getserverinfomsg'])
 
 /** Carried over the WebSocket at /pubsub rather than POST /api. */
-export const SUBSCRIPTIONS: ReadonlySet<string> = new Set<MsgType>(['subscribeprocessmsg', 'subscribeprocessesmsg', 'subscribecolonymsg'])
+export const SUBSCRIPTIONS: ReadonlySet<string> = new Set<MsgType>(['subscribeprocessmsg', 'subscribeprocessesmsg', 'subscribecolonymsg', 'subscribechannelmsg'])
 
 /**
  * Validates a decoded payload and returns the typed message: only known fields, Go zero

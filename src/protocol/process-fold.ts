@@ -308,29 +308,52 @@ export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): Refusal
  * (and a record claiming to would otherwise take the submit's place).
  */
 export function foldProcess (processid: string, entries: readonly FoldEntry[], events: readonly ColonyEvent[], tl: Timeline, refuse: Refuse,
-  planOf?: PlanOf): ProcessInfo | undefined {
+  planOf?: PlanOf, obs?: StepObserver): ProcessInfo | undefined {
   const at = entries.findIndex(e => createdProcessId(e) === processid)
   const submit = entries[at]
-  for (const e of entries.slice(0, Math.max(0, at))) refuse(e.id, notFound('ordered before the process was submitted'))
+  for (const e of entries.slice(0, Math.max(0, at))) if (obs?.aside(e) !== true) refuse(e.id, notFound('ordered before the process was submitted'))
   if (submit === undefined) {
-    for (const e of entries) refuse(e.id, notFound('the process does not exist'))
+    for (const e of entries) if (obs?.aside(e) !== true) refuse(e.id, notFound('the process does not exist'))
     return undefined
   }
   const created = createProcess(submit, tl, planOf)
   if (isRefusal(created)) {
-    for (const e of entries.slice(at)) refuse(e.id, e === submit ? created : notFound('the process does not exist'))
+    for (const e of entries.slice(at)) if (e === submit || obs?.aside(e) !== true) refuse(e.id, e === submit ? created : notFound('the process does not exist'))
     return undefined
   }
   const p = created
+  const one = obs === undefined ? undefined : [p]
+  if (one !== undefined) obs?.step(submit.key, one)
   let j = firstAfter(events, submit.key)
   for (let i = at + 1; i < entries.length; i++) {
     const e = entries[i] as FoldEntry
-    for (; j < events.length && (events[j] as ColonyEvent).key < e.key; j++) applyEvent(p, events[j] as ColonyEvent, keyWall(events[j] as ColonyEvent))
+    for (; j < events.length && (events[j] as ColonyEvent).key < e.key; j++) {
+      const ev = events[j] as ColonyEvent
+      applyEvent(p, ev, keyWall(ev))
+      if (one !== undefined) obs?.step(ev.key, one)
+    }
+    if (obs?.aside(e) === true) continue
     const reason = applyEntry(p, e, tl)
     if (reason !== undefined) refuse(e.id, reason)
+    if (one !== undefined) obs?.step(e.key, one)
   }
-  for (; j < events.length; j++) applyEvent(p, events[j] as ColonyEvent, keyWall(events[j] as ColonyEvent))
+  for (; j < events.length; j++) {
+    const ev = events[j] as ColonyEvent
+    applyEvent(p, ev, keyWall(ev))
+    if (one !== undefined) obs?.step(ev.key, one)
+  }
   return p
+}
+
+/**
+ * What a unit's fold tells the modules that fold beside it (channels): records it leaves
+ * to them, and its processes after each record or colony event, in ledger order.
+ */
+export interface StepObserver {
+  /** whether `e` folds beside the unit (it is then neither applied nor refused here) */
+  aside: (e: FoldEntry) => boolean
+  /** the unit's processes (a standalone one, or a workflow's nodes) as they are after the record or event at `key` */
+  step: (key: string, procs: readonly ProcessInfo[] | ReadonlyMap<string, ProcessInfo>) => void
 }
 
 export function firstAfter (events: readonly ColonyEvent[], key: string): number {

@@ -1,4 +1,5 @@
 /** The ledger's options, events and results, shared by its parts. */
+import type { ChannelEntry } from '../protocol/channel-fold.js'
 import type { Hlc } from '../protocol/hlc.js'
 import type { Message } from '../protocol/messages.js'
 import type { Batch, RecordBody } from '../protocol/records.js'
@@ -50,6 +51,8 @@ export interface LedgerChange {
   readonly units: readonly string[]
   /** colonies whose files or snapshots changed (the blob plane fetches what they name) */
   readonly files: readonly string[]
+  /** channel entries accepted since the last change, in the order they were */
+  readonly channels?: readonly ChannelEntry[]
 }
 
 /** How often the units in memory are saved, so that a restart after a crash replays little. */

@@ -135,7 +135,11 @@ export function examples (c: ExampleContext): Record<MsgType, Example> {
     removeblueprintmsg: e('user', { namespace: c.colony, name: c.blueprint }),
     updateblueprintstatusmsg: e('executor', { colonyname: c.colony, blueprintname: c.blueprint, status: { on: true } }),
     getblueprinthistorymsg: e('user', { blueprintid: c.blueprintid, limit: 5 }),
-    reconcileblueprintmsg: e('user', { namespace: c.colony, name: c.blueprint, force: false })
+    reconcileblueprintmsg: e('user', { namespace: c.colony, name: c.blueprint, force: false }),
+    // the running process declares channel "chat"; its executor writes, its submitter reads
+    channelappendmsg: e('executor', { processid: c.running, name: 'chat', sequence: 1, inreplyto: 0, payload: [104, 105], payloadtype: '' }),
+    channelreadmsg: e('user', { processid: c.running, name: 'chat', afterseq: 0, limit: 10 }),
+    subscribechannelmsg: e('user', { processid: c.running, name: 'chat', afterseq: 0, timeout: 1 })
   }
   for (const t of MSGTYPES) all[t] = { ...all[t], msg: { msgtype: t, ...all[t].msg } }
   return all

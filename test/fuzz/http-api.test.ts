@@ -110,7 +110,7 @@ async function wsExchange (data: string | Buffer, deadlineMs = 3000): Promise<{ 
 test('WebSocket /pubsub: garbage and mutated subscriptions are refused with an error frame and close 1008', async () => {
   const subArb = fc.oneof(
     b.garbage.map(g => ({ kind: g.kind, data: typeof g.body === 'string' ? g.body : Buffer.from(g.body), signed: false })),
-    fc.tuple(fc.constantFrom<MsgType>('subscribeprocessmsg', 'subscribeprocessesmsg', 'subscribecolonymsg', 'getcolonymsg'), editsArb, fc.constantFrom(...ROLES))
+    fc.tuple(fc.constantFrom<MsgType>('subscribeprocessmsg', 'subscribeprocessesmsg', 'subscribecolonymsg', 'subscribechannelmsg', 'getcolonymsg'), editsArb, fc.constantFrom(...ROLES))
       .map(([type, edits, role]) => {
         const msg = applyEdits(t.examples[type].msg as any, edits) as any
         // a valid subscription stays open until its timeout: keep that short

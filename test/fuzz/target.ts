@@ -1,7 +1,8 @@
 /**
  * A live node to fuzz: a real colony (owner, user, two approved executors x0 and x1) with
- * a waiting process, one running on x0, a workflow, a yearly cron, a generator and a
- * blueprint (kind "Lamp", reconciled by executors of type "lamp-reconciler"), plus
+ * a waiting process, one running on x0 (both declare channel "chat"), a workflow, a yearly
+ * cron, a generator and a blueprint (kind "Lamp", reconciled by executors of type
+ * "lamp-reconciler"), plus
  * the helpers the properties need: raw POSTs with a deadline, and a watch on what the
  * ledger appended while a request was in flight.
  */
@@ -48,7 +49,7 @@ export async function startTarget (): Promise<FuzzTarget> {
   }
   const submit = async (): Promise<string> => (await ok(tc, {
     msgtype: 'submitfuncspecmsg',
-    spec: { funcname: 'echo', maxwaittime: -1, maxexectime: -1, conditions: { colonyname: tc.colony, executortype: 'cli' } }
+    spec: { funcname: 'echo', maxwaittime: -1, maxexectime: -1, channels: ['chat'], conditions: { colonyname: tc.colony, executortype: 'cli' } }
   }, tc.user.prv)).processid
   const running = await submit()
   const taken = await ok(tc, assignMsg(tc.colony, -1), keys.executor.prv)

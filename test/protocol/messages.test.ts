@@ -145,7 +145,10 @@ const VALID: { [T in MsgType]: Record<string, unknown> } = {
   removeblueprintmsg: { namespace: 'dev', name: 'lamp' },
   updateblueprintstatusmsg: { colonyname: 'dev', blueprintname: 'lamp', status: { power: false } },
   getblueprinthistorymsg: { blueprintid: A, limit: 10 },
-  reconcileblueprintmsg: { namespace: 'dev', name: 'lamp', force: true }
+  reconcileblueprintmsg: { namespace: 'dev', name: 'lamp', force: true },
+  channelappendmsg: { processid: A, name: 'chat', sequence: 1, inreplyto: 0, payload: 'aGk=', payloadtype: '' },
+  channelreadmsg: { processid: A, name: 'chat', afterseq: 0, limit: 10 },
+  subscribechannelmsg: { processid: A, name: 'chat', afterseq: 0, timeout: 10 }
 }
 
 const msg = <T extends MsgType>(t: T, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ msgtype: t, ...VALID[t], ...extra })
@@ -339,7 +342,7 @@ test('MUTATIONS, UNSIGNED, SUBSCRIPTIONS', () => {
     assert.not.ok(MUTATIONS.has(t), t)
   }
   assert.equal([...UNSIGNED].sort(), ['getserverinfomsg', 'versionmsg'])
-  assert.equal([...SUBSCRIPTIONS].sort(), ['subscribecolonymsg', 'subscribeprocessesmsg', 'subscribeprocessmsg'])
+  assert.equal([...SUBSCRIPTIONS].sort(), ['subscribechannelmsg', 'subscribecolonymsg', 'subscribeprocessesmsg', 'subscribeprocessmsg'])
 })
 
 test('property: parseMessage throws nothing but ValidationError', () => {

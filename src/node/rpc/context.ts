@@ -14,6 +14,7 @@ import type { CronInfo, GeneratorInfo } from '../../protocol/state.js'
 import type { ProcessView } from '../../protocol/wire.js'
 import type { Ledger, WorkflowView } from '../../store/ledger.js'
 import type { Assigner } from '../assigner.js'
+import { ChannelService } from '../channels.js'
 import type { SiteStatus } from '../federation/index.js'
 import type { NodeIdentity } from '../identity.js'
 
@@ -28,6 +29,8 @@ export interface RpcServiceOptions {
   readonly sites?: (colony: string) => SiteStatus[] | undefined
   /** how often the node looks for due cron and generator firings (reported as checkerperiod) */
   readonly checkerPeriodMs?: number
+  /** process channels: reads, rights, append rate (the node's; one of its own otherwise, without subscriptions) */
+  readonly channels?: ChannelService
 }
 
 /** A decoded, verified request. */
@@ -77,9 +80,11 @@ export class RpcContext {
   readonly heard: Map<string, number>
   readonly sites: (colony: string) => SiteStatus[] | undefined
   readonly checkerPeriodMs: number
+  readonly channels: ChannelService
 
   constructor (opts: RpcServiceOptions) {
     this.checkerPeriodMs = opts.checkerPeriodMs ?? 1000
+    this.channels = opts.channels ?? new ChannelService({ ledger: opts.ledger })
     this.sites = opts.sites ?? (() => undefined)
     this.ledger = opts.ledger
     this.assigner = opts.assigner

@@ -4,6 +4,7 @@
  * is a mapped type over every msgtype, so a type without a handler does not compile.
  */
 import { blueprintHandlers } from './blueprints.js'
+import { channelHandlers } from './channels.js'
 import { colonyHandlers, executorHandlers, functionHandlers, userHandlers } from './colonies.js'
 import type { Handlers } from './context.js'
 import { cronHandlers } from './crons.js'
@@ -30,7 +31,8 @@ export const FAMILIES = {
   generators: generatorHandlers,
   files: fileHandlers,
   blueprints: blueprintHandlers,
-  dashboard: dashboardHandlers
+  dashboard: dashboardHandlers,
+  channels: channelHandlers
 } as const
 
 export const HANDLERS: Handlers = Object.freeze({
@@ -47,7 +49,8 @@ export const HANDLERS: Handlers = Object.freeze({
   ...generatorHandlers,
   ...fileHandlers,
   ...blueprintHandlers,
-  ...dashboardHandlers
+  ...dashboardHandlers,
+  ...channelHandlers
 })
 
 export { BUILD_TIME, BUILD_VERSION } from './sites.js'
