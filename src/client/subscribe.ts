@@ -6,12 +6,11 @@
  * condition holds, at once if the process is already in the state, and closes the socket
  * when the subscription's timeout runs out. An error reply ends the subscription.
  */
-import WebSocket from 'ws'
-import { parseReply } from '../protocol/envelope.js'
 import { ProcessState } from '../protocol/state.js'
 import type { Process } from '../protocol/wire-types.js'
-import { NodeUnreachableError, RpcError, rpcError, WaitTimeoutError } from './errors.js'
+import { WaitTimeoutError } from './errors.js'
 import type { ColoniesClient } from './rpc-client.js'
+import { abortReason, CLOSE_GRACE_MS, WsSubscription } from './ws-subscription.js'
 
 export interface SubscribeProcessOptions {
   colonyname: string
@@ -33,164 +32,24 @@ export interface SubscribeProcessesOptions {
   signal?: AbortSignal
 }
 
-/** The node may close a little after the timeout; past this much extra we close ourselves. */
-const CLOSE_GRACE_MS = 5_000
-
-function abortReason (signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError')
-}
-
-function pubsubUrl (httpUrl: string): string {
-  return `${httpUrl.replace(/^http/i, 'ws')}/pubsub`
-}
-
-interface Waiter { resolve: (r: IteratorResult<Process>) => void, reject: (err: unknown) => void }
-
 /**
  * One open subscription: an async iterator of Processes that ends when the node closes the
  * socket (timeout) or close() is called, and throws on an error reply, a lost connection or
  * abort. With an `onProcess` callback the processes go there instead of being queued.
  */
-export class ProcessSubscription implements AsyncIterable<Process> {
-  /** resolves once the subscribe frame is sent; rejects when the socket could not open */
-  readonly opened: Promise<void>
-  /** resolves when the subscription ends normally, rejects with the error that ended it */
-  readonly ended: Promise<void>
-  readonly #ws: WebSocket
-  readonly #onProcess: ((p: Process) => void) | undefined
-  readonly #queue: Process[] = []
-  readonly #waiters: Waiter[] = []
-  #finished = false
-  #error: unknown = undefined
-  #hasError = false
-  #timer: NodeJS.Timeout | undefined
-  #signal: AbortSignal | undefined
-  #onAbort: (() => void) | undefined
-  #resolveOpened!: () => void
-  #rejectOpened!: (err: unknown) => void
-  #resolveEnded!: () => void
-  #rejectEnded!: (err: unknown) => void
-
+export class ProcessSubscription extends WsSubscription<Process> {
   constructor (client: ColoniesClient, msg: Record<string, unknown> & { msgtype: 'subscribeprocessmsg' | 'subscribeprocessesmsg' },
     timeoutSec: number, signal?: AbortSignal, onProcess?: (p: Process) => void) {
-    this.#onProcess = onProcess
-    this.opened = new Promise((resolve, reject) => { this.#resolveOpened = resolve; this.#rejectOpened = reject })
-    this.ended = new Promise((resolve, reject) => { this.#resolveEnded = resolve; this.#rejectEnded = reject })
-    // callers may only look at one of them; an ignored rejection must not crash the process
-    this.opened.catch(() => {})
-    this.ended.catch(() => {})
-
-    const frame = JSON.stringify(client.sign(msg)) // validates the message before connecting
-    const url = pubsubUrl(client.url)
-    this.#ws = new WebSocket(url)
-    let isOpen = false
-    this.#ws.on('open', () => {
-      isOpen = true
-      this.#ws.send(frame, err => {
-        if (err !== undefined && err !== null) this.#fail(new NodeUnreachableError(client.url, `WebSocket send failed: ${err.message}`, err))
-        else this.#resolveOpened()
-      })
+    super(client, {
+      msg,
+      ...(timeoutSec > 0 ? { closeAfterMs: timeoutSec * 1000 + CLOSE_GRACE_MS } : {}),
+      ...(signal === undefined ? {} : { signal }),
+      ...(onProcess === undefined ? {} : { onItems: (ps: Process[]) => { for (const p of ps) onProcess(p) } })
     })
-    this.#ws.on('message', data => this.#onFrame(client.url, (data as Buffer).toString('utf8')))
-    this.#ws.on('error', err => {
-      const status = /Unexpected server response: (\d+)/.exec(err.message)?.[1]
-      if (!isOpen && status !== undefined) {
-        this.#fail(new RpcError(Number(status), `${url} refused the WebSocket upgrade (HTTP ${status}); does this node support subscriptions?`))
-      } else {
-        this.#fail(new NodeUnreachableError(client.url, isOpen ? `subscription connection lost: ${err.message}` : `WebSocket: ${err.message}`, err))
-      }
-    })
-    this.#ws.on('close', () => {
-      if (!isOpen) this.#fail(new NodeUnreachableError(client.url, 'WebSocket closed before it opened'))
-      else this.#end()
-    })
-
-    if (timeoutSec > 0) {
-      this.#timer = setTimeout(() => this.close(), timeoutSec * 1000 + CLOSE_GRACE_MS)
-      this.#timer.unref?.()
-    }
-    if (signal !== undefined) {
-      this.#signal = signal
-      if (signal.aborted) {
-        queueMicrotask(() => this.#fail(abortReason(signal)))
-      } else {
-        this.#onAbort = () => this.#fail(abortReason(signal))
-        signal.addEventListener('abort', this.#onAbort, { once: true })
-      }
-    }
   }
 
-  #onFrame (nodeUrl: string, data: string): void {
-    let reply: ReturnType<typeof parseReply>
-    try {
-      reply = parseReply(data)
-    } catch (err) {
-      this.#fail(new RpcError(502, `${nodeUrl} sent a subscription frame that is not a ColonyOS reply: ${(err as Error).message}`))
-      return
-    }
-    if (!reply.ok) {
-      this.#fail(rpcError(reply.status, reply.message, 'subscribeprocessmsg'))
-      return
-    }
-    const p = reply.value as Process
-    if (this.#onProcess !== undefined) {
-      try { this.#onProcess(p) } catch (err) { this.#fail(err) }
-      return
-    }
-    const w = this.#waiters.shift()
-    if (w !== undefined) w.resolve({ value: p, done: false })
-    else this.#queue.push(p)
-  }
-
-  #cleanup (): void {
-    this.#finished = true
-    clearTimeout(this.#timer)
-    if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort)
-    if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) {
-      // terminate: no closing handshake to wait for, and safe while still connecting
-      this.#ws.terminate()
-    }
-  }
-
-  #end (): void {
-    if (this.#finished) return
-    this.#cleanup()
-    this.#resolveOpened()
-    this.#resolveEnded()
-    for (const w of this.#waiters.splice(0)) w.resolve({ value: undefined, done: true })
-  }
-
-  #fail (err: unknown): void {
-    if (this.#finished) return
-    this.#hasError = true
-    this.#error = err
-    this.#cleanup()
-    this.#rejectOpened(err)
-    this.#rejectEnded(err)
-    for (const w of this.#waiters.splice(0)) w.reject(err)
-  }
-
-  /** End the subscription; iteration finishes after the processes already received. */
-  close (): void {
-    this.#end()
-  }
-
-  async next (): Promise<IteratorResult<Process>> {
-    const p = this.#queue.shift()
-    if (p !== undefined) return { value: p, done: false }
-    if (this.#hasError) throw this.#error
-    if (this.#finished) return { value: undefined, done: true }
-    return await new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }))
-  }
-
-  [Symbol.asyncIterator] (): AsyncIterator<Process> {
-    return {
-      next: async () => await this.next(),
-      return: async () => {
-        this.close()
-        return { value: undefined, done: true }
-      }
-    }
+  protected onValue (value: unknown): void {
+    this.deliver([value as Process])
   }
 }
 
