@@ -66,3 +66,21 @@ export function makeEntry (rec: LedgerRecord, author: string, msg?: Message, inv
 export function compareEntries (a: FoldEntry, b: FoldEntry): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0
 }
+
+/** Inserts in key order (ledger order for entries); true when it went at the end (the common, in-order case). */
+export function insertSorted<T extends { readonly key: string }> (list: T[], x: T): boolean {
+  const n = list.length
+  if (n === 0 || (list[n - 1] as T).key < x.key) {
+    list.push(x)
+    return true
+  }
+  let lo = 0
+  let hi = n
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((list[mid] as T).key < x.key) lo = mid + 1
+    else hi = mid
+  }
+  list.splice(lo, 0, x)
+  return false
+}

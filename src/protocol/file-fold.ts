@@ -19,7 +19,7 @@
  * file ids at every site that holds the same records, computed when read.
  */
 import { canonicalJson } from './canonical.js'
-import type { FoldEntry } from './entry.js'
+import { type FoldEntry, insertSorted } from './entry.js'
 import type { FileRefInput } from './messages.js'
 import { conflict, forbidden, notFound, type Refusal } from './refusal.js'
 import type { Timeline } from './timeline.js'
@@ -161,24 +161,6 @@ function insertKey (list: string[], key: string): void {
   if (list[lo] !== key) list.splice(lo, 0, key)
 }
 
-/** Inserts in key order; true when it went at the end (the in-order case). */
-function insertByKey<T extends { key: string }> (list: T[], x: T): boolean {
-  const n = list.length
-  if (n === 0 || (list[n - 1] as T).key < x.key) {
-    list.push(x)
-    return true
-  }
-  let lo = 0
-  let hi = n
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if ((list[mid] as T).key < x.key) lo = mid + 1
-    else hi = mid
-  }
-  list.splice(lo, 0, x)
-  return false
-}
-
 /** The first key in the sorted list after `key`. */
 function firstAfter (list: readonly string[], key: string): string | undefined {
   let lo = 0
@@ -223,10 +205,10 @@ export class FileFold {
       let u = this.colonies.get(colony)
       if (u === undefined) this.colonies.set(colony, u = new ColonyFiles(colony))
       this.changed.add(colony)
-      insertByKey(u.entries, e)
+      insertSorted(u.entries, e)
       if (refold.has(u)) continue
       if (SNAPSHOT_TYPES.has(e.msg?.msgtype ?? '')) {
-        if (insertByKey(u.snapEntries, e) && !snapRefold.has(u)) this.applySnapshot(u, e)
+        if (insertSorted(u.snapEntries, e) && !snapRefold.has(u)) this.applySnapshot(u, e)
         else snapRefold.add(u)
       } else {
         this.applyFile(u, e)
@@ -289,7 +271,7 @@ export class FileFold {
         checksum: f.checksum, checksumalg: f.checksumalg, ref: f.ref, added: e.rec.t.w
       }
       const g = u.group(f.label, f.name)
-      insertByKey(g.revs, rev)
+      insertSorted(g.revs, rev)
       u.files.set(rev.fileid, rev)
       u.groupOf.set(rev.fileid, g)
       if (f.ref.protocol === 'colonynet') {

@@ -139,23 +139,7 @@ export function settled (u: Unit): boolean {
 
 export const byKey = (a: { key: string }, b: { key: string }): number => a.key < b.key ? -1 : a.key > b.key ? 1 : 0
 
-export function insertSorted (list: FoldEntry[], e: FoldEntry): boolean {
-  // Returns true when appended at the end (the common, in-order case).
-  const n = list.length
-  if (n === 0 || (list[n - 1] as FoldEntry).key < e.key) {
-    list.push(e)
-    return true
-  }
-  let lo = 0
-  let hi = n
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if ((list[mid] as FoldEntry).key < e.key) lo = mid + 1
-    else hi = mid
-  }
-  list.splice(lo, 0, e)
-  return false
-}
+export { insertSorted } from './entry.js'
 
 export function cronRunOf (g: GraphState): CronRun {
   const leafOutputs: unknown[] = []
