@@ -47,10 +47,11 @@ if (!existsSync(join(pkgDir, versionSet))) skip(`classic-level ${pkg.version} do
 
 const installed = join(pkgDir, 'build', 'Release', 'classic_level.node')
 const marker = join(pkgDir, 'build', 'Release', 'colonynet-leveldb.json')
-const want = { patch: PATCH_ID, classicLevel: pkg.version, node: process.versions.modules }
+// node: the ABI it was built under (context); napi: what it needs (it serves any Node with as much)
+const want = { patch: PATCH_ID, classicLevel: pkg.version, node: process.versions.modules, napi: process.versions.napi }
 if (process.env.COLONYNET_LEVELDB_FORCE !== '1' && existsSync(installed) && existsSync(marker)) {
   const have = JSON.parse(readFileSync(marker, 'utf8'))
-  if (have.patch === want.patch && have.classicLevel === want.classicLevel && have.node === want.node) {
+  if (have.patch === want.patch && have.classicLevel === want.classicLevel && Number(have.napi ?? Infinity) <= Number(want.napi)) {
     console.log(`colonynet: classic-level already runs LevelDB with the compaction fix (${PATCH_ID})`)
     process.exit(0)
   }

@@ -38,8 +38,10 @@ function lookUp (): LeveldbBuild {
     return { fixed: false, detail: 'prebuilt LevelDB 1.20, without the compaction fix (run npm run build:leveldb)' }
   }
   try {
-    const m = JSON.parse(readFileSync(marker, 'utf8')) as { patch?: unknown, node?: unknown }
-    if (m.node !== process.versions.modules) return { fixed: false, detail: `rebuilt for another Node (ABI ${String(m.node)}): run npm run build:leveldb` }
+    const m = JSON.parse(readFileSync(marker, 'utf8')) as { patch?: unknown, napi?: unknown }
+    // the binding speaks Node-API, which later Node versions keep: a rebuild serves them too
+    const napi = Number(m.napi ?? 1)
+    if (!(napi <= Number(process.versions.napi))) return { fixed: false, detail: `rebuilt for Node-API ${String(m.napi)}, this Node has ${process.versions.napi}: run npm run build:leveldb` }
     return { fixed: true, detail: `LevelDB 1.20 with the compaction fix (${String(m.patch)})` }
   } catch {
     return { fixed: false, detail: 'the rebuild\'s marker is unreadable: run npm run build:leveldb' }
