@@ -41,6 +41,13 @@ test('--wait prints each attempt\'s end with why, which executor and which site'
     // the last one ends by the node's deadline or by the executor's own kill, whichever is first
     assert.match(lines[2] ?? '', /^attempt 3 ended: (maximum execution time exceeded \(executor x0 at site \S+\); no retries left \(maxretries 2\), the process failed|failed: killed after the maximum execution time of 1 s.* \(executor x0 at site \S+\))$/)
     assert.not.match(x.output, /not running/, 'the executor says what happened')
+
+    // --follow prints the same lines beside the log; with the default maxretries (0) there is one attempt
+    const f = await cli(['function', 'exec', '--func', 'sh', '--args', '-c,echo started; sleep 100', '--targettype', 'cli', '--maxexectime', '1', '--follow', '--timeout', '60'], env, 90_000)
+    assert.is(f.code, 1, f.stdout + f.stderr)
+    assert.match(f.stdout, /^started$/m)
+    assert.match(f.stderr, /^attempt 1 ended: (maximum execution time exceeded \(executor x0 at site \S+\); no retries \(maxretries 0\), the process failed|failed: killed after the maximum execution time of 1 s.*)$/m)
+    assert.not.match(f.stderr, /^attempt 2/m)
   } finally {
     assert.is(await x.stop('SIGTERM'), 0, x.output)
   }
