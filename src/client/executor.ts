@@ -9,7 +9,7 @@ import { toJsonValue } from '../protocol/json.js'
 import { ExecutorState, ProcessState } from '../protocol/state.js'
 import type { Capabilities, Executor as ExecutorRecord, FunctionArg, Process } from '../protocol/wire-types.js'
 import { endedAttemptText } from './attempts.js'
-import { NodeUnreachableError, RpcError } from './errors.js'
+import { NodeUnreachableError, RpcError, rpcError } from './errors.js'
 import type { ColoniesClient } from './rpc-client.js'
 
 export interface ExecutionContext {
@@ -404,7 +404,8 @@ export class Executor {
       const history = await this.client.getProcessHistory(id)
       const now = await this.client.getProcess(id)
       const text = endedAttemptText(history, now, this.client.id, Date.parse(started.starttime))
-      return text === undefined ? err : new RpcError(err.status, text, err.msgtype)
+      // same class and status as the refusal (a ConflictError stays one), only the words change
+      return text === undefined ? err : rpcError(err.status, text, err.msgtype)
     } catch {
       return err
     }
