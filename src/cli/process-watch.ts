@@ -1,7 +1,8 @@
 /**
  * Waiting on one process from the command line: `--wait` (until it ends, through the
  * node's subscriptions) and `--follow` (print its log as it grows until it ends), as
- * upstream's `function submit` and `log get` do.
+ * upstream's `function submit` and `log get` do; and, beside either, each attempt's end
+ * as the node records it (a timeout and its retry would otherwise pass in silence).
  */
 import type { ColoniesClient } from '../client/index.js'
 import { ProcessState } from '../protocol/state.js'
@@ -11,6 +12,7 @@ const FINAL = new Set<number>([ProcessState.SUCCESS, ProcessState.FAILED, Proces
 /** one subscription round; waitForState resubscribes inside it, we loop around it when unbounded */
 const WAIT_ROUND_SEC = 3600
 const FOLLOW_POLL_MS = 500
+const ATTEMPT_POLL_MS = 500
 
 export function isFinal (p: Process): boolean {
   return FINAL.has(p.state)
@@ -92,4 +94,45 @@ export async function followLogs (client: ColoniesClient, opts: FollowOptions): 
     if (proc !== undefined && isFinal(proc)) return proc
     await pause(FOLLOW_POLL_MS, opts.signal)
   }
+}
+
+export interface WatchAttemptsOptions {
+  processid: string
+  /** the spec's maxretries, to say how many retries are left */
+  maxretries: number
+  /** one line for people (the caller puts it on stderr) */
+  print: (line: string) => void
+  /** stop watching: the process has ended (one last look prints the final attempt's end) */
+  signal: AbortSignal
+}
+
+/**
+ * Prints each attempt's end (why, which executor, which site) as the node records it,
+ * until `signal` aborts. A first attempt's success is left to the caller's own report.
+ * A node without the history read (not colonynet) is simply not watched.
+ */
+export async function watchAttempts (client: ColoniesClient, opts: WatchAttemptsOptions): Promise<void> {
+  const { attemptEnds, attemptEndText, RpcError } = await import('../client/index.js')
+  let printed = 0
+  const look = async (): Promise<boolean> => {
+    try {
+      const history = await client.getProcessHistory(opts.processid)
+      const ended = history.steps.some(s => FINAL.has(s.state))
+      // the errors of a failed process are on the process, not in its history
+      const ends = attemptEnds(history, ended ? await client.getProcess(opts.processid) : undefined)
+      for (const e of ends.slice(printed)) {
+        if (!(e.final === ProcessState.SUCCESS && e.attempt === 1)) opts.print(attemptEndText(e, opts.maxretries))
+      }
+      printed = Math.max(printed, ends.length)
+      return true
+    } catch (err) {
+      // a refusal will not change; anything else (the node unreachable a moment) may
+      return !(err instanceof RpcError)
+    }
+  }
+  while (!opts.signal.aborted) {
+    if (!await look()) return
+    await pause(ATTEMPT_POLL_MS, opts.signal)
+  }
+  await look()
 }

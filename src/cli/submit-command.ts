@@ -4,6 +4,7 @@
  * failed or was cancelled, as upstream does.
  */
 import { Flags, type Command, type Interfaces } from '@oclif/core'
+import type { ColoniesClient } from '../client/index.js'
 import type { FunctionSpec } from '../protocol/spec.js'
 import { ProcessState } from '../protocol/state.js'
 import type { Process } from '../protocol/wire-types.js'
@@ -11,7 +12,7 @@ import { ClientCommand } from './client-command.js'
 import { MEMBER_KEY } from './config.js'
 import { ProcessEndedError } from './errors.js'
 import { colonyFlag, memberKeyFlag } from './flags.js'
-import { followLogs, waitUntilEnded } from './process-watch.js'
+import { followLogs, waitUntilEnded, watchAttempts } from './process-watch.js'
 import { stateName, valuesText } from './views/process.js'
 
 export type SubmitFlags<T extends typeof Command> = Interfaces.InferredFlags<typeof SubmitCommand['baseFlags'] & T['flags']>
@@ -41,6 +42,21 @@ export abstract class SubmitCommand<T extends typeof Command> extends ClientComm
     }
     if (!this.flags.out) this.note(`Submitted process ${id}`)
 
+    // each attempt's end on stderr as it happens, beside --wait/--follow (stdout stays the result)
+    const attempts = new AbortController()
+    const watching = watchAttempts(client, { processid: id, maxretries: spec.maxretries, print: line => this.logToStderr(line), signal: attempts.signal })
+    let ended: Process
+    try {
+      ended = await this.waitForEnd(client, spec, id)
+    } finally {
+      // its last look prints the final attempt's end before the report below
+      attempts.abort()
+      await watching
+    }
+    this.report(ended, id)
+  }
+
+  private async waitForEnd (client: ColoniesClient, spec: FunctionSpec, id: string): Promise<Process> {
     let ended: Process | undefined
     if (this.flags.follow) {
       const ctrl = new AbortController()
@@ -61,7 +77,10 @@ export abstract class SubmitCommand<T extends typeof Command> extends ClientComm
     } else {
       ended = await waitUntilEnded(client, id, this.flags.timeout)
     }
+    return ended
+  }
 
+  private report (ended: Process, id: string): void {
     if (this.json) {
       this.log(JSON.stringify(ended, null, 2))
     } else if (ended.state === ProcessState.SUCCESS) {

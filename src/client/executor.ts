@@ -8,7 +8,8 @@
 import { toJsonValue } from '../protocol/json.js'
 import { ExecutorState, ProcessState } from '../protocol/state.js'
 import type { Capabilities, Executor as ExecutorRecord, FunctionArg, Process } from '../protocol/wire-types.js'
-import { NodeUnreachableError, RpcError } from './errors.js'
+import { endedAttemptText } from './attempts.js'
+import { NodeUnreachableError, RpcError, rpcError } from './errors.js'
 import type { ColoniesClient } from './rpc-client.js'
 
 export interface ExecutionContext {
@@ -386,9 +387,27 @@ export class Executor {
         this.#emit({ type: 'closed', process, successful: false, errors: outcome.errors })
       }
     } catch (err) {
-      this.#emit({ type: 'error', error: asError(err), during: 'close', process })
+      this.#emit({ type: 'error', error: await this.#closeRefused(id, process, asError(err)), during: 'close', process })
     } finally {
       this.#active.delete(id)
+    }
+  }
+
+  /**
+   * A close the node refused because it had already ended the attempt (a timeout, a
+   * cancel): say what happened instead of "the process is failed, not running". Any other
+   * error, or one we cannot explain, stays as it was.
+   */
+  async #closeRefused (id: string, started: Process, err: Error): Promise<Error> {
+    if (!(err instanceof RpcError)) return err
+    try {
+      const history = await this.client.getProcessHistory(id)
+      const now = await this.client.getProcess(id)
+      const text = endedAttemptText(history, now, this.client.id, Date.parse(started.starttime))
+      // same class and status as the refusal (a ConflictError stays one), only the words change
+      return text === undefined ? err : rpcError(err.status, text, err.msgtype)
+    } catch {
+      return err
     }
   }
 

@@ -10,6 +10,7 @@ export {
   type Blueprint, type BlueprintDefinition, type BlueprintDefinitionRegistration, type BlueprintHistory, type BlueprintRegistration,
   entryBytes, entryText, type ChannelAppendOptions, type MsgEntry
 } from './rpc-client.js'
+export { attemptEnds, attemptEndText, endedAttemptText, type AttemptEnd, type HistoryStep, type ProcessHistory } from './attempts.js'
 export { ChannelSubscription, subscribeChannel, type SubscribeChannelOptions } from './channel-subscribe.js'
 export {
   BadRequestError, ConflictError, ForbiddenError, NodeUnreachableError, NotFoundError, RpcError, TooManyRequestsError, WaitTimeoutError, rpcError

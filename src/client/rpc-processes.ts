@@ -7,6 +7,7 @@ import type { JsonValue } from '../protocol/json.js'
 import type { FunctionSpec } from '../protocol/spec.js'
 import { ProcessState, STATE_NOTSET } from '../protocol/state.js'
 import type { Attribute, ColonyFunction, Log, Process } from '../protocol/wire-types.js'
+import type { ProcessHistory } from './attempts.js'
 import { type CallOptions, list } from './rpc-base.js'
 import { MembershipCalls } from './rpc-membership.js'
 
@@ -88,6 +89,11 @@ export abstract class ProcessCalls extends MembershipCalls {
 
   async getProcess (processid: string, opts?: CallOptions): Promise<Process> {
     return await this.send<Process>({ msgtype: 'getprocessmsg', processid }, opts)
+  }
+
+  /** Each state change of the process with its attempt, executor and site (colonynet's extension). */
+  async getProcessHistory (processid: string, opts?: CallOptions): Promise<ProcessHistory> {
+    return await this.send<ProcessHistory>({ msgtype: 'getprocesshistorymsg', processid }, opts)
   }
 
   /** Processes of the colony in `state`, filtered; count defaults to the maximum, 100. */

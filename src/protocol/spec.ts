@@ -10,9 +10,11 @@
  *   into -1. On the raw RPC a missing field is simply 0.
  * We apply: maxwaittime/maxexectime missing or 0 → -1 (0 means "no limit" everywhere
  * upstream except one bug where maxexectime 0 times a process out at once), maxretries
- * missing → 0 (what a spec file without it gets upstream: no retries), everything else
- * the Go zero value.
+ * missing → DEFAULT_MAXRETRIES = 0 (what a spec file without it gets upstream: no retries;
+ * the CLI's flags and the dashboard's form use the same default), everything else the Go
+ * zero value.
  */
+import { DEFAULT_MAXRETRIES } from './defaults.js'
 import { ValidationError } from './errors.js'
 import {
   expectObject, getField, joinPath, type JsonObject, type JsonValue, readBool, readInt, readJsonArray, readJsonObject,
@@ -188,7 +190,7 @@ export function parseFunctionSpec (json: unknown, path = 'spec'): FunctionSpec {
     priority: readInt(o, 'priority', path, MIN_PRIORITY, MAX_PRIORITY),
     maxwaittime: readLimit(o, 'maxwaittime', path),
     maxexectime: readLimit(o, 'maxexectime', path),
-    maxretries: readInt(o, 'maxretries', path, -1),
+    maxretries: readInt(o, 'maxretries', path, -1, Number.MAX_SAFE_INTEGER, DEFAULT_MAXRETRIES),
     conditions: parseConditions(expectObject(getField(o, 'conditions'), joinPath(path, 'conditions'), true), joinPath(path, 'conditions')),
     label: readString(o, 'label', path),
     fs: parseFilesystem(expectObject(getField(o, 'fs'), joinPath(path, 'fs'), true), joinPath(path, 'fs')),

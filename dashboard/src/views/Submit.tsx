@@ -4,6 +4,7 @@
  */
 import type { JSX } from 'preact'
 import { useMemo, useState } from 'preact/hooks'
+import { DEFAULT_MAXRETRIES } from '../../../src/protocol/defaults.js'
 import { ErrorMessage } from '../components.js'
 import { describe, useApp, useLive } from '../live.js'
 import { navigate } from '../router.js'
@@ -43,6 +44,8 @@ function specOf (f: Form, colony: string): Record<string, unknown> {
     const v = int(f[k], name)
     if (v !== undefined) spec[k] = v
   }
+  // said outright, so the form, the CLI and spec files cannot drift apart
+  spec.maxretries ??= DEFAULT_MAXRETRIES
   const names = f.executornames.split(',').map(n => n.trim()).filter(n => n !== '')
   spec.conditions = { colonyname: colony, executortype: f.executortype.trim(), ...(names.length > 0 ? { executornames: names } : {}) }
   return spec
@@ -145,7 +148,7 @@ export function Submit (): JSX.Element {
               <div class='row'>
                 <Field id='f-maxwait' label='Max wait time (s)'><input id='f-maxwait' type='number' inputMode='numeric' value={f.maxwaittime} onInput={set('maxwaittime')} placeholder='no limit' /></Field>
                 <Field id='f-maxexec' label='Max execution time (s)'><input id='f-maxexec' type='number' inputMode='numeric' value={f.maxexectime} onInput={set('maxexectime')} placeholder='no limit' /></Field>
-                <Field id='f-retries' label='Max retries'><input id='f-retries' type='number' inputMode='numeric' value={f.maxretries} onInput={set('maxretries')} placeholder='0' /></Field>
+                <Field id='f-retries' label='Max retries'><input id='f-retries' type='number' inputMode='numeric' value={f.maxretries} onInput={set('maxretries')} placeholder={String(DEFAULT_MAXRETRIES)} /></Field>
               </div>
               <Field id='f-names' label='Only executors named' hint='Comma-separated; empty = any executor of the type'>
                 <input id='f-names' type='text' value={f.executornames} onInput={set('executornames')} aria-describedby='f-names-hint' />

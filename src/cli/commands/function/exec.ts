@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core'
+import { DEFAULT_MAXRETRIES } from '../../../protocol/defaults.js'
 import { parseFunctionSpec } from '../../../protocol/spec.js'
 import { parsePairs } from '../../pairs.js'
 import { SubmitCommand } from '../../submit-command.js'
@@ -14,7 +15,11 @@ export default class FunctionExec extends SubmitCommand<typeof FunctionExec> {
     targetname: Flags.string({ description: 'Only this executor (conditions.executornames)', multiple: true }),
     maxwaittime: Flags.integer({ description: 'Seconds it may wait for an executor before failing (-1 = no limit)', default: -1 }),
     maxexectime: Flags.integer({ description: 'Seconds it may run before it is retried or failed (-1 = no limit)', default: -1 }),
-    maxretries: Flags.integer({ description: 'Retries after exceeding maxexectime (-1 = unlimited)', default: -1 }),
+    maxretries: Flags.integer({
+      description: `Times it is retried after exceeding maxexectime (-1 = unlimited; default ${DEFAULT_MAXRETRIES}, as in spec files and the dashboard)`,
+      default: DEFAULT_MAXRETRIES,
+      min: -1
+    }),
     priority: Flags.integer({ description: 'Priority, -50000..50000 (higher runs sooner)', default: 0 })
   }
 
