@@ -6,7 +6,7 @@
 import type { Command, Interfaces } from '@oclif/core'
 import type { ColoniesClient } from '../client/index.js'
 import { BaseCommand } from './base-command.js'
-import { type Connection, type KeyKind, resolveColonyName, resolveConnection, resolveKey } from './config.js'
+import { type Connection, type KeyKind, MEMBER_KEY, resolveColonyName, resolveConnection, resolveKey } from './config.js'
 import { connectionFlags } from './flags.js'
 
 export type ClientFlags<T extends typeof Command> = Interfaces.InferredFlags<typeof ClientCommand['baseFlags'] & T['flags']>
@@ -33,6 +33,18 @@ export abstract class ClientCommand<T extends typeof Command> extends BaseComman
   protected async client (kind: KeyKind, flagValue?: string): Promise<ColoniesClient> {
     const prvkey = resolveKey(process.env, kind, flagValue)
     return await this.clientWithKey(prvkey, flagValue !== undefined && flagValue !== '' ? `--${kind.flag}` : kind.variable, kind.role)
+  }
+
+  /** The id everyday commands sign as (COLONIES_PRVKEY), when it is set: to warn before removing it. */
+  protected async signedInId (): Promise<string | undefined> {
+    let prvkey: string
+    try {
+      prvkey = resolveKey(process.env, MEMBER_KEY)
+    } catch {
+      return undefined
+    }
+    const { idFromPrivateKey } = await import('../protocol/crypto.js')
+    return idFromPrivateKey(prvkey)
   }
 
   /** A client for an explicit key; `setting` names where the key came from for error messages. */
