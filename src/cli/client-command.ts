@@ -6,7 +6,7 @@
 import type { Command, Interfaces } from '@oclif/core'
 import type { ColoniesClient } from '../client/index.js'
 import { BaseCommand } from './base-command.js'
-import { type Connection, type KeyKind, MEMBER_KEY, resolveColonyName, resolveConnection, resolveKey } from './config.js'
+import { COLONY_NAME_VAR, type Connection, type KeyKind, MEMBER_KEY, resolveColonyName, resolveConnection, resolveKey } from './config.js'
 import { connectionFlags } from './flags.js'
 
 export type ClientFlags<T extends typeof Command> = Interfaces.InferredFlags<typeof ClientCommand['baseFlags'] & T['flags']>
@@ -24,9 +24,18 @@ export abstract class ClientCommand<T extends typeof Command> extends BaseComman
 
   /** The colony from --colonyname or COLONIES_COLONY_NAME. */
   protected colonyName (): string {
-    const name = resolveColonyName(process.env, (this.flags as { colonyname?: string }).colonyname)
+    const flag = (this.flags as { colonyname?: string }).colonyname
+    const name = resolveColonyName(process.env, flag)
     this.failureContext.colonyName = name
+    this.failureContext.colonySource = flag !== undefined && flag !== '' ? '--colonyname' : COLONY_NAME_VAR
     return name
+  }
+
+  /** The colony a file chose; unless colonyName() gave it, an error names the file's field, not the setting. */
+  protected colonyFromFile (name: string, file: string, field: string): void {
+    if (this.failureContext.colonyName === name) return
+    this.failureContext.colonyName = name
+    this.failureContext.colonySource = `${field} in ${file}`
   }
 
   /** A client for the node, signing with the key of `kind` (its flag wins over its variable). */
