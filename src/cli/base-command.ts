@@ -5,6 +5,7 @@
  * unless --verbose.
  */
 import { Command, Flags, type Interfaces } from '@oclif/core'
+import { confirm } from './confirm.js'
 import { describeFailure, type FailureContext } from './failure.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<typeof BaseCommand['baseFlags'] & T['flags']>
@@ -51,6 +52,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected note (line: string): void {
     if (this.json) this.logToStderr(line)
     else this.log(line)
+  }
+
+  /**
+   * Before something that cannot be undone: the one rule of confirm.ts (ask on a terminal,
+   * --yes skips, no terminal and no --yes is refused). `warning` goes to stderr first, even
+   * with --yes; "no" ends the command with exit code 1 and nothing done.
+   */
+  protected async confirmOrAbort (question: string, yes: boolean, warning?: string): Promise<void> {
+    if (warning !== undefined) this.logToStderr(`Warning: ${warning}`)
+    if (!await confirm(question, yes)) {
+      this.logToStderr('Aborted: nothing removed (answer yes, or pass --yes)')
+      this.exit(1)
+    }
   }
 
   /** Only with --verbose, on stderr. */

@@ -6,7 +6,7 @@
 import type { Command, Interfaces } from '@oclif/core'
 import type { ColoniesClient } from '../client/index.js'
 import { BaseCommand } from './base-command.js'
-import { type Connection, type KeyKind, resolveColonyName, resolveConnection, resolveKey } from './config.js'
+import { COLONY_NAME_VAR, type Connection, type KeyKind, MEMBER_KEY, resolveColonyName, resolveConnection, resolveKey } from './config.js'
 import { connectionFlags } from './flags.js'
 
 export type ClientFlags<T extends typeof Command> = Interfaces.InferredFlags<typeof ClientCommand['baseFlags'] & T['flags']>
@@ -24,15 +24,36 @@ export abstract class ClientCommand<T extends typeof Command> extends BaseComman
 
   /** The colony from --colonyname or COLONIES_COLONY_NAME. */
   protected colonyName (): string {
-    const name = resolveColonyName(process.env, (this.flags as { colonyname?: string }).colonyname)
+    const flag = (this.flags as { colonyname?: string }).colonyname
+    const name = resolveColonyName(process.env, flag)
     this.failureContext.colonyName = name
+    this.failureContext.colonySource = flag !== undefined && flag !== '' ? '--colonyname' : COLONY_NAME_VAR
     return name
+  }
+
+  /** The colony a file chose; unless colonyName() gave it, an error names the file's field, not the setting. */
+  protected colonyFromFile (name: string, file: string, field: string): void {
+    if (this.failureContext.colonyName === name) return
+    this.failureContext.colonyName = name
+    this.failureContext.colonySource = `${field} in ${file}`
   }
 
   /** A client for the node, signing with the key of `kind` (its flag wins over its variable). */
   protected async client (kind: KeyKind, flagValue?: string): Promise<ColoniesClient> {
     const prvkey = resolveKey(process.env, kind, flagValue)
     return await this.clientWithKey(prvkey, flagValue !== undefined && flagValue !== '' ? `--${kind.flag}` : kind.variable, kind.role)
+  }
+
+  /** The id everyday commands sign as (COLONIES_PRVKEY), when it is set: to warn before removing it. */
+  protected async signedInId (): Promise<string | undefined> {
+    let prvkey: string
+    try {
+      prvkey = resolveKey(process.env, MEMBER_KEY)
+    } catch {
+      return undefined
+    }
+    const { idFromPrivateKey } = await import('../protocol/crypto.js')
+    return idFromPrivateKey(prvkey)
   }
 
   /** A client for an explicit key; `setting` names where the key came from for error messages. */

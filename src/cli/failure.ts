@@ -30,6 +30,8 @@ export interface FailureContext {
   /** who that key must belong to, e.g. "the colony owner's key" */
   keyRole?: string
   colonyName?: string
+  /** where colonyName came from: COLONIES_COLONY_NAME (the default), --colonyname, or a field of a spec file */
+  colonySource?: string
 }
 
 export interface Failure {
@@ -92,6 +94,18 @@ function statusOf (e: ErrorLike): number | undefined {
   return typeof e.status === 'number' ? e.status : undefined
 }
 
+/** A TLS handshake the other end did not answer in TLS (OpenSSL's "wrong version number", EPROTO). */
+function tlsRefused (e: ErrorLike): boolean {
+  const texts: string[] = [causeText(e)]
+  let c = e.cause
+  for (let depth = 0; c !== undefined && c !== null && depth < 4; depth++) {
+    const ce = asErrorLike(c)
+    texts.push(text((c as { code?: unknown }).code), text(ce.message))
+    c = ce.cause
+  }
+  return texts.some(t => /EPROTO|ERR_SSL_|wrong version number|SSL routines/i.test(t))
+}
+
 export function describeFailure (err: unknown, ctx: FailureContext = {}): Failure {
   const e = asErrorLike(err)
   const name = text(e.name)
@@ -99,6 +113,13 @@ export function describeFailure (err: unknown, ctx: FailureContext = {}): Failur
   if (name === 'NodeUnreachableError') {
     const url = text(e.url) !== '' ? text(e.url) : (ctx.url ?? 'the configured URL')
     const why = causeText(e)
+    if (url.startsWith('https:') && tlsRefused(e)) {
+      return {
+        code: ExitCode.UNREACHABLE,
+        message: `TLS mismatch? The node at ${url} answers, but not with TLS (${why}): it serves plain HTTP. ` +
+          'Unset COLONIES_SERVER_TLS (or set it to false), as `colonies dev` prints.'
+      }
+    }
     return {
       code: ExitCode.UNREACHABLE,
       message: `No colonynet node answers at ${url}${why === '' ? '' : ` (${why})`}. ` +
@@ -138,7 +159,7 @@ export function describeFailure (err: unknown, ctx: FailureContext = {}): Failur
   }
   if (status === 404) {
     const colony = ctx.colonyName !== undefined && /colony/i.test(text(e.message))
-      ? ` (COLONIES_COLONY_NAME is "${ctx.colonyName}"; \`colonies colony ls\` lists the colonies)`
+      ? ` (${ctx.colonySource ?? 'COLONIES_COLONY_NAME'} is "${ctx.colonyName}"; \`colonies colony ls\` lists the colonies)`
       : ''
     return { code: ExitCode.NOT_FOUND, message: `Not found: ${serverMessage(e)}${colony}.` }
   }

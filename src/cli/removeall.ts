@@ -7,7 +7,7 @@ import type { ColoniesClient } from '../client/rpc-client.js'
 import { ProcessState, STATE_NOTSET } from '../protocol/state.js'
 import { ClientCommand } from './client-command.js'
 import { OWNER_KEY } from './config.js'
-import { confirm } from './confirm.js'
+import { yesFlag } from './confirm.js'
 import { colonyFlag, ownerKeyFlag } from './flags.js'
 
 export function removeAllFlags (noun: string) {
@@ -18,7 +18,7 @@ export function removeAllFlags (noun: string) {
     successful: Flags.boolean({ description: `Only successful ${noun}`, exclusive: ['waiting', 'failed', 'cancelled'] }),
     failed: Flags.boolean({ description: `Only failed ${noun}`, exclusive: ['waiting', 'successful', 'cancelled'] }),
     cancelled: Flags.boolean({ description: `Only cancelled ${noun}`, exclusive: ['waiting', 'successful', 'failed'] }),
-    yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation' })
+    ...yesFlag
   }
 }
 
@@ -43,10 +43,7 @@ export abstract class RemoveAllCommand<T extends typeof Command & { flags: Remov
     const f = this.flags as unknown as { colonyprvkey?: string, yes: boolean, waiting: boolean, successful: boolean, failed: boolean, cancelled: boolean }
     const owner = await this.client(OWNER_KEY, f.colonyprvkey)
     const [state, which] = chosenState(f)
-    if (!await confirm(`Remove ${which} ${this.noun} in colony ${colonyname}? This cannot be undone.`, f.yes)) {
-      this.logToStderr('Aborted: nothing removed (answer YES, or pass --yes)')
-      this.exit(1)
-    }
+    await this.confirmOrAbort(`Remove ${which} ${this.noun} in colony ${colonyname}? This cannot be undone.`, f.yes)
     await this.remove(owner, colonyname, state)
     this.output({ colonyname, state, removed: true }, () => `Removed ${which} ${this.noun} in colony ${colonyname}`)
   }

@@ -32,8 +32,9 @@ export function parseSpecText (text: string, file: string): FunctionSpec {
   if (Array.isArray(json)) {
     return fail(file, '', 'holds a list of specs (a workflow); `function submit` takes one function spec object')
   }
+  let spec: FunctionSpec
   try {
-    return parseFunctionSpec(json, 'spec')
+    spec = parseFunctionSpec(json, 'spec')
   } catch (err) {
     const e = err as { name?: string, field?: string, message?: string }
     if (e.name !== 'ValidationError' || typeof e.field !== 'string') throw err
@@ -41,7 +42,16 @@ export function parseSpecText (text: string, file: string): FunctionSpec {
     const problem = (e.message ?? '').startsWith(`${e.field}: `) ? (e.message ?? '').slice(e.field.length + 2) : (e.message ?? '')
     return fail(file, e.field, problem)
   }
+  if (spec.funcname.trim() === '') fail(file, 'spec.funcname', EMPTY_FUNCNAME)
+  return spec
 }
+
+/**
+ * Upstream's node accepts an empty funcname (it checks only the priority), and so does
+ * ours, to stay compatible; but no executor can run it, so the process would only fail
+ * later. The CLI's spec reading refuses it up front instead.
+ */
+export const EMPTY_FUNCNAME = 'is empty: name the function to run (for the Unix executor, the command line)'
 
 export function fail (file: string, field: string, problem: string): never {
   throw new SpecFileError(file, field, problem)
@@ -49,13 +59,16 @@ export function fail (file: string, field: string, problem: string): never {
 
 /** A spec file's text; refused saying why it cannot be read. */
 export async function readSpecText (file: string): Promise<string> {
+  let text: string
   try {
-    return await readFile(file, 'utf8')
+    text = await readFile(file, 'utf8')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message
     return fail(file, '', `cannot read the spec file: ${why}`)
   }
+  // editors on Windows save UTF-8 with a byte order mark; JSON.parse refuses it
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
 }
 
 export async function loadSpecFile (file: string): Promise<FunctionSpec> {

@@ -5,7 +5,7 @@
  * field, the node and, for a dependency cycle, the cycle itself.
  */
 import { parseWorkflowSpec, type WorkflowSpec } from '../protocol/spec.js'
-import { fail, parseJsonText, readSpecText } from './spec-file.js'
+import { EMPTY_FUNCNAME, fail, parseJsonText, readSpecText } from './spec-file.js'
 
 /** Given the colony the file names ('' when none), the colony the workflow goes to. */
 export type ColonyChoice = (named: string) => string
@@ -82,8 +82,9 @@ export function parseWorkflowText (text: string, file: string, chooseColony: Col
   }
 
   const colonyname = chooseColony(named)
+  let workflow: WorkflowSpec
   try {
-    return parseWorkflowSpec({ colonyname, functionspecs }, '')
+    workflow = parseWorkflowSpec({ colonyname, functionspecs }, '')
   } catch (err) {
     const e = err as { name?: string, field?: string, message?: string }
     if (e.name !== 'ValidationError' || typeof e.field !== 'string') throw err
@@ -104,6 +105,13 @@ export function parseWorkflowText (text: string, file: string, chooseColony: Col
     }
     return fail(file, field, problem)
   }
+  // as for one function spec (spec-file.ts): refused here, not by the node
+  const empty = workflow.functionspecs.findIndex(s => s.funcname.trim() === '')
+  if (empty >= 0) {
+    const n = workflow.functionspecs[empty]?.nodename ?? ''
+    fail(file, `functionspecs[${empty}].funcname`, `${EMPTY_FUNCNAME}${n === '' ? '' : ` (node "${n}")`}`)
+  }
+  return workflow
 }
 
 export async function loadWorkflowSpecFile (file: string, chooseColony: ColonyChoice): Promise<WorkflowSpec> {

@@ -125,12 +125,12 @@ test('add, ls, get, set, reconcile, history, remove: as upstream\'s CLI, with th
   const noGen = await cli(['blueprint', 'history', '--name', 'bedroom-light', '-g', '9'], env)
   assert.match(noGen.stderr, /Generation 9 not found/)
   // remove; then the definition may go
-  assert.match(await ok(['blueprint', 'remove', '--name', 'bedroom-light']), /^Removed blueprint bedroom-light from colony test\n$/)
+  assert.match(await ok(['blueprint', 'remove', '--name', 'bedroom-light', '--yes']), /^Removed blueprint bedroom-light from colony test\n$/)
   const gone = await cli(['blueprint', 'get', '--name', 'bedroom-light'], env)
   assert.is.not(gone.code, 0)
   oneLine(gone.stderr)
   assert.match(gone.stderr, /Blueprint not found/)
-  assert.match(await ok(['blueprint', 'definition', 'remove', '--name', 'device-def']), /^Removed blueprint definition device-def from colony test\n$/)
+  assert.match(await ok(['blueprint', 'definition', 'remove', '--name', 'device-def', '--yes']), /^Removed blueprint definition device-def from colony test\n$/)
   assert.match(await ok(['blueprint', 'definition', 'ls']), /^No blueprint definitions found in colony test\n$/)
 })
 

@@ -125,8 +125,8 @@ test('a changed file: --dry shows the conflict and changes nothing; applied, it 
 
   // no --yes and no terminal to ask: nothing happens
   const asked = await cli(['fs', 'sync', '-d', src()], env)
-  assert.is(asked.code, 1)
-  assert.match(asked.stderr, /Sync plan for label \/proj[\s\S]*Aborted: nothing changed \(answer yes, or pass --yes\)/)
+  assert.is(asked.code, 2, 'refused as bad usage')
+  assert.match(asked.stderr, /Sync plan for label \/proj[\s\S]*Apply this plan\? Not done: no terminal to ask on; pass --yes/)
   assert.is((await user.getFileByName(tc.colony, '/proj', 'a.txt')).length, 1)
   const quiet = await cli(['fs', 'sync', '-d', src(), '--quite'], env)
   assert.is(quiet.code, 2)
@@ -273,7 +273,7 @@ test('fs clean removes what the label lacks; fs label remove drops a label and t
   await put(join(tmp, 'lookalike'), { 'p.txt': 'projects' })
   assert.is((await cli(['fs', 'sync', '-l', '/projects', '-d', join(tmp, 'lookalike'), '--yes'], env)).code, 0)
   const refused = await cli(['fs', 'label', 'remove', '-l', '/proj/sub'], env)
-  assert.is(refused.code, 1)
+  assert.is(refused.code, 2)
   assert.is((await user.getFileLabelsByName(tc.colony, '/proj/sub', true)).length, 2)
   const removed = await cli(['fs', 'label', 'remove', '-l', '/proj/sub', '--yes', '--json'], env)
   assert.is(removed.code, 0, removed.stderr)

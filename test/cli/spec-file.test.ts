@@ -61,7 +61,7 @@ test('a missing file says so', async () => {
       assert.is(err.name, 'SpecFileError')
       assert.ok(err.message.includes('no such file'), err.message)
     })
-    await writeFile(join(dir, 'ok.json'), '{"conditions": {"executortype": "x"}, "args": [1, "a"]}')
+    await writeFile(join(dir, 'ok.json'), '{"conditions": {"executortype": "x"}, "funcname": "f", "args": [1, "a"]}')
     assert.equal((await loadSpecFile(join(dir, 'ok.json'))).args, [1, 'a'])
   } finally {
     await rm(dir, { recursive: true, force: true })

@@ -216,7 +216,7 @@ test('workflow cancel, psc, remove and removeall; an unknown workflow is "not fo
   assert.is(cancel.stdout.trim(), `Workflow ${g.processgraphid} cancelled`)
   const psc = await cli(['workflow', 'psc'], env)
   assert.match(psc.stdout, new RegExp(`${g.processgraphid} .* Cancelled`))
-  const remove = await cli(['workflow', 'remove', '--workflowid', g.processgraphid], env)
+  const remove = await cli(['workflow', 'remove', '--workflowid', g.processgraphid, '--yes'], env)
   assert.is(remove.code, 0, remove.stderr)
   const gone = await cli(['workflow', 'get', '--workflowid', g.processgraphid], env)
   assert.is(gone.code, 5)
@@ -284,7 +284,7 @@ test('cron add, ls, get, run, remove: run prints the workflow it started, get sh
   assert.match(get.stdout, new RegExp(`Previous workflow +${started}`))
   assert.match(get.stdout, /\n {2}tick +echo +cli +- +-/)
 
-  const remove = await cli(['cron', 'remove', '--cronid', cron.cronid], env)
+  const remove = await cli(['cron', 'remove', '--cronid', cron.cronid, '--yes'], env)
   assert.is(remove.code, 0, remove.stderr)
   const gone = await cli(['cron', 'get', '--cronid', cron.cronid], env)
   assert.is(gone.code, 5)
@@ -321,7 +321,7 @@ test('generator add, pack, ls, get, remove: the queue grows with every pack', as
   assert.match(get.stdout, /Last run +-/)
   assert.match(get.stdout, /\n {2}batch +echo +idle/)
 
-  const remove = await cli(['generator', 'remove', '--generatorid', id], env)
+  const remove = await cli(['generator', 'remove', '--generatorid', id, '--yes'], env)
   assert.is(remove.code, 0, remove.stderr)
   const empty = await cli(['generator', 'ls'], env)
   assert.is(empty.stdout.trim(), `No generators found in colony ${tc.colony}`)

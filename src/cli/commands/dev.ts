@@ -10,6 +10,7 @@ import { formatExports, parseExports } from '../env-file.js'
 import { retentionFlags } from '../flags.js'
 import { startExecutor } from '../executor-runner.js'
 import { explainNodeStartError } from '../node-errors.js'
+import { cliName } from '../invocation.js'
 import { untilSignalled } from '../signals.js'
 import { retentionText } from '../views/node.js'
 
@@ -91,7 +92,7 @@ export default class Dev extends BaseCommand<typeof Dev> {
         exports,
         '',
         'Then try:',
-        '  colonies function submit --spec examples/sayhello.json --wait',
+        `  ${cliName()} function submit --spec examples/sayhello.json --wait`,
         ''
       ].join('\n'))
 

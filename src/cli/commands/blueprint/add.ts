@@ -26,7 +26,7 @@ export default class BlueprintAdd extends ClientCommand<typeof BlueprintAdd> {
 
   async run (): Promise<void> {
     const bp = await loadBlueprintFile(this.flags.spec, () => this.colonyName())
-    this.failureContext.colonyName = bp.metadata.colonyname
+    this.colonyFromFile(bp.metadata.colonyname, this.flags.spec, 'metadata.colonyname')
     const client = await this.client(MEMBER_KEY, this.flags.prvkey)
     this.output(await client.addBlueprint(bp), b => `Added blueprint ${b.metadata.name} (kind ${b.kind}) ${b.blueprintid}${reconcileNote(b)}`)
   }

@@ -19,7 +19,7 @@ export default class BlueprintUpdate extends ClientCommand<typeof BlueprintUpdat
 
   async run (): Promise<void> {
     const bp = await loadBlueprintFile(this.flags.spec, () => this.colonyName())
-    this.failureContext.colonyName = bp.metadata.colonyname
+    this.colonyFromFile(bp.metadata.colonyname, this.flags.spec, 'metadata.colonyname')
     const client = await this.client(MEMBER_KEY, this.flags.prvkey)
     this.output(await client.updateBlueprint(bp, this.flags.force), b =>
       `Updated blueprint ${b.metadata.name}, generation ${b.metadata.generation ?? 0}${reconcileNote(b)}`)

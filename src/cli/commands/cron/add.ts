@@ -31,7 +31,7 @@ export default class CronAdd extends ClientCommand<typeof CronAdd> {
   async run (): Promise<void> {
     const f = this.flags
     const spec = await loadWorkflowSpecFile(f.spec, named => named === '' || f.colonyname !== undefined ? this.colonyName() : named)
-    this.failureContext.colonyName = spec.colonyname
+    this.colonyFromFile(spec.colonyname, f.spec, 'colonyname')
     const client = await this.client(MEMBER_KEY, f.prvkey)
     const cron = await client.addCron({
       colonyname: spec.colonyname,

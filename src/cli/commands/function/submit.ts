@@ -17,7 +17,7 @@ export default class FunctionSubmit extends SubmitCommand<typeof FunctionSubmit>
   async run (): Promise<void> {
     const spec = await loadSpecFile(this.flags.spec)
     if (spec.conditions.colonyname === '' || this.flags.colonyname !== undefined) spec.conditions.colonyname = this.colonyName()
-    else this.failureContext.colonyName = spec.conditions.colonyname
+    else this.colonyFromFile(spec.conditions.colonyname, this.flags.spec, 'conditions.colonyname')
     await this.submitAndReport(spec)
   }
 }

@@ -32,7 +32,7 @@ export default class WorkflowSubmit extends ClientCommand<typeof WorkflowSubmit>
 
   async run (): Promise<void> {
     const spec = await loadWorkflowSpecFile(this.flags.spec, named => named === '' || this.flags.colonyname !== undefined ? this.colonyName() : named)
-    this.failureContext.colonyName = spec.colonyname
+    this.colonyFromFile(spec.colonyname, this.flags.spec, 'colonyname')
     const client = await this.client(MEMBER_KEY, this.flags.prvkey)
     const submitted = await client.submitWorkflowSpec(spec)
     const id = submitted.processgraphid

@@ -19,7 +19,7 @@ export default class BlueprintDefinitionAdd extends ClientCommand<typeof Bluepri
 
   async run (): Promise<void> {
     const def = await loadBlueprintDefinitionFile(this.flags.spec, () => this.colonyName())
-    this.failureContext.colonyName = def.metadata.colonyname
+    this.colonyFromFile(def.metadata.colonyname, this.flags.spec, 'metadata.colonyname')
     const owner = await this.client(OWNER_KEY, this.flags.colonyprvkey)
     this.output(await owner.addBlueprintDefinition(def), d =>
       `Added blueprint definition ${d.metadata.name} (kind ${d.spec.names.kind}) ${d.blueprintdefinitionid}`)

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { ClientCommand } from '../../../client-command.js'
 import { MEMBER_KEY } from '../../../config.js'
-import { confirm } from '../../../confirm.js'
+import { yesFlag } from '../../../confirm.js'
 import { colonyFlag, memberKeyFlag } from '../../../flags.js'
 
 export default class FsLabelRemove extends ClientCommand<typeof FsLabelRemove> {
@@ -12,7 +12,7 @@ export default class FsLabelRemove extends ClientCommand<typeof FsLabelRemove> {
   static override examples = ['<%= config.bin %> fs label remove -l /data --yes']
   static override flags = {
     label: Flags.string({ char: 'l', description: 'Label, e.g. /data', required: true }),
-    yes: Flags.boolean({ description: 'Remove without asking' }),
+    ...yesFlag,
     ...colonyFlag,
     ...memberKeyFlag
   }
@@ -31,10 +31,7 @@ export default class FsLabelRemove extends ClientCommand<typeof FsLabelRemove> {
       return
     }
     const question = `Remove every revision of ${files.length} files with label ${label} or below it (${labels.length} labels)? Local files are not removed.`
-    if (!await confirm(question, this.flags.yes)) {
-      this.logToStderr('Aborted: nothing removed (answer yes, or pass --yes)')
-      this.exit(1)
-    }
+    await this.confirmOrAbort(question, this.flags.yes)
     for (const f of files) await client.removeFileByName(colonyname, f.label, f.name)
     result.removed = true
     this.output(result, () => `Removed ${files.length} files with label ${label} or below it (local files are not removed)`)

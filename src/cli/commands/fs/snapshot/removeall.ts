@@ -1,7 +1,6 @@
-import { Flags } from '@oclif/core'
 import { ClientCommand } from '../../../client-command.js'
 import { MEMBER_KEY } from '../../../config.js'
-import { confirm } from '../../../confirm.js'
+import { yesFlag } from '../../../confirm.js'
 import { colonyFlag, memberKeyFlag } from '../../../flags.js'
 
 export default class FsSnapshotRemoveall extends ClientCommand<typeof FsSnapshotRemoveall> {
@@ -10,16 +9,13 @@ export default class FsSnapshotRemoveall extends ClientCommand<typeof FsSnapshot
   static override flags = {
     ...colonyFlag,
     ...memberKeyFlag,
-    yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation' })
+    ...yesFlag
   }
 
   async run (): Promise<void> {
     const colonyname = this.colonyName()
     const client = await this.client(MEMBER_KEY, this.flags.prvkey)
-    if (!await confirm(`Remove every snapshot in colony ${colonyname}? This cannot be undone.`, this.flags.yes)) {
-      this.logToStderr('Aborted: nothing removed (answer YES, or pass --yes)')
-      this.exit(1)
-    }
+    await this.confirmOrAbort(`Remove every snapshot in colony ${colonyname}? This cannot be undone.`, this.flags.yes)
     await client.removeAllSnapshots(colonyname)
     this.output({ colonyname, removed: true }, () => `Removed every snapshot in colony ${colonyname}`)
   }
