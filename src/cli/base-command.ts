@@ -2,9 +2,12 @@
  * What every `colonies` command shares: the global --json and --verbose flags, output
  * (a table for people, the raw JSON reply for machines) and the one place where an
  * error becomes one line on stderr and an exit code (failure.ts), never a stack trace
- * unless --verbose.
+ * unless --verbose. Human output shows control characters escaped (visible()): specs,
+ * logs and names are written by any member of a colony, and must not drive the terminal
+ * of every other member who lists them.
  */
 import { Command, Flags, type Interfaces } from '@oclif/core'
+import { visibleLines } from '../protocol/visible.js'
 import { confirm } from './confirm.js'
 import { describeFailure, type FailureContext } from './failure.js'
 
@@ -43,6 +46,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.flags?.verbose ?? (this.argv.includes('--verbose') || this.argv.includes('-v'))
   }
 
+  /** A line for people, control characters escaped; with --json the JSON as it is (JSON escapes them already). */
+  override log (message = '', ...args: unknown[]): void {
+    super.log(this.json ? message : visibleLines(message), ...args)
+  }
+
+  /** stderr is for people even with --json */
+  override logToStderr (message = '', ...args: unknown[]): void {
+    super.logToStderr(visibleLines(message), ...args)
+  }
+
   /** The JSON reply with --json, else the human rendering of it. */
   protected output<V> (value: V, human: (v: V) => string): void {
     this.log(this.json ? JSON.stringify(value, null, 2) : human(value))
@@ -76,7 +89,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // this.exit() throws an ExitError; let oclif turn it into the exit code silently
     if (err.code === 'EEXIT') throw err
     const failure = describeFailure(err, this.failureContext)
-    process.stderr.write(`Error: ${failure.message}\n`)
+    process.stderr.write(`Error: ${visibleLines(failure.message)}\n`)
     if (this.verbose && err.stack !== undefined) process.stderr.write(`${err.stack}\n`)
     this.exit(failure.code)
   }

@@ -8,6 +8,7 @@ import type { ColoniesClient } from '../client/index.js'
 import type { FunctionSpec } from '../protocol/spec.js'
 import { ProcessState } from '../protocol/state.js'
 import type { Process } from '../protocol/wire-types.js'
+import { visibleLines } from '../protocol/visible.js'
 import { ClientCommand } from './client-command.js'
 import { MEMBER_KEY } from './config.js'
 import { ProcessEndedError } from './errors.js'
@@ -67,7 +68,7 @@ export abstract class SubmitCommand<T extends typeof Command> extends ClientComm
         processid: id,
         print: m => {
           if (this.json || m === '') return
-          process.stdout.write(m)
+          process.stdout.write(visibleLines(m))
           openLine = !m.endsWith('\n')
         },
         signal: ctrl.signal

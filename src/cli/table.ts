@@ -3,6 +3,7 @@
  * pastes cleanly and greps well. An empty list renders as one explanatory line, never as
  * a header with nothing under it (upstream's `colony ls` prints an empty table).
  */
+import { visible } from '../protocol/visible.js'
 
 export interface Column<T> {
   header: string
@@ -15,9 +16,13 @@ export interface Column<T> {
 
 const GAP = '  '
 
-/** One line per cell: newlines and tabs would break the alignment of every row below. */
+/**
+ * One line per cell: newlines and tabs would break the alignment of every row below, and
+ * any other control character is shown escaped (\x1b), not obeyed: cells hold text any
+ * member of the colony wrote. Escaped before the widths are measured, so columns align.
+ */
 function clean (text: string): string {
-  return text.replace(/\r?\n/g, '⏎').replace(/\t/g, ' ')
+  return visible(text.replace(/\r?\n/g, '⏎').replace(/\t/g, ' '))
 }
 
 /** Cuts `text` to `max` characters, marking the cut with "...". */

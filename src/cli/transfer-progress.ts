@@ -5,6 +5,7 @@
  * move. Nothing at all when quiet.
  */
 import type { SyncEvent } from '../client/fs/index.js'
+import { visible } from '../protocol/visible.js'
 import { formatSize } from './views/fs.js'
 
 export interface ProgressOptions {
@@ -75,7 +76,8 @@ export class TransferProgress {
         this.#files++
         this.#finished += e.size
         this.#clear()
-        const path = e.label === '/' ? `/${e.name}` : `${e.label}/${e.name}`
+        // any member names files: the name is shown, its control characters not obeyed
+        const path = visible(e.label === '/' ? `/${e.name}` : `${e.label}/${e.name}`)
         const resumed = e.resumed > 0 ? `, resumed at ${formatSize(e.resumed)}` : ''
         this.#o.write(`${PAST[e.op]} ${path} (${formatSize(e.size)}${resumed})  [${this.#counts()}]\n`)
         this.#draw(true)

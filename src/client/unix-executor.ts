@@ -18,6 +18,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { StringDecoder } from 'node:string_decoder'
 import { ValidationError } from '../protocol/errors.js'
 import type { JsonValue } from '../protocol/json.js'
+import { visible } from '../protocol/visible.js'
 import type { Process } from '../protocol/wire-types.js'
 import { Executor, ProcessFailedError, ProcessReleasedError, type ExecutorOptions } from './executor.js'
 
@@ -135,6 +136,28 @@ function lineReader (emit: (line: string) => void): { push: (chunk: Buffer) => v
   }
 }
 
+/**
+ * Why this argv and environment cannot reach exec at all (a C string ends at NUL), named
+ * by its place, or undefined. Node would refuse them too, but quoting the hostile text back.
+ */
+function unpassable (argv: readonly string[], env: Record<string, string | undefined>): string | undefined {
+  const i = argv.findIndex(a => a.includes('\0'))
+  if (i === 0) return 'the command name contains a NUL byte'
+  if (i > 0) return `argument ${i} contains a NUL byte`
+  for (const [k, v] of Object.entries(env)) {
+    if (k.includes('\0') || (v ?? '').includes('\0')) return `environment variable "${visible(k)}" contains a NUL byte`
+  }
+  return undefined
+}
+
+/** The first line of a failure to start `command`, e.g. `cannot run "echo": spawn E2BIG`. */
+function cannotRun (command: string, err: Error & { code?: string }): string {
+  const name = `cannot run "${visible(command)}"`
+  if (err.code === 'ENOENT') return `${name}: command not found (is it installed and on PATH?)`
+  if (err.code === 'E2BIG') return `${name}: ${err.message} (the arguments and environment are too large for a command line: pass big data in a file)`
+  return `${name}: ${visible(err.message)}`
+}
+
 /** Run a spec's command to the end; never throws for a failing command, only for a malformed funcname. */
 export async function runCommand (spec: CommandSpec, opts: RunCommandOptions = {}): Promise<RunResult> {
   const args = (spec.args ?? []).map(argToString)
@@ -166,17 +189,13 @@ export async function runCommand (spec: CommandSpec, opts: RunCommandOptions = {
 
     // its own process group (not on Windows), so a kill reaches whatever the command started
     const group = process.platform !== 'win32'
-    let child: ChildProcess
-    try {
-      child = spawn(argv[0] as string, argv.slice(1), { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: group })
-    } catch (err) {
-      spawnError = err as Error
-      finish(null, null)
-      return
-    }
+    // assigned below, after everything finish() and kill() use is declared: spawn throws at
+    // once for an argument it cannot pass (a NUL byte, E2BIG), and that must end in finish()
+    let child: ChildProcess | undefined
 
     const kill = (): void => {
       const send = (sig: NodeJS.Signals): void => {
+        if (child === undefined) return
         try {
           if (group && child.pid !== undefined) process.kill(-child.pid, sig)
           else child.kill(sig)
@@ -205,9 +224,7 @@ export async function runCommand (spec: CommandSpec, opts: RunCommandOptions = {
       const errors: string[] = []
       if (!ok) {
         if (spawnError !== undefined) {
-          errors.push(spawnError.code === 'ENOENT'
-            ? `cannot run "${argv[0] as string}": command not found (is it installed and on PATH?)`
-            : `cannot run "${argv[0] as string}": ${spawnError.message}`)
+          errors.push(cannotRun(argv[0] as string, spawnError))
         } else if (timedOut) {
           errors.push(`killed after the maximum execution time of ${spec.maxexectime ?? 0} s`)
         } else if (aborted) {
@@ -221,6 +238,20 @@ export async function runCommand (spec: CommandSpec, opts: RunCommandOptions = {
       }
       if (truncated) stdout += '\n[output truncated; the log has all of it]'
       resolve({ argv, ok, exitCode: code, signal: sig, timedOut, aborted, stdout, out: ok ? [stdout.trim()] : [], errors })
+    }
+
+    const refused = unpassable(argv, env)
+    if (refused !== undefined) {
+      spawnError = new Error(refused)
+      finish(null, null)
+      return
+    }
+    try {
+      child = spawn(argv[0] as string, argv.slice(1), { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: group })
+    } catch (err) {
+      spawnError = err as Error
+      finish(null, null)
+      return
     }
 
     const out = lineReader(line => {
@@ -249,7 +280,7 @@ export async function runCommand (spec: CommandSpec, opts: RunCommandOptions = {
     child.on('error', e => {
       spawnError ??= e
       // no pid: it never started, and 'close' may not follow
-      if (child.pid === undefined) finish(null, null)
+      if (child?.pid === undefined) finish(null, null)
     })
     // 'close' comes after the streams drained, so the last lines are in
     child.on('close', (code, sig) => finish(code, sig))

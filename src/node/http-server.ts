@@ -1,14 +1,14 @@
 /**
  * The node's one port: `POST /api` (ColonyOS RPC), `GET /health`, WebSocket `/pubsub`,
  * the blobs of colony files under `/blobs/`, and the dashboard at `/` unless it is turned off.
- * Bodies are limited (MAX_BODY_BYTES) and must be JSON; a client that disconnects aborts
+ * Bodies are limited (MAX_BODY_BYTES, 413 beyond) and must be JSON; a client that disconnects aborts
  * its long-poll.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { errorReply } from '../protocol/envelope.js'
-import { ValidationError } from '../protocol/errors.js'
+import { PayloadTooLargeError } from '../protocol/errors.js'
 import type { ChannelService } from './channels.js'
 import type { Service } from './clock.js'
 import type { ColonyStream } from './colony-stream.js'
@@ -56,11 +56,11 @@ async function readBody (req: IncomingMessage): Promise<string> {
     const onData = (chunk: Buffer): void => {
       size += chunk.length
       if (size > MAX_BODY_BYTES) {
-        // the rest is drained, not read: a reset now would lose the 400 for the client
+        // the rest is drained, not read: a reset now would lose the 413 for the client
         // (node:http's requestTimeout bounds a body that never ends)
         req.off('data', onData)
         req.resume()
-        reject(new ValidationError('body', `is larger than ${MAX_BODY_BYTES} bytes`))
+        reject(new PayloadTooLargeError(`body: is larger than ${MAX_BODY_BYTES} bytes (${MAX_BODY_BYTES / 1024 / 1024} MiB), the most one request may carry: put large data in colony files`, MAX_BODY_BYTES))
         return
       }
       chunks.push(chunk)
@@ -130,7 +130,8 @@ export class HttpServer implements Service {
     const url = raw === '/api' ? undefined : new URL(raw, 'http://x')
     const path = url?.pathname ?? raw
     try {
-      if (path === '/health' && req.method === 'GET') {
+      // HEAD as uptime checks send it: node:http leaves the body out of a HEAD answer
+      if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
         send(res, 200, { status: 'ok', ...this.opts.health(url?.searchParams.get('state') === '1') })
         return
       }

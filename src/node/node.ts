@@ -10,6 +10,7 @@ import { cryptoBackend } from '../protocol/crypto.js'
 import { leveldbBuild } from '../store/leveldb-build.js'
 import { DEFAULT_PORT } from '../protocol/wire-types.js'
 import { NotFoundError } from '../protocol/errors.js'
+import { visible } from '../protocol/visible.js'
 import { Ledger, type LedgerChange } from '../store/ledger.js'
 import { Assigner } from './assigner.js'
 import { type Clock, type Service, systemClock } from './clock.js'
@@ -60,6 +61,16 @@ export interface NodeOptions {
   readonly clock?: Clock
   /** the blob store of colony files: its size limit, labels kept locally, the file catalogue */
   readonly blobs?: BlobsOptions
+}
+
+/**
+ * `opts` with a log that writes each line with its control characters escaped (\x1b,
+ * \x00, \x0a): a line may quote a client's or a peer's text, which must neither drive the
+ * operator's terminal nor put a NUL byte or a forged line into a log file.
+ */
+export function withVisibleLog (opts: NodeOptions): NodeOptions {
+  const log = opts.log
+  return log === undefined ? opts : { ...opts, log: line => log(visible(line)) }
 }
 
 export class ColonyNode {
@@ -181,7 +192,8 @@ export class ColonyNode {
     })
   }
 
-  static async start (opts: NodeOptions): Promise<ColonyNode> {
+  static async start (options: NodeOptions): Promise<ColonyNode> {
+    const opts = withVisibleLog(options)
     installCryptoBackend()
     const identity = await loadIdentity(opts.dataDir, { operatorId: opts.operatorId, operatorPrvkey: opts.operatorPrvkey })
     const clock = opts.clock ?? systemClock

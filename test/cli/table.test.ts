@@ -27,6 +27,15 @@ test('newlines and tabs inside a cell do not break the rows', () => {
   assert.ok(out.includes('a⏎b c'))
 })
 
+test('control characters in a cell are shown escaped, and the columns still align', () => {
+  const out = renderTable(columns, [{ name: '\u001b]0;title\u0007\u001b[31mred\u0000', n: 1 }, { name: 'plain', n: 22 }], '-')
+  const lines = out.split('\n')
+  assert.is(lines.length, 3)
+  assert.is(lines[1], '\\x1b]0;title\\x07\\x1b[31mred\\x00      1')
+  assert.ok(lines.every(l => l.length === (lines[1] as string).length), out)
+  assert.is(renderFields([['Args', 'a\u009b2J\u202eb\u007f']]), 'Args  a\\x9b2J\\u202eb\\x7f')
+})
+
 test('long cells are cut at max with an ellipsis', () => {
   const out = renderTable([{ header: 'ARGS', value: (r: string) => r, max: 10 }], ['0123456789abcdef'], '-')
   assert.is(out.split('\n')[1], '0123456...')

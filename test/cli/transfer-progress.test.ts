@@ -52,4 +52,11 @@ test('quiet: nothing', () => {
   assert.equal(out, [])
 })
 
+test('a file name with control characters is printed escaped', () => {
+  const { out, p } = run(false)
+  p.event({ type: 'start', op: 'download', label: '/d', name: '\u001b[2Jx\u0000', size: 1 })
+  p.event({ type: 'done', op: 'download', label: '/d', name: '\u001b[2Jx\u0000', size: 1, resumed: 0 })
+  assert.match(out[0] ?? '', /^downloaded \/d\/\\x1b\[2Jx\\x00 \(/)
+})
+
 test.run()

@@ -62,6 +62,21 @@ test('an unknown command fails with a clear message instead of throwing', async 
   assert.match(r.errors[0] ?? '', /cannot run "no-such-command-colonynet-test": command not found/)
 })
 
+test('an argument exec cannot take fails the run with its cause, also with an abort signal', async () => {
+  // the executor always passes a signal: the failure path once read it before its declaration
+  const signal = new AbortController().signal
+  const nul = await runCommand({ funcname: 'echo', args: ['ok', 'a\u0000b'] }, { signal })
+  assert.not.ok(nul.ok)
+  assert.equal(nul.errors, ['cannot run "echo": argument 2 contains a NUL byte'])
+  const big = await runCommand({ funcname: 'echo', args: ['x'.repeat(200_000)] }, { signal })
+  assert.not.ok(big.ok)
+  assert.match(big.errors[0] ?? '', /^cannot run "echo": spawn E2BIG \(/)
+  const env = await runCommand({ funcname: 'echo', env: { 'K\u0000': 'v' } }, { signal })
+  assert.equal(env.errors, ['cannot run "echo": environment variable "K\\x00" contains a NUL byte'])
+  const name = await runCommand({ funcname: 'no-such\u001b[31m' }, { signal })
+  assert.equal(name.errors, ['cannot run "no-such\\x1b[31m": command not found (is it installed and on PATH?)'])
+})
+
 test('an empty funcname is refused', async () => {
   try {
     await runCommand({ funcname: '  ' })

@@ -131,7 +131,7 @@ test('an executor cannot close, fail, log on or set the output of a process anot
   assert.is(after.assignedexecutorid, tc.executors[0]?.id)
 })
 
-test(`a body over ${MAX_BODY_BYTES} bytes is refused with 400 naming the limit, and the node keeps serving`, async () => {
+test(`a body over ${MAX_BODY_BYTES} bytes is refused with 413 naming the limit, and the node keeps serving`, async () => {
   const body = '{"signature":"","payloadtype":"x","payload":"' + 'A'.repeat(MAX_BODY_BYTES) + '"}'
   let status: number | undefined
   let message = ''
@@ -144,8 +144,8 @@ test(`a body over ${MAX_BODY_BYTES} bytes is refused with 400 naming the limit, 
     message = String((err as Error).message)
   }
   if (status !== undefined) {
-    assert.is(status, 400)
-    assert.match(message, /larger than/)
+    assert.is(status, 413)
+    assert.match(message, `larger than ${MAX_BODY_BYTES} bytes`)
   }
   await healthy(tc.node.url)
 })

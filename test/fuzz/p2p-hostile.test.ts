@@ -284,7 +284,7 @@ test('the largest request the API accepts reaches the other site; a larger one i
     () => `B to get the 2.2 MiB submit (A's log at B: ${String(b.node.ledger.versionVector().get(a.node.nodeId))}, at A: ${String(a.node.ledger.versionVector().get(a.node.nodeId))})`, 8000)
   const size = a.node.ledger.fold.size
   const tooBig = await call(a.node.url, submitMsg('too-big', { args: ['x'.repeat(Math.floor(2.4 * 1024 * 1024))] }), fed.user.prv)
-  assert.is(tooBig.status, 400)
+  assert.is(tooBig.status, 413)
   assert.match(tooBig.value.message, /larger than 3145728 bytes/)
   assert.is(a.node.ledger.fold.size, size)
 })

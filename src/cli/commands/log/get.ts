@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.js'
 import { colonyFlag, memberKeyFlag } from '../../flags.js'
 import { followLogs } from '../../process-watch.js'
 import { untilSignalled } from '../../signals.js'
+import { visibleLines } from '../../../protocol/visible.js'
 
 export default class LogGet extends ClientCommand<typeof LogGet> {
   static override summary = 'Print the log of a process (or of an executor)'
@@ -39,7 +40,7 @@ export default class LogGet extends ClientCommand<typeof LogGet> {
         processid: executorname === undefined ? processid : undefined,
         executorname,
         signal: ctrl.signal,
-        print: m => { last = m; process.stdout.write(this.json ? `${JSON.stringify(m)}\n` : m) }
+        print: m => { last = m; process.stdout.write(this.json ? `${JSON.stringify(m)}\n` : visibleLines(m)) }
       })
       if (!this.json && last !== '' && !last.endsWith('\n')) process.stdout.write('\n')
       return
@@ -61,7 +62,8 @@ export default class LogGet extends ClientCommand<typeof LogGet> {
       this.log(`No logs found for ${executorname === undefined ? `process ${processid ?? ''}` : `executor ${executorname}`}`)
       return
     }
-    const text = logs.map(l => l.message).join('')
+    // any member may write a log: its control characters are shown, not obeyed
+    const text = visibleLines(logs.map(l => l.message).join(''))
     process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
   }
 }
