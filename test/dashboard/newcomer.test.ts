@@ -98,6 +98,18 @@ async function suite (): Promise<void> {
     await page.getByRole('heading', { name: 'Colony test' }).waitFor()
   })
 
+  test('the Workflows view opens on every state and counts each', async () => {
+    await page.getByRole('link', { name: 'Workflows' }).click()
+    const table = page.getByTestId('workflow-table')
+    await table.locator(`a[href$="${workflowid}"]`).waitFor()
+    await table.locator('[data-state="SUCCESS"]').waitFor()
+    await page.getByTestId('workflow-counts').filter({ hasText: '0 running' }).filter({ hasText: '1 success' }).waitFor()
+    assert.is(await page.getByText('No running workflows').count(), 0)
+    // one state still narrows the list
+    await page.getByLabel('State').selectOption('1')
+    await page.getByText('No running workflows.').waitFor()
+  })
+
   test('the Sites view shows the executor asking this lone node for work', async () => {
     await page.getByRole('link', { name: 'Sites' }).click()
     const row = page.getByTestId('site-table').locator('tbody tr').first()
