@@ -110,6 +110,18 @@ async function suite (): Promise<void> {
     await page.getByText('No running workflows.').waitFor()
   })
 
+  test('the process list shows the arguments beside the function name', async () => {
+    const p = (await call(tc.node.url, {
+      msgtype: 'submitfuncspecmsg',
+      spec: { funcname: 'greet', args: ['hello', 3], kwargs: { loud: true }, conditions: { colonyname: tc.colony, executortype: 'cli' } }
+    }, tc.user.prv)).value
+    await page.getByRole('link', { name: 'Processes' }).click()
+    const row = page.locator(`tr[data-processid="${p.processid as string}"]`)
+    await row.waitFor()
+    assert.is(await row.getByTestId('process-args').innerText(), '"hello" 3 loud=true')
+    assert.match(await row.locator('td').nth(1).innerText(), /^greet\s+"hello" 3 loud=true$/)
+  })
+
   test('the Sites view shows the executor asking this lone node for work', async () => {
     await page.getByRole('link', { name: 'Sites' }).click()
     const row = page.getByTestId('site-table').locator('tbody tr').first()
