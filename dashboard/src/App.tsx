@@ -1,6 +1,7 @@
 /** The page: sign-in, then the colony's views under one header and navigation. */
 import { Component, type ComponentChildren, type JSX } from 'preact'
 import { useEffect, useMemo, useState } from 'preact/hooks'
+import { Api } from './api.js'
 import { shortId } from './format.js'
 import { Ctx } from './live.js'
 import { href, type Route, useRoute } from './router.js'
@@ -20,6 +21,14 @@ function SignIn ({ onSession }: { onSession: (s: Session) => void }): JSX.Elemen
   const [key, setKey] = useState('')
   const [error, setError] = useState<string | undefined>()
   const [busy, setBusy] = useState(false)
+  // a node that holds one colony names it in its /health: filled in unless something is typed or remembered
+  useEffect(() => {
+    const ctl = new AbortController()
+    new Api('', '').health(ctl.signal)
+      .then(h => { if (typeof h.colony === 'string') setColony(c => c === '' ? h.colony ?? '' : c) })
+      .catch(() => {})
+    return () => ctl.abort()
+  }, [])
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault()
     setBusy(true)

@@ -44,6 +44,8 @@ export interface PruneReport { colony: string, record: string, below: number, ho
 /** The node's GET /health (src/node/node.ts), the parts the page shows; older nodes lack some. */
 export interface NodeHealth {
   nodeid: string
+  /** the colony's name when the node holds exactly one */
+  colony?: string
   /** what memory holds (live work) and the data directory's bytes (-1: not looked at yet) */
   ledger?: { units: number, processes: number, pagedIn: number, evicted: number, sweeps: number, diskbytes: number }
   memory?: { heapused: number, heaplimit: number, rss: number }

@@ -67,3 +67,17 @@ export function seconds (s: number): string {
 export function json (v: unknown): string {
   return JSON.stringify(v, null, 2)
 }
+
+/** Longest arguments text shown in a list (the whole of it is the cell's title). */
+const ARGS_SHOWN = 80
+
+/**
+ * A process's arguments as one line: each positional one as JSON ("hello", 3, [1,2]), then
+ * the keyword ones as name=JSON; "" when it has none. Cut to ARGS_SHOWN characters.
+ */
+export function argsText (args: readonly unknown[] | undefined, kwargs?: Readonly<Record<string, unknown>>): { short: string, full: string } {
+  const parts = (args ?? []).map(a => JSON.stringify(a) ?? String(a))
+  for (const [k, v] of Object.entries(kwargs ?? {})) parts.push(`${k}=${JSON.stringify(v) ?? String(v)}`)
+  const full = parts.join(' ')
+  return { short: full.length > ARGS_SHOWN ? `${full.slice(0, ARGS_SHOWN - 1)}…` : full, full }
+}

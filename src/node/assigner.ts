@@ -234,6 +234,24 @@ export class Assigner implements Service {
     this.policy.onPresence(colony, type, attached, this.waiters.get(k)?.length ?? 0)
   }
 
+  /**
+   * This site's executors of `colony` per type: those that asked for work in the last
+   * ATTACHED_MS or are parked in a long-poll now (what a lone site shows as its sites' executors).
+   */
+  attachedExecutors (colony: string): Record<string, number> {
+    const now = this.clock.now()
+    const out: Record<string, number> = {}
+    for (const [k, seen] of this.attached) {
+      const [c, type] = k.split('\x00') as [string, string]
+      if (c !== colony) continue
+      const ids = new Set<string>()
+      for (const [id, at] of seen) if (now - at < ATTACHED_MS) ids.add(id)
+      for (const w of this.waiters.get(k) ?? []) ids.add(w.executor.executorid)
+      if (ids.size > 0) out[type] = ids.size
+    }
+    return out
+  }
+
   /** Number of executors currently waiting (for statistics and tests). */
   waiting (): number {
     let n = 0

@@ -63,6 +63,11 @@ export interface NodeOptions {
   readonly blobs?: BlobsOptions
 }
 
+/** `{ colony }` when the node holds exactly one colony, else nothing (for GET /health). */
+function soleColony (colonies: ReadonlyArray<{ name: string }>): { colony?: string } {
+  return colonies.length === 1 && colonies[0] !== undefined ? { colony: colonies[0].name } : {}
+}
+
 /**
  * `opts` with a log that writes each line with its control characters escaped (\x1b,
  * \x00, \x0a): a line may quote a client's or a peer's text, which must neither drive the
@@ -144,6 +149,9 @@ export class ColonyNode {
       health: full => ({
         version: BUILD_VERSION,
         nodeid: identity.nodeId,
+        // the colony's name when this node holds exactly one, so the dashboard's sign-in
+        // can fill it in (a name, no secret: every member types it; with several, none is named)
+        ...soleColony(ledger.fold.colonies()),
         records: ledger.records,
         // what memory holds (live work) and the store: units and processes in memory, units
         // sent out and brought back, sweeps to do; the data directory's bytes (looked at every 30 s)

@@ -198,7 +198,7 @@ export interface SiteInfo {
   behind: Record<string, number>
   /** ms its clock is ahead of the answering node's (estimated; null = not heard yet; absent on a lone node) */
   clockskew?: number | null
-  /** executors attached there per executor type, as it last advertised (absent on a lone node) */
+  /** executors attached there per executor type, as it last advertised (a lone node: its own; absent on other sites it cannot hear) */
   executors?: Record<string, number>
 }
 

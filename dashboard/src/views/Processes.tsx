@@ -7,7 +7,7 @@ import type { JSX } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import type { ProcessFilter } from '../api.js'
 import { ErrorMessage, Loading, StateBadge, TableWrap } from '../components.js'
-import { count, PROCESS_STATES, shortId, toMs, when } from '../format.js'
+import { argsText, count, PROCESS_STATES, shortId, toMs, when } from '../format.js'
 import { useApp, useLive } from '../live.js'
 import { href, navigate, type Route } from '../router.js'
 import { nameOf, useSiteNames } from './Sites.js'
@@ -65,6 +65,13 @@ function Pager ({ page, pages, f }: { page: number, pages: number, f: ProcessFil
   )
 }
 
+/** The function's name and, beside it, its arguments (Preact escapes both). */
+function FuncCell ({ name, args }: { name: string, args: { short: string, full: string } }): JSX.Element {
+  return args.full === ''
+    ? <>{name}</>
+    : <>{name} <span class='args mono muted' title={args.full} data-testid='process-args'>{args.short}</span></>
+}
+
 export function Processes ({ route }: { route: Route }): JSX.Element {
   const { session } = useApp()
   const f = filterOf(route.query)
@@ -96,7 +103,7 @@ export function Processes ({ route }: { route: Route }): JSX.Element {
                     {d.processes.map(p => (
                       <tr key={p.processid} data-processid={p.processid}>
                         <td><a class='mono' href={href(`process/${p.processid}`)}>{shortId(p.processid)}</a></td>
-                        <td>{p.spec.funcname}</td>
+                        <td><FuncCell name={p.spec.funcname} args={argsText(p.spec.args, p.spec.kwargs)} /></td>
                         <td>{p.spec.conditions.executortype}</td>
                         <td><StateBadge state={p.state} /></td>
                         <td>{nameOf(names, p.site)}</td>

@@ -39,7 +39,7 @@ function Behind ({ s, names }: { s: SiteStatus, names: Map<string, string> }): J
   )
 }
 
-/** Executors attached to the site per type, as it last advertised ('—' on a lone node). */
+/** Executors attached to the site per type, as it last advertised ('—' where the node cannot know). */
 function executors (s: SiteStatus): string {
   if (s.executors === undefined) return '—'
   const parts = Object.entries(s.executors).map(([type, n]) => `${count(n)} ${type}`)

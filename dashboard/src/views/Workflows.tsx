@@ -5,9 +5,9 @@
  */
 import type { JSX } from 'preact'
 import { useMemo, useRef } from 'preact/hooks'
-import type { ProcessGraph } from '../api.js'
+import type { Api, ProcessGraph } from '../api.js'
 import { ActionButton, ErrorMessage, Loading, StateBadge, TableWrap } from '../components.js'
-import { PROCESS_STATES, processState, shortId, when } from '../format.js'
+import { count, PROCESS_STATES, processState, shortId, toMs, when } from '../format.js'
 import { useApp, useLive } from '../live.js'
 import { href, navigate, type Route } from '../router.js'
 import type { ChangeFrame } from '../stream.js'
@@ -17,26 +17,51 @@ const STATE_OF_BACKGROUND: Record<string, number> = { '#eee8d8': 0, '#4689cd': 1
 const NODE_W = 170
 const NODE_H = 48
 
+/** A workflow state from the address: 0–4, or -1 (every state, the default: a newcomer sees all there is). */
+function stateOf (q: URLSearchParams): number {
+  const raw = Number(q.get('state') ?? '-1')
+  return Number.isInteger(raw) && raw >= -1 && raw <= 4 ? raw : -1
+}
+
+const COUNT_KEYS = ['waitingworkflows', 'runningworkflows', 'successfulworkflows', 'failedworkflows', 'cancelledworkflows'] as const
+
+/** The newest `count` workflows of one state, or of every state (the node lists one state a call). */
+async function listGraphs (api: Api, state: number, count: number): Promise<ProcessGraph[]> {
+  if (state !== -1) return await api.graphs(state, count)
+  const lists = await Promise.all(PROCESS_STATES.map(async (_, s) => await api.graphs(s, count)))
+  return lists.flat().sort((a, b) => toMs(b.submissiontime) - toMs(a.submissiontime)).slice(0, count)
+}
+
 export function Workflows ({ route }: { route: Route }): JSX.Element {
   const { session } = useApp()
-  const raw = Number(route.query.get('state') ?? '1')
-  const state = Number.isInteger(raw) && raw >= 0 && raw <= 4 ? raw : 1
-  const list = useLive(async () => await session.api.graphs(state, 100), [state], { affects: f => f.processes.length > 0, minIntervalMs: 1000 })
+  const state = stateOf(route.query)
+  const list = useLive(async () => await listGraphs(session.api, state, 100), [state], { affects: f => f.processes.length > 0, minIntervalMs: 1000 })
+  // how many there are in each state, so that an empty state never hides the others
+  const stats = useLive(async () => await session.api.stats(), [], { affects: f => f.processes.length > 0, minIntervalMs: 1000 })
+  const counts = stats.data === undefined ? undefined : COUNT_KEYS.map(k => stats.data?.[k] ?? 0)
+  const total = counts?.reduce((a, n) => a + n, 0)
+  const option = (name: string, n: number | undefined): string => n === undefined ? name : `${name} (${count(n)})`
   return (
     <div>
       <h1>Workflows</h1>
       <form class='filters' aria-label='Filter workflows' onSubmit={e => e.preventDefault()}>
         <label>State
-          <select value={String(state)} onChange={e => navigate('workflows', { state: (e.target as HTMLSelectElement).value })}>
-            {PROCESS_STATES.map((s, i) => <option key={s} value={String(i)}>{s[0]}{s.slice(1).toLowerCase()}</option>)}
+          <select value={String(state)} onChange={e => { const v = (e.target as HTMLSelectElement).value; navigate('workflows', { state: v === '-1' ? undefined : v }) }}>
+            <option value='-1'>{option('Any', total)}</option>
+            {PROCESS_STATES.map((s, i) => <option key={s} value={String(i)}>{option(s[0] + s.slice(1).toLowerCase(), counts?.[i])}</option>)}
           </select>
         </label>
       </form>
+      {counts !== undefined && (
+        <p class='muted' data-testid='workflow-counts'>
+          {PROCESS_STATES.map((s, i) => `${count(counts[i] ?? 0)} ${s.toLowerCase()}`).join(' · ')}
+        </p>
+      )}
       <ErrorMessage error={list.error} />
       {list.data === undefined
         ? list.error === undefined && <Loading what='workflows' />
         : list.data.length === 0
-          ? <p class='muted'>No {processState(state).toLowerCase()} workflows.</p>
+          ? <p class='muted'>{state === -1 ? 'No workflows yet.' : `No ${processState(state).toLowerCase()} workflows.`}</p>
           : (
             <TableWrap label='Workflows'>
               <table class='list' data-testid='workflow-table'>

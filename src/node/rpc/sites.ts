@@ -40,7 +40,7 @@ export const siteHandlers: Pick<Handlers, Sites> = {
     x.requireReader(msg.colonyname, signer)
     const live = x.sites(msg.colonyname)
     if (live !== undefined) return live
-    // a lone node: the colony's sites as the ledger has them, this one connected
+    // a lone node: the colony's sites as the ledger has them, this one connected with its executors
     const c = x.fold.colony(msg.colonyname)
     const self = x.identity.nodeId
     return (c?.sites ?? []).map(nodeid => ({
@@ -49,7 +49,8 @@ export const siteHandlers: Pick<Handlers, Sites> = {
       self: nodeid === self,
       connected: nodeid === self,
       lastseen: nodeid === self ? Date.now() : 0,
-      behind: {}
+      behind: {},
+      ...(nodeid === self ? { executors: x.assigner.attachedExecutors(msg.colonyname) } : {})
     }))
   }
 }

@@ -28,7 +28,7 @@ export default class NodeLs extends ClientCommand<typeof NodeLs> {
       { header: 'LAST SEEN', value: s => s.lastseen === 0 ? 'never' : new Date(s.lastseen).toISOString().replace('T', ' ').slice(0, 19) },
       // their clock minus the answering node's, estimated from what they gossip
       { header: 'CLOCK SKEW', value: s => s.self ? '-' : s.clockskew === undefined || s.clockskew === null ? 'unknown' : skew(s.clockskew) },
-      // executors attached there per type (what a claim is ranked over); '-' on a lone node
+      // executors attached there per type (what a claim is ranked over); '-' where the node cannot know
       {
         header: 'EXECUTORS',
         value: s => {

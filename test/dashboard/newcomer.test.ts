@@ -1,0 +1,136 @@
+/**
+ * The dashboard as a newcomer first meets it, in a real browser (Debian's chromium driven by
+ * playwright-core) against a lone node with one executor: the sign-in names the node's only
+ * colony; the Workflows view opens on every state with counts per state (not on an empty
+ * "Running"); the process list shows each process's arguments beside its function; the
+ * Sites view shows the executor asking this node for work. Skipped, saying why, without
+ * /usr/bin/chromium or a built dashboard.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { ColoniesClient } from '../../src/client/rpc-client.js'
+import { Executor } from '../../src/client/executor.js'
+import { DASHBOARD_DIST } from '../../src/node/dashboard-assets.js'
+import { eventually, startColony, type TestColony } from '../helpers/colony-node.js'
+import { call } from '../helpers/raw-rpc.js'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/** every wait in the page has a deadline; none sleeps a fixed time */
+const WAIT_MS = 15_000
+
+const why = !existsSync(CHROMIUM)
+  ? `${CHROMIUM} is not installed (apt-get install -y --no-install-recommends chromium; .ci/run does it)`
+  : !existsSync(join(DASHBOARD_DIST, 'app.js'))
+      ? 'the dashboard is not built (npm run build:dashboard)'
+      : undefined
+
+if (why !== undefined) {
+  console.log(`\n  browser tests skipped: ${why}`)
+  test.skip('the dashboard as a newcomer meets it', () => {})
+  test.run()
+} else {
+  await suite()
+}
+
+async function suite (): Promise<void> {
+  const { chromium } = await import('playwright-core')
+  type Browser = Awaited<ReturnType<typeof chromium.launch>>
+  type Page = Awaited<ReturnType<Browser['newPage']>>
+
+  let tc: TestColony
+  let browser: Browser
+  let page: Page
+  let executor: Executor | undefined
+  let workflowid = ''
+  const pageErrors: string[] = []
+
+  test.before(async () => {
+    tc = await startColony({ executors: 1 })
+    const x = tc.executors[0]!
+    executor = new Executor({
+      client: new ColoniesClient({ url: tc.node.url, prvkey: x.prv }),
+      colonyname: tc.colony,
+      watchIntervalMs: 0,
+      handler: async proc => ({ out: [`${proc.spec.funcname} done`] })
+    }).start()
+    // a workflow that runs to its end: no workflow is left running
+    const g = (await call(tc.node.url, {
+      msgtype: 'submitworkflowspecmsg',
+      spec: {
+        colonyname: tc.colony,
+        functionspecs: [
+          { nodename: 'first', funcname: 'first', conditions: { colonyname: tc.colony, executortype: 'cli' } },
+          { nodename: 'second', funcname: 'second', conditions: { colonyname: tc.colony, executortype: 'cli', dependencies: ['first'] } }
+        ]
+      }
+    }, tc.user.prv)).value
+    workflowid = g.processgraphid as string
+    await eventually(async () => {
+      const r = await call(tc.node.url, { msgtype: 'getprocessgraphmsg', processgraphid: workflowid }, tc.user.prv)
+      return r.value?.state === 2 ? true : undefined
+    }, 'the workflow to succeed', WAIT_MS)
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync']
+    })
+    // a fresh profile: no colony remembered from an earlier sign-in
+    page = await browser.newPage({ viewport: { width: 1200, height: 850 } })
+    page.setDefaultTimeout(WAIT_MS)
+    page.on('pageerror', err => pageErrors.push(err.message))
+    page.on('console', m => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text()) })
+    await page.goto(`${tc.node.url}/`)
+  })
+
+  test.after(async () => {
+    await executor?.stop({ graceMs: 1000 })
+    await browser?.close()
+    await tc?.stop()
+  })
+
+  test('the sign-in names the node\'s only colony; the key alone signs in', async () => {
+    const colony = page.getByLabel('Colony')
+    await eventually(async () => await colony.inputValue() === tc.colony ? true : undefined, 'the colony to be filled in', WAIT_MS)
+    await page.getByLabel('Private key').fill(tc.user.prv)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('heading', { name: 'Colony test' }).waitFor()
+  })
+
+  test('the Workflows view opens on every state and counts each', async () => {
+    await page.getByRole('link', { name: 'Workflows' }).click()
+    const table = page.getByTestId('workflow-table')
+    await table.locator(`a[href$="${workflowid}"]`).waitFor()
+    await table.locator('[data-state="SUCCESS"]').waitFor()
+    await page.getByTestId('workflow-counts').filter({ hasText: '0 running' }).filter({ hasText: '1 success' }).waitFor()
+    assert.is(await page.getByText('No running workflows').count(), 0)
+    // one state still narrows the list
+    await page.getByLabel('State').selectOption('1')
+    await page.getByText('No running workflows.').waitFor()
+  })
+
+  test('the process list shows the arguments beside the function name', async () => {
+    const p = (await call(tc.node.url, {
+      msgtype: 'submitfuncspecmsg',
+      spec: { funcname: 'greet', args: ['hello', 3], kwargs: { loud: true }, conditions: { colonyname: tc.colony, executortype: 'cli' } }
+    }, tc.user.prv)).value
+    await page.getByRole('link', { name: 'Processes' }).click()
+    const row = page.locator(`tr[data-processid="${p.processid as string}"]`)
+    await row.waitFor()
+    assert.is(await row.getByTestId('process-args').innerText(), '"hello" 3 loud=true')
+    assert.match(await row.locator('td').nth(1).innerText(), /^greet\s+"hello" 3 loud=true$/)
+  })
+
+  test('the Sites view shows the executor asking this lone node for work', async () => {
+    await page.getByRole('link', { name: 'Sites' }).click()
+    const row = page.getByTestId('site-table').locator('tbody tr').first()
+    await row.locator('td', { hasText: /^1 cli$/ }).waitFor()
+  })
+
+  test('the page logged no errors', () => {
+    assert.equal(pageErrors, [])
+  })
+
+  test.run()
+}
