@@ -7,7 +7,6 @@
  * this node's figures. Screenshots go to
  * test-artifacts/dashboard/ (not committed). Skipped, saying why, without /usr/bin/chromium.
  */
-import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,28 +15,13 @@ import * as assert from 'uvu/assert'
 import { ColoniesClient } from '../../src/client/rpc-client.js'
 import { Executor } from '../../src/client/executor.js'
 import { generatePrivateKey } from '../../src/protocol/crypto.js'
-import { DASHBOARD_DIST } from '../../src/node/dashboard-assets.js'
 import { addExecutor, startColony, type TestColony } from '../helpers/colony-node.js'
+import { browserSuite, CHROMIUM, WAIT_MS } from '../helpers/browser.js'
 import { call } from '../helpers/raw-rpc.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/dashboard/', import.meta.url))
-/** every wait in the page has a deadline; none sleeps a fixed time */
-const WAIT_MS = 15_000
 
-const why = !existsSync(CHROMIUM)
-  ? `${CHROMIUM} is not installed (apt-get install -y --no-install-recommends chromium; .ci/run does it)`
-  : !existsSync(join(DASHBOARD_DIST, 'app.js'))
-      ? 'the dashboard is not built (npm run build:dashboard)'
-      : undefined
-
-if (why !== undefined) {
-  console.log(`\n  browser tests skipped: ${why}`)
-  test.skip('the dashboard in a real browser', () => {})
-  test.run()
-} else {
-  await suite()
-}
+await browserSuite('the dashboard in a real browser', suite)
 
 async function suite (): Promise<void> {
   const { chromium } = await import('playwright-core')

@@ -6,33 +6,15 @@
  * Sites view shows the executor asking this node for work. Skipped, saying why, without
  * /usr/bin/chromium or a built dashboard.
  */
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ColoniesClient } from '../../src/client/rpc-client.js'
 import { Executor } from '../../src/client/executor.js'
-import { DASHBOARD_DIST } from '../../src/node/dashboard-assets.js'
 import { eventually, startColony, type TestColony } from '../helpers/colony-node.js'
+import { browserSuite, CHROMIUM, WAIT_MS } from '../helpers/browser.js'
 import { call } from '../helpers/raw-rpc.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-/** every wait in the page has a deadline; none sleeps a fixed time */
-const WAIT_MS = 15_000
-
-const why = !existsSync(CHROMIUM)
-  ? `${CHROMIUM} is not installed (apt-get install -y --no-install-recommends chromium; .ci/run does it)`
-  : !existsSync(join(DASHBOARD_DIST, 'app.js'))
-      ? 'the dashboard is not built (npm run build:dashboard)'
-      : undefined
-
-if (why !== undefined) {
-  console.log(`\n  browser tests skipped: ${why}`)
-  test.skip('the dashboard as a newcomer meets it', () => {})
-  test.run()
-} else {
-  await suite()
-}
+await browserSuite('the dashboard as a newcomer meets it', suite)
 
 async function suite (): Promise<void> {
   const { chromium } = await import('playwright-core')
