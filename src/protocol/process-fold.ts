@@ -225,6 +225,13 @@ export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): Refusal
       return undefined
     }
     if (p.state !== ProcessState.RUNNING) return conflict('the process is not running')
+    if (b.what === 'lease') {
+      // Only the site that claimed the attempt hears its executor; a lost executor is not the
+      // process's fault, so the retry budget (for exec timeouts) is left alone.
+      if (e.rec.o !== p.site) return forbidden('only the site holding the attempt may end its lease')
+      requeue(p, at, e.id)
+      return undefined
+    }
     if (p.execdeadline === 0 || at < p.execdeadline) return conflict('the execution deadline has not passed')
     if (p.spec.maxretries === -1 || p.retries < p.spec.maxretries) {
       p.retries += 1
