@@ -174,6 +174,10 @@ export function applyEvent (p: ProcessInfo, ev: ColonyEvent, at: number): void {
     case 'removeexecutor':
       if (p.state === ProcessState.RUNNING && p.assignedexecutorid === ev.executorid) requeue(p, at, '')
       return
+    case 'removesite':
+      // the removed site's records are refused from here on: nobody could end the attempt's lease
+      if (p.state === ProcessState.RUNNING && p.site === ev.siteid) requeue(p, at, '')
+      return
     case 'removeall':
       if (p.state === ProcessState.RUNNING) return
       if (ev.state === -1 || ev.state === p.state) remove(p, at)

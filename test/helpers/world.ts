@@ -169,7 +169,7 @@ export class World {
     return this.entry({ k: 'expire', processid, attempt, what }, opts)
   }
 
-  close (processid: string, executor: string, out: unknown[] = [], opts: { at?: number, att?: number } = {}): WorldEntry {
+  close (processid: string, executor: string, out: unknown[] = [], opts: { at?: number, att?: number, origin?: string } = {}): WorldEntry {
     return this.env({ msgtype: 'closesuccessfulmsg', processid, out }, this.exec(executor), opts)
   }
 

@@ -105,6 +105,28 @@ test('the same executor may hold the new attempt; a close fenced to the old one 
   assert.is((f.process(pid) as ProcessInfo).state, ProcessState.RUNNING)
 })
 
+test('removing a site from the colony returns the attempts it held; the other site\'s stay', () => {
+  const { w, pid, recs, T, sites } = running()
+  const s2 = w.submit({}, undefined, { at: T + 2 })
+  const c2 = w.claim(s2.id, 'e0', 1, { at: T + 3, origin: sites[1] })
+  const before = foldRecords([...recs, s2, c2])
+  assert.is((before.process(s2.id) as ProcessInfo).site, sites[1])
+  const rm = w.env({ msgtype: 'removesitemsg', colonyname: w.colony, nodeid: sites[1] }, w.owner, { at: T + 10 })
+  // a close its executor sends through the removed site afterwards is refused
+  const late = w.close(s2.id, 'e0', ['late'], { at: T + 11, att: 1, origin: sites[1] })
+  const all = [...recs, s2, c2, rm, late]
+  const f = foldRecords(all)
+  assert.is(f.refusal(rm.id), undefined)
+  const gone = f.process(s2.id) as ProcessInfo
+  assert.is(gone.state, ProcessState.WAITING)
+  assert.is(gone.attempt, 2)
+  assert.is(gone.site, '')
+  assert.ok(f.refusal(late.id), 'the removed site can no longer close it')
+  assert.is((f.process(pid) as ProcessInfo).state, ProcessState.RUNNING, 'the remaining site keeps its attempt')
+  const want = JSON.stringify(f.canonicalState())
+  for (const seed of [7, 8, 9]) assert.is(JSON.stringify(foldRecords(shuffle(all, seed)).canonicalState()), want)
+})
+
 test('a batch carrying a lease expiry parses; an unknown expiry kind names the field', () => {
   const w = new World()
   const rec = w.record({ k: 'expire', processid: 'a'.repeat(64), attempt: 1, what: 'lease' })
