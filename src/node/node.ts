@@ -172,6 +172,9 @@ export class ColonyNode {
         memory: memoryStatus(),
         // the blob store of colony files: what it holds, fetched from and served to other sites
         blobs: this.blobs.stats(),
+        // processes handed out here whose executor must keep showing it holds them, and those
+        // that went back to the queue since the start because it did not (leases.ts)
+        leases: { seconds: this.leases.leaseMs / 1000, holding: this.leases.holding(), expired: this.leases.written },
         ...(full ? { statehash: ledger.fold.stateHash() } : {}),
         // federation counters: gossip judged, claims that waited for acknowledgements (and gave up),
         // acknowledgements we owed (sent as adverts or carried by our batches), dead links closed

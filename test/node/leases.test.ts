@@ -98,6 +98,8 @@ test('an executor killed with SIGKILL mid-process: the process goes back after t
   assert.equal(done.out, ['rescued'])
   assert.is(done.assignedexecutorid, x1.id)
   assert.is(tc.node.leases.written, 1, 'one lease expiry written')
+  const health = await (await fetch(`${tc.node.url}/health`)).json() as { leases: unknown }
+  assert.equal(health.leases, { seconds: LEASE_MS / 1000, holding: 0, expired: 1 }, '/health tells the operator')
   assert.ok(Date.now() - killedAt >= LEASE_MS / 2, 'not before the lease could lapse')
   const f = tc.node.ledger.fold.process(p.processid)
   assert.is(f?.attempt, 2, 'the second attempt closed it')
