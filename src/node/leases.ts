@@ -22,9 +22,12 @@ import { ProcessState } from '../protocol/state.js'
 import type { Ledger, LedgerChange } from '../store/ledger.js'
 import { type Clock, every, type Service, systemClock } from './clock.js'
 
-/** How long a held process may go without word from its executor (ms); 0 turns leases off. */
+/**
+ * How long a held process may go without word from its executor (ms); 0 turns leases off.
+ * The SDK's check of a running process (executor.ts watchIntervalMs, 5 s) is well inside it.
+ */
 export const DEFAULT_LEASE_MS = 60_000
-/** The SDK's default check of a running process (executor.ts watchIntervalMs) is well inside this. */
+/** How often lapsed leases are looked for: a quarter of the lease, within these bounds. */
 const MIN_TICK_MS = 50
 const MAX_TICK_MS = 5000
 
@@ -52,7 +55,7 @@ export class LeaseWatcher implements Service {
   readonly leaseMs: number
   private stopTimer: (() => void) | undefined
   private writing = false
-  /** lease expiries this node wrote (for health and tests) */
+  /** lease expiries this node wrote since its start (for health and tests; one the fold refused, after a close won the race, counts too) */
   written = 0
 
   constructor (opts: LeaseOptions) {
