@@ -7,16 +7,18 @@
  * `expire {what: 'lease'}` and the fold puts the process back in the queue with a new
  * attempt, so a close from the lost attempt is fenced (process-fold.ts).
  *
+ * Its log lines and attributes renew it too when they reach this site through another one.
  * Renewals are per process, not per executor: an executor killed and restarted with the
  * same identity long-polls for work again but never asks about what it held, so what it
- * held comes back to the queue. They cost no record: the lease lives in this node's
+ * held comes back to the queue. Renewals cost no record: the lease lives in this node's
  * memory, and only the end of one is written. After a restart of this node every held
  * lease counts from the start, so a node that was down does not expire healthy executors.
  *
  * Only the holding site may write a lease expiry (the fold refuses one from elsewhere): it
  * alone hears the executor, and a cut between sites must not take a cut-off site's work
  * away. A site that dies for good leaves its running attempts to their maxexectime, or
- * RUNNING until it returns (see docs/ARCHITECTURE.md, "Leases").
+ * RUNNING until it returns or the owner removes the site, which requeues them
+ * (docs/ARCHITECTURE.md, "LeaseWatcher").
  */
 import { ProcessState } from '../protocol/state.js'
 import type { Ledger, LedgerChange } from '../store/ledger.js'
@@ -38,6 +40,8 @@ interface Held {
   heard: number
   /** the expiry for this attempt was written */
   written: boolean
+  /** log lines and attributes the process had when last looked at */
+  seen: number
 }
 
 export interface LeaseOptions {
@@ -105,10 +109,18 @@ export class LeaseWatcher implements Service {
       return
     }
     const h = this.held.get(pid)
-    if (h !== undefined && h.attempt === p.attempt && h.executorid === p.assignedexecutorid) return
+    const seen = p.logs.length + p.attributes.length
+    if (h !== undefined && h.attempt === p.attempt && h.executorid === p.assignedexecutorid) {
+      // only the assigned executor adds these to a running process: a new one, sent through any
+      // site of the colony, shows it alive (counts, not any change: a re-fold changes nothing here)
+      if (seen > h.seen) {
+        h.seen = seen
+        h.heard = this.clock.now()
+      }
+      return
+    }
     // a new attempt: its lease starts now (the claim was just written here, or this node starts)
-    const now = this.clock.now()
-    this.held.set(pid, { executorid: p.assignedexecutorid, attempt: p.attempt, heard: now, written: false })
+    this.held.set(pid, { executorid: p.assignedexecutorid, attempt: p.attempt, heard: this.clock.now(), written: false, seen })
   }
 
   private async check (): Promise<void> {

@@ -61,6 +61,25 @@ test('the holding site ends its silent executor\'s lease; the other site\'s exec
   assert.is(b.node.leases.written, 0)
 })
 
+test('log lines its executor sends through the other site renew the lease at the holding site', async () => {
+  const pid = await submitAt(a)
+  const got = await call(a.node.url, assignMsg(fed.colony, 10), x.prv)
+  assert.is(got.value.processid, pid)
+  // x never talks to A again: it logs through B, each line after the last one reached A
+  const from = Date.now()
+  for (let i = 1; Date.now() - from < 3 * LEASE_MS; i++) {
+    await ok(b.node.url, { msgtype: 'addlogmsg', processid: pid, message: `line ${i}\n` }, x.prv)
+    await eventually(() => (a.node.ledger.fold.process(pid)?.logs.length ?? 0) >= i ? true : undefined, `log line ${i} to reach the holding site`)
+    assert.is(a.node.ledger.fold.process(pid)?.state, ProcessState.RUNNING, `still held after ${Date.now() - from} ms`)
+  }
+  assert.is(a.node.leases.written, 0)
+  await ok(b.node.url, { msgtype: 'closesuccessfulmsg', processid: pid, out: ['via b'] }, x.prv)
+  await converged(fed.sites)
+  const p = await ok(a.node.url, { msgtype: 'getprocessmsg', processid: pid }, fed.user.prv)
+  assert.is(p.state, ProcessState.SUCCESS)
+  assert.is(a.node.leases.written, 0)
+})
+
 test('a site cut off from the other keeps its executor\'s work for longer than the lease', async () => {
   const pid = await submitAt(a)
   let started!: () => void
