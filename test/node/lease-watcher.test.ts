@@ -108,7 +108,7 @@ test('the executor closing just before the lease lapses keeps its result; nothin
     await w.clock.advance(LEASE_MS - 1)
     await ok(w, { msgtype: 'closesuccessfulmsg', processid: w.pid, out: ['done'] }, w.x0.prv)
     await w.clock.advance(2 * LEASE_MS)
-    // settled, it left memory for the store: asked through the API
+    // settled, it may have left memory for the store: asked through the API
     const r = await call(w.tc.node.url, { msgtype: 'getprocessmsg', processid: w.pid }, w.tc.user.prv)
     assert.is(r.value.state, ProcessState.SUCCESS)
     assert.equal(r.value.out, ['done'])

@@ -101,7 +101,7 @@ test('an executor killed with SIGKILL mid-process: the process goes back after t
   const health = await (await fetch(`${tc.node.url}/health`)).json() as { leases: unknown }
   assert.equal(health.leases, { seconds: LEASE_MS / 1000, holding: 0, expired: 1 }, '/health tells the operator')
   assert.ok(Date.now() - killedAt >= LEASE_MS / 2, 'not before the lease could lapse')
-  const f = tc.node.ledger.fold.process(p.processid)
+  const f = await tc.node.ledger.reads.process(p.processid)
   assert.is(f?.attempt, 2, 'the second attempt closed it')
   assert.equal(f?.history.map(h => h.state), [ProcessState.WAITING, ProcessState.RUNNING, ProcessState.WAITING, ProcessState.RUNNING, ProcessState.SUCCESS])
 })
@@ -117,7 +117,7 @@ test('an executor restarted with the same identity does not keep what it held: i
   const done = await ended(p.processid)
   assert.is(done.state, ProcessState.SUCCESS)
   assert.equal(done.out, ['again'])
-  assert.is(tc.node.ledger.fold.process(p.processid)?.attempt, 2)
+  assert.is((await tc.node.ledger.reads.process(p.processid))?.attempt, 2)
   assert.is(tc.node.leases.written, 1)
 })
 
@@ -128,7 +128,7 @@ test('an executor that keeps asking about its process keeps it, however long it 
   const done = await ended(p.processid)
   assert.is(done.state, ProcessState.SUCCESS)
   assert.equal(done.out, ['long'])
-  assert.is(tc.node.ledger.fold.process(p.processid)?.attempt, 1)
+  assert.is((await tc.node.ledger.reads.process(p.processid))?.attempt, 1)
   assert.is(tc.node.leases.written, 0)
 })
 
@@ -148,7 +148,7 @@ test('a node restarted while its executor is gone counts the lease from the rest
   }, 'the process to go back to the queue', 20_000)
   assert.ok(Date.now() - restartedAt >= LEASE_MS / 2, 'the lease counted from the restart')
   assert.is(back.assignedexecutorid, '')
-  assert.is(tc.node.ledger.fold.process(p.processid)?.attempt, 2)
+  assert.is((await tc.node.ledger.reads.process(p.processid))?.attempt, 2)
 })
 
 test.run()
