@@ -135,7 +135,7 @@ export async function stopChild (child: ChildProcess | undefined, signal: NodeJS
  * Three (or `n`) sites admitted to one colony, each with an approved executor. With
  * `retentionS`, every node runs with that retention policy and archives what it purges.
  */
-export async function startCluster (dir: string, nets: SiteNet[], clockOffsetS: (i: number) => number = () => 0, retentionS?: number): Promise<Cluster> {
+export async function startCluster (dir: string, nets: SiteNet[], clockOffsetS: (i: number) => number = () => 0, retentionS?: number, nodeArgs: readonly string[] = []): Promise<Cluster> {
   const c: Cluster = {
     sites: [],
     dir,
@@ -151,7 +151,7 @@ export async function startCluster (dir: string, nets: SiteNet[], clockOffsetS: 
     c.sites.push({
       net, name: `site-${net.index}`, dir: sdir, url: `http://${net.ip}:${API_PORT}`, nodeid: '', p2p: '',
       node: undefined, executor: undefined, client: undefined, proxy: undefined, clockOffsetS: clockOffsetS(net.index),
-      archive, nodeArgs: archive === undefined ? [] : ['--retention-policy', String(retentionS), '--archive', archive]
+      archive, nodeArgs: [...nodeArgs, ...(archive === undefined ? [] : ['--retention-policy', String(retentionS), '--archive', archive])]
     })
   }
   for (const s of c.sites) await startProxy(s)
@@ -192,9 +192,11 @@ export function impair (s: SiteProc, delay: number, jitter: number, loss: number
   s.proxy?.stdin?.write(JSON.stringify({ delay, jitter, loss }) + '\n')
 }
 
-export function startExecutor (c: Cluster, s: SiteProc): void {
+/** `runMs`: how long each execution takes (default 20 ms); `watchMs`: how often a running one is checked, renewing its lease (default never). */
+export function startExecutor (c: Cluster, s: SiteProc, opts: { readonly runMs?: number, readonly watchMs?: number } = {}): void {
   const key = c.executorKeys[s.net.index] as string
-  s.executor = spawnIn(s.net.ns, {}, ['--import', 'tsx', join(root, 'chaos/executor.ts'), s.url, key, COLONY, s.name, join(c.dir, `exec-${s.name}.jsonl`)], `${s.name} executor`)
+  s.executor = spawnIn(s.net.ns, {}, ['--import', 'tsx', join(root, 'chaos/executor.ts'), s.url, key, COLONY, s.name, join(c.dir, `exec-${s.name}.jsonl`),
+    String(opts.runMs ?? 20), String(opts.watchMs ?? 0)], `${s.name} executor`)
 }
 
 export function startClient (c: Cluster, s: SiteProc, ratePerS: number): void {

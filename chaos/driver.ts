@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ColoniesClient } from '../src/client/rpc-client.js'
+import { idFromPrivateKey } from '../src/protocol/crypto.js'
 import { check, checkRetention, type Execution, type RetentionSiteView, type RetentionVerdict, type SiteView, type Verdict } from './check.js'
 import {
   COLONY, killAll, type Cluster, historyView, impair, readLines, siteView, type SiteProc, startClient, startCluster, startExecutor, startNode, stopChild, until
@@ -30,6 +31,9 @@ const nets = siteNets(3)
 /** the retention scenario's policy, and how long its site is cut off: longer than the horizon */
 const RETENTION_S = quick ? 6 : 20
 const RETENTION_CUT_S = quick ? 9 : 30
+/** executor-kill-9: the sites' lease (--lease), and how long site 1's executions take there */
+const LEASE_S = 5
+const SLOW_RUN_MS = 1500
 
 interface Scenario {
   readonly name: string
@@ -43,6 +47,10 @@ interface Scenario {
   readonly retentionS?: number
   /** the warm-up, when not the usual one: from the first execution at every site (not halved by --quick) */
   readonly warmMs?: number
+  /** more `node start` flags for every site */
+  readonly nodeArgs?: readonly string[]
+  /** how site i's executor runs (startExecutor's options), when not the usual way */
+  readonly executor?: (i: number) => { readonly runMs?: number, readonly watchMs?: number }
 }
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
@@ -98,6 +106,32 @@ const scenarios: Scenario[] = [
       await stopChild(s.node, 'SIGKILL')
       await hold(3000)
       await startNode(c, s, [site(c, 0).p2p])
+    }
+  },
+  {
+    name: 'executor-kill-9',
+    what: `site 1's executor (${SLOW_RUN_MS / 1000} s executions) killed with SIGKILL mid-process, back with the same identity ${LEASE_S + 2} s later (lease ${LEASE_S} s)`,
+    nodeArgs: ['--lease', String(LEASE_S)],
+    executor: i => i === 1 ? { runMs: SLOW_RUN_MS, watchMs: 500 } : {},
+    fault: async c => {
+      const s = site(c, 1)
+      const file = join(c.dir, `exec-${s.name}.jsonl`)
+      // mid-process: its last execution started less than a second ago and runs 1.5 s
+      let held = ''
+      await until(async () => {
+        const last = (await readLines<Execution & { t: number }>(file)).at(-1)
+        held = last !== undefined && Date.now() - last.t < SLOW_RUN_MS - 500 ? last.pid : ''
+        return held !== ''
+      }, `${s.name}'s executor to be mid-process`, 30_000)
+      await stopChild(s.executor, 'SIGKILL')
+      await sleep(LEASE_S * 1000 + 2000)
+      // none left RUNNING past the lease: the killed executor's process went back to the queue
+      const p = await new ColoniesClient({ url: s.url, prvkey: c.user, timeoutMs: 5000 }).getProcess(held)
+      if (p.state === 1 && p.assignedexecutorid === idFromPrivateKey(c.executorKeys[1] as string)) {
+        throw new Error(`process ${held} still RUNNING on the killed executor ${LEASE_S + 2} s after the kill (lease ${LEASE_S} s)`)
+      }
+      console.log(`    the killed executor's process ${held.slice(0, 12)}… is ${['WAITING', 'RUNNING', 'SUCCESS', 'FAILED', 'CANCELLED'][p.state] ?? p.state}${p.state === 1 ? ` at another executor` : ''} ${LEASE_S + 2} s after the kill`)
+      startExecutor(c, s)
     }
   },
   {
@@ -181,8 +215,8 @@ async function runScenario (sc: Scenario): Promise<Row> {
   const dir = await mkdtemp(join(tmpdir(), `colonynet-chaos-${sc.name.replace(/[^a-z0-9]/gi, '')}-`))
   let c: Cluster | undefined
   try {
-    c = await startCluster(dir, nets, sc.clock, sc.retentionS)
-    for (const s of c.sites) startExecutor(c, s)
+    c = await startCluster(dir, nets, sc.clock, sc.retentionS, sc.nodeArgs)
+    for (const s of c.sites) startExecutor(c, s, sc.executor?.(s.net.index))
     for (const s of c.sites) startClient(c, s, RATE)
     if (sc.warmMs !== undefined) {
       const sites = c.sites

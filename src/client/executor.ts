@@ -72,7 +72,11 @@ export interface ExecutorOptions {
   availableMem?: string
   /** how long log lines are collected before one addlog RPC (default 100 ms) */
   logFlushMs?: number
-  /** how often a running process is checked on the node, to abort it when gone (default 5000 ms; 0 = never) */
+  /**
+   * how often a running process is checked on the node, to abort it when gone (default 5000 ms;
+   * 0 = never). Each check also renews the process's lease at the node: keep it well under
+   * the node's `--lease` (default 60 s), or a long silent run goes back to the queue.
+   */
   watchIntervalMs?: number
   /** cap of the retry back-off after network errors (default 2000 ms) */
   maxBackoffMs?: number

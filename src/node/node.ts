@@ -15,6 +15,7 @@ import { Ledger, type LedgerChange } from '../store/ledger.js'
 import { Assigner } from './assigner.js'
 import { type Clock, type Service, systemClock } from './clock.js'
 import { DeadlineWatcher } from './deadlines.js'
+import { LeaseWatcher } from './leases.js'
 import { HttpServer } from './http-server.js'
 import { MemoryWatch, memoryStatus } from './memory.js'
 import { loadIdentity, type NodeIdentity } from './identity.js'
@@ -61,6 +62,11 @@ export interface NodeOptions {
   readonly clock?: Clock
   /** the blob store of colony files: its size limit, labels kept locally, the file catalogue */
   readonly blobs?: BlobsOptions
+  /**
+   * How long a process this site handed out may go without word from its executor before
+   * it goes back to the queue (ms; default 60 000; 0: never). See leases.ts.
+   */
+  readonly leaseMs?: number
 }
 
 /** `{ colony }` when the node holds exactly one colony, else nothing (for GET /health). */
@@ -87,6 +93,7 @@ export class ColonyNode {
   private readonly memory: MemoryWatch
   private readonly assigner: Assigner
   private readonly deadlines: DeadlineWatcher
+  readonly leases: LeaseWatcher
   private readonly pubsub: PubSub
   private readonly colonyStream: ColonyStream
   private readonly channels: ChannelService
@@ -107,6 +114,7 @@ export class ColonyNode {
     const clock = opts.clock ?? systemClock
     this.assigner = new Assigner(ledger, clock)
     this.deadlines = new DeadlineWatcher(ledger, clock)
+    this.leases = new LeaseWatcher({ ledger, clock, ...(opts.leaseMs === undefined ? {} : { leaseMs: opts.leaseMs }), ...(opts.log === undefined ? {} : { log: opts.log }) })
     this.pubsub = new PubSub(ledger, clock)
     this.colonyStream = new ColonyStream(ledger, clock)
     this.channels = new ChannelService({ ledger, clock })
@@ -126,7 +134,8 @@ export class ColonyNode {
       port: () => this.http.port,
       sites: colony => this.federation?.sites(colony),
       checkerPeriodMs: opts.schedules?.periodMs ?? SCHEDULE_PERIOD_MS,
-      channels: this.channels
+      channels: this.channels,
+      renew: (pid, signer) => { this.leases.renew(pid, signer) }
     })
     this.blobs = new Blobs({
       dataDir: opts.dataDir,
@@ -171,6 +180,9 @@ export class ColonyNode {
         memory: memoryStatus(),
         // the blob store of colony files: what it holds, fetched from and served to other sites
         blobs: this.blobs.stats(),
+        // processes handed out here whose executor must keep showing it holds them, and those
+        // that went back to the queue since the start because it did not (leases.ts)
+        leases: { seconds: this.leases.leaseMs / 1000, holding: this.leases.holding(), expired: this.leases.written },
         ...(full ? { statehash: ledger.fold.stateHash() } : {}),
         // federation counters: gossip judged, claims that waited for acknowledgements (and gave up),
         // acknowledgements we owed (sent as adverts or carried by our batches), dead links closed
@@ -188,10 +200,11 @@ export class ColonyNode {
       ...(opts.p2p === undefined ? {} : { vectorOf: (site: string) => this.federation?.vectorOf(site) }),
       ...(opts.log === undefined ? {} : { log: opts.log })
     })
-    this.services = [this.deadlines, this.schedules, this.memory, this.disk, this.assigner, this.pubsub, this.colonyStream, this.channels, this.retention, this.blobs, this.http]
+    this.services = [this.deadlines, this.leases, this.schedules, this.memory, this.disk, this.assigner, this.pubsub, this.colonyStream, this.channels, this.retention, this.blobs, this.http]
     ledger.on('change', (c: LedgerChange) => {
       this.assigner.onChange(c)
       this.deadlines.onChange(c)
+      this.leases.onChange(c)
       this.pubsub.onChange(c)
       this.colonyStream.onChange(c)
       this.channels.onChange(c)

@@ -47,11 +47,13 @@ export function decodeRequest (body: unknown): Request {
 
 export class RpcService {
   private readonly ctx: RpcContext
+  private readonly renew: ((pid: string, signer: string) => void) | undefined
   /** requests being handled now, parked assigns included (see ColonyNode's `busy`) */
   private requests = 0
 
   constructor (opts: RpcServiceOptions) {
     this.ctx = new RpcContext(opts)
+    this.renew = opts.renew
   }
 
   /**
@@ -88,6 +90,25 @@ export class RpcService {
     // an assign is heard once the executor is known to be approved (its handler touches it)
     if (MUTATIONS.has(msg.msgtype) && msg.msgtype !== 'assignprocessmsg') this.ctx.touch(signer)
     const handler = HANDLERS[msg.msgtype] as (x: RpcContext, msg: Message, call: Call) => unknown
-    return await handler(this.ctx, msg, { req, signer, abortSignal })
+    // the assigned executor asking about, logging to or closing its process shows it still holds it
+    if (this.renew !== undefined && signer !== '') {
+      const named = processNamed(msg)
+      if (named !== undefined) this.renew(named, signer)
+    }
+    const value = await handler(this.ctx, msg, { req, signer, abortSignal })
+    // an assign hands a process over: its lease starts with the delivery, not only with the claim
+    if (msg.msgtype === 'assignprocessmsg' && this.renew !== undefined) {
+      const pid = (value as { processid?: unknown } | undefined)?.processid
+      if (typeof pid === 'string') this.renew(pid, signer)
+    }
+    return value
   }
+}
+
+/** The process a message acts on or asks about, if it names one. */
+function processNamed (msg: Message): string | undefined {
+  const m = msg as { processid?: unknown, attribute?: { targetid?: unknown } }
+  if (typeof m.processid === 'string') return m.processid
+  if (typeof m.attribute?.targetid === 'string') return m.attribute.targetid
+  return undefined
 }

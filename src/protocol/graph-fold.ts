@@ -411,8 +411,9 @@ export function applyGraphEvent (g: GraphState, ev: ColonyEvent, at: number): vo
   if (g.graph.removed) return
   switch (ev.kind) {
     case 'removeexecutor':
+    case 'removesite':
       for (const p of g.procs.values()) {
-        if (p.state === ProcessState.RUNNING && p.assignedexecutorid === ev.executorid) {
+        if (p.state === ProcessState.RUNNING && (ev.kind === 'removesite' ? p.site === ev.siteid : p.assignedexecutorid === ev.executorid)) {
           requeue(p, at, '')
           g.touched.add(p.processid)
         }

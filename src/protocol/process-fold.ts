@@ -174,6 +174,10 @@ export function applyEvent (p: ProcessInfo, ev: ColonyEvent, at: number): void {
     case 'removeexecutor':
       if (p.state === ProcessState.RUNNING && p.assignedexecutorid === ev.executorid) requeue(p, at, '')
       return
+    case 'removesite':
+      // the removed site's records are refused from here on: nobody could end the attempt's lease
+      if (p.state === ProcessState.RUNNING && p.site === ev.siteid) requeue(p, at, '')
+      return
     case 'removeall':
       if (p.state === ProcessState.RUNNING) return
       if (ev.state === -1 || ev.state === p.state) remove(p, at)
@@ -225,6 +229,13 @@ export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): Refusal
       return undefined
     }
     if (p.state !== ProcessState.RUNNING) return conflict('the process is not running')
+    if (b.what === 'lease') {
+      // Only the site that claimed the attempt hears its executor; a lost executor is not the
+      // process's fault, so the retry budget (for exec timeouts) is left alone.
+      if (e.rec.o !== p.site) return forbidden('only the site holding the attempt may end its lease')
+      requeue(p, at, e.id)
+      return undefined
+    }
     if (p.execdeadline === 0 || at < p.execdeadline) return conflict('the execution deadline has not passed')
     if (p.spec.maxretries === -1 || p.retries < p.spec.maxretries) {
       p.retries += 1

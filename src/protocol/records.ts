@@ -48,13 +48,20 @@ export interface ClaimBody {
   readonly executorid: string
 }
 
-/** Any node may record that a deadline passed; duplicates collapse in the fold. */
+/**
+ * Any node may record that a deadline passed; duplicates collapse in the fold. `lease`:
+ * the site holding a running attempt no longer hears its executor (the executor died or
+ * restarted and forgot it), so the attempt goes back to the queue; only that site may say
+ * so (it alone hears the executor, and a cut between sites must not take work away).
+ */
 export interface ExpireBody {
   readonly k: 'expire'
   readonly processid: string
   readonly attempt: number
-  readonly what: 'wait' | 'exec'
+  readonly what: ExpiryKind
 }
+
+export type ExpiryKind = 'wait' | 'exec' | 'lease'
 
 /**
  * A cron fired at its scheduled time `at` (ms). Its identity is (cron, at): any site may
@@ -230,7 +237,7 @@ function parseBody (v: unknown, path: string): RecordBody {
     case 'expire':
       if (typeof b.processid !== 'string' || !HEX64.test(b.processid)) throw new ValidationError(`${path}.processid`, 'must be a 64-hex id')
       if (!Number.isSafeInteger(b.attempt) || (b.attempt as number) < 1) throw new ValidationError(`${path}.attempt`, 'must be an integer ≥ 1')
-      if (b.what !== 'wait' && b.what !== 'exec') throw new ValidationError(`${path}.what`, 'must be "wait" or "exec"')
+      if (b.what !== 'wait' && b.what !== 'exec' && b.what !== 'lease') throw new ValidationError(`${path}.what`, 'must be "wait", "exec" or "lease"')
       return { k: 'expire', processid: b.processid, attempt: b.attempt as number, what: b.what }
     case 'fire':
       if (typeof b.colonyname !== 'string' || b.colonyname === '') throw new ValidationError(`${path}.colonyname`, 'must be a colony name')

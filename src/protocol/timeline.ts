@@ -46,8 +46,10 @@ export interface ColonyEvent {
    * removeall: standalone processes in `state` (−1: every state but RUNNING);
    * removeallgraphs: workflows in `state`; removecolony: all of them
    */
-  readonly kind: 'removeexecutor' | 'removeall' | 'removeallgraphs' | 'removecolony'
+  readonly kind: 'removeexecutor' | 'removeall' | 'removeallgraphs' | 'removecolony' | 'removesite'
   readonly executorid?: string
+  /** removesite: the node removed; the attempts it held go back to the queue (it can no longer end their leases) */
+  readonly siteid?: string
   readonly state?: number
 }
 
@@ -241,6 +243,7 @@ export class Timeline {
         if (colony.sites.length === 1) return conflict('the last site of a colony cannot be removed')
         const { [m.nodeid]: _gone, ...sitenames } = colony.sitenames
         this.colonies.get(name)?.set(e.key, { ...colony, sites: colony.sites.filter(s => s !== m.nodeid), sitenames })
+        this.pushEvent(name, { key: e.key, kind: 'removesite', siteid: m.nodeid })
         return undefined
       }
       case 'pauseassignmentsmsg':

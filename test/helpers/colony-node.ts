@@ -44,14 +44,14 @@ export async function addExecutor (url: string, colony: string, owner: Identity,
 }
 
 /** `clock`: the node's time and timers (the system's if omitted); the test moves it. */
-export async function startColony (opts: { executors?: number, type?: string, dir?: string, clock?: ManualClock, retention?: NodeOptions['retention'] } = {}): Promise<TestColony> {
+export async function startColony (opts: { executors?: number, type?: string, dir?: string, clock?: ManualClock, retention?: NodeOptions['retention'], leaseMs?: number } = {}): Promise<TestColony> {
   const dir = opts.dir ?? await mkdtemp(join(tmpdir(), 'colonynet-node-'))
   const operator = identity('operator')
   const owner = identity('owner')
   const user = identity('user')
   const colony = 'test'
   const clock = opts.clock
-  const more = { ...(clock === undefined ? {} : { clock }), ...(opts.retention === undefined ? {} : { retention: opts.retention }) }
+  const more = { ...(clock === undefined ? {} : { clock }), ...(opts.retention === undefined ? {} : { retention: opts.retention }), ...(opts.leaseMs === undefined ? {} : { leaseMs: opts.leaseMs }) }
   let node = await ColonyNode.start({ dataDir: dir, port: 0, operatorPrvkey: operator.prv, ...more })
   await ok(node.url, { msgtype: 'addcolonymsg', colony: { colonyid: owner.id, name: colony } }, operator.prv)
   await ok(node.url, { msgtype: 'addusermsg', user: { colonyname: colony, userid: user.id, name: 'user', email: '', phone: '' } }, owner.prv)

@@ -40,8 +40,9 @@ export async function ok (url: string, msg: Record<string, unknown>, prv: string
   return r.value
 }
 
-async function startSite (dir: string, operator: Identity, bootstrap: string[], port = 0, syncIntervalMs = 3000, closeHoldMs?: number, retention?: NodeOptions['retention'], blobs?: NodeOptions['blobs']): Promise<ColonyNode> {
+async function startSite (dir: string, operator: Identity, bootstrap: string[], port = 0, syncIntervalMs = 3000, closeHoldMs?: number, retention?: NodeOptions['retention'], blobs?: NodeOptions['blobs'], leaseMs?: number): Promise<ColonyNode> {
   return await ColonyNode.start({
+    ...(leaseMs === undefined ? {} : { leaseMs }),
     dataDir: dir,
     port,
     operatorPrvkey: operator.prv,
@@ -56,7 +57,7 @@ async function startSite (dir: string, operator: Identity, bootstrap: string[], 
  * `closeHoldMs`: how long a close batch may wait for the next one (the node's default if omitted);
  * `blobs`: each site's blob store options (its file catalogue, labels kept locally).
  */
-export async function startFederation (n: number, opts: { syncIntervalMs?: number, closeHoldMs?: number, retention?: (site: number) => NodeOptions['retention'], blobs?: (site: number) => NodeOptions['blobs'] } = {}): Promise<Federation> {
+export async function startFederation (n: number, opts: { syncIntervalMs?: number, closeHoldMs?: number, retention?: (site: number) => NodeOptions['retention'], blobs?: (site: number) => NodeOptions['blobs'], leaseMs?: number } = {}): Promise<Federation> {
   const interval = opts.syncIntervalMs ?? 3000
   const hold = opts.closeHoldMs
   const retentionOf = (i: number): NodeOptions['retention'] => opts.retention?.(i)
@@ -67,7 +68,8 @@ export async function startFederation (n: number, opts: { syncIntervalMs?: numbe
   const colony = 'fed'
   const sites: Site[] = []
   const dirA = await mkdtemp(join(tmpdir(), 'colonynet-site-'))
-  const a = await startSite(dirA, operator, [], 0, interval, hold, retentionOf(0), blobsOf(0))
+  const lease = opts.leaseMs
+  const a = await startSite(dirA, operator, [], 0, interval, hold, retentionOf(0), blobsOf(0), lease)
   sites.push({ node: a, dir: dirA, name: 'site-0' })
   await ok(a.url, { msgtype: 'addcolonymsg', colony: { colonyid: owner.id, name: colony } }, operator.prv)
   await ok(a.url, { msgtype: 'addusermsg', user: { colonyname: colony, userid: user.id, name: 'user', email: '', phone: '' } }, owner.prv)
@@ -81,7 +83,7 @@ export async function startFederation (n: number, opts: { syncIntervalMs?: numbe
     addSite: async (name, opts = {}) => {
       const dir = await mkdtemp(join(tmpdir(), 'colonynet-site-'))
       const first = sites[0] as Site
-      const node = await startSite(dir, operator, first.node.federation?.addresses() ?? [], 0, interval, hold, retentionOf(sites.length), blobsOf(sites.length))
+      const node = await startSite(dir, operator, first.node.federation?.addresses() ?? [], 0, interval, hold, retentionOf(sites.length), blobsOf(sites.length), lease)
       const site = { node, dir, name }
       sites.push(site)
       if (opts.admit !== false) {
@@ -95,7 +97,7 @@ export async function startFederation (n: number, opts: { syncIntervalMs?: numbe
       await site.node.stop()
       const first = sites[0] as Site
       const bootstrap = site === first ? (sites[1]?.node.federation?.addresses() ?? []) : (first.node.federation?.addresses() ?? [])
-      site.node = await startSite(site.dir, operator, bootstrap, port, interval, hold, retentionOf(sites.indexOf(site)), blobsOf(sites.indexOf(site)))
+      site.node = await startSite(site.dir, operator, bootstrap, port, interval, hold, retentionOf(sites.indexOf(site)), blobsOf(sites.indexOf(site)), lease)
     },
     stop: async () => {
       for (const s of sites) await s.node.stop()

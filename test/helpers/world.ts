@@ -165,11 +165,11 @@ export class World {
     return this.entry({ k: 'claim', processid, attempt, executorid: this.exec(executor).id }, opts)
   }
 
-  expire (processid: string, what: 'wait' | 'exec', attempt = 1, opts: { at?: number, origin?: string } = {}): WorldEntry {
+  expire (processid: string, what: 'wait' | 'exec' | 'lease', attempt = 1, opts: { at?: number, origin?: string } = {}): WorldEntry {
     return this.entry({ k: 'expire', processid, attempt, what }, opts)
   }
 
-  close (processid: string, executor: string, out: unknown[] = [], opts: { at?: number, att?: number } = {}): WorldEntry {
+  close (processid: string, executor: string, out: unknown[] = [], opts: { at?: number, att?: number, origin?: string } = {}): WorldEntry {
     return this.env({ msgtype: 'closesuccessfulmsg', processid, out }, this.exec(executor), opts)
   }
 

@@ -16,7 +16,7 @@ type Op =
   | { k: 'submit', maxexectime: number, maxretries: number, priority: number }
   | { k: 'claim', p: number, e: number, attempt: number, site: number }
   | { k: 'close', p: number, e: number, own: boolean, ok: boolean, att: number }
-  | { k: 'expire', p: number, what: 'wait' | 'exec', attempt: number, dt: number }
+  | { k: 'expire', p: number, what: 'wait' | 'exec' | 'lease', attempt: number, dt: number, site: number }
   | { k: 'cancel', p: number }
   | { k: 'log', p: number, e: number }
   | { k: 'removeexec', e: number }
@@ -26,7 +26,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ k: fc.constant('submit' as const), maxexectime: fc.constantFrom(-1, 0, 2), maxretries: fc.constantFrom(-1, 0, 1), priority: fc.integer({ min: -2, max: 2 }) }) },
   { weight: 4, arbitrary: fc.record({ k: fc.constant('claim' as const), p: fc.constantFrom(0, 0, 0, 1, 2, 5), e: fc.nat(2), attempt: fc.constantFrom(1, 1, 1, 2, 3), site: fc.constantFrom(0, 0, 0, 1) }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constant('close' as const), p: fc.constantFrom(0, 0, 0, 1, 2, 5), e: fc.nat(2), own: fc.constantFrom(true, true, true, false), ok: fc.boolean(), att: fc.constantFrom(0, 0, 1, 2) }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('expire' as const), p: fc.constantFrom(0, 0, 0, 1, 2, 5), what: fc.constantFrom('wait' as const, 'exec' as const), attempt: fc.integer({ min: 1, max: 3 }), dt: fc.constantFrom(0, 5000) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('expire' as const), p: fc.constantFrom(0, 0, 0, 1, 2, 5), what: fc.constantFrom('wait' as const, 'exec' as const, 'lease' as const), attempt: fc.integer({ min: 1, max: 3 }), dt: fc.constantFrom(0, 5000), site: fc.integer({ min: 0, max: 1 }) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('cancel' as const), p: fc.constantFrom(0, 0, 0, 1, 2, 5) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('log' as const), p: fc.constantFrom(0, 0, 0, 1, 2, 5), e: fc.nat(2) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('removeexec' as const), e: fc.nat(2) }) },
@@ -64,7 +64,8 @@ function history (ops: Op[]): { world: World, entries: FoldEntry[] } {
         }
         break
       case 'expire':
-        if (pid !== undefined) entries.push(w.expire(pid, op.what, op.attempt, { at: w.t + op.dt }))
+        // a lease expiry stands only from the site holding the attempt: from either site here
+        if (pid !== undefined) entries.push(w.expire(pid, op.what, op.attempt, { at: w.t + op.dt, ...(op.what === 'lease' ? { origin: sites[op.site] } : {}) }))
         break
       case 'cancel':
         if (pid !== undefined) entries.push(w.env({ msgtype: 'cancelprocessmsg', processid: pid }, w.user('u1')))

@@ -571,6 +571,26 @@ test('addchild is refused from an executor not assigned to the parent, or when t
 
 // ---- deadlines ----------------------------------------------------------------------------
 
+test('a lease expiry of a workflow node requeues only that node, without counting a retry', () => {
+  const { w, base, T } = start()
+  const wf = submitWf(w, [fn('a', [], { maxretries: 0 }), fn('c'), fn('b', ['a'])], undefined, { at: T })
+  const [a, c, b] = nodeIds(wf.id, 3) as [string, string, string]
+  const recs = [w.claim(a, 'e1', 1, { at: T + 100 }), w.claim(c, 'e2', 1, { at: T + 101 })]
+  const lease = w.expire(a, 'lease', 1, { at: T + 200 })
+  const stale = w.close(a, 'e1', ['stale'], { at: T + 201, att: 1 })
+  const f = sameInEveryOrder([...base, wf, ...recs, lease, stale])
+  accepted(f, lease)
+  refused(f, stale, /superseded|assigned/)
+  const pa = proc(f, a)
+  assert.is(pa.state, WAITING)
+  assert.is(pa.attempt, 2)
+  assert.is(pa.retries, 0)
+  assert.is(proc(f, c).state, RUNNING, 'the other running node is untouched')
+  assert.is(proc(f, b).state, WAITING)
+  assert.is(proc(f, b).waitforparents, true)
+  assert.is(graphOf(f, wf.id).graph.state, RUNNING)
+})
+
 test('an exec timeout of a node with retries left requeues only that node', () => {
   const { w, base, T } = start()
   const wf = submitWf(w, [fn('a', [], { maxexectime: 2, maxretries: 1 }), fn('c'), fn('b', ['a'])], undefined, { at: T })

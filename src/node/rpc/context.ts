@@ -31,6 +31,8 @@ export interface RpcServiceOptions {
   readonly checkerPeriodMs?: number
   /** process channels: reads, rights, append rate (the node's; one of its own otherwise, without subscriptions) */
   readonly channels?: ChannelService
+  /** a request from `signer` named process `pid` (or was handed it): renews the lease it holds (leases.ts) */
+  readonly renew?: (pid: string, signer: string) => void
 }
 
 /** A decoded, verified request. */
