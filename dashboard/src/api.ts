@@ -5,11 +5,12 @@
  */
 import type { FunctionSpecJson } from '../../src/protocol/spec.js'
 import type {
-  Cron, Executor, Generator, Log, Process, ProcessGraph, SiteInfo, Statistics
+  Cron, Executor, Generator, Log, Process, ProcessGraph, ProcessHistory, ProcessHistoryStep, SiteInfo, Statistics
 } from '../../src/protocol/wire-types.js'
 import { openReply, signEnvelope } from './sign.js'
 
-export type { Cron, Executor, Generator, Log, Process, ProcessGraph, Statistics }
+export type { Cron, Executor, Generator, Log, Process, ProcessGraph, ProcessHistory, Statistics }
+export type HistoryStep = ProcessHistoryStep
 
 export class ApiError extends Error {
   /** the node's HTTP-like status; 0 when the node could not be reached or answered nonsense */
@@ -23,17 +24,6 @@ export class ApiError extends Error {
 
 // Reply shapes of colonynet's own read messages (src/node/dashboard-reads.ts, federation.ts).
 export interface ProcessPage { total: number, offset: number, processes: Array<Process & { site: string }> }
-export interface HistoryStep {
-  at: number
-  state: number
-  attempt: number
-  executorid: string
-  executorname: string
-  site: string
-  sitename: string
-  record: string
-}
-export interface ProcessHistory { processid: string, submitsite: string, steps: HistoryStep[] }
 export interface ThroughputBucket { t: number, submitted: number, succeeded: number, failed: number, cancelled: number }
 export interface Throughput { now: number, bucket: number, buckets: ThroughputBucket[] }
 export interface ExecutorSite { executorid: string, site: string, sitename: string, lastseen: number }

@@ -6,27 +6,9 @@
  * close is refused uses them to say why the node had already ended its attempt.
  */
 import { EXEC_TIMEOUT_ERROR, ProcessState, WAIT_TIMEOUT_ERROR } from '../protocol/state.js'
-import type { Process } from '../protocol/wire-types.js'
+import type { Process, ProcessHistory, ProcessHistoryStep as HistoryStep } from '../protocol/wire-types.js'
 
-/** One state change of a process, as getprocesshistorymsg replies (see node/dashboard-reads.ts). */
-export interface HistoryStep {
-  /** ms since the epoch */
-  at: number
-  state: number
-  attempt: number
-  executorid: string
-  executorname: string
-  site: string
-  sitename: string
-  /** the ledger record that made the change ('' for a colony event such as an executor's removal) */
-  record: string
-}
-
-export interface ProcessHistory {
-  processid: string
-  submitsite: string
-  steps: HistoryStep[]
-}
+export type { HistoryStep, ProcessHistory }
 
 export interface AttemptEnd {
   attempt: number

@@ -8,7 +8,7 @@
 import type { LedgerFold } from '../protocol/fold.js'
 import type { MessageOf } from '../protocol/messages.js'
 import { MAX_COUNT } from '../protocol/messages.js'
-import type { Process } from '../protocol/wire-types.js'
+import type { Process, ProcessHistory } from '../protocol/wire-types.js'
 import { ProcessState } from '../protocol/state.js'
 import { processToWire, type ProcessView } from '../protocol/wire.js'
 import { everything, type LedgerReads } from '../store/reads.js'
@@ -35,26 +35,6 @@ export async function processPage (reads: LedgerReads, msg: MessageOf<'getproces
   const count = msg.count > 0 ? msg.count : MAX_COUNT
   const page = await reads.page(msg.colonyname, msg.state, filtered ? keep : everything, msg.offset, count)
   return { total: page.total, exact: page.exact, offset: msg.offset, processes: page.processes.map(p => ({ ...processToWire(p), site: p.site })) }
-}
-
-export interface HistoryStepReply {
-  /** ms since the epoch (the clock of the record that made the change) */
-  readonly at: number
-  readonly state: number
-  readonly attempt: number
-  readonly executorid: string
-  readonly executorname: string
-  /** the node id of the site: the claiming site while running, the submitting site for the submit */
-  readonly site: string
-  readonly sitename: string
-  /** the ledger record that made the change ('' for a colony event such as an executor's removal) */
-  readonly record: string
-}
-
-export interface ProcessHistory {
-  readonly processid: string
-  readonly submitsite: string
-  readonly steps: HistoryStepReply[]
 }
 
 export function processHistory (fold: LedgerFold, p: ProcessView, submitsite: string): ProcessHistory {

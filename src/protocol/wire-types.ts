@@ -279,3 +279,25 @@ export interface Failure {
   status: number
   message: string
 }
+
+/** One state change of a process, as colonynet's getprocesshistorymsg replies (node/dashboard-reads.ts). */
+export interface ProcessHistoryStep {
+  /** ms since the epoch (the clock of the record that made the change) */
+  readonly at: number
+  readonly state: number
+  readonly attempt: number
+  readonly executorid: string
+  readonly executorname: string
+  /** the node id of the site: the claiming site while running, the submitting site for the submit */
+  readonly site: string
+  readonly sitename: string
+  /** the ledger record that made the change ('' for a colony event such as an executor's removal) */
+  readonly record: string
+}
+
+/** getprocesshistorymsg's reply: a process's state changes in ledger order. */
+export interface ProcessHistory {
+  readonly processid: string
+  readonly submitsite: string
+  readonly steps: readonly ProcessHistoryStep[]
+}
