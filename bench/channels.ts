@@ -20,7 +20,7 @@ import type { FoldEntry } from '../src/protocol/entry.js'
 import { LedgerFold } from '../src/protocol/fold.js'
 import { eventually } from '../test/helpers/colony-node.js'
 import { World } from '../test/helpers/world.js'
-import { type Site, startSite, stopSite } from './federation.js'
+import { type Site, startColonyOfThree, stopSite } from './federation.js'
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN
 const round = (ms: number): number => Number(ms.toFixed(1))
@@ -66,16 +66,7 @@ export async function benchChannels (opts: { n?: number } = {}, log = console.lo
   const colony = 'bench'
   const sites: Site[] = []
   try {
-    const a = await startSite(root, 'a', operator)
-    sites.push(a)
-    sites.push(await startSite(root, 'b', operator, a.p2p[0]), await startSite(root, 'c', operator, a.p2p[0]))
-    const [, b, c] = sites as [Site, Site, Site]
-    const op = new ColoniesClient({ url: a.url, prvkey: operator })
-    await op.addColony(colony, idFromPrivateKey(ownerKey))
-    const owner = op.withKey(ownerKey)
-    await owner.addSite(colony, b.nodeid, 'b')
-    await owner.addSite(colony, c.nodeid, 'c')
-    await owner.addUser({ colonyname: colony, userid: idFromPrivateKey(userKey), name: 'bench' })
+    const { a, b, c, owner } = await startColonyOfThree(root, { operator, ownerKey, userKey, colony }, sites)
     const atC = new ColoniesClient({ url: c.url, prvkey: generatePrivateKey() })
     await owner.addExecutor({ colonyname: colony, executorid: atC.id, executorname: 'xc', executortype: 'noop' })
     await owner.approveExecutor(colony, 'xc')

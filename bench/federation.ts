@@ -97,6 +97,28 @@ const until = async <T>(what: string, check: () => Promise<T | undefined> | T | 
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN
 
+/**
+ * Three sites a, b, c (b and c bootstrapped from a), each pushed to `sites` as it starts (so
+ * the caller's cleanup stops them), and one colony on them with a user 'bench'.
+ */
+export async function startColonyOfThree (root: string, keys: { operator: string, ownerKey: string, userKey: string, colony: string }, sites: Site[]):
+Promise<{ a: Site, b: Site, c: Site, owner: ColoniesClient }> {
+  const { operator, ownerKey, userKey, colony } = keys
+  const a = await startSite(root, 'a', operator)
+  sites.push(a)
+  const b = await startSite(root, 'b', operator, a.p2p[0])
+  sites.push(b)
+  const c = await startSite(root, 'c', operator, a.p2p[0])
+  sites.push(c)
+  const owner = new ColoniesClient({ url: a.url, prvkey: operator })
+  await owner.addColony(colony, idFromPrivateKey(ownerKey))
+  const asOwner = owner.withKey(ownerKey)
+  await asOwner.addSite(colony, b.nodeid, 'b')
+  await asOwner.addSite(colony, c.nodeid, 'c')
+  await asOwner.addUser({ colonyname: colony, userid: idFromPrivateKey(userKey), name: 'bench' })
+  return { a, b, c, owner: asOwner }
+}
+
 export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boolean, syncOnly?: boolean, records?: number } = {}, log = console.log): Promise<Record<string, number>> {
   const root = await mkdtemp(join(tmpdir(), 'colonynet-bench-fed-'))
   const operator = generatePrivateKey()
@@ -108,16 +130,7 @@ export async function benchFederation (opts: { quick?: boolean, claimsOnly?: boo
   // the machine's JavaScript speed, before anything else runs (and again after the claims runs)
   const jsBefore = opts.syncOnly === true ? NaN : nobleRecoveriesPerSecond()
   try {
-    const a = await startSite(root, 'a', operator)
-    sites.push(a)
-    sites.push(await startSite(root, 'b', operator, a.p2p[0]), await startSite(root, 'c', operator, a.p2p[0]))
-    const [, b, c] = sites as [Site, Site, Site]
-    const op = new ColoniesClient({ url: a.url, prvkey: operator })
-    await op.addColony(colony, idFromPrivateKey(ownerKey))
-    const owner = op.withKey(ownerKey)
-    await owner.addSite(colony, b.nodeid, 'b')
-    await owner.addSite(colony, c.nodeid, 'c')
-    await owner.addUser({ colonyname: colony, userid: idFromPrivateKey(userKey), name: 'bench' })
+    const { a, b, c, owner } = await startColonyOfThree(root, { operator, ownerKey, userKey, colony }, sites)
     const executors: Array<{ client: ColoniesClient, site: Site }> = []
     for (let i = 0; i < 8; i++) {
       const site = sites[i % 3] as Site
