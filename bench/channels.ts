@@ -18,6 +18,7 @@ import { ColoniesClient } from '../src/client/rpc-client.js'
 import { generatePrivateKey, idFromPrivateKey } from '../src/protocol/crypto.js'
 import type { FoldEntry } from '../src/protocol/entry.js'
 import { LedgerFold } from '../src/protocol/fold.js'
+import { ExecutorState } from '../src/protocol/state.js'
 import { eventually } from '../test/helpers/colony-node.js'
 import { World } from '../test/helpers/world.js'
 import { type Site, startColonyOfThree, stopSite } from './federation.js'
@@ -70,7 +71,10 @@ export async function benchChannels (opts: { n?: number } = {}, log = console.lo
     const atC = new ColoniesClient({ url: c.url, prvkey: generatePrivateKey() })
     await owner.addExecutor({ colonyname: colony, executorid: atC.id, executorname: 'xc', executortype: 'noop' })
     await owner.approveExecutor(colony, 'xc')
-    await eventually(async () => { try { return await atC.getExecutorById(colony, atC.id) } catch { return undefined } }, 'the executor to reach C', 60_000)
+    // approved at C, not only known there: an assign before the approval arrives is refused
+    await eventually(async () => {
+      try { return (await atC.getExecutorById(colony, atC.id)).state === ExecutorState.APPROVED ? true : undefined } catch { return undefined }
+    }, 'the executor\'s approval to reach C', 60_000)
     const userA = new ColoniesClient({ url: a.url, prvkey: userKey })
     let nth = 0
     const spec = (channels: string[] = []): { funcname: string, args: string[], maxexectime: number, channels: string[], conditions: { colonyname: string, executortype: string } } =>
