@@ -73,6 +73,28 @@ child.on('close', (code) => {
   const skipped = num('Skipped')
   let failed = total - passed
   if (code !== 0 && failed === 0) failed = 1 // a suite crashed before uvu could count it
+  // uvu prints each failure after its file, far above the end of a long run: repeat them
+  // here, so that whoever reads only the tail of the output (CI) sees what failed.
+  const failures = failureBlocks(plain)
+  if (failures.length > 0) console.log(`\nfailures, repeated from above:\n${failures.join('\n')}`)
   console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`)
   process.exit(code ?? 1)
 })
+
+/** Each `FAIL  suite  "test"` block uvu printed, cut to its first lines (the assertion and where). */
+function failureBlocks (plain: string): string[] {
+  const lines = plain.split('\n')
+  const blocks: string[] = []
+  let file = ''
+  lines.forEach((line, i) => {
+    if (/^\S.*\.test\.ts$/.test(line)) file = line
+    if (!line.includes(' FAIL ')) return
+    const block: string[] = [file]
+    for (const l of lines.slice(i, i + 16)) {
+      if (block.length > 1 && (l.includes(' FAIL ') || /^\S.*\.test\.ts$/.test(l))) break
+      block.push(l)
+    }
+    blocks.push(block.join('\n').trimEnd())
+  })
+  return blocks
+}
