@@ -188,7 +188,12 @@ export class ColonyNode {
         // acknowledgements we owed (sent as adverts or carried by our batches), dead links closed
         ...(this.federation === undefined
           ? {}
-          : { federation: { ...healthOf(this.federation.stats()), ...(this.federation.summaryStatus() === undefined ? {} : { summary: this.federation.summaryStatus() }) } })
+          : {
+              federation: { ...healthOf(this.federation.stats()), ...(this.federation.summaryStatus() === undefined ? {} : { summary: this.federation.summaryStatus() }) },
+              // reachable directly (public), behind NAT (peers see another address), or on a
+              // private network; the relays this site holds a slot on (nat.ts)
+              nat: this.federation.host.natStatus()
+            })
       })
     })
     this.retention = new Retention({

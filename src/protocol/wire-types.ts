@@ -200,6 +200,10 @@ export interface SiteInfo {
   clockskew?: number | null
   /** executors attached there per executor type, as it last advertised (a lone node: its own; absent on other sites it cannot hear) */
   executors?: Record<string, number>
+  /** how the answering node reaches it: self, direct, relayed (through `via`), upgraded (direct after relayed), none */
+  reach?: 'self' | 'direct' | 'relayed' | 'upgraded' | 'none'
+  /** the relay site's node id, for a relayed or upgraded connection */
+  via?: string
 }
 
 export interface GraphNode {

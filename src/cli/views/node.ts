@@ -136,6 +136,17 @@ export function describe (v: unknown): string {
 const ORDER = ['nodeid', 'records', 'ledger', 'memory', 'retention']
 
 /** /health as field lines; the last prunes as a table below them. */
+/** public / behind NAT (seen at …) / private network, and the relays it holds a slot on. */
+function natText (v: unknown): string {
+  const n = obj(v)
+  const observed = Array.isArray(n.observed) ? n.observed.map(String) : []
+  const relays = Array.isArray(n.relays) ? n.relays.map(String) : []
+  const how = n.reachability === 'public'
+    ? 'public'
+    : n.reachability === 'nat' ? `behind NAT (peers see ${observed.slice(0, 2).join(', ')})` : 'private network or loopback'
+  return relays.length === 0 ? how : `${how}; relay slot on ${relays.map(r => r.slice(-12)).join(', ')}`
+}
+
 export function healthText (h: Record<string, unknown>, first: Array<[string, string]>, now = Date.now()): string {
   const fields: Array<[string, string]> = [...first]
   const keys = [...ORDER.filter(k => k in h), ...Object.keys(h).filter(k => !ORDER.includes(k))]
@@ -148,6 +159,7 @@ export function healthText (h: Record<string, unknown>, first: Array<[string, st
       // the heap against its limit: what a node must keep below
       case 'memory': fields.push(['Memory', memoryText(v)]); break
       case 'blobs': fields.push(['Blobs', blobsText(v)]); break
+      case 'nat': fields.push(['Reachability', natText(v)]); break
       case 'retention': {
         const r = obj(v)
         fields.push(['Retention', retentionText(num(r.policy) ?? 0, str(r.archive))], ['Pruned', prunedText(v)])

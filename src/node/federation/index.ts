@@ -132,6 +132,7 @@ export class Federation extends EventEmitter implements ClaimPolicy, Service {
       mdns: opts.mdns ?? false,
       ...(opts.psk === undefined ? {} : { psk: opts.psk }),
       meshDegree: opts.meshDegree ?? 0,
+      ...(opts.relay === undefined ? {} : { relay: opts.relay }),
       ...(opts.log === undefined ? {} : { log: opts.log })
     })
     const f = new Federation({ ...opts, host }, opts)
@@ -151,6 +152,11 @@ export class Federation extends EventEmitter implements ClaimPolicy, Service {
     const { host, ledger } = this
     const { gossip, server, puller, publisher, membership, presence } = this.parts
     host.setValidator((topic, data, from) => gossip.validate(topic, data, from))
+    // relay for, and through a relay reach, only the sites we share a colony with
+    host.setRelayPolicy(peer => {
+      const site = siteIdOfPeer(peer)
+      return site !== undefined && membership.isCoSite(site)
+    })
     host.onMessage((topic, data, from) => gossip.onGossip(topic, data, from))
     await server.start()
     host.on('peer:connect', (peer: string) => {

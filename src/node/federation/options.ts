@@ -6,6 +6,7 @@ import type { ColonyInfo } from '../../protocol/state.js'
 import type { Ledger } from '../../store/ledger.js'
 import type { Clock } from '../clock.js'
 import type { P2PHost } from '../p2p/host.js'
+import type { RelaySettings } from '../p2p/host-options.js'
 
 /** How a node takes part in a federation (`NodeOptions.p2p`). */
 export interface P2POptions {
@@ -18,6 +19,8 @@ export interface P2POptions {
   readonly mdns?: boolean
   /** a private network's pre-shared key (swarm.key format) */
   readonly psk?: Uint8Array
+  /** NAT traversal: relaying for the colony's sites, reserving a relay slot, UPnP */
+  readonly relay?: RelaySettings
   /** mean of the jittered repair timer (default 15 s) */
   readonly syncIntervalMs?: number
   /** delay per claim rank (default 40 ms) */

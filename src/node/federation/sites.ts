@@ -35,6 +35,13 @@ export interface SiteStatus {
    * PRESENCE_TTL_MS. These are the sites a process's claim is ranked over (decision 6).
    */
   readonly executors: Record<string, number>
+  /**
+   * how this node reaches it now: 'direct', 'relayed' (through the site `via`), 'upgraded'
+   * (a direct connection made while relayed, DCUtR), 'none' (not connected); 'self' for us
+   */
+  readonly reach: 'self' | 'direct' | 'relayed' | 'upgraded' | 'none'
+  /** the relay site (node id) of a relayed or upgraded connection */
+  readonly via?: string
 }
 
 /** clock samples kept per site; the estimate is the one that travelled fastest */
@@ -43,7 +50,7 @@ const SKEW_SAMPLES = 16
 export interface SitesComponents {
   readonly ledger: { readonly fold: ColonyView } & Pick<Ledger, 'versionVector' | 'recordsBetween'>
   readonly nodeId: string
-  readonly host: Pick<P2PHost, 'connectedPeers'>
+  readonly host: Pick<P2PHost, 'connectedPeers' | 'pathTo'>
   readonly presence: Pick<Presence, 'ownExecutors' | 'advertisedExecutors'>
   readonly clock: Clock
 }
@@ -99,7 +106,7 @@ export class Sites {
     const { ledger, nodeId, host, presence, clock } = this.c
     const c = ledger.fold.colony(colony)
     if (c === undefined) return []
-    const connected = new Set(host.connectedPeers().map(p => siteIdOfPeer(p)))
+    const peers = new Map(host.connectedPeers().map(p => [siteIdOfPeer(p), p]))
     const ours = ledger.versionVector()
     return c.sites.map(nodeid => {
       const theirs = this.vectors.get(nodeid)
@@ -110,11 +117,16 @@ export class Sites {
           if (missing > 0) behind[origin] = missing
         }
       }
+      const peer = peers.get(nodeid)
+      const path = peer === undefined ? undefined : host.pathTo(peer)
+      const via = path === undefined || path.how === 'direct' ? undefined : siteIdOfPeer(path.via) ?? path.via
       return {
         nodeid,
         name: c.sitenames[nodeid] ?? '',
         self: nodeid === nodeId,
-        connected: nodeid === nodeId || connected.has(nodeid),
+        connected: nodeid === nodeId || peer !== undefined,
+        reach: nodeid === nodeId ? 'self' : path?.how ?? (peer === undefined ? 'none' : 'direct'),
+        ...(via === undefined ? {} : { via }),
         lastseen: nodeid === nodeId ? clock.now() : (this.lastSeen.get(nodeid) ?? 0),
         behind,
         clockskew: nodeid === nodeId ? 0 : this.clockSkew(nodeid),

@@ -18,10 +18,16 @@ import type { GossipSub, Message } from '@libp2p/gossipsub'
 import type { TopicScoreParams } from '@libp2p/gossipsub/score'
 import { mdns } from '@libp2p/mdns'
 import { preSharedKey } from '@libp2p/pnet'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
+import { autoNAT } from '@libp2p/autonat'
+import { dcutr } from '@libp2p/dcutr'
+import { uPnPNAT } from '@libp2p/upnp-nat'
 import type { Connection, ConnectionGater, PeerId } from '@libp2p/interface'
 import type { Clock } from '../clock.js'
 import { MAX_FRAME_BYTES } from './framed-stream.js'
 import { libp2pKeyOfNodeKey } from './peer-identity.js'
+import type { RelayReserve } from './nat.js'
 
 export interface P2PHostOptions {
   /** the node's secp256k1 private key, 64 hex: both its libp2p identity and its ledger identity */
@@ -48,7 +54,32 @@ export interface P2PHostOptions {
   log?: (line: string) => void
   /** the time and timers of the redial loops and the liveness check (default: the system's) */
   clock?: Clock
+  /** NAT traversal: relaying for other sites, reserving a relay slot, UPnP (see nat.ts) */
+  relay?: RelaySettings
 }
+
+/** NAT traversal settings (`node start --relay…`, `--upnp`). */
+export interface RelaySettings {
+  /** relay for the sites of our colonies (circuit relay v2); default true */
+  readonly serve?: boolean
+  /** when to reserve a slot on a relay ourselves; default 'auto' (behind NAT, or listening on nothing) */
+  readonly reserve?: RelayReserve
+  /** the most bytes one relayed connection may carry before the relay closes it (the sites reconnect) */
+  readonly maxBytes?: number
+  /** the longest one relayed connection may stay open, ms */
+  readonly maxDurationMs?: number
+  /** the most sites holding a slot on us at once */
+  readonly maxReservations?: number
+  /** ask the router for a port mapping (UPnP / NAT-PMP); default false */
+  readonly upnp?: boolean
+}
+
+/** Defaults of RelaySettings: generous for a colony's traffic, bounded for a relay that serves many. */
+export const RELAY_DEFAULTS = {
+  maxBytes: 1024 * 1024 * 1024,
+  maxDurationMs: 60 * 60_000,
+  maxReservations: 64
+} as const
 
 // ---------------------------------------------------------------------------------------------
 // Settings, in one place
@@ -74,7 +105,7 @@ export const P2P_SETTINGS = {
   livenessCheckMs: 2_000
 } as const
 
-export type Services = { identify: Identify, ping: Ping, pubsub: GossipSub }
+export type Services = { identify: Identify, ping: Ping, pubsub: GossipSub, autoNAT: unknown, dcutr: unknown, relay?: CircuitRelayService, upnp?: unknown }
 
 const ZERO = new Uint8Array([0])
 
@@ -82,7 +113,8 @@ export function libp2pOptions (opts: P2PHostOptions, gater: ConnectionGater): Li
   return {
     privateKey: libp2pKeyOfNodeKey(opts.nodeKey),
     addresses: { listen: opts.listen, ...(opts.announce !== undefined && opts.announce.length > 0 ? { announce: opts.announce } : {}) },
-    transports: [tcp(), webSockets()],
+    // a relayed connection is how a site behind NAT is reached until a direct one exists
+    transports: [tcp(), webSockets(), circuitRelayTransport({ reservationCompletionTimeout: 10_000 })],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({
       // A stream paused for backpressure buffers at most one receive window; keep the window
@@ -101,6 +133,7 @@ export function libp2pOptions (opts: P2PHostOptions, gater: ConnectionGater): Li
     // gossip (measured: 4 of 18 runs). Keep measuring RTT, never abort on a late ping.
     connectionMonitor: { abortConnectionOnPingFailure: false },
     services: {
+      ...relayServices(opts.relay ?? {}),
       identify: identify(), // required: gossipsub learns a peer's protocols from identify
       // answers the connection monitor's pings. The liveness check's go over the same
       // protocol, and libp2p allows one outbound ping stream per connection by default: one
@@ -120,6 +153,8 @@ export function libp2pOptions (opts: P2PHostOptions, gater: ConnectionGater): Li
         allowPublishToZeroTopicPeers: true,
         // republishing bytes already seen is a no-op, not an error
         ignoreDuplicatePublishError: true,
+        // a site behind NAT is reached through a relay, whose connections carry limits
+        runOnLimitedConnection: true,
         emitSelf: false,
         scoreParams: {
           // sites of one owner often share an address (one NAT, or one test machine)
@@ -128,6 +163,38 @@ export function libp2pOptions (opts: P2PHostOptions, gater: ConnectionGater): Li
         ...(opts.meshDegree === undefined ? {} : meshOptions(opts.meshDegree))
       })
     }
+  }
+}
+
+/**
+ * autonat (do others reach our public listen addresses? libp2p announces a public address
+ * only once confirmed), DCUtR (a relayed connection upgraded to a direct one), a relay for
+ * the colony's sites (who may use it is the connection gater's decision, host.ts) and UPnP.
+ */
+function relayServices (r: RelaySettings): {
+  autoNAT: ReturnType<typeof autoNAT>
+  dcutr: ReturnType<typeof dcutr>
+  relay?: ReturnType<typeof circuitRelayServer>
+  upnp?: ReturnType<typeof uPnPNAT>
+} {
+  const maxBytes = r.maxBytes ?? RELAY_DEFAULTS.maxBytes
+  const maxDurationMs = r.maxDurationMs ?? RELAY_DEFAULTS.maxDurationMs
+  return {
+    autoNAT: autoNAT(),
+    dcutr: dcutr(),
+    ...(r.serve === false
+      ? {}
+      : {
+          relay: circuitRelayServer({
+            reservations: {
+              maxReservations: r.maxReservations ?? RELAY_DEFAULTS.maxReservations,
+              applyDefaultLimit: true,
+              defaultDataLimit: BigInt(maxBytes),
+              defaultDurationLimit: maxDurationMs
+            }
+          })
+        }),
+    ...(r.upnp === true ? { upnp: uPnPNAT() } : {})
   }
 }
 

@@ -27,9 +27,11 @@ import { logNameOfPeer } from './peer-identity.js'
 import { installHalfWindowUpdates } from './yamux-window.js'
 import { installCheapEmptyPrefix } from './lp-decoder.js'
 import { installRelayOnlyGossip } from './gossip-relay.js'
+import { NatTraversal, type NatStatus, type PeerPath } from './nat.js'
 
 export type { FramedStream } from './framed-stream.js'
 export { P2P_SETTINGS, type P2PHostOptions } from './host-options.js'
+export type { NatStatus, PeerPath } from './nat.js'
 
 export type ValidationResult = 'accept' | 'reject' | 'ignore'
 export type Validator = (topic: string, data: Uint8Array, fromPeer: string) => ValidationResult
@@ -49,6 +51,8 @@ export interface P2PHostStats {
   readonly silentHangUps: number
 }
 
+interface RelayPolicy { allowed: (peer: string) => boolean }
+
 function toError (err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err))
 }
@@ -63,8 +67,11 @@ export class P2PHost {
   private readonly stopController = new AbortController()
   private readonly kept: KeptPeers
   private readonly liveness: Liveness
+  private readonly nat: NatTraversal
+  /** who may use us as a relay, and be reached through one (set by the federation: the colony's sites) */
+  private relayPolicy: RelayPolicy
 
-  private constructor (node: Libp2p<Services>, blocked: Set<string>, opts: P2PHostOptions) {
+  private constructor (node: Libp2p<Services>, blocked: Set<string>, opts: P2PHostOptions, policy: RelayPolicy) {
     this.node = node
     this.blocked = blocked
     this.peerId = node.peerId.toString()
@@ -73,6 +80,9 @@ export class P2PHost {
     this.kept = new KeptPeers({ node, peerId: this.peerId, blocked, signal, clock, random: Math.random })
     this.liveness = new Liveness({ node, signal, clock })
     this.liveness.start()
+    this.relayPolicy = policy
+    const ready = (): boolean => node.getPeers().some(p => policy.allowed(p.toString()))
+    this.nat = new NatTraversal({ node, reserve: opts.relay?.reserve ?? 'auto', clock, signal, ready, ...(opts.log === undefined ? {} : { log: opts.log }) })
     const dialDiscovered = opts.mdns === true
 
     node.addEventListener('peer:connect', (evt) => {
@@ -137,12 +147,19 @@ export class P2PHost {
     const blocked = new Set<string>()
     // the gater is consulted for every dial and at every stage of an incoming connection
     const deny = (peer: PeerId): boolean => blocked.has(peer.toString())
+    // until the federation says which peers are sites of our colonies, nobody is relayed
+    const policy: RelayPolicy = { allowed: () => false }
     const gater: ConnectionGater = {
       denyDialPeer: deny,
       denyInboundEncryptedConnection: deny,
       denyOutboundEncryptedConnection: deny,
       denyInboundUpgradedConnection: deny,
-      denyOutboundUpgradedConnection: deny
+      denyOutboundUpgradedConnection: deny,
+      // as a relay: slots and circuits only for the sites of our colonies
+      denyInboundRelayReservation: (peer: PeerId) => deny(peer) || !policy.allowed(peer.toString()),
+      denyOutboundRelayedConnection: (src: PeerId, dst: PeerId) =>
+        deny(src) || deny(dst) || !policy.allowed(src.toString()) || !policy.allowed(dst.toString()),
+      denyInboundRelayedConnection: (relay: PeerId, remote: PeerId) => deny(relay) || deny(remote)
     }
     const node = await createLibp2p<Services>(libp2pOptions(opts, gater))
     installRelayOnlyGossip(node.services.pubsub)
@@ -159,8 +176,9 @@ export class P2PHost {
         }, { once: true })
       })
     }
-    const host = new P2PHost(node, blocked, opts)
+    const host = new P2PHost(node, blocked, opts, policy)
     host.kept.keepBootstrap(opts.bootstrap ?? [])
+    host.nat.start()
     return host
   }
 
@@ -266,14 +284,17 @@ export class P2PHost {
       ).catch((err: unknown) => { framed.abort(toError(err)) })
     }, {
       maxInboundStreams: P2P_SETTINGS.maxStreamsPerProtocol,
-      maxOutboundStreams: P2P_SETTINGS.maxStreamsPerProtocol
+      maxOutboundStreams: P2P_SETTINGS.maxStreamsPerProtocol,
+      // sync and claims run over a relayed (limited) connection until a direct one exists
+      runOnLimitedConnection: true
     })
   }
 
   async open (peer: string, protocol: string, signal?: AbortSignal): Promise<FramedStream> {
     const stream = await this.node.dialProtocol(peerIdFromString(peer), protocol, {
       signal,
-      maxOutboundStreams: P2P_SETTINGS.maxStreamsPerProtocol
+      maxOutboundStreams: P2P_SETTINGS.maxStreamsPerProtocol,
+      runOnLimitedConnection: true
     })
     return framedStream(stream)
   }
@@ -340,6 +361,24 @@ export class P2PHost {
     this.kept.unblock(peers)
   }
 
+  /**
+   * Who may hold a relay slot on us and be relayed through us (as source and destination):
+   * the federation passes the sites of our colonies. Until then, nobody.
+   */
+  setRelayPolicy (allowed: (peer: string) => boolean): void {
+    this.relayPolicy.allowed = allowed
+  }
+
+  /** How a connected peer is reached: directly, through a relay, or upgraded from a relay. */
+  pathTo (peer: string): PeerPath | undefined {
+    return this.nat.pathTo(peer)
+  }
+
+  /** Whether this site is behind NAT, and the relays it holds a slot on. */
+  natStatus (): NatStatus {
+    return this.nat.status()
+  }
+
   stats (): P2PHostStats {
     return { silentHangUps: this.liveness.silentHangUps }
   }
@@ -347,6 +386,7 @@ export class P2PHost {
   async stop (): Promise<void> {
     if (this.stopController.signal.aborted) return
     this.liveness.stop()
+    this.nat.stop()
     this.stopController.abort()
     const loops = this.kept.stop()
     await this.node.stop()

@@ -48,6 +48,7 @@ export const siteHandlers: Pick<Handlers, Sites> = {
       name: c?.sitenames[nodeid] ?? '',
       self: nodeid === self,
       connected: nodeid === self,
+      reach: nodeid === self ? 'self' as const : 'none' as const,
       lastseen: nodeid === self ? Date.now() : 0,
       behind: {},
       ...(nodeid === self ? { executors: x.assigner.attachedExecutors(msg.colonyname) } : {})

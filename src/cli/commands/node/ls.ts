@@ -2,6 +2,7 @@ import { ClientCommand } from '../../client-command.js'
 import { MEMBER_KEY } from '../../config.js'
 import { colonyFlag, memberKeyFlag } from '../../flags.js'
 import { renderTable } from '../../table.js'
+import type { SiteInfo } from '../../../protocol/wire-types.js'
 
 /** A clock skew in seconds with one decimal: +1.5 s, -0.3 s, 0.0 s. */
 function skew (ms: number): string {
@@ -9,9 +10,18 @@ function skew (ms: number): string {
   return tenths === 0 ? '0.0 s' : `${tenths > 0 ? '+' : '-'}${(Math.abs(tenths) / 10).toFixed(1)} s`
 }
 
+/** How the answering node reaches a site, naming the relay site by its name where it knows it. */
+function reached (s: SiteInfo, all: readonly SiteInfo[]): string {
+  if (s.reach === undefined || s.reach === 'self') return '-'
+  if (s.via === undefined) return s.reach
+  const relay = all.find(o => o.nodeid === s.via)
+  const name = relay?.name !== undefined && relay.name !== '' ? relay.name : s.via.slice(0, 16)
+  return s.reach === 'relayed' ? `relayed via ${name}` : `upgraded (was via ${name})`
+}
+
 export default class NodeLs extends ClientCommand<typeof NodeLs> {
   static override summary = 'List the sites of the colony: connected, last seen, clock skew, executors, how far behind'
-  static override description = 'EXECUTORS counts, per executor type, the executors attached to the site (asking it for work, busy or idle) as it last advertised. BEHIND counts, per origin (the site that wrote them), the records the site lacked when it last told the node you ask: its heartbeat (every 2 s) or a sync.'
+  static override description = 'REACHED says how the node you ask reaches each site: direct, relayed via another site (one of them is behind NAT), or upgraded (a direct connection made while relayed). EXECUTORS counts, per executor type, the executors attached to the site (asking it for work, busy or idle) as it last advertised. BEHIND counts, per origin (the site that wrote them), the records the site lacked when it last told the node you ask: its heartbeat (every 2 s) or a sync.'
   static override flags = {
     ...colonyFlag,
     ...memberKeyFlag
@@ -25,6 +35,8 @@ export default class NodeLs extends ClientCommand<typeof NodeLs> {
       { header: 'NODE', value: s => s.nodeid.slice(0, 16) + (s.self ? ' (this)' : '') },
       { header: 'NAME', value: s => s.name },
       { header: 'CONNECTED', value: s => s.connected ? 'yes' : 'no' },
+      // direct, through a relay site (behind NAT), or direct after a relay (hole punched / upgraded)
+      { header: 'REACHED', value: s => reached(s, list) },
       { header: 'LAST SEEN', value: s => s.lastseen === 0 ? 'never' : new Date(s.lastseen).toISOString().replace('T', ' ').slice(0, 19) },
       // their clock minus the answering node's, estimated from what they gossip
       { header: 'CLOCK SKEW', value: s => s.self ? '-' : s.clockskew === undefined || s.clockskew === null ? 'unknown' : skew(s.clockskew) },

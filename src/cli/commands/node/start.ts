@@ -9,6 +9,7 @@ import { untilSignalled } from '../../signals.js'
 import { renderFields } from '../../table.js'
 import { retentionText } from '../../views/node.js'
 import { UsageError } from '../../errors.js'
+import { natFlags, relaySettings } from '../../nat-flags.js'
 import { DEFAULT_MAX_BLOB_BYTES, parseKeepLabel } from '../../../node/blobs/options.js'
 
 export default class NodeStart extends BaseCommand<typeof NodeStart> {
@@ -29,6 +30,7 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     'max-blob-mib': Flags.integer({ description: 'The largest file content (blob) this site stores, in MiB', default: DEFAULT_MAX_BLOB_BYTES / (1024 * 1024), min: 1 }),
     dashboard: Flags.boolean({ description: 'Serve the web dashboard at / on the API port (--no-dashboard: API only)', default: true, allowNo: true }),
     lease: Flags.integer({ description: 'Seconds a process this site handed out may go without word from its executor before it goes back to the queue as a new attempt (0: never)', default: 60, min: 0 }),
+    ...natFlags,
     ...retentionFlags
   }
 
@@ -63,7 +65,7 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     const listen = [`/ip4/${p2pHost}/tcp/${port}`]
     if (this.flags.ws) listen.push(`/ip4/${p2pHost}/tcp/${port === 0 ? 0 : port + 1}/ws`)
     const node = await ColonyNode.start({
-      ...(federated ? { p2p: { listen, announce: this.flags.announce ?? [], bootstrap: this.flags.bootstrap ?? [], mdns: this.flags.mdns, ...(psk === undefined ? {} : { psk }) } } : {}),
+      ...(federated ? { p2p: { listen, announce: this.flags.announce ?? [], bootstrap: this.flags.bootstrap ?? [], mdns: this.flags.mdns, relay: relaySettings(this.flags), ...(psk === undefined ? {} : { psk }) } } : {}),
       dataDir,
       host: this.flags.host,
       port: this.flags.port,
