@@ -50,6 +50,31 @@ export class ExchangeTimeoutError extends Error {
  * after `timeoutMs`, or `signal`'s reason once it aborts (the request is then destroyed).
  */
 export async function exchange (target: HttpTarget, path: string, method: 'GET' | 'POST', body: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<HttpResult> {
+  try {
+    return await exchangeOnce(target, path, method, body, timeoutMs, signal)
+  } catch (err) {
+    // A kept-alive socket the node closed as we reused it (its idle timeout, or a NAT or
+    // proxy that dropped the idle flow) is reset: the node had closed it, so it did not read
+    // the request. Send it again on a fresh connection, once, as Node's documentation
+    // advises for `reusedSocket` (seen through the chaos suite's NAT routers).
+    if (!(err instanceof StaleSocketError)) throw err
+  }
+  try {
+    return await exchangeOnce(target, path, method, body, timeoutMs, signal)
+  } catch (err) {
+    throw err instanceof StaleSocketError ? err.cause : err
+  }
+}
+
+/** A reused keep-alive socket failed before any byte of the reply came. */
+class StaleSocketError extends Error {
+  constructor (cause: Error) {
+    super(cause.message, { cause })
+    this.name = 'StaleSocketError'
+  }
+}
+
+async function exchangeOnce (target: HttpTarget, path: string, method: 'GET' | 'POST', body: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<HttpResult> {
   return await new Promise<HttpResult>((resolve, reject) => {
     let settled = false
     const settle = (err: unknown, result?: HttpResult): void => {
@@ -67,6 +92,7 @@ export async function exchange (target: HttpTarget, path: string, method: 'GET' 
       agent: target.tls ? httpsAgent : httpAgent,
       headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
     }, res => {
+      replied = true
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => settle(undefined, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
@@ -74,7 +100,11 @@ export async function exchange (target: HttpTarget, path: string, method: 'GET' 
       // the connection went before the body ended (no 'end', maybe no 'error')
       res.on('close', () => { if (!res.complete) settle(new Error('the connection closed before the reply ended')) })
     })
-    req.on('error', settle)
+    let replied = false
+    req.on('error', (err: Error & { code?: string }) => {
+      const stale = !replied && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')
+      settle(stale ? new StaleSocketError(err) : err)
+    })
     const timer = setTimeout(() => {
       const err = new ExchangeTimeoutError(timeoutMs)
       settle(err)
