@@ -165,6 +165,12 @@ export class Federation extends EventEmitter implements ClaimPolicy, Service {
     })
     host.on('peer:disconnect', (peer: string) => this.log(`disconnected from ${logNameOfPeer(peer)}`))
     host.on('subscription-change', (peer: string) => puller.schedulePull(peer, 0))
+    // a relay slot made or lost: tell the colonies where we can be dialled now, not at the next heartbeat
+    host.on('addresses', (addrs: string[]) => {
+      const relayed = addrs.filter(a => a.includes('/p2p-circuit'))
+      if (relayed.length > 0) this.log(`reachable through a relay at ${relayed.join(', ')}`)
+      presence.advertiseAll()
+    })
     // the host dials its bootstrap peers as it starts: those connections came before our listeners
     puller.pullFromAll()
     ledger.on('batch', (batch: Batch) => { publisher.publish(batch) })

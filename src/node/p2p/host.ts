@@ -43,6 +43,8 @@ export interface P2PHostEvents {
   'peer:disconnect': (peer: string) => void
   /** `subscribed`/`unsubscribed`: the topics this announcement from `peer` changed */
   'subscription-change': (peer: string, subscribed: string[], unsubscribed: string[]) => void
+  /** the addresses we can be dialled at changed (a relay slot was made or lost, autonat confirmed one) */
+  'addresses': (addrs: string[]) => void
 }
 
 /** The host's counters, for `node status` and tests. */
@@ -82,7 +84,8 @@ export class P2PHost {
     this.liveness.start()
     this.relayPolicy = policy
     const ready = (): boolean => node.getPeers().some(p => policy.allowed(p.toString()))
-    this.nat = new NatTraversal({ node, reserve: opts.relay?.reserve ?? 'auto', clock, signal, ready, ...(opts.log === undefined ? {} : { log: opts.log }) })
+    const announced = (opts.announce ?? []).length > 0
+    this.nat = new NatTraversal({ node, reserve: opts.relay?.reserve ?? 'auto', clock, signal, ready, announced, ...(opts.log === undefined ? {} : { log: opts.log }) })
     const dialDiscovered = opts.mdns === true
 
     node.addEventListener('peer:connect', (evt) => {
@@ -122,6 +125,14 @@ export class P2PHost {
       const peer = evt.detail.id.toString()
       if (peer === this.peerId || this.blocked.has(peer) || isConnected(node, peer)) return
       node.dial(evt.detail.id, { signal: this.stopController.signal }).catch(() => {})
+    })
+
+    let addrs = ''
+    node.addEventListener('self:peer:update', () => {
+      const now = this.addresses()
+      if (now.join(' ') === addrs) return
+      addrs = now.join(' ')
+      this.emit('addresses', now)
     })
 
     const pubsub = node.services.pubsub

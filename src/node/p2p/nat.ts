@@ -34,8 +34,8 @@ export type PeerPath =
 /** What `node status` shows of this site's reachability. */
 export interface NatStatus {
   /**
-   * public: a public address of ours is verified (listened on, announced, or confirmed by
-   * autonat or UPnP); nat: peers see us at an address that is not ours, none of ours is
+   * public: the operator announced where to dial us, or a public address of ours is verified
+   * (listened on, confirmed by autonat or UPnP); nat: peers see us at an address that is not ours, none of ours is
    * public; private: neither (a LAN, or loopback)
    */
   readonly reachability: 'public' | 'nat' | 'private'
@@ -79,6 +79,8 @@ export interface NatComponents {
   readonly signal: AbortSignal
   /** whether a relay would serve us now (a connected peer shares a colony with us) */
   readonly ready: () => boolean
+  /** the operator gave the addresses to dial us at (--announce): we are reachable, never reserve */
+  readonly announced: boolean
   readonly log?: (line: string) => void
 }
 
@@ -97,7 +99,9 @@ export class NatTraversal {
     const { node } = components
     node.addEventListener('peer:identify', (evt: CustomEvent<IdentifyResult>) => {
       const seen = evt.detail.observedAddr
-      if (seen === undefined) return
+      // through a relay, a peer sees the relay's end of the circuit, not us
+      if (seen === undefined || relayOf(evt.detail.connection.remoteAddr) !== undefined || seen.toString().includes('/p2p-circuit')) return
+      if (this.c.announced) return // the operator said where we are reachable
       const ip = ipOf(seen)
       if (ip === undefined || this.ownIps().has(ip) || this.observed.size >= MAX_OBSERVED) return
       const s = seen.decapsulateCode(421).toString() // without /p2p/<us>
@@ -184,6 +188,7 @@ export class NatTraversal {
   }
 
   private hasPublicAddress (): boolean {
+    if (this.c.announced) return true
     const meta = this.internals.addressManager?.getAddressesWithMetadata() ?? []
     return meta.some(m => m.verified && relayOf(m.multiaddr) === undefined && ipOf(m.multiaddr) !== undefined && isPrivate(m.multiaddr) !== true)
   }
