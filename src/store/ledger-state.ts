@@ -148,7 +148,7 @@ export abstract class LedgerState extends EventEmitter<LedgerEvents> {
    * Opens the store's state without folding history: the colony level (colonylog), the
    * units that were live at the last checkpoint, then the records stored after it (none
    * after a clean close). A store of an older layout, or without a checkpoint, is rebuilt
-   * from its batches.
+   * from its batches. The caller holds the write chain.
    */
   protected async load (): Promise<void> {
     const { meta, sizes, colonylog, liveunits } = this.store
@@ -181,7 +181,7 @@ export abstract class LedgerState extends EventEmitter<LedgerEvents> {
     // after a crash, projections may be ahead of the checkpoint: read back what they hold
     if (!clean) for (const p of this.foldNow.processesRaw()) await this.projections.readBack(p)
     this.projections.note(change.processes, change.colonyLevel, change.units)
-    await this.projections.flush()
+    await this.projections.writeAll()
     if (this.pager.sweepsPending > 0) this.sweep()
   }
 
