@@ -259,7 +259,10 @@ export abstract class LedgerState extends EventEmitter<LedgerEvents> {
     const ops: Op[] = []
     for (const id of this.dirtyUnits) {
       const r = fold.unitRecords(id)
-      if (r === undefined || fold.evictable(id)) continue
+      // A settled unit still in memory is saved too: its projections may wait (25 ms, or
+      // up to 10 s while a pull streams in) before it leaves for the store, and a crash
+      // meanwhile would find it neither live here nor sent out, its records behind `vv`.
+      if (r === undefined) continue
       ops.push(...this.pager.liveOps(id, r.entries, r.colony, r.graph, this.projections.writtenOf(fold.processIdsOf(id)), this.projections.countedGraph(id)))
     }
     this.dirtyUnits.clear()

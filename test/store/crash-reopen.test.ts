@@ -1,7 +1,7 @@
 /**
  * What a reopen after SIGKILL makes of processes that had just settled: each one is still
  * there, in the fold's hash and in the projections (its view, its state listing, the
- * counts).
+ * counts), whether it had left memory before the kill or not yet.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -21,8 +21,8 @@ const dirs: string[] = []
 test.after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }) })
 
 /** Runs the settler (see fixtures/settler.ts) until it is ready, kills it with SIGKILL; returns its processes. */
-async function settleAndKill (dir: string, nodeKey: string, n: number, deadlineMs = 60_000): Promise<string[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', settler, dir, nodeKey, String(n)], { stdio: ['ignore', 'pipe', 'pipe'] })
+async function settleAndKill (dir: string, nodeKey: string, n: number, mode: 'written' | 'checkpointed', deadlineMs = 60_000): Promise<string[]> {
+  const child = spawn(process.execPath, ['--import', 'tsx', settler, dir, nodeKey, String(n), mode], { stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: string[] = []
   let partial = ''
   let stderr = ''
@@ -65,7 +65,7 @@ test('settled processes the replay brings back keep their projections, whenever 
   const nodeKey = generatePrivateKey()
   // Settled and sent out of memory, then the kill: no checkpoint since the store opened,
   // so the reopen replays their records and brings each unit back from the store.
-  const pids = await settleAndKill(dir, nodeKey, 3)
+  const pids = await settleAndKill(dir, nodeKey, 3, 'written')
   assert.is(pids.length, 3)
   // Each unit brought back sets off a projection write on a 25 ms timer. Here it fires
   // just as the open reads back what the store holds for the first process in memory (as
@@ -81,6 +81,21 @@ test('settled processes the replay brings back keep their projections, whenever 
   } finally {
     Projections.prototype.readBack = readBack
   }
+  await assertAllThere(l, 'dev', pids)
+  await l.close()
+})
+
+test('processes settled but not yet written when a checkpoint is taken survive a crash', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'colonynet-crash-reopen-'))
+  dirs.push(dir)
+  const nodeKey = generatePrivateKey()
+  // The checkpoint's vector covers their records; their units, settled, waited in memory
+  // for their projections to be written when the kill came. The reopen replays nothing of
+  // them: the checkpoint must have kept them.
+  const pids = await settleAndKill(dir, nodeKey, 3, 'checkpointed')
+  assert.is(pids.length, 3)
+  const l = await Ledger.open({ dir, nodeKey })
+  for (const pid of pids) assert.ok(l.fold.process(pid) ?? await l.reads.process(pid), `process ${pid.slice(0, 12)} lost`)
   await assertAllThere(l, 'dev', pids)
   await l.close()
 })
