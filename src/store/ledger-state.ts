@@ -148,7 +148,7 @@ export abstract class LedgerState extends EventEmitter<LedgerEvents> {
    * Opens the store's state without folding history: the colony level (colonylog), the
    * units that were live at the last checkpoint, then the records stored after it (none
    * after a clean close). A store of an older layout, or without a checkpoint, is rebuilt
-   * from its batches.
+   * from its batches. The caller holds the write chain.
    */
   protected async load (): Promise<void> {
     const { meta, sizes, colonylog, liveunits } = this.store
@@ -181,7 +181,7 @@ export abstract class LedgerState extends EventEmitter<LedgerEvents> {
     // after a crash, projections may be ahead of the checkpoint: read back what they hold
     if (!clean) for (const p of this.foldNow.processesRaw()) await this.projections.readBack(p)
     this.projections.note(change.processes, change.colonyLevel, change.units)
-    await this.projections.flush()
+    await this.projections.writeAll()
     if (this.pager.sweepsPending > 0) this.sweep()
   }
 
@@ -259,7 +259,10 @@ export abstract class LedgerState extends EventEmitter<LedgerEvents> {
     const ops: Op[] = []
     for (const id of this.dirtyUnits) {
       const r = fold.unitRecords(id)
-      if (r === undefined || fold.evictable(id)) continue
+      // A settled unit still in memory is saved too: its projections may wait (25 ms, or
+      // up to 10 s while a pull streams in) before it leaves for the store, and a crash
+      // meanwhile would find it neither live here nor sent out, its records behind `vv`.
+      if (r === undefined) continue
       ops.push(...this.pager.liveOps(id, r.entries, r.colony, r.graph, this.projections.writtenOf(fold.processIdsOf(id)), this.projections.countedGraph(id)))
     }
     this.dirtyUnits.clear()

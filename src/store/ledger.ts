@@ -66,7 +66,10 @@ export class Ledger extends LedgerState {
   static async open (opts: LedgerOptions): Promise<Ledger> {
     const l = new Ledger(opts)
     await l.store.db.open()
-    await l.load()
+    // Opening holds the write chain: a unit the replay brings back from the store sets off a
+    // projection write on a timer, and that write must not send units out of memory while
+    // the open still folds into them and reads back what the store holds for them.
+    await l.chain.run(async () => { await l.load() })
     l.checkpointTimer = setInterval(() => {
       if (l.dirtyUnits.size > 0) l.chain.run(async () => { await l.checkpoint() }).catch(err => l.fail(err))
     }, CHECKPOINT_MS)
