@@ -84,7 +84,7 @@ async function readPem (file: { path: string, from: string }, what: string): Pro
 }
 
 /** The files as credentials for the node; every fault is a UsageError naming the file. */
-export async function loadTlsCredentials (files: TlsFiles): Promise<TlsCredentials & { warnings: string[] }> {
+export async function loadTlsCredentials (files: TlsFiles): Promise<TlsCredentials> {
   const cert = await readPem(files.cert, 'certificate')
   const key = await readPem(files.key, 'private key')
   const where = (f: { path: string, from: string }): string => `${f.from} ${f.path}`
@@ -114,9 +114,7 @@ export async function loadTlsCredentials (files: TlsFiles): Promise<TlsCredentia
   } catch (err) {
     throw new UsageError(`${where(files.cert)} with ${where(files.key)}: TLS refuses them (${(err as Error).message})`)
   }
-  const warnings: string[] = []
-  if (Date.parse(x509.validTo) < Date.now()) warnings.push(`warning: the certificate ${files.cert.path} expired on ${x509.validTo}: clients will refuse it`)
-  return { cert, key, warnings }
+  return { cert, key }
 }
 
 /** Loopback addresses: a node listening only there is not reachable from other machines. */

@@ -49,7 +49,6 @@ export default class Dev extends BaseCommand<typeof Dev> {
     const retention = resolveRetention(process.env, this.flags, expandDataDir)
     const tlsFiles = resolveTlsFiles(process.env, this.flags)
     const tls = tlsFiles === undefined ? undefined : await loadTlsCredentials(tlsFiles)
-    for (const w of tls?.warnings ?? []) this.logToStderr(w)
     const saved = await readFile(envFile, 'utf8').then(parseExports, () => ({}))
 
     const [{ ColonyNode }, { ColoniesClient }, { generatePrivateKey }] = await Promise.all([
@@ -58,7 +57,7 @@ export default class Dev extends BaseCommand<typeof Dev> {
     const { host, port } = this.flags
     const node = await ColonyNode.start({
       dataDir, host, port, name: 'dev', dashboard: this.flags.dashboard, retention, log: line => this.detail(line),
-      ...(tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key } })
+      ...(tls === undefined ? {} : { tls })
     }).catch(err => { throw explainNodeStartError(err, { dataDir, host, port }) })
     const exposed = plainExposureWarning(host, node.port, tls !== undefined)
     if (exposed !== undefined) this.logToStderr(exposed)

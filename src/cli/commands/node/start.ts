@@ -48,7 +48,6 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     const retention = resolveRetention(env, this.flags, expandDataDir)
     const tlsFiles = resolveTlsFiles(env, this.flags)
     const tls = tlsFiles === undefined ? undefined : await loadTlsCredentials(tlsFiles)
-    for (const w of tls?.warnings ?? []) this.logToStderr(w)
     const keepLabels = (this.flags['keep-label'] ?? []).map(text => {
       try {
         return parseKeepLabel(text)
@@ -77,7 +76,7 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
       dashboard: this.flags.dashboard,
       retention,
       leaseMs: this.flags.lease * 1000,
-      ...(tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key } }),
+      ...(tls === undefined ? {} : { tls }),
       blobs: { keepLabels, maxBlobBytes: this.flags['max-blob-mib'] * 1024 * 1024 },
       operatorId: env.COLONIES_SERVER_ID,
       operatorPrvkey: env.COLONIES_SERVER_PRVKEY,
