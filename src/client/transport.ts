@@ -18,7 +18,8 @@ const caAgents = new Map<string, HttpsAgent>()
 
 /**
  * The CAs to trust: the system's and `ca` (PEM, one or more certificates, e.g. a node's
- * self-signed certificate). Node's own way for a whole process is NODE_EXTRA_CA_CERTS.
+ * self-signed certificate). Node's own way for a whole process is NODE_EXTRA_CA_CERTS; a
+ * client with `ca` does not also get those (Node 20 cannot read its default store back).
  */
 export function trustedCas (ca: string): string[] {
   return [...rootCertificates, ca]
