@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { runChild } from './child.js'
 import { firstLine, type SuiteResult, type TestResult } from './results.js'
 import { pyEnv, type S3Endpoint } from './sdk-env.js'
+import { pyTlsEnv } from './tls.js'
 import { HOST, type SdkNode } from './sdk-node.js'
 import { type Python } from './python.js'
 
@@ -45,13 +46,21 @@ export function testMethods (source: string): Map<string, string> {
 }
 
 /** What this machine lacks for some tests; undefined where it has it. */
-export interface Lacks { readonly cfslib?: string, readonly s3?: string }
+export interface Lacks {
+  readonly cfslib?: string
+  readonly s3?: string
+  /** with --tls: why a file that connects with a hardcoded tls=False cannot run */
+  readonly plainOnly?: string
+}
 
 /** The tests of a file that cannot run here, by name, with the reason. */
 export function skipsFor (source: string, lacks: Lacks): Record<string, string> {
   const skips: Record<string, string> = {}
+  // test/colonies_test.py: Colonies(test_colony_host, 50080, tls=False, …) whatever the environment
+  const plainOnly = lacks.plainOnly !== undefined && /Colonies\([^)]*tls\s*=\s*False/.test(source)
   for (const [name, body] of testMethods(source)) {
-    if (lacks.cfslib !== undefined && /\.sync\(/.test(body)) skips[name] = lacks.cfslib
+    if (plainOnly) skips[name] = lacks.plainOnly as string
+    else if (lacks.cfslib !== undefined && /\.sync\(/.test(body)) skips[name] = lacks.cfslib
     else if (lacks.s3 !== undefined && /\.upload_(file|data)\(/.test(body)) skips[name] = lacks.s3
   }
   return skips
@@ -71,14 +80,18 @@ export async function runPySuite (dir: string, node: SdkNode, opts: PyOptions): 
   const s3 = 'reason' in opts.s3 ? undefined : opts.s3
   const lacks: Lacks = {
     ...(existsSync(cfslib) ? {} : { cfslib: 'needs the prebuilt lib/libcfslib.so (a Go library, missing from this checkout)' }),
-    ...(s3 === undefined ? { s3: (opts.s3 as { reason: string }).reason } : {})
+    ...(s3 === undefined ? { s3: (opts.s3 as { reason: string }).reason } : {}),
+    ...(node.certFile === undefined ? {} : { plainOnly: 'connects with a hardcoded tls=False (its setUp), so it cannot run against a TLS node' })
   }
-  const env = pyEnv(HOST, node.port, {
-    ...(existsSync(cryptolib) ? { cryptolib } : {}),
-    ...(existsSync(cfslib) ? { cfslib } : {}),
-    ...(s3 === undefined ? {} : { s3 }),
-    ...(opts.python.pythonpath === undefined ? {} : { pythonpath: opts.python.pythonpath })
-  })
+  const env = {
+    ...pyEnv(HOST, node.port, {
+      ...(existsSync(cryptolib) ? { cryptolib } : {}),
+      ...(existsSync(cfslib) ? { cfslib } : {}),
+      ...(s3 === undefined ? {} : { s3 }),
+      ...(opts.python.pythonpath === undefined ? {} : { pythonpath: opts.python.pythonpath })
+    }),
+    ...(node.certFile === undefined ? {} : pyTlsEnv(node.certFile))
+  }
   const prefix = opts.verbose ? '  [pycolonies] ' : undefined
   const setup = await runChild(opts.python.bin, [SETUP], { cwd: dir, env, timeoutMs: FILE_TIMEOUT_MS, ...(prefix === undefined ? {} : { prefix }) })
   if (setup.code !== 0) return { ...base, tests: [], error: `${SETUP} failed (exit ${String(setup.code)}): ${firstLine(setup.stderr)}` }

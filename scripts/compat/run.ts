@@ -9,6 +9,9 @@
  *                  test/colonies_test.py hardcodes)
  *   --python BIN   the interpreter for --py (default: the first of /usr/bin/python3 and
  *                  python3 that has pycolonies' requirements; see python.ts)
+ *   --tls          the nodes serve HTTPS and WSS with a self-signed certificate made for
+ *                  the run (openssl); each SDK connects with its TLS switch on and trusts
+ *                  it (tls.ts)
  *   --verbose      pass the runners' output through
  *   --keep         keep each node's data directory and log (printed at the end)
  *   --json         print the results as JSON instead of lines
@@ -26,22 +29,24 @@ import { runPySuite, PY_SUITE } from './py-suite.js'
 import { countsOf, formatSuite, type SuiteResult } from './results.js'
 import { PYCOLONIES_PORT } from './sdk-env.js'
 import { startS3, startSdkNode, type SdkNode } from './sdk-node.js'
+import { makeCompatCert } from './tls.js'
 import { runTsSuite, TS_SUITE } from './ts-suite.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 function usage (problem: string): never {
-  process.stderr.write(`npm run compat: ${problem}\nusage: npm run compat -- [--ts DIR] [--py DIR] [--python BIN] [--verbose] [--keep] [--json]\n`)
+  process.stderr.write(`npm run compat: ${problem}\nusage: npm run compat -- [--ts DIR] [--py DIR] [--python BIN] [--tls] [--verbose] [--keep] [--json]\n`)
   process.exit(2)
 }
 
-let args: { ts?: string, py?: string, python?: string, verbose?: boolean, keep?: boolean, json?: boolean }
+let args: { ts?: string, py?: string, python?: string, tls?: boolean, verbose?: boolean, keep?: boolean, json?: boolean }
 try {
   args = parseArgs({
     options: {
       ts: { type: 'string' },
       py: { type: 'string' },
       python: { type: 'string' },
+      tls: { type: 'boolean' },
       verbose: { type: 'boolean' },
       keep: { type: 'boolean' },
       json: { type: 'boolean' }
@@ -57,11 +62,12 @@ const keep = args.keep === true
 const verbose = args.verbose === true
 const results: SuiteResult[] = []
 const kept: string[] = []
+const cert = args.tls === true ? await makeCompatCert().catch((err: Error) => usage(err.message)) : undefined
 
 async function withNode (suite: string, port: number, run: (node: SdkNode) => Promise<SuiteResult>): Promise<SuiteResult> {
   let node: SdkNode
   try {
-    node = await startSdkNode(port, suite)
+    node = await startSdkNode(port, suite, cert)
   } catch (err) {
     return { suite, url: '', tests: [], error: (err as Error).message }
   }
@@ -104,4 +110,5 @@ if (args.json === true) {
   for (const r of results) for (const line of formatSuite(r)) say(line)
   for (const line of kept) say(line)
 }
+await cert?.remove()
 process.exit(results.every(r => r.error === undefined && countsOf(r.tests).failed === 0) ? 0 : 1)

@@ -21,6 +21,8 @@ export interface SdkNode {
   readonly dataDir: string
   /** the node's log lines */
   readonly logFile: string
+  /** with --tls: the certificate the node presents (the suites trust it) */
+  readonly certFile?: string
   stop: (keep: boolean) => Promise<void>
 }
 
@@ -32,7 +34,7 @@ function addressInUse (err: unknown): boolean {
 }
 
 /** A fresh node on `port` (0: a free one); throws saying so when the port is taken. */
-export async function startSdkNode (port: number, label: string): Promise<SdkNode> {
+export async function startSdkNode (port: number, label: string, tls?: { certFile: string, cert: string, key: string }): Promise<SdkNode> {
   const dataDir = await mkdtemp(join(tmpdir(), `colonynet-compat-${label}-`))
   const logFile = join(dataDir, 'node.log')
   const node = await ColonyNode.start({
@@ -41,6 +43,7 @@ export async function startSdkNode (port: number, label: string): Promise<SdkNod
     port,
     operatorPrvkey: SDK.serverPrvkey,
     dashboard: false,
+    ...(tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key } }),
     log: line => appendFileSync(logFile, line + '\n')
   }).catch(async err => {
     await rm(dataDir, { recursive: true, force: true })
@@ -52,6 +55,7 @@ export async function startSdkNode (port: number, label: string): Promise<SdkNod
     port: node.port,
     dataDir,
     logFile,
+    ...(tls === undefined ? {} : { certFile: tls.certFile }),
     stop: async keep => {
       await node.stop()
       if (!keep) await rm(dataDir, { recursive: true, force: true })

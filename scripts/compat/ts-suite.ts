@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { runChild } from './child.js'
 import { firstLine, type SuiteResult, type TestResult } from './results.js'
 import { tsEnv } from './sdk-env.js'
+import { tsTlsEnv } from './tls.js'
 import { HOST, type SdkNode } from './sdk-node.js'
 
 export const TS_SUITE = 'colonies-ts'
@@ -48,7 +49,7 @@ export async function runTsSuite (dir: string, node: SdkNode, verbose: boolean):
     const report = join(out, 'report.json')
     const run = await runChild(vitest, ['run', TS_TEST_FILE, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], {
       cwd: dir,
-      env: tsEnv(HOST, node.port),
+      env: { ...tsEnv(HOST, node.port), ...(node.certFile === undefined ? {} : tsTlsEnv(node.certFile)) },
       timeoutMs: TIMEOUT_MS,
       ...(verbose ? { prefix: '  [colonies-ts] ' } : {})
     })

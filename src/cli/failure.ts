@@ -106,6 +106,17 @@ function tlsRefused (e: ErrorLike): boolean {
   return texts.some(t => /EPROTO|ERR_SSL_|wrong version number|SSL routines/i.test(t))
 }
 
+/** A TLS certificate the client refused: not from a trusted CA, expired, or for another host. */
+function tlsUntrusted (e: ErrorLike): boolean {
+  const codes: string[] = []
+  let c = e.cause
+  for (let depth = 0; c !== undefined && c !== null && depth < 4; depth++) {
+    codes.push(text((c as { code?: unknown }).code))
+    c = asErrorLike(c).cause
+  }
+  return codes.some(t => /SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|CERT_(HAS_EXPIRED|NOT_YET_VALID|UNTRUSTED|REJECTED)|ERR_TLS_CERT_ALTNAME_INVALID/.test(t))
+}
+
 export function describeFailure (err: unknown, ctx: FailureContext = {}): Failure {
   const e = asErrorLike(err)
   const name = text(e.name)
@@ -118,6 +129,21 @@ export function describeFailure (err: unknown, ctx: FailureContext = {}): Failur
         code: ExitCode.UNREACHABLE,
         message: `TLS mismatch? The node at ${url} answers, but not with TLS (${why}): it serves plain HTTP. ` +
           'Unset COLONIES_SERVER_TLS (or set it to false), as `colonies dev` prints.'
+      }
+    }
+    if (url.startsWith('http:') && /serves HTTPS/.test(why)) {
+      return {
+        code: ExitCode.UNREACHABLE,
+        message: `TLS mismatch? The node at ${url} serves HTTPS (TLS), not plain HTTP. ` +
+          'Export COLONIES_SERVER_TLS=true (and, for a self-signed certificate, NODE_EXTRA_CA_CERTS=<its cert.pem>).'
+      }
+    }
+    if (url.startsWith('https:') && tlsUntrusted(e)) {
+      return {
+        code: ExitCode.UNREACHABLE,
+        message: `The node at ${url} serves TLS with a certificate this machine does not accept (${why}). ` +
+          'For a self-signed or private-CA certificate, export NODE_EXTRA_CA_CERTS=<its cert.pem>; ' +
+          'the certificate must name the host you connect to (COLONIES_SERVER_HOST).'
       }
     }
     return {

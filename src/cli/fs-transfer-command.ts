@@ -21,7 +21,7 @@ export abstract class FsTransferCommand<T extends typeof Command> extends Client
     if (s3?.skipVerify === true && s3.tls) process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'
     const { BlobClient } = await import('../client/blobs.js')
     const { FileMover } = await import('../client/fs/index.js')
-    const blobs = new BlobClient({ url: client.url, prvkey })
+    const blobs = new BlobClient({ url: client.url, prvkey, ...(client.ca === undefined ? {} : { ca: client.ca }) })
     const settings = s3 === undefined ? undefined : { endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, region: s3.region, tls: s3.tls, bucket: s3.bucket }
     return { client, mover: new FileMover({ client, blobs, colonyname, ...(settings === undefined ? {} : { s3: settings }) }) }
   }

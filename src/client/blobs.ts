@@ -98,11 +98,14 @@ export class BlobClient {
   readonly id: string
   readonly #prvkey: string
   readonly #target: HttpTarget
+  readonly #httpsAgent: HttpsAgent
 
-  constructor (opts: Pick<ColoniesClientOptions, 'url' | 'prvkey'>) {
+  constructor (opts: Pick<ColoniesClientOptions, 'url' | 'prvkey' | 'ca'>) {
     installCryptoBackend()
     this.url = normalizeUrl(opts.url)
-    this.#target = httpTarget(this.url)
+    this.#target = httpTarget(this.url, opts.ca)
+    // blobs keep their own agent (no socket cap) unless the client trusts an extra CA
+    this.#httpsAgent = opts.ca === undefined ? httpsAgent : this.#target.httpsAgent
     this.id = idFromPrivateKey(opts.prvkey)
     this.#prvkey = opts.prvkey
   }
@@ -118,7 +121,7 @@ export class BlobClient {
       ...target.options,
       path: target.prefix + blobPath(msg.colonyname, msg.checksum),
       method,
-      agent: target.tls ? httpsAgent : httpAgent,
+      agent: target.tls ? this.#httpsAgent : httpAgent,
       headers: { ...headers, [BLOB_ENVELOPE_HEADER]: this.#envelope(msg) },
       ...(opts.signal === undefined ? {} : { signal: opts.signal })
     })

@@ -9,6 +9,7 @@ import { idFromPrivateKey } from '../protocol/crypto.js'
 import { parseReply, signEnvelope, type RpcEnvelope } from '../protocol/envelope.js'
 import { ValidationError } from '../protocol/errors.js'
 import { encodeMessage, parseMessage, type MsgType } from '../protocol/messages.js'
+import { PLAIN_ON_TLS_MESSAGE } from '../protocol/tls.js'
 import { DEFAULT_PORT, type ServerInfo, type Statistics } from '../protocol/wire-types.js'
 import { NodeUnreachableError, RpcError, rpcError } from './errors.js'
 import { exchange, ExchangeTimeoutError, httpTarget, type HttpTarget } from './transport.js'
@@ -23,6 +24,11 @@ export interface ColoniesClientOptions {
   prvkey: string
   /** per-request timeout in ms (default 30 s) */
   timeoutMs?: number
+  /**
+   * PEM certificate(s) to trust besides the system's CAs, for an https:// node with a
+   * private or self-signed certificate (NODE_EXTRA_CA_CERTS does the same for a process)
+   */
+  ca?: string
 }
 
 /** Per-call options every method accepts last. */
@@ -32,11 +38,12 @@ export interface CallOptions {
   timeoutMs?: number
 }
 
-/** The node URL from COLONIES_SERVER_HOST / _PORT / _TLS, as upstream's CLI reads them. */
+/** The node URL from COLONIES_SERVER_HOST / _PORT / _TLS (or COLONIES_TLS), as upstream's CLI reads them. */
 export function serverUrlFromEnv (env: Record<string, string | undefined> = process.env): string {
   const host = env.COLONIES_SERVER_HOST ?? 'localhost'
   const port = env.COLONIES_SERVER_PORT ?? String(DEFAULT_PORT)
-  const tls = (env.COLONIES_SERVER_TLS ?? '').toLowerCase() === 'true'
+  // newer upstream releases read COLONIES_TLS, as the CLI does when COLONIES_SERVER_TLS is unset
+  const tls = (env.COLONIES_SERVER_TLS ?? env.COLONIES_TLS ?? '').toLowerCase() === 'true'
   return `${tls ? 'https' : 'http'}://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`
 }
 
@@ -65,12 +72,23 @@ export function describeNetworkError (err: unknown): string {
     EHOSTUNREACH: 'host unreachable',
     ENETUNREACH: 'network unreachable',
     ETIMEDOUT: 'connection timed out',
+    EPROTO: 'TLS handshake failed',
     UND_ERR_SOCKET: 'connection closed by the node',
     UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
     UND_ERR_HEADERS_TIMEOUT: 'no reply headers in time'
   }
-  if (code !== undefined) return `${known[code] ?? cause?.message ?? 'network error'} (${code})`
+  if (code !== undefined) return `${known[code] ?? cause?.message ?? (err instanceof Error ? err.message.split('\n')[0] : 'network error')} (${code})`
   return cause?.message ?? (err instanceof Error ? err.message : String(err))
+}
+
+/** Whether a 400 reply is a TLS port's answer to plain HTTP (tls-port.ts). */
+function plainOnTls (text: string): boolean {
+  try {
+    const reply = parseReply(text)
+    return !reply.ok && reply.message === PLAIN_ON_TLS_MESSAGE
+  } catch {
+    return false
+  }
 }
 
 function abortReason (signal: AbortSignal): unknown {
@@ -93,6 +111,8 @@ export abstract class RpcBase {
   /** this client's identity: the id the node recovers from its signatures */
   readonly id: string
   readonly timeoutMs: number
+  /** the extra CA the client trusts (ColoniesClientOptions.ca) */
+  readonly ca: string | undefined
   readonly #prvkey: string
   readonly #target: HttpTarget
 
@@ -100,7 +120,8 @@ export abstract class RpcBase {
     // every request is signed here: with the native backend where one loads
     installCryptoBackend()
     this.url = normalizeUrl(opts.url)
-    this.#target = httpTarget(this.url)
+    this.ca = opts.ca
+    this.#target = httpTarget(this.url, opts.ca)
     // validates the key too: a bad key fails here, not on the first call
     this.id = idFromPrivateKey(opts.prvkey)
     this.#prvkey = opts.prvkey
@@ -127,13 +148,17 @@ export abstract class RpcBase {
     const { signal } = opts
     if (isAborted(signal)) throw abortReason(signal as AbortSignal)
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs
+    let result: { status: number, text: string }
     try {
-      return await exchange(this.#target, path, init.method, init.body, timeoutMs, signal)
+      result = await exchange(this.#target, path, init.method, init.body, timeoutMs, signal)
     } catch (err) {
       if (isAborted(signal)) throw abortReason(signal as AbortSignal)
       if (err instanceof ExchangeTimeoutError) throw new NodeUnreachableError(this.url, err.message, err)
       throw new NodeUnreachableError(this.url, describeNetworkError(err), err)
     }
+    // a TLS node's answer to plain HTTP: no ColonyOS node answers at this http:// URL
+    if (!this.#target.tls && result.status === 400 && plainOnTls(result.text)) throw new NodeUnreachableError(this.url, 'it serves HTTPS (TLS), not plain HTTP')
+    return result
   }
 
   async #post (env: RpcEnvelope, opts: CallOptions): Promise<unknown> {

@@ -53,7 +53,7 @@ function workflowText (spec: WorkflowSpecInput | WorkflowSpec | string): string 
 export class ColoniesClient extends ChannelCalls {
   /** The same node, another identity (e.g. the colony owner's key for approving executors). */
   withKey (prvkey: string): ColoniesClient {
-    return new ColoniesClient({ url: this.url, prvkey, timeoutMs: this.timeoutMs })
+    return new ColoniesClient({ url: this.url, prvkey, timeoutMs: this.timeoutMs, ...(this.ca === undefined ? {} : { ca: this.ca }) })
   }
 
   // ---------------------------------------------------------------------------------------

@@ -8,10 +8,31 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type RequestOptions } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { rootCertificates } from 'node:tls'
 import { urlToHttpOptions } from 'node:url'
 
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256 })
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256 })
+/** one agent per extra CA, shared by every client that trusts it (withKey clones, blobs) */
+const caAgents = new Map<string, HttpsAgent>()
+
+/**
+ * The CAs to trust: the system's and `ca` (PEM, one or more certificates, e.g. a node's
+ * self-signed certificate). Node's own way for a whole process is NODE_EXTRA_CA_CERTS; a
+ * client with `ca` does not also get those (Node 20 cannot read its default store back).
+ */
+export function trustedCas (ca: string): string[] {
+  return [...rootCertificates, ca]
+}
+
+function agentFor (ca: string): HttpsAgent {
+  let agent = caAgents.get(ca)
+  if (agent === undefined) {
+    agent = new HttpsAgent({ keepAlive: true, maxSockets: 256, ca: trustedCas(ca) })
+    caAgents.set(ca, agent)
+  }
+  return agent
+}
 
 export interface HttpResult {
   readonly status: number
@@ -25,13 +46,16 @@ export interface HttpTarget {
   readonly options: Readonly<RequestOptions>
   /** the base URL's path ('' or '/prefix'), to which each request's path is appended */
   readonly prefix: string
+  /** the https agent: the shared one, or one that also trusts the client's `ca` */
+  readonly httpsAgent: HttpsAgent
 }
 
-export function httpTarget (baseUrl: string): HttpTarget {
+export function httpTarget (baseUrl: string, ca?: string): HttpTarget {
   const u = new URL(baseUrl)
   const { protocol, hostname, port, auth } = urlToHttpOptions(u)
   return {
     tls: u.protocol === 'https:',
+    httpsAgent: ca === undefined ? httpsAgent : agentFor(ca),
     options: { protocol, hostname, ...(port === undefined ? {} : { port }), ...(auth === undefined ? {} : { auth }) },
     prefix: u.pathname.replace(/\/+$/, '')
   }
@@ -89,7 +113,7 @@ async function exchangeOnce (target: HttpTarget, path: string, method: 'GET' | '
       ...target.options,
       path: target.prefix + path,
       method,
-      agent: target.tls ? httpsAgent : httpAgent,
+      agent: target.tls ? target.httpsAgent : httpAgent,
       headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
     }, res => {
       replied = true

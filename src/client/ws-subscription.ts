@@ -6,6 +6,7 @@
  * signal, and the async iterator with its queue.
  */
 import WebSocket from 'ws'
+import { trustedCas } from './transport.js'
 import { parseReply } from '../protocol/envelope.js'
 import type { MsgType } from '../protocol/messages.js'
 import { NodeUnreachableError, RpcError, rpcError } from './errors.js'
@@ -70,7 +71,7 @@ export abstract class WsSubscription<T> implements AsyncIterable<T> {
 
     const frame = JSON.stringify(client.sign(opts.msg))
     const url = `${client.url.replace(/^http/i, 'ws')}/pubsub`
-    this.#ws = new WebSocket(url)
+    this.#ws = client.ca === undefined ? new WebSocket(url) : new WebSocket(url, { ca: trustedCas(client.ca) })
     let isOpen = false
     this.#ws.on('open', () => {
       isOpen = true

@@ -2,7 +2,7 @@
  * The node's one port: `POST /api` (ColonyOS RPC), `GET /health`, WebSocket `/pubsub`,
  * the blobs of colony files under `/blobs/`, and the dashboard at `/` unless it is turned off.
  * Bodies are limited (MAX_BODY_BYTES, 413 beyond) and must be JSON; a client that disconnects aborts
- * its long-poll.
+ * its long-poll. With `tls` the same routes are served as HTTPS and WSS (tls-port.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -15,6 +15,7 @@ import type { ColonyStream } from './colony-stream.js'
 import type { DashboardAssets } from './dashboard-assets.js'
 import type { PubSub } from './pubsub.js'
 import { decodeRequest, type RpcService, toResult } from './rpc-service.js'
+import { type TlsCredentials, TlsPort } from './tls-port.js'
 
 /**
  * The largest RPC body accepted (a spec with big args, a big output): 3 MiB. A mutation
@@ -40,6 +41,8 @@ export interface HttpServerOptions {
   readonly dashboard?: DashboardAssets
   /** the blob endpoints under /blobs/ (blobs/http.ts) */
   readonly blobs?: { serve: (req: IncomingMessage, res: ServerResponse, path: string, expectContinue: boolean) => Promise<void> }
+  /** serve HTTPS and WSS with this certificate and key (ColonyOS's COLONIES_TLS); undefined = plain HTTP */
+  readonly tls?: TlsCredentials
 }
 
 function send (res: ServerResponse, status: number, body: unknown): void {
@@ -83,11 +86,16 @@ export class HttpServer implements Service {
   readonly server: Server
   private readonly wss: WebSocketServer
   private readonly opts: HttpServerOptions
+  /** with TLS: the listener in front of `server` (tls-port.ts) */
+  private readonly tlsPort: TlsPort | undefined
   private boundPort = 0
 
   constructor (opts: HttpServerOptions) {
     this.opts = opts
-    this.server = createServer((req, res) => { void this.route(req, res) })
+    this.tlsPort = opts.tls === undefined ? undefined : new TlsPort(opts.tls)
+    // an HTTPS server is an HTTP server with the same events ('request', 'upgrade', …)
+    this.server = this.tlsPort?.https as Server | undefined ?? createServer()
+    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => { void this.route(req, res) })
     // a blob upload sent with `Expect: 100-continue` is refused (too large, not a member)
     // before its body is sent; everything else is told to go on at once, as node:http does
     this.server.on('checkContinue', (req, res) => {
@@ -164,8 +172,17 @@ export class HttpServer implements Service {
     return this.boundPort
   }
 
+  /** Whether the port serves HTTPS and WSS. */
+  get tls (): boolean {
+    return this.tlsPort !== undefined
+  }
+
   /** Listens on the port and interface of the options. */
   async start (): Promise<void> {
+    if (this.tlsPort !== undefined) {
+      this.boundPort = await this.tlsPort.listen(this.opts.port, this.opts.host)
+      return
+    }
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject)
       this.server.listen(this.opts.port, this.opts.host, () => {
@@ -180,6 +197,10 @@ export class HttpServer implements Service {
   async stop (): Promise<void> {
     for (const ws of this.wss.clients) ws.terminate()
     this.wss.close()
+    if (this.tlsPort !== undefined) {
+      await this.tlsPort.close()
+      return
+    }
     await new Promise<void>(resolve => {
       this.server.close(() => resolve())
       this.server.closeAllConnections()

@@ -17,6 +17,7 @@ import { type Clock, type Service, systemClock } from './clock.js'
 import { DeadlineWatcher } from './deadlines.js'
 import { LeaseWatcher } from './leases.js'
 import { HttpServer } from './http-server.js'
+import type { TlsCredentials } from './tls-port.js'
 import { MemoryWatch, memoryStatus } from './memory.js'
 import { loadIdentity, type NodeIdentity } from './identity.js'
 import { Federation, healthOf, type P2POptions } from './federation/index.js'
@@ -67,6 +68,8 @@ export interface NodeOptions {
    * it goes back to the queue (ms; default 60 000; 0: never). See leases.ts.
    */
   readonly leaseMs?: number
+  /** serve the API port as HTTPS and WSS with this PEM certificate and key (ColonyOS's COLONIES_TLS) */
+  readonly tls?: TlsCredentials
 }
 
 /** `{ colony }` when the node holds exactly one colony, else nothing (for GET /health). */
@@ -132,6 +135,7 @@ export class ColonyNode {
       assigner: this.assigner,
       identity,
       port: () => this.http.port,
+      tls: opts.tls !== undefined,
       sites: colony => this.federation?.sites(colony),
       checkerPeriodMs: opts.schedules?.periodMs ?? SCHEDULE_PERIOD_MS,
       channels: this.channels,
@@ -151,6 +155,7 @@ export class ColonyNode {
       host,
       rpc,
       blobs: this.blobs.http,
+      ...(opts.tls === undefined ? {} : { tls: opts.tls }),
       pubsub: this.pubsub,
       colonyStream: this.colonyStream,
       channels: this.channels,
@@ -265,7 +270,7 @@ export class ColonyNode {
 
   get url (): string {
     const host = this.host === '0.0.0.0' ? '127.0.0.1' : this.host
-    return `http://${host}:${this.http.port}`
+    return `${this.http.tls ? 'https' : 'http'}://${host}:${this.http.port}`
   }
 
   get nodeId (): string {

@@ -15,6 +15,7 @@ import { lacking } from '../../scripts/compat/python.js'
 import { countsOf, familyOf, firstLine, formatSuite, type SuiteResult } from '../../scripts/compat/results.js'
 import { startSdkNode } from '../../scripts/compat/sdk-node.js'
 import { parseVitestReport, runTsSuite } from '../../scripts/compat/ts-suite.js'
+import { makeCompatCert, pyTlsEnv } from '../../scripts/compat/tls.js'
 
 test('a failure belongs to the family its test names, else to the one its unknown msgtype names', () => {
   assert.is(familyOf({ name: 'TestColonies.test_create_snapshot', message: '' }), 'snapshots')
@@ -71,6 +72,10 @@ test('pycolonies: the Makefile github_test order without the setup script; metho
   assert.equal([...testMethods(source).keys()], ['test_sync', 'test_upload_data', 'test_download_file_raise_value_error', 'test_plain'])
   assert.equal(skipsFor(source, { cfslib: 'no cfslib', s3: 'no s3' }), { test_sync: 'no cfslib', test_upload_data: 'no s3' })
   assert.equal(skipsFor(source, {}), {})
+  // with --tls: a file that connects with tls=False whatever the environment cannot run at all
+  const plain = source.replace('class T(unittest.TestCase):', 'class T(unittest.TestCase):\n    def setUp(self):\n        self.colonies = Colonies(host, 50080, tls=False, native_crypto=False)')
+  assert.equal(skipsFor(plain, { plainOnly: 'tls=False' }), { test_sync: 'tls=False', test_upload_data: 'tls=False', test_download_file_raise_value_error: 'tls=False', test_plain: 'tls=False' })
+  assert.equal(skipsFor(source.replace('class T(unittest.TestCase):', 'class T(unittest.TestCase):\n    def setUp(self):\n        self.colonies = Colonies(host, port, tls=self.tls)'), { plainOnly: 'tls=False' }), {})
 })
 
 test('a Python lacks pydantic when it has only pydantic 1', () => {
@@ -107,7 +112,7 @@ async function fakeTsCheckout (dir: string): Promise<void> {
   const vitest = join(dir, 'node_modules', '.bin', 'vitest')
   await writeFile(vitest, `#!${process.execPath}
 const out = process.argv.find(a => a.startsWith('--outputFile.json=')).slice('--outputFile.json='.length)
-const url = 'http://' + process.env.COLONIES_SERVER_HOST + ':' + process.env.COLONIES_SERVER_PORT + '/health'
+const url = (process.env.COLONIES_SERVER_TLS === 'true' ? 'https://' : 'http://') + process.env.COLONIES_SERVER_HOST + ':' + process.env.COLONIES_SERVER_PORT + '/health'
 fetch(url).then(r => {
   const ok = r.status === 200 && process.env.COLONIES_COLONY_NAME === 'test' && process.env.COLONIES_SERVER_HTTP_PORT === undefined
   const t = (title, status, failureMessages) => ({ ancestorTitles: ['', 'Suite'], title, status, failureMessages })
@@ -137,6 +142,32 @@ test('colonies-ts path: its vitest runs in the checkout with the CI env aimed at
     else process.env.COLONIES_SERVER_HTTP_PORT = before
     await node.stop(false)
     await rm(dir, { recursive: true, force: true })
+  }
+})
+
+test('colonies-ts path with --tls: the node serves HTTPS and the suite connects with TLS on, trusting the run\'s certificate', async () => {
+  let cert: Awaited<ReturnType<typeof makeCompatCert>>
+  try {
+    cert = await makeCompatCert()
+  } catch (err) {
+    console.log(`skipped: ${(err as Error).message}`)
+    return
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'colonynet-compat-fakets-'))
+  const node = await startSdkNode(0, 'test-ts-tls', cert)
+  try {
+    assert.match(node.url, /^https:/)
+    await fakeTsCheckout(dir)
+    const r = await runTsSuite(dir, node, false)
+    assert.is(r.error, undefined)
+    assert.equal(r.tests.map(t => [t.name, t.outcome]), [['Suite > reaches the node', 'passed'], ['Suite > should add a blueprint', 'failed']])
+    assert.equal(pyTlsEnv(cert.certFile), {
+      COLONIES_TLS: 'true', COLONIES_SERVER_TLS: 'true', REQUESTS_CA_BUNDLE: cert.certFile, WEBSOCKET_CLIENT_CA_BUNDLE: cert.certFile, SSL_CERT_FILE: cert.certFile
+    })
+  } finally {
+    await node.stop(false)
+    await rm(dir, { recursive: true, force: true })
+    await cert.remove()
   }
 })
 

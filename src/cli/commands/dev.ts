@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { Flags } from '@oclif/core'
 import { DEFAULT_PORT } from '../../protocol/wire-types.js'
 import { BaseCommand } from '../base-command.js'
@@ -13,6 +13,7 @@ import { explainNodeStartError } from '../node-errors.js'
 import { cliName } from '../invocation.js'
 import { untilSignalled } from '../signals.js'
 import { retentionText } from '../views/node.js'
+import { loadTlsCredentials, plainExposureWarning, resolveTlsFiles, tlsFlags } from '../tls-settings.js'
 
 /** Running commands get this long to finish after Ctrl-C. */
 const GRACE_MS = 5_000
@@ -33,7 +34,8 @@ export default class Dev extends BaseCommand<typeof Dev> {
     executor: Flags.boolean({ description: 'Run the cli executor in this process', default: true, allowNo: true }),
     shell: Flags.boolean({ description: 'The executor runs commands through /bin/sh -c' }),
     dashboard: Flags.boolean({ description: 'Serve the web dashboard at / on the API port (--no-dashboard: API only)', default: true, allowNo: true }),
-    ...retentionFlags
+    ...retentionFlags,
+    ...tlsFlags
   }
 
   static override examples = [
@@ -45,14 +47,20 @@ export default class Dev extends BaseCommand<typeof Dev> {
     const dataDir = expandDataDir(this.flags.data ?? DEV_DATA_DIR)
     const envFile = join(dataDir, 'dev.env')
     const retention = resolveRetention(process.env, this.flags, expandDataDir)
+    const tlsFiles = resolveTlsFiles(process.env, this.flags)
+    const tls = tlsFiles === undefined ? undefined : await loadTlsCredentials(tlsFiles)
     const saved = await readFile(envFile, 'utf8').then(parseExports, () => ({}))
 
     const [{ ColonyNode }, { ColoniesClient }, { generatePrivateKey }] = await Promise.all([
       import('../../node/index.js'), import('../../client/index.js'), import('../../protocol/crypto.js')
     ])
     const { host, port } = this.flags
-    const node = await ColonyNode.start({ dataDir, host, port, name: 'dev', dashboard: this.flags.dashboard, retention, log: line => this.detail(line) })
-      .catch(err => { throw explainNodeStartError(err, { dataDir, host, port }) })
+    const node = await ColonyNode.start({
+      dataDir, host, port, name: 'dev', dashboard: this.flags.dashboard, retention, log: line => this.detail(line),
+      ...(tls === undefined ? {} : { tls })
+    }).catch(err => { throw explainNodeStartError(err, { dataDir, host, port }) })
+    const exposed = plainExposureWarning(host, node.port, tls !== undefined)
+    if (exposed !== undefined) this.logToStderr(exposed)
     let executor: Awaited<ReturnType<typeof startExecutor>> | undefined
     // listening before anything says "Press Ctrl-C": a Ctrl-C right after it must stop the
     // node cleanly, not kill the process (seen in a test about one first run in ten)
@@ -61,20 +69,23 @@ export default class Dev extends BaseCommand<typeof Dev> {
       this.failureContext = { url: node.url, keySetting: 'the node operator key', keyRole: `the key in ${dataDir}/operator.key` }
       const operatorKey = node.operatorPrvkey
       if (operatorKey === undefined) throw new Error(`the node in ${dataDir} has no operator private key to set up the dev colony with`)
-      const operator = new ColoniesClient({ url: node.url, prvkey: operatorKey })
+      // with TLS this process trusts its own node's certificate (a self-signed one included)
+      const operator = new ColoniesClient({ url: node.url, prvkey: operatorKey, ...(tls === undefined ? {} : { ca: tls.cert.toString() }) })
       const { keys, changes } = await ensureDevColony(operator, devKeys(saved, generatePrivateKey), dataDir)
 
       const url = new URL(node.url)
       const vars = [
         ['COLONIES_SERVER_HOST', url.hostname],
         ['COLONIES_SERVER_PORT', url.port],
-        ['COLONIES_SERVER_TLS', 'false'],
+        ['COLONIES_SERVER_TLS', String(tls !== undefined)],
         ['COLONIES_SERVER_PRVKEY', operatorKey],
         ['COLONIES_COLONY_NAME', DEV_COLONY],
         ['COLONIES_COLONY_PRVKEY', keys.colony],
         ['COLONIES_PRVKEY', keys.user],
         ['COLONIES_EXECUTOR_PRVKEY', keys.executor],
-        ['COLONIES_EXECUTOR_TYPE', DEV_EXECUTOR_TYPE]
+        ['COLONIES_EXECUTOR_TYPE', DEV_EXECUTOR_TYPE],
+        // Node's own setting: the CLI and the SDK in that shell trust the node's certificate
+        ...(tlsFiles === undefined ? [] : [['NODE_EXTRA_CA_CERTS', resolve(tlsFiles.cert.path)] as const])
       ] as const
       const exports = formatExports(vars)
       await writeFile(envFile, `# written by \`colonies dev\`; source it: . ${envFile}\n${exports}\n`, { mode: 0o600 })

@@ -23,6 +23,8 @@ export interface RpcServiceOptions {
   readonly assigner: Assigner
   readonly identity: NodeIdentity
   readonly port: () => number
+  /** the API port serves HTTPS (reported in getserverinfo's backend, as ColonyOS does) */
+  readonly tls?: boolean
   /** last time each executor was heard from (assign, close, log): for getexecutor replies */
   readonly heard?: Map<string, number>
   /** the sites of a colony with their connection state (undefined on a lone node) */
@@ -79,6 +81,7 @@ export class RpcContext {
   readonly assigner: Assigner
   readonly identity: NodeIdentity
   readonly port: () => number
+  readonly tls: boolean
   readonly heard: Map<string, number>
   readonly sites: (colony: string) => SiteStatus[] | undefined
   readonly checkerPeriodMs: number
@@ -92,6 +95,7 @@ export class RpcContext {
     this.assigner = opts.assigner
     this.identity = opts.identity
     this.port = opts.port
+    this.tls = opts.tls ?? false
     this.heard = opts.heard ?? new Map()
   }
 

@@ -14,7 +14,7 @@ type Sites = 'addsitemsg' | 'removesitemsg' | 'getsitesmsg'
 
 export const serverHandlers: Pick<Handlers, Server> = {
   versionmsg: () => ({ msgtype: 'versionmsg', buildversion: BUILD_VERSION, buildtime: BUILD_TIME }),
-  getserverinfomsg: x => ({ buildversion: BUILD_VERSION, buildtime: BUILD_TIME, backends: [{ type: 'http', port: x.port() }] }),
+  getserverinfomsg: x => ({ buildversion: BUILD_VERSION, buildtime: BUILD_TIME, backends: [{ type: 'http', port: x.port(), ...(x.tls ? { tls: true } : {}) }] }),
   getstatisticsmsg (x, _msg, { signer }) {
     x.requireOperator(signer)
     return statistics(x, x.fold.colonies().map(c => c.name))

@@ -11,10 +11,11 @@ import { retentionText } from '../../views/node.js'
 import { UsageError } from '../../errors.js'
 import { natFlags, relaySettings } from '../../nat-flags.js'
 import { DEFAULT_MAX_BLOB_BYTES, parseKeepLabel } from '../../../node/blobs/options.js'
+import { loadTlsCredentials, plainExposureWarning, resolveTlsFiles, tlsFlags } from '../../tls-settings.js'
 
 export default class NodeStart extends BaseCommand<typeof NodeStart> {
   static override summary = 'Run a colonynet node (ColonyOS API on --port) until Ctrl-C'
-  static override description = 'The node keeps its ledger and keys in --data. Its operator key (ColonyOS\'s server owner key) comes from COLONIES_SERVER_PRVKEY (or only the id from COLONIES_SERVER_ID); when neither is set the node generates one into <data>/operator.key on first start. Retention, as in ColonyOS (COLONIES_RETENTION=true and COLONIES_RETENTION_POLICY=<seconds>, or --retention-policy), purges successful processes and workflows older than the policy from memory and disk at every site of their colonies (failed and cancelled ones stay until removed; removed ones are freed either way).'
+  static override description = 'The node keeps its ledger and keys in --data. Its operator key (ColonyOS\'s server owner key) comes from COLONIES_SERVER_PRVKEY (or only the id from COLONIES_SERVER_ID); when neither is set the node generates one into <data>/operator.key on first start. Retention, as in ColonyOS (COLONIES_RETENTION=true and COLONIES_RETENTION_POLICY=<seconds>, or --retention-policy), purges successful processes and workflows older than the policy from memory and disk at every site of their colonies (failed and cancelled ones stay until removed; removed ones are freed either way). TLS, as in ColonyOS (COLONIES_TLS=true with COLONIES_TLSCERT and COLONIES_TLSKEY, or --tlscert/--tlskey), serves the API port as HTTPS and WSS; clients then set COLONIES_SERVER_TLS=true.'
   static override flags = {
     data: Flags.string({ description: `Data directory [default: ${NODE_DATA_DIR}]` }),
     port: Flags.integer({ description: 'API port; 0 picks a free one', default: DEFAULT_PORT, min: 0, max: 65535 }),
@@ -31,12 +32,14 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     dashboard: Flags.boolean({ description: 'Serve the web dashboard at / on the API port (--no-dashboard: API only)', default: true, allowNo: true }),
     lease: Flags.integer({ description: 'Seconds a process this site handed out may go without word from its executor before it goes back to the queue as a new attempt (0: never)', default: 60, min: 0 }),
     ...natFlags,
-    ...retentionFlags
+    ...retentionFlags,
+    ...tlsFlags
   }
 
   static override examples = [
     '<%= config.bin %> node start',
     '<%= config.bin %> node start --data /var/lib/colonynet --host 0.0.0.0 --port 50080',
+    '<%= config.bin %> node start --host 0.0.0.0 --tlscert /etc/colonynet/cert.pem --tlskey /etc/colonynet/key.pem',
     '<%= config.bin %> node start --retention-policy 604800 --archive /var/lib/colonynet-archive',
     '<%= config.bin %> node start --p2p-port 50081 --bootstrap /ip4/10.0.0.5/tcp/50081/p2p/16Uiu2… --keep-label dev:/models'
   ]
@@ -45,6 +48,8 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     const dataDir = expandDataDir(this.flags.data ?? NODE_DATA_DIR)
     const env = process.env
     const retention = resolveRetention(env, this.flags, expandDataDir)
+    const tlsFiles = resolveTlsFiles(env, this.flags)
+    const tls = tlsFiles === undefined ? undefined : await loadTlsCredentials(tlsFiles)
     const keepLabels = (this.flags['keep-label'] ?? []).map(text => {
       try {
         return parseKeepLabel(text)
@@ -73,12 +78,15 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
       dashboard: this.flags.dashboard,
       retention,
       leaseMs: this.flags.lease * 1000,
+      ...(tls === undefined ? {} : { tls }),
       blobs: { keepLabels, maxBlobBytes: this.flags['max-blob-mib'] * 1024 * 1024 },
       operatorId: env.COLONIES_SERVER_ID,
       operatorPrvkey: env.COLONIES_SERVER_PRVKEY,
       log: line => this.detail(line)
     }).catch(err => { throw explainNodeStartError(err, { dataDir, host: this.flags.host, port: this.flags.port }) })
 
+    const exposed = plainExposureWarning(this.flags.host, node.port, tls !== undefined)
+    if (exposed !== undefined) this.logToStderr(exposed)
     const generated = node.operatorPrvkey !== undefined && node.operatorPrvkey !== env.COLONIES_SERVER_PRVKEY
     const p2p = node.federation?.addresses() ?? []
     const dashboard = this.flags.dashboard ? `${node.url}/` : ''
