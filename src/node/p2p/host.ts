@@ -302,12 +302,24 @@ export class P2PHost {
   }
 
   async open (peer: string, protocol: string, signal?: AbortSignal): Promise<FramedStream> {
-    const stream = await this.node.dialProtocol(peerIdFromString(peer), protocol, {
-      signal,
-      maxOutboundStreams: P2P_SETTINGS.maxStreamsPerProtocol,
-      runOnLimitedConnection: true
-    })
-    return framedStream(stream)
+    const id = peerIdFromString(peer)
+    const opts = { signal, maxOutboundStreams: P2P_SETTINGS.maxStreamsPerProtocol, runOnLimitedConnection: true }
+    // libp2p never reuses a limited (relayed) connection for a dial: each stream to a site
+    // reached only through a relay would open another circuit, closed at once as a
+    // duplicate along with the stream on it (measured in the chaos NAT scenarios: pulls
+    // aborted, claims seconds late). Open the stream on the connection we have; an
+    // unlimited one first.
+    const open = this.node.getConnections(id).filter(c => c.status === 'open')
+    const conn = open.find(c => c.limits === undefined) ?? open[0]
+    if (conn !== undefined) {
+      try {
+        return framedStream(await conn.newStream(protocol, opts))
+      } catch (err) {
+        if (signal?.aborted === true || conn.status === 'open') throw err
+        // it closed as we asked: dial afresh
+      }
+    }
+    return framedStream(await this.node.dialProtocol(id, protocol, opts))
   }
 
   // -------------------------------------------------------------------------------------------
