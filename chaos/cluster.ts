@@ -92,7 +92,9 @@ export async function startNode (c: Cluster, s: SiteProc, bootstrap: string[]): 
   // unacknowledged) into site-N.log beside the executors' logs, each line with its time
   const keep = process.env.CHAOS_KEEP !== undefined
   const args = [join(root, 'bin/run.js'), 'node', 'start', '--json', ...(keep ? ['--verbose'] : []), '--data', s.dir, '--host', s.net.ip, '--port', String(API_PORT),
-    '--p2p-port', String(P2P_PORT), '--announce', `/ip4/${s.net.ip}/tcp/${PROXY_PORT}`, '--name', s.name, ...s.nodeArgs, ...bootstrap.flatMap(b => ['--bootstrap', b])]
+    '--p2p-port', String(P2P_PORT),
+    // behind NAT: nothing to announce (nobody can dial in); the node finds a relay itself
+    ...(s.net.router === undefined ? ['--announce', `/ip4/${s.net.ip}/tcp/${PROXY_PORT}`] : []), '--name', s.name, ...s.nodeArgs, ...bootstrap.flatMap(b => ['--bootstrap', b])]
   const child = spawnIn(s.net.ns, env, args, s.name)
   s.node = child
   if (keep) {
@@ -154,7 +156,7 @@ export async function startCluster (dir: string, nets: SiteNet[], clockOffsetS: 
       archive, nodeArgs: [...nodeArgs, ...(archive === undefined ? [] : ['--retention-policy', String(retentionS), '--archive', archive])]
     })
   }
-  for (const s of c.sites) await startProxy(s)
+  for (const s of c.sites) if (s.net.router === undefined) await startProxy(s)
   const first = c.sites[0] as SiteProc
   await startNode(c, first, [])
   for (const s of c.sites.slice(1)) await startNode(c, s, [first.p2p])

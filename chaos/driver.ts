@@ -18,7 +18,8 @@ import {
   COLONY, killAll, type Cluster, historyView, impair, readLines, siteView, type SiteProc, startClient, startCluster, startExecutor, startNode, stopChild, until
 } from './cluster.js'
 import { prunePeriodMs } from '../src/node/retention.js'
-import { type Capabilities, cut, heal, netem, siteNets } from './net.js'
+import { type Capabilities, cut, heal, netem, natNets, type SiteNet, siteNets } from './net.js'
+import { natScenarios } from './nat.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { killAll(); process.exit(130) })
@@ -27,7 +28,7 @@ const only = (() => { const i = process.argv.indexOf('--only'); return i > 0 ? (
 const quick = process.argv.includes('--quick')
 const RATE = 8 // submits per second per site
 const WARM_MS = 4000
-const nets = siteNets(3)
+const usualNets = siteNets(3)
 /** the retention scenario's policy, and how long its site is cut off: longer than the horizon */
 const RETENTION_S = quick ? 6 : 20
 const RETENTION_CUT_S = quick ? 9 : 30
@@ -35,10 +36,14 @@ const RETENTION_CUT_S = quick ? 9 : 30
 const LEASE_S = 5
 const SLOW_RUN_MS = 1500
 
-interface Scenario {
+export interface Scenario {
   readonly name: string
   readonly what: string
-  readonly needs?: 'faketime'
+  readonly needs?: 'faketime' | 'nat'
+  /** the sites' networks, when not the usual three on the hub (the NAT scenarios: nat.ts) */
+  readonly nets?: SiteNet[]
+  /** sets the network up before the sites start (the NAT routers' kind) */
+  readonly before?: () => Promise<void>
   /** seconds each site's clock is off */
   readonly clock?: (i: number) => number
   /** injects the fault, holds it, and heals; returns when healed */
@@ -148,7 +153,8 @@ const scenarios: Scenario[] = [
     // pruning is under way before the cut: the first successes pass the horizon, then prunes apply
     warmMs: RETENTION_S * 1000 + 2 * prunePeriodMs(RETENTION_S),
     fault: async c => { await cut(site(c, 2).net); await sleep(RETENTION_CUT_S * 1000); await heal(site(c, 2).net) }
-  }
+  },
+  ...natScenarios(natNets(), { hold, quick })
 ]
 
 interface Row {
@@ -212,9 +218,12 @@ const isRetention = (v: Verdict | undefined): v is RetentionVerdict => v !== und
 
 async function runScenario (sc: Scenario): Promise<Row> {
   if (sc.needs === 'faketime' && !caps.faketime) return { scenario: sc.name, what: sc.what, skipped: 'libfaketime not installed' }
+  if (sc.needs === 'nat' && !caps.nat) return { scenario: sc.name, what: sc.what, skipped: 'iptables cannot masquerade here' }
+  const nets = sc.nets ?? usualNets
   const dir = await mkdtemp(join(tmpdir(), `colonynet-chaos-${sc.name.replace(/[^a-z0-9]/gi, '')}-`))
   let c: Cluster | undefined
   try {
+    await sc.before?.()
     c = await startCluster(dir, nets, sc.clock, sc.retentionS, sc.nodeArgs)
     for (const s of c.sites) startExecutor(c, s, sc.executor?.(s.net.index))
     for (const s of c.sites) startClient(c, s, RATE)
@@ -330,7 +339,8 @@ function table (rows: Row[]): string {
 
 const rows: Row[] = []
 for (const sc of scenarios) {
-  if (only !== undefined && !only.includes(sc.name)) continue
+  // `--only nat` names every NAT scenario
+  if (only !== undefined && !only.includes(sc.name) && !(only.includes('nat') && sc.needs === 'nat')) continue
   console.log(`[${rows.length + 1}] ${sc.name}: ${sc.what} …`)
   const row = await runScenario(sc)
   rows.push(row)

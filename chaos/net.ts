@@ -10,7 +10,8 @@ import { promisify } from 'node:util'
 
 const run = promisify(execFile)
 
-export const PREFIX = 'cnx'
+/** CHAOS_PREFIX: another prefix lets a second run build its own network beside a first */
+export const PREFIX = process.env.CHAOS_PREFIX ?? 'cnx'
 export const HUB = `${PREFIX}-hub`
 export const DRIVER = `${PREFIX}-drv`
 export const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'
@@ -19,8 +20,10 @@ export interface SiteNet {
   readonly index: number
   readonly ns: string
   readonly ip: string
-  /** the hub end of its veth pair: down = the site is cut off */
+  /** the hub end of its veth pair (its router's, behind NAT): down = the site is cut off */
   readonly hubIf: string
+  /** behind NAT: its router's namespace (no inbound connection but to the API port, from the driver) */
+  readonly router?: string
 }
 
 export async function ip (...args: string[]): Promise<string> {
@@ -38,6 +41,8 @@ export interface Capabilities {
   readonly netns: boolean
   readonly netem: boolean
   readonly faketime: boolean
+  /** iptables can masquerade in a namespace (the NAT scenarios) */
+  readonly nat: boolean
   /** why something is missing, for the report */
   readonly notes: string[]
 }
@@ -71,7 +76,9 @@ export async function probe (): Promise<Capabilities> {
   }
   const faketime = await access(FAKETIME_LIB).then(() => true, () => false)
   if (!faketime) notes.push(`libfaketime is not installed (${FAKETIME_LIB}; Debian package faketime): the clock scenario is skipped`)
-  return { netns, netem, faketime, notes }
+  const natProblem = netns ? await probeNat() : 'no namespaces'
+  if (natProblem !== undefined && netns) notes.push(natProblem)
+  return { netns, netem, faketime, nat: natProblem === undefined, notes }
 }
 
 function firstLine (err: unknown): string {
@@ -112,6 +119,78 @@ export async function createTopology (n: number): Promise<SiteNet[]> {
   const sites = siteNets(n)
   for (const site of sites) await attach(site.ns, site.hubIf, site.ip)
   return sites
+}
+
+/**
+ * Two sites behind NAT for the NAT scenarios: each in a LAN (10.88.N.0/24) behind its own
+ * router namespace, whose WAN end is on the hub bridge (10.77.0.2N). The router masquerades
+ * what leaves and forwards nothing in but replies (conntrack), except the driver's requests
+ * to the site's API port (the driver plays the operator and reads health; libp2p from other
+ * sites is refused as behind any NAT). The sites are natNets()'s 1 and 2; 0 and 3 are
+ * createTopology(4)'s public ones.
+ */
+export async function createNat (apiPort: number): Promise<void> {
+  for (const site of natNets().filter(s => s.router !== undefined)) {
+    const n = site.index
+    const router = site.router as string
+    const wan = `10.77.0.2${n}`
+    await ip('netns', 'add', router)
+    await ip('netns', 'add', site.ns)
+    await ip('-n', router, 'link', 'set', 'lo', 'up')
+    await ip('-n', site.ns, 'link', 'set', 'lo', 'up')
+    await ip('link', 'add', site.hubIf, 'netns', HUB, 'type', 'veth', 'peer', 'name', 'wan', 'netns', router)
+    await ip('-n', HUB, 'link', 'set', site.hubIf, 'master', 'br0')
+    await ip('-n', HUB, 'link', 'set', site.hubIf, 'up')
+    await ip('-n', router, 'addr', 'add', `${wan}/24`, 'dev', 'wan')
+    await ip('-n', router, 'link', 'set', 'wan', 'up')
+    await ip('link', 'add', 'lan', 'netns', router, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', site.ns)
+    await ip('-n', router, 'addr', 'add', `10.88.${n}.1/24`, 'dev', 'lan')
+    await ip('-n', router, 'link', 'set', 'lan', 'up')
+    await ip('-n', site.ns, 'addr', 'add', `${site.ip}/24`, 'dev', 'eth0')
+    await ip('-n', site.ns, 'link', 'set', 'eth0', 'up')
+    await ip('-n', site.ns, 'route', 'add', 'default', 'via', `10.88.${n}.1`)
+    await inNs(router, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1')
+    await inNs(router, 'iptables', '-A', 'FORWARD', '-i', 'wan', '-o', 'lan', '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT')
+    await inNs(router, 'iptables', '-A', 'FORWARD', '-i', 'wan', '-o', 'lan', '-s', '10.77.0.2', '-p', 'tcp', '--dport', String(apiPort), '-j', 'ACCEPT')
+    await inNs(router, 'iptables', '-A', 'FORWARD', '-i', 'wan', '-o', 'lan', '-j', 'DROP')
+    await setNatKind(site, 'cone')
+    // the driver (the operator's view) reaches the API port behind each router
+    await ip('-n', DRIVER, 'route', 'add', `10.88.${n}.0/24`, 'via', wan)
+  }
+}
+
+/** The NAT scenarios' four sites: 0 and 3 public (on the hub), 1 and 2 each behind its router. */
+export function natNets (): SiteNet[] {
+  const [s0, , , s3] = siteNets(4) as [SiteNet, SiteNet, SiteNet, SiteNet]
+  const behind = (n: number): SiteNet => ({ index: n, ns: `${PREFIX}-n${n}`, ip: `10.88.${n}.10`, hubIf: `vr${n}`, router: `${PREFIX}-r${n}` })
+  return [s0, behind(1), behind(2), s3]
+}
+
+/**
+ * How a router maps: 'cone' keeps each connection's source port where it can (endpoint-
+ * independent mapping, what hole punching needs); 'symmetric' picks a random port per
+ * connection (--random-fully), so no peer can predict a mapping and only a relay can join
+ * two such sites. Either way nothing comes in unasked.
+ */
+export async function setNatKind (site: SiteNet, kind: 'cone' | 'symmetric'): Promise<void> {
+  if (site.router === undefined) return
+  await inNs(site.router, 'iptables', '-t', 'nat', '-F', 'POSTROUTING')
+  await inNs(site.router, 'iptables', '-t', 'nat', '-A', 'POSTROUTING', '-o', 'wan', '-j', 'MASQUERADE', ...(kind === 'symmetric' ? ['--random-fully'] : []))
+  await inNs(site.router, 'conntrack', '-F').catch(() => {}) // where conntrack(8) is installed
+}
+
+/** Whether iptables can NAT in a namespace here (the NAT scenarios need it). */
+export async function probeNat (): Promise<string | undefined> {
+  const scratch = `${PREFIX}-probe-nat`
+  try {
+    await ip('netns', 'add', scratch)
+    await inNs(scratch, 'iptables', '-t', 'nat', '-A', 'POSTROUTING', '-o', 'lo', '-j', 'MASQUERADE', '--random-fully')
+    return undefined
+  } catch (err) {
+    return `iptables cannot masquerade in a namespace here (${firstLine(err)}; Debian package iptables): the NAT scenarios are skipped`
+  } finally {
+    await ip('netns', 'del', scratch).catch(() => {})
+  }
 }
 
 /** Cuts the site off from everyone (its own clients and executors, inside its namespace, go on). */

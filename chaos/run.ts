@@ -5,7 +5,8 @@
  * down, also on Ctrl-C or failure. Where namespaces are not permitted it says so and
  * exits 0 (nothing was tested); scenarios that need `tc netem` or libfaketime are skipped
  * with a reason where those are missing.
- * Options: --only NAME[,NAME] (cut-off, split-2|1, latency, loss-5%, kill-9, executor-kill-9, clock+30s, retention), --quick;
+ * Options: --only NAME[,NAME] (cut-off, split-2|1, latency, loss-5%, kill-9, executor-kill-9, clock+30s, retention,
+ * nat-cone, nat-symmetric, nat-relay-killed; `nat` names the three), --quick;
  * --soak runs soak.ts instead (`npm run soak`: --minutes N, --fault-every S).
  * CHAOS_KEEP=1 keeps each scenario's directory (its sites' ledgers and the executors'
  * exec-*.jsonl logs of what ran where and when) and prints where it is.
@@ -13,7 +14,8 @@
 import { spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createTopology, destroyTopology, DRIVER, probe } from './net.js'
+import { createNat, createTopology, destroyTopology, DRIVER, probe } from './net.js'
+import { DEFAULT_PORT } from '../src/protocol/wire-types.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -46,8 +48,11 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 let code = 1
 try {
-  await createTopology(3)
-  console.log('chaos: network ready: hub bridge, sites 10.77.0.10-12, driver 10.77.0.2')
+  // sites 0-2 for the usual scenarios; the NAT scenarios add site 3 (public) and two
+  // sites behind their own NAT routers (net.ts createNat)
+  await createTopology(4)
+  if (caps.nat) await createNat(DEFAULT_PORT)
+  console.log(`chaos: network ready: hub bridge, sites 10.77.0.10-13, driver 10.77.0.2${caps.nat ? ', NATed sites 10.88.1.10 and 10.88.2.10 behind routers 10.77.0.21-22' : ''}`)
   const soak = process.argv.includes('--soak')
   const script = soak ? [join(here, 'soak.ts')] : [join(here, 'driver.ts'), JSON.stringify(caps)]
   driver = spawn('ip', ['netns', 'exec', DRIVER, process.execPath, '--import', 'tsx', ...script, ...process.argv.slice(2).filter(a => a !== '--soak')], {
