@@ -4,6 +4,7 @@
  * life cycle; everything a node holds lives in its data directory.
  */
 import { existsSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { installCryptoBackend } from '../crypto/index.js'
 import { cryptoBackend } from '../protocol/crypto.js'
@@ -18,7 +19,7 @@ import { DeadlineWatcher } from './deadlines.js'
 import { LeaseWatcher } from './leases.js'
 import { HttpServer } from './http-server.js'
 import { MemoryWatch, memoryStatus } from './memory.js'
-import { loadIdentity, type NodeIdentity } from './identity.js'
+import { checkOperator, loadIdentity, OperatorChangeError, loadNodeKey, type NodeIdentity } from './identity.js'
 import { Federation, healthOf, type P2POptions } from './federation/index.js'
 import { PubSub } from './pubsub.js'
 import { ChannelService } from './channels.js'
@@ -43,6 +44,11 @@ export interface NodeOptions {
   readonly operatorId?: string
   /** the operator's private key (COLONIES_SERVER_PRVKEY) */
   readonly operatorPrvkey?: string
+  /**
+   * let the operator given here replace the one this data directory's node had (otherwise
+   * start refuses: OperatorChangeError)
+   */
+  readonly replaceOperator?: boolean
   /** a name for this site, shown to other sites */
   readonly name?: string
   /** join a federation of sites over libp2p; omitted = a lone site */
@@ -222,6 +228,7 @@ export class ColonyNode {
     const ledger = await Ledger.open({ dir: join(opts.dataDir, 'ledger'), nodeKey: identity.nodeKey, now: () => clock.now(), ...(archiveDir === undefined ? {} : { archiveDir }) })
     const node = new ColonyNode(identity, ledger, opts.host ?? '127.0.0.1', opts)
     try {
+      checkOperator(identity, ledger.fold.siteOperator(identity.nodeId), opts.replaceOperator === true)
       if (opts.p2p !== undefined) {
         node.federation = await Federation.start({
           ...opts.p2p,
@@ -245,6 +252,10 @@ export class ColonyNode {
       for (const s of node.services) await s.stop()
       await node.federation?.stop()
       await ledger.close()
+      // a key made for a start refused for its operator would stand for this node on the next
+      if (err instanceof OperatorChangeError && identity.operatorKeyFile !== undefined && identity.operatorKeySource === 'generated') {
+        await rm(identity.operatorKeyFile, { force: true })
+      }
       throw err
     }
     const owed = node.assigner.undeliveredCount()
@@ -312,8 +323,8 @@ export async function rebuildDataDir (dataDir: string): Promise<{ records: numbe
     throw new NotFoundError(`${dataDir} holds no colonynet node (no ledger/ or node.key): check --data`)
   }
   installCryptoBackend()
-  const identity = await loadIdentity(dataDir, {})
-  const ledger = await Ledger.open({ dir: join(dataDir, 'ledger'), nodeKey: identity.nodeKey })
+  // only the node key: an operator.key made here would not be this node's operator
+  const ledger = await Ledger.open({ dir: join(dataDir, 'ledger'), nodeKey: await loadNodeKey(dataDir) })
   try {
     return await ledger.rebuildProjections()
   } finally {

@@ -76,10 +76,13 @@ export default class Dev extends BaseCommand<typeof Dev> {
         ['COLONIES_EXECUTOR_PRVKEY', keys.executor],
         ['COLONIES_EXECUTOR_TYPE', DEV_EXECUTOR_TYPE]
       ] as const
-      const exports = formatExports(vars)
-      await writeFile(envFile, `# written by \`colonies dev\`; source it: . ${envFile}\n${exports}\n`, { mode: 0o600 })
+      await writeFile(envFile, `# written by \`colonies dev\`; source it: . ${envFile}\n${formatExports(vars)}\n`, { mode: 0o600 })
+      // What is printed is often kept in a log: the user's keys for another terminal, as
+      // upstream's dev prints them, but not the operator's (it stays in dev.env, mode 600)
+      const shown = vars.filter(([k]) => k !== 'COLONIES_SERVER_PRVKEY')
+      const exports = formatExports(shown)
 
-      this.output({ url: node.url, nodeid: node.nodeId, operatorid: node.operatorId, datadir: dataDir, envfile: envFile, retention: { policy: retention.policySeconds, archive: retention.archiveDir ?? '' }, env: Object.fromEntries(vars) }, () => [
+      this.output({ url: node.url, nodeid: node.nodeId, operatorid: node.operatorId, datadir: dataDir, envfile: envFile, retention: { policy: retention.policySeconds, archive: retention.archiveDir ?? '' }, env: Object.fromEntries(shown) }, () => [
         `colonynet dev node ${node.nodeId}`,
         `  API   ${node.url}`,
         ...(this.flags.dashboard ? [`  web   ${node.url}/  (sign in with COLONIES_PRVKEY or COLONIES_COLONY_PRVKEY below)`] : []),
@@ -90,6 +93,7 @@ export default class Dev extends BaseCommand<typeof Dev> {
         `Paste into another terminal (or: source ${envFile}):`,
         '',
         exports,
+        `# the operator key (COLONIES_SERVER_PRVKEY) is in ${envFile} and ${dataDir}/operator.key`,
         '',
         'Then try:',
         `  ${cliName()} function submit --spec examples/sayhello.json --wait`,

@@ -10,10 +10,26 @@ import { renderFields } from '../../table.js'
 import { retentionText } from '../../views/node.js'
 import { UsageError } from '../../errors.js'
 import { DEFAULT_MAX_BLOB_BYTES, parseKeepLabel } from '../../../node/blobs/options.js'
+import type { OperatorKeySource } from '../../../node/identity.js'
+
+/** Where the operator key came from, in the start banner (never the key). */
+function operatorKeyText (source: OperatorKeySource, file: string | undefined): string {
+  switch (source) {
+    case 'env': return 'from COLONIES_SERVER_PRVKEY in this shell'
+    case 'id': return 'not here: only its id, from COLONIES_SERVER_ID'
+    case 'generated': return `generated on this start into ${file ?? ''}`
+    case 'stored': return `loaded from ${file ?? ''}`
+  }
+}
+
+/** A path as one shell word. */
+function shellQuote (path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`
+}
 
 export default class NodeStart extends BaseCommand<typeof NodeStart> {
   static override summary = 'Run a colonynet node (ColonyOS API on --port) until Ctrl-C'
-  static override description = 'The node keeps its ledger and keys in --data. Its operator key (ColonyOS\'s server owner key) comes from COLONIES_SERVER_PRVKEY (or only the id from COLONIES_SERVER_ID); when neither is set the node generates one into <data>/operator.key on first start. Retention, as in ColonyOS (COLONIES_RETENTION=true and COLONIES_RETENTION_POLICY=<seconds>, or --retention-policy), purges successful processes and workflows older than the policy from memory and disk at every site of their colonies (failed and cancelled ones stay until removed; removed ones are freed either way).'
+  static override description = 'The node keeps its ledger and keys in --data. Its operator key (ColonyOS\'s server owner key) comes from COLONIES_SERVER_PRVKEY (or only the id from COLONIES_SERVER_ID); when neither is set the node generates one into <data>/operator.key on first start. The start says where the key came from and never prints it. A start whose operator differs from the one the node in its data directory had (say, a shell still exporting the key of another node) is refused unless --replace-operator. Retention, as in ColonyOS (COLONIES_RETENTION=true and COLONIES_RETENTION_POLICY=<seconds>, or --retention-policy), purges successful processes and workflows older than the policy from memory and disk at every site of their colonies (failed and cancelled ones stay until removed; removed ones are freed either way).'
   static override flags = {
     data: Flags.string({ description: `Data directory [default: ${NODE_DATA_DIR}]` }),
     port: Flags.integer({ description: 'API port; 0 picks a free one', default: DEFAULT_PORT, min: 0, max: 65535 }),
@@ -28,6 +44,7 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     'keep-label': Flags.string({ description: 'Keep every file of a label (and its sub-labels) on this site\'s disk, fetched as soon as the colony lists it, to serve it offline: COLONY:/label (repeatable)', multiple: true }),
     'max-blob-mib': Flags.integer({ description: 'The largest file content (blob) this site stores, in MiB', default: DEFAULT_MAX_BLOB_BYTES / (1024 * 1024), min: 1 }),
     dashboard: Flags.boolean({ description: 'Serve the web dashboard at / on the API port (--no-dashboard: API only)', default: true, allowNo: true }),
+    'replace-operator': Flags.boolean({ description: 'Let COLONIES_SERVER_PRVKEY (or COLONIES_SERVER_ID) replace the operator this data directory\'s node had; without it such a start is refused' }),
     lease: Flags.integer({ description: 'Seconds a process this site handed out may go without word from its executor before it goes back to the queue as a new attempt (0: never)', default: 60, min: 0 }),
     ...retentionFlags
   }
@@ -74,17 +91,20 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
       blobs: { keepLabels, maxBlobBytes: this.flags['max-blob-mib'] * 1024 * 1024 },
       operatorId: env.COLONIES_SERVER_ID,
       operatorPrvkey: env.COLONIES_SERVER_PRVKEY,
+      replaceOperator: this.flags['replace-operator'],
       log: line => this.detail(line)
     }).catch(err => { throw explainNodeStartError(err, { dataDir, host: this.flags.host, port: this.flags.port }) })
 
-    const generated = node.operatorPrvkey !== undefined && node.operatorPrvkey !== env.COLONIES_SERVER_PRVKEY
-    const p2p = node.federation?.addresses() ?? []
+    const { operatorKeySource: source, operatorKeyFile: keyFile } = node.identity
+    const addrs = node.federation?.addresses() ?? []
     const dashboard = this.flags.dashboard ? `${node.url}/` : ''
     // listening before anything says "Press Ctrl-C": a Ctrl-C right after it stops cleanly
     const signalled = untilSignalled()
     const kept = { policy: retention.policySeconds, archive: retention.archiveDir ?? '' }
-    this.output({ nodeid: node.nodeId, operatorid: node.operatorId, url: node.url, dashboard, datadir: dataDir, p2p, retention: kept }, info => {
-      const fields: Array<[string, string]> = [['Node id', info.nodeid], ['Operator id', info.operatorid], ['URL', info.url], ['Data', info.datadir],
+    // never the private key itself: this output often goes to a log file
+    const operatorkey = { source, file: keyFile ?? '' }
+    this.output({ nodeid: node.nodeId, operatorid: node.operatorId, operatorkey, url: node.url, dashboard, datadir: dataDir, p2p: addrs, retention: kept }, info => {
+      const fields: Array<[string, string]> = [['Node id', info.nodeid], ['Operator id', info.operatorid], ['Operator key', operatorKeyText(source, keyFile)], ['URL', info.url], ['Data', info.datadir],
         ['Retention', retentionText(info.retention.policy, info.retention.archive)]]
       if (info.dashboard !== '') fields.push(['Dashboard', info.dashboard])
       for (const a of info.p2p) fields.push(['P2P', a])
@@ -93,9 +113,8 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
         lines.push('', 'To admit this node to a colony, its owner runs (against any site of the colony):',
           `  colonies node add --nodeid ${info.nodeid} --name NAME`)
       }
-      if (generated) {
-        lines.push('', `The operator key was generated into ${dataDir}/operator.key. To add colonies:`,
-          `  export COLONIES_SERVER_PRVKEY=${node.operatorPrvkey ?? ''}`)
+      if (keyFile !== undefined) {
+        lines.push('', 'To add colonies with this operator key:', `  export COLONIES_SERVER_PRVKEY=$(cat ${shellQuote(keyFile)})`)
       }
       lines.push('', 'Serving. Press Ctrl-C to stop.')
       return lines.join('\n')
