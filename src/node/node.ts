@@ -243,9 +243,11 @@ export class ColonyNode {
         // Before writing anything: take back any of our own batches a peer holds and we do not.
         if ((opts.p2p.bootstrap ?? []).length > 0) await node.federation.firstSync(RECOVERY_WAIT_MS)
       }
-      // The node's site record says which operator speaks for it (written once, or when it changes).
-      if (ledger.fold.siteOperator(identity.nodeId) !== identity.operatorId) {
-        await ledger.appendLocal([{ body: { k: 'site', operatorid: identity.operatorId, name: opts.name ?? '' } }])
+      // The node's site record says which operator speaks for it and its name (written once,
+      // or when either changes: a restart with another --name renames the site; none keeps it).
+      const name = opts.name ?? ledger.fold.siteOwnName(identity.nodeId)
+      if (ledger.fold.siteOperator(identity.nodeId) !== identity.operatorId || ledger.fold.siteOwnName(identity.nodeId) !== name) {
+        await ledger.appendLocal([{ body: { k: 'site', operatorid: identity.operatorId, name } }])
       }
       for (const s of node.services) await s.start()
     } catch (err) {

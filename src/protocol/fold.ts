@@ -229,6 +229,20 @@ export class LedgerFold extends PagedFold {
     return this.timeline.sites.get(nodeid)?.current?.operatorid
   }
 
+  /** The name a node gave itself (`--name`, its latest site record; '' if none). */
+  siteOwnName (nodeid: string): string {
+    return this.timeline.sites.get(nodeid)?.current?.name ?? ''
+  }
+
+  /**
+   * The name shown for a site of `colony`: the one it gives itself now, else the one the
+   * colony's owner admitted it with (a restart with another --name renames it).
+   */
+  siteName (colony: string, nodeid: string): string {
+    const own = this.siteOwnName(nodeid)
+    return own !== '' ? own : (this.colony(colony)?.sitenames[nodeid] ?? '')
+  }
+
   isMember (colony: string, id: string): boolean {
     return this.timeline.isMemberAt(colony, id, '\uffff')
   }

@@ -63,4 +63,5 @@ export interface FederationOptions extends P2POptions, Omit<FederationComponents
 export interface ColonyView {
   colony: (name: string) => ColonyInfo | undefined
   colonies: () => ColonyInfo[]
+  siteName: (colony: string, nodeid: string) => string
 }

@@ -112,7 +112,7 @@ export class Sites {
       }
       return {
         nodeid,
-        name: c.sitenames[nodeid] ?? '',
+        name: ledger.fold.siteName(colony, nodeid),
         self: nodeid === nodeId,
         connected: nodeid === nodeId || connected.has(nodeid),
         lastseen: nodeid === nodeId ? clock.now() : (this.lastSeen.get(nodeid) ?? 0),

@@ -45,7 +45,7 @@ export const siteHandlers: Pick<Handlers, Sites> = {
     const self = x.identity.nodeId
     return (c?.sites ?? []).map(nodeid => ({
       nodeid,
-      name: c?.sitenames[nodeid] ?? '',
+      name: x.fold.siteName(msg.colonyname, nodeid),
       self: nodeid === self,
       connected: nodeid === self,
       lastseen: nodeid === self ? Date.now() : 0,

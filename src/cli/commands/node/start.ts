@@ -4,6 +4,7 @@ import { BaseCommand } from '../../base-command.js'
 import { resolveRetention } from '../../config.js'
 import { NODE_DATA_DIR, expandDataDir } from '../../data-dir.js'
 import { retentionFlags } from '../../flags.js'
+import { federationFlags, p2pOptions, siteNameFlag } from '../../p2p-flags.js'
 import { explainNodeStartError } from '../../node-errors.js'
 import { untilSignalled } from '../../signals.js'
 import { renderFields } from '../../table.js'
@@ -34,13 +35,8 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     data: Flags.string({ description: `Data directory [default: ${NODE_DATA_DIR}]` }),
     port: Flags.integer({ description: 'API port; 0 picks a free one', default: DEFAULT_PORT, min: 0, max: 65535 }),
     host: Flags.string({ description: 'Interface to listen on (0.0.0.0 serves other machines)', default: '127.0.0.1' }),
-    name: Flags.string({ description: 'A name for this site, shown to other sites' }),
-    'p2p-port': Flags.integer({ description: 'Join a federation: libp2p TCP port (0 picks one; WebSockets listen on the next port when --ws)', min: 0, max: 65535 }),
-    announce: Flags.string({ description: 'Multiaddr other sites should dial instead of the listen address (behind NAT or a proxy; repeatable), e.g. /ip4/203.0.113.7/tcp/50081', multiple: true }),
-    bootstrap: Flags.string({ description: 'Multiaddr of a site to connect to (repeatable), e.g. /ip4/10.0.0.5/tcp/50081/p2p/16Uiu2…', multiple: true }),
-    ws: Flags.boolean({ description: 'Also listen for libp2p over WebSockets (for sites behind HTTP proxies)' }),
-    mdns: Flags.boolean({ description: 'Find sites on the local network by mDNS' }),
-    psk: Flags.string({ description: 'File with a pre-shared key (swarm.key format): only nodes with the same key can connect' }),
+    ...siteNameFlag,
+    ...federationFlags,
     'keep-label': Flags.string({ description: 'Keep every file of a label (and its sub-labels) on this site\'s disk, fetched as soon as the colony lists it, to serve it offline: COLONY:/label (repeatable)', multiple: true }),
     'max-blob-mib': Flags.integer({ description: 'The largest file content (blob) this site stores, in MiB', default: DEFAULT_MAX_BLOB_BYTES / (1024 * 1024), min: 1 }),
     dashboard: Flags.boolean({ description: 'Serve the web dashboard at / on the API port (--no-dashboard: API only)', default: true, allowNo: true }),
@@ -68,19 +64,9 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
       }
     })
     const { ColonyNode } = await import('../../../node/index.js')
-    const p2pPort = this.flags['p2p-port']
-    const federated = p2pPort !== undefined || (this.flags.bootstrap ?? []).length > 0
-    let psk: Uint8Array | undefined
-    if (this.flags.psk !== undefined) {
-      const { readFile } = await import('node:fs/promises')
-      psk = await readFile(this.flags.psk)
-    }
-    const p2pHost = this.flags.host === '0.0.0.0' ? '0.0.0.0' : this.flags.host
-    const port = p2pPort ?? 0
-    const listen = [`/ip4/${p2pHost}/tcp/${port}`]
-    if (this.flags.ws) listen.push(`/ip4/${p2pHost}/tcp/${port === 0 ? 0 : port + 1}/ws`)
+    const p2p = await p2pOptions(this.flags, this.flags.host)
     const node = await ColonyNode.start({
-      ...(federated ? { p2p: { listen, announce: this.flags.announce ?? [], bootstrap: this.flags.bootstrap ?? [], mdns: this.flags.mdns, ...(psk === undefined ? {} : { psk }) } } : {}),
+      ...(p2p === undefined ? {} : { p2p }),
       dataDir,
       host: this.flags.host,
       port: this.flags.port,
