@@ -191,7 +191,10 @@ export interface SiteInfo {
   nodeid: string
   name: string
   self: boolean
+  /** a connection is open and the site was heard from within the silence window (heartbeats come every 2 s) */
   connected: boolean
+  /** a connection is open but nothing came from the site for the silence window: frozen, or its link is down */
+  silent?: boolean
   /** ms since the epoch (0 = never) */
   lastseen: number
   /** per origin node: records this site lacked when it last told the answering node (heartbeat advert or sync) */

@@ -8,14 +8,17 @@ import type { Clock } from '../clock.js'
 import type { P2PHost } from '../p2p/host.js'
 import { siteIdOfPeer } from '../p2p/peer-identity.js'
 import type { ColonyView } from './options.js'
-import type { Presence } from './presence.js'
+import { PRESENCE_TTL_MS, type Presence } from './presence.js'
 
 /** What `getsitesmsg` / `colonies node ls` shows of one site. */
 export interface SiteStatus {
   readonly nodeid: string
   readonly name: string
   readonly self: boolean
+  /** a connection is open and the site was heard from within SILENT_MS */
   readonly connected: boolean
+  /** a connection is open but the site said nothing for SILENT_MS (frozen, or its link went down) */
+  readonly silent: boolean
   /** ms since the epoch of the last gossip or sync with it (0 = never) */
   readonly lastseen: number
   /**
@@ -36,6 +39,14 @@ export interface SiteStatus {
    */
   readonly executors: Record<string, number>
 }
+
+/**
+ * A connected site heard from less recently than this is shown as not answering: every site
+ * advertises every 2 s, so three heartbeats missed. The transport notices later (a ping after
+ * 8 s of silence, answered within 4 s, see P2P_SETTINGS): until then the connection stays
+ * open to a site that was frozen (SIGSTOP) or whose link went down.
+ */
+export const SILENT_MS = PRESENCE_TTL_MS
 
 /** clock samples kept per site; the estimate is the one that travelled fastest */
 const SKEW_SAMPLES = 16
@@ -101,6 +112,7 @@ export class Sites {
     if (c === undefined) return []
     const connected = new Set(host.connectedPeers().map(p => siteIdOfPeer(p)))
     const ours = ledger.versionVector()
+    const now = clock.now()
     return c.sites.map(nodeid => {
       const theirs = this.vectors.get(nodeid)
       const behind: Record<string, number> = {}
@@ -110,12 +122,17 @@ export class Sites {
           if (missing > 0) behind[origin] = missing
         }
       }
+      const self = nodeid === nodeId
+      const lastseen = self ? now : (this.lastSeen.get(nodeid) ?? 0)
+      const open = self || connected.has(nodeid)
+      const heard = self || now - lastseen < SILENT_MS
       return {
         nodeid,
         name: ledger.fold.siteName(colony, nodeid),
-        self: nodeid === nodeId,
-        connected: nodeid === nodeId || connected.has(nodeid),
-        lastseen: nodeid === nodeId ? clock.now() : (this.lastSeen.get(nodeid) ?? 0),
+        self,
+        connected: open && heard,
+        silent: open && !heard,
+        lastseen,
         behind,
         clockskew: nodeid === nodeId ? 0 : this.clockSkew(nodeid),
         executors: nodeid === nodeId ? presence.ownExecutors(colony) : presence.advertisedExecutors(colony, nodeid)

@@ -11,7 +11,7 @@ function skew (ms: number): string {
 
 export default class NodeLs extends ClientCommand<typeof NodeLs> {
   static override summary = 'List the sites of the colony: connected, last seen, clock skew, executors, how far behind'
-  static override description = 'EXECUTORS counts, per executor type, the executors attached to the site (asking it for work, busy or idle) as it last advertised. BEHIND counts, per origin (the site that wrote them), the records the site lacked when it last told the node you ask: its heartbeat (every 2 s) or a sync.'
+  static override description = 'EXECUTORS counts, per executor type, the executors attached to the site (asking it for work, busy or idle) as it last advertised. CONNECTED is yes while a connection is open and the site was heard from in the last 6 s (it advertises every 2 s), "no answer" when a connection is open but the site went silent (frozen, or its link is down). BEHIND counts, per origin (the site that wrote them), the records the site lacked when it last told the node you ask: its heartbeat (every 2 s) or a sync.'
   static override flags = {
     ...colonyFlag,
     ...memberKeyFlag
@@ -24,7 +24,8 @@ export default class NodeLs extends ClientCommand<typeof NodeLs> {
     this.output(sites, list => renderTable([
       { header: 'NODE', value: s => s.nodeid.slice(0, 16) + (s.self ? ' (this)' : '') },
       { header: 'NAME', value: s => s.name },
-      { header: 'CONNECTED', value: s => s.connected ? 'yes' : 'no' },
+      // open but silent: frozen or cut off, before the transport gives up on the connection
+      { header: 'CONNECTED', value: s => s.connected ? 'yes' : s.silent === true ? 'no answer' : 'no' },
       { header: 'LAST SEEN', value: s => s.lastseen === 0 ? 'never' : new Date(s.lastseen).toISOString().replace('T', ' ').slice(0, 19) },
       // their clock minus the answering node's, estimated from what they gossip
       { header: 'CLOCK SKEW', value: s => s.self ? '-' : s.clockskew === undefined || s.clockskew === null ? 'unknown' : skew(s.clockskew) },
