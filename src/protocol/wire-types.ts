@@ -199,6 +199,8 @@ export interface SiteInfo {
   lastseen: number
   /** per origin node: records this site lacked when it last told the answering node (heartbeat advert or sync) */
   behind: Record<string, number>
+  /** false: the site has not said what it holds since the answering node started (cut off), so `behind` is unknown */
+  behindknown?: boolean
   /** ms its clock is ahead of the answering node's (estimated; null = not heard yet; absent on a lone node) */
   clockskew?: number | null
   /** executors attached there per executor type, as it last advertised (a lone node: its own; absent on other sites it cannot hear) */

@@ -28,6 +28,11 @@ export interface SiteStatus {
    */
   readonly behind: Record<string, number>
   /**
+   * false while the site has not told us what it holds since this node started (no advert,
+   * no sync: cut off, or just started): `behind` is then unknown, not "in sync"
+   */
+  readonly behindknown: boolean
+  /**
    * ms its clock is ahead of ours (negative: behind), estimated from the times it stamps on
    * what it gossips, so within about one gossip delay; null until it has gossiped (0 for us)
    */
@@ -116,7 +121,10 @@ export class Sites {
     return c.sites.map(nodeid => {
       const theirs = this.vectors.get(nodeid)
       const behind: Record<string, number> = {}
-      if (nodeid !== nodeId) {
+      // with no vector heard from it (since our start) we cannot tell what it lacks: counting
+      // everything we hold showed a site restarted while cut off every other site behind on
+      // all the records they wrote themselves
+      if (nodeid !== nodeId && theirs !== undefined) {
         for (const [origin, seq] of ours) {
           const missing = ledger.recordsBetween(origin, theirs?.get(origin) ?? 0, seq)
           if (missing > 0) behind[origin] = missing
@@ -134,6 +142,7 @@ export class Sites {
         silent: open && !heard,
         lastseen,
         behind,
+        behindknown: self || theirs !== undefined,
         clockskew: nodeid === nodeId ? 0 : this.clockSkew(nodeid),
         executors: nodeid === nodeId ? presence.ownExecutors(colony) : presence.advertisedExecutors(colony, nodeid)
       }

@@ -50,6 +50,7 @@ export const siteHandlers: Pick<Handlers, Sites> = {
       connected: nodeid === self,
       lastseen: nodeid === self ? Date.now() : 0,
       behind: {},
+      behindknown: nodeid === self,
       ...(nodeid === self ? { executors: x.assigner.attachedExecutors(msg.colonyname) } : {})
     }))
   }

@@ -11,7 +11,7 @@ function skew (ms: number): string {
 
 export default class NodeLs extends ClientCommand<typeof NodeLs> {
   static override summary = 'List the sites of the colony: connected, last seen, clock skew, executors, how far behind'
-  static override description = 'EXECUTORS counts, per executor type, the executors attached to the site (asking it for work, busy or idle) as it last advertised. CONNECTED is yes while a connection is open and the site was heard from in the last 6 s (it advertises every 2 s), "no answer" when a connection is open but the site went silent (frozen, or its link is down). BEHIND counts, per origin (the site that wrote them), the records the site lacked when it last told the node you ask: its heartbeat (every 2 s) or a sync.'
+  static override description = 'EXECUTORS counts, per executor type, the executors attached to the site (asking it for work, busy or idle) as it last advertised. CONNECTED is yes while a connection is open and the site was heard from in the last 6 s (it advertises every 2 s), "no answer" when a connection is open but the site went silent (frozen, or its link is down). BEHIND counts, per origin (the site that wrote them), the records the site lacked when it last told the node you ask: its heartbeat (every 2 s) or a sync; unknown until it has told it since that node started.'
   static override flags = {
     ...colonyFlag,
     ...memberKeyFlag
@@ -41,6 +41,7 @@ export default class NodeLs extends ClientCommand<typeof NodeLs> {
       {
         header: 'BEHIND',
         value: s => {
+          if (s.behindknown === false) return 'unknown'
           const parts = Object.entries(s.behind).map(([origin, n]) => `${origin.slice(0, 8)}:${n}`)
           return parts.length === 0 ? 'in sync' : parts.join(' ')
         }
