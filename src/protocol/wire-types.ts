@@ -205,6 +205,8 @@ export interface SiteInfo {
   clockskew?: number | null
   /** executors attached there per executor type, as it last advertised (a lone node: its own; absent on other sites it cannot hear) */
   executors?: Record<string, number>
+  /** on the answering node's own row when it is no longer a site of the colony: who removed it, when (ms since the epoch) */
+  removed?: { by: string, at: number }
 }
 
 export interface GraphNode {

@@ -43,6 +43,8 @@ export interface SiteStatus {
    * PRESENCE_TTL_MS. These are the sites a process's claim is ranked over (decision 6).
    */
   readonly executors: Record<string, number>
+  /** this site, no longer a site of the colony: who removed it and when (ms since the epoch) */
+  readonly removed?: { readonly by: string, readonly at: number }
 }
 
 /**
@@ -62,6 +64,7 @@ export interface SitesComponents {
   readonly host: Pick<P2PHost, 'connectedPeers'>
   readonly presence: Pick<Presence, 'ownExecutors' | 'advertisedExecutors'>
   readonly clock: Clock
+  readonly log?: (line: string) => void
 }
 
 export class Sites {
@@ -70,6 +73,8 @@ export class Sites {
   private readonly vectors = new Map<string, Map<string, number>>()
   /** site → recent (their stamp − our receipt) samples: from adverts (their wall clock) and batches (their HLC) */
   private readonly clockSamples = new Map<string, { wall: number[], hlc: number[] }>()
+  /** removal records of this site already logged */
+  private readonly removalsSaid = new Set<string>()
 
   constructor (components: SitesComponents) {
     this.c = components
@@ -111,6 +116,18 @@ export class Sites {
     return list.length === 0 ? null : Math.max(...list)
   }
 
+  /**
+   * Logs each removal of this site from a colony once, when the fold first holds it (the
+   * removal gossiped, or sent by a site that refused our pull because of it).
+   */
+  noticeRemovals (): void {
+    for (const r of this.c.ledger.fold.removals(this.c.nodeId)) {
+      if (this.removalsSaid.has(r.record)) continue
+      this.removalsSaid.add(r.record)
+      this.c.log?.(`this site was removed from colony ${r.colony} by ${r.by} at ${new Date(r.at).toISOString()}: it no longer takes part in it`)
+    }
+  }
+
   status (colony: string): SiteStatus[] {
     const { ledger, nodeId, host, presence, clock } = this.c
     const c = ledger.fold.colony(colony)
@@ -118,7 +135,7 @@ export class Sites {
     const connected = new Set(host.connectedPeers().map(p => siteIdOfPeer(p)))
     const ours = ledger.versionVector()
     const now = clock.now()
-    return c.sites.map(nodeid => {
+    const rows: SiteStatus[] = c.sites.map(nodeid => {
       const theirs = this.vectors.get(nodeid)
       const behind: Record<string, number> = {}
       // with no vector heard from it (since our start) we cannot tell what it lacks: counting
@@ -147,5 +164,21 @@ export class Sites {
         executors: nodeid === nodeId ? presence.ownExecutors(colony) : presence.advertisedExecutors(colony, nodeid)
       }
     })
+    // this site was removed: it says so rather than list the others as if it were one of them
+    const removal = c.sites.includes(nodeId) ? undefined : ledger.fold.removals(nodeId).find(r => r.colony === colony)
+    if (removal === undefined) return rows
+    return [...rows, {
+      nodeid: nodeId,
+      name: ledger.fold.siteName(colony, nodeId),
+      self: true,
+      connected: false,
+      silent: false,
+      lastseen: now,
+      behind: {},
+      behindknown: true,
+      clockskew: 0,
+      executors: {},
+      removed: { by: removal.by, at: removal.at }
+    }]
   }
 }

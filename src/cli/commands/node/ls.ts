@@ -2,11 +2,21 @@ import { ClientCommand } from '../../client-command.js'
 import { MEMBER_KEY } from '../../config.js'
 import { colonyFlag, memberKeyFlag } from '../../flags.js'
 import { renderTable } from '../../table.js'
+import type { SiteInfo } from '../../../protocol/wire-types.js'
 
 /** A clock skew in seconds with one decimal: +1.5 s, -0.3 s, 0.0 s. */
 function skew (ms: number): string {
   const tenths = Math.round(ms / 100)
   return tenths === 0 ? '0.0 s' : `${tenths > 0 ? '+' : '-'}${(Math.abs(tenths) / 10).toFixed(1)} s`
+}
+
+/** The line a removed site puts above its table: it is no longer one of the sites listed. */
+function removedNote (list: SiteInfo[], colony: string): string {
+  const r = list.find(s => s.self && s.removed !== undefined)?.removed
+  if (r === undefined) return ''
+  const at = new Date(r.at).toISOString().replace('T', ' ').slice(0, 19)
+  return `This site was removed from colony ${colony} by ${r.by.slice(0, 16)}… at ${at} UTC: it no longer takes part ` +
+    '(the colony owner can admit it again with `colonies node add`). The sites as it last knew them:\n\n'
 }
 
 export default class NodeLs extends ClientCommand<typeof NodeLs> {
@@ -21,11 +31,11 @@ export default class NodeLs extends ClientCommand<typeof NodeLs> {
     const colonyname = this.colonyName()
     const client = await this.client(MEMBER_KEY, this.flags.prvkey)
     const sites = await client.getSites(colonyname)
-    this.output(sites, list => renderTable([
+    this.output(sites, list => removedNote(list, colonyname) + renderTable([
       { header: 'NODE', value: s => s.nodeid.slice(0, 16) + (s.self ? ' (this)' : '') },
       { header: 'NAME', value: s => s.name },
       // open but silent: frozen or cut off, before the transport gives up on the connection
-      { header: 'CONNECTED', value: s => s.connected ? 'yes' : s.silent === true ? 'no answer' : 'no' },
+      { header: 'CONNECTED', value: s => s.removed !== undefined ? 'removed' : s.connected ? 'yes' : s.silent === true ? 'no answer' : 'no' },
       { header: 'LAST SEEN', value: s => s.lastseen === 0 ? 'never' : new Date(s.lastseen).toISOString().replace('T', ' ').slice(0, 19) },
       // their clock minus the answering node's, estimated from what they gossip
       { header: 'CLOCK SKEW', value: s => s.self ? '-' : s.clockskew === undefined || s.clockskew === null ? 'unknown' : skew(s.clockskew) },
