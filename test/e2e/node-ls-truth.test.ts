@@ -1,9 +1,9 @@
 /**
- * `node ls` tells the truth about the sites, every site its own `colonies node start`
- * process over TCP on 127.0.0.1: a site frozen with SIGSTOP (its connections open, nothing
- * answered) is shown as not answering within the ping window; a removed site says it was
- * removed; a site restarted while cut off does not show itself behind on records it never
- * had to hold.
+ * `node ls` tells the truth about a frozen site, every site its own `colonies node start`
+ * process over TCP on 127.0.0.1: a site stopped with SIGSTOP (its connections open, nothing
+ * answered) is shown as not answering well within the transport's ping window. (Removed
+ * sites: test/node/site-removed.test.ts; behind after a restart while cut off:
+ * test/node/sites-behind-restart.test.ts.)
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
