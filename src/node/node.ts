@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
+import type { SiteRemoval } from '../protocol/fold.js'
 import { join } from 'node:path'
 import { installCryptoBackend } from '../crypto/index.js'
 import { cryptoBackend } from '../protocol/crypto.js'
@@ -33,6 +34,11 @@ import { Blobs, type BlobsOptions } from './blobs/index.js'
 
 /** How long a federated node waits, at start, for a first sync before it writes (see firstSync). */
 export const RECOVERY_WAIT_MS = 5000
+
+/** /health's `removed`: the colonies this site was removed from, when there are any. */
+function removedHealth (removals: readonly SiteRemoval[]): { removed?: Array<{ colony: string, by: string, at: number }> } {
+  return removals.length === 0 ? {} : { removed: removals.map(r => ({ colony: r.colony, by: r.by, at: r.at })) }
+}
 
 export interface NodeOptions {
   readonly dataDir: string
@@ -190,6 +196,8 @@ export class ColonyNode {
         // that went back to the queue since the start because it did not (leases.ts)
         leases: { seconds: this.leases.leaseMs / 1000, holding: this.leases.holding(), expired: this.leases.written },
         ...(full ? { statehash: ledger.fold.stateHash() } : {}),
+        // colonies this site was removed from (it no longer takes part in them): who, when
+        ...removedHealth(ledger.fold.removals(identity.nodeId)),
         // federation counters: gossip judged, claims that waited for acknowledgements (and gave up),
         // acknowledgements we owed (sent as adverts or carried by our batches), dead links closed
         ...(this.federation === undefined

@@ -65,6 +65,9 @@ test('a site removed while cut off learns it from the site that refuses its pull
   assert.is(table.code, 0, table.stderr)
   assert.match(table.stdout, new RegExp(`^This site was removed from colony ${fed.colony} by ${fed.owner.id.slice(0, 16)}… at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC`))
   assert.match(table.stdout, new RegExp(`^${c.node.nodeId.slice(0, 16)} \\(this\\) +\\S* +removed `, 'm'))
+  const status = await cli(['node', 'status'], { COLONIES_SERVER_HOST: '127.0.0.1', COLONIES_SERVER_PORT: String(c.node.port) })
+  assert.is(status.code, 0, status.stderr)
+  assert.match(status.stdout, new RegExp(`^Removed +from colony ${fed.colony} by ${fed.owner.id.slice(0, 16)}… at \\d{4}-`, 'm'))
 })
 
 test('a site removed while connected hears it by gossip and says so', async () => {
