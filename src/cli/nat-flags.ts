@@ -32,12 +32,21 @@ export const natFlags = {
   upnp: Flags.boolean({ description: 'Ask the router for a port mapping (UPnP IGD), for a site behind a home or edge router that allows it' })
 }
 
-export function relaySettings (flags: { relay: boolean, 'relay-reserve': string, 'relay-max-mib': number, 'relay-max-minutes': number, upnp: boolean }): RelaySettings {
+export interface NatFlagValues {
+  readonly relay?: boolean
+  readonly 'relay-reserve'?: string
+  readonly 'relay-max-mib'?: number
+  readonly 'relay-max-minutes'?: number
+  readonly upnp?: boolean
+}
+
+/** The node's relay settings for these flags (oclif fills the defaults in). */
+export function relaySettings (flags: NatFlagValues): RelaySettings {
   return {
-    serve: flags.relay,
-    reserve: flags['relay-reserve'] as RelayReserve,
-    maxBytes: flags['relay-max-mib'] * 1024 * 1024,
-    maxDurationMs: flags['relay-max-minutes'] * 60_000,
-    upnp: flags.upnp
+    serve: flags.relay !== false,
+    reserve: (flags['relay-reserve'] ?? 'auto') as RelayReserve,
+    maxBytes: (flags['relay-max-mib'] ?? RELAY_DEFAULTS.maxBytes / (1024 * 1024)) * 1024 * 1024,
+    maxDurationMs: (flags['relay-max-minutes'] ?? RELAY_DEFAULTS.maxDurationMs / 60_000) * 60_000,
+    upnp: flags.upnp === true
   }
 }

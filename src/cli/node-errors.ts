@@ -21,6 +21,8 @@ function chain (err: unknown): SystemError[] {
 
 export function explainNodeStartError (err: unknown, where: { dataDir: string, host: string, port: number }): unknown {
   const errors = chain(err)
+  // the node would have changed operator: the message says which setting to change
+  if ((err as Error | undefined)?.name === 'OperatorChangeError') return new UsageError((err as Error).message)
   const find = (...codes: string[]): SystemError | undefined => errors.find(e => typeof e.code === 'string' && codes.includes(e.code))
   if (find('EADDRINUSE') !== undefined) {
     return new UsageError(`port ${where.port} on ${where.host} is already in use (another node running?): stop it or pass --port`)

@@ -2,7 +2,7 @@
  * The client's calls about processes: submitting, assigning and closing them, listing
  * them, their attributes and logs, and the functions executors offer.
  */
-import { MAX_COUNT, MAX_LOG_COUNT, type AttributeInput, type FunctionInput } from '../protocol/messages.js'
+import { MAX_COUNT, MAX_LOG_COUNT, MAX_PAGE_COUNT, type AttributeInput, type FunctionInput } from '../protocol/messages.js'
 import type { JsonValue } from '../protocol/json.js'
 import type { FunctionSpec } from '../protocol/spec.js'
 import { ProcessState, STATE_NOTSET } from '../protocol/state.js'
@@ -107,6 +107,32 @@ export abstract class ProcessCalls extends MembershipCalls {
       label: filter.label ?? '',
       initiator: filter.initiator ?? ''
     }, opts))
+  }
+
+  /**
+   * Up to `count` processes of the colony in `state` (-1: any), filtered, in the same order
+   * as getProcesses: more than upstream's 100 by pages of colonynet's getprocesspagemsg.
+   */
+  async getProcessesPaged (colonyname: string, state: number, filter: ProcessFilter & { count: number }, opts?: CallOptions): Promise<Process[]> {
+    if (filter.count <= MAX_COUNT) return await this.getProcesses(colonyname, state, filter, opts)
+    const out: Process[] = []
+    while (out.length < filter.count) {
+      const want = Math.min(MAX_PAGE_COUNT, filter.count - out.length)
+      const page = await this.send<{ processes?: Process[] }>({
+        msgtype: 'getprocesspagemsg',
+        colonyname,
+        state,
+        executortype: filter.executortype ?? '',
+        label: filter.label ?? '',
+        initiator: filter.initiator ?? '',
+        offset: out.length,
+        count: want
+      }, opts)
+      const got = list<Process>(page.processes ?? [])
+      out.push(...got)
+      if (got.length < want) break
+    }
+    return out
   }
 
   async getWaitingProcesses (colonyname: string, filter?: ProcessFilter, opts?: CallOptions): Promise<Process[]> {

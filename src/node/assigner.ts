@@ -45,8 +45,12 @@ export const SINGLE_SITE: ClaimPolicy = {
   onPresence: () => {}
 }
 
-/** An executor that asked for work this recently counts as attached to this site. */
-const ATTACHED_MS = 5000
+/**
+ * An executor counts as attached to this site while it waits in a long-poll here, and for
+ * this long after its last request began or its last long-poll ended: an idle executor's
+ * polls follow each other (10 s each) and it stays attached throughout, busy or idle.
+ */
+export const ATTACHED_MS = 5000
 /** How many claimable processes, best priority first, an assign weighs by rank. */
 const CANDIDATES = 128
 /** At most this often this site's claims' delivery state is saved, and only when it moved. */
@@ -224,14 +228,31 @@ export class Assigner implements Service {
   /** Tells the policy how many executors of this colony and type are attached and parked here. */
   private report (colony: string, type: string): void {
     const k = key(colony, type)
+    const waiting = this.waiters.get(k) ?? []
+    this.policy.onPresence(colony, type, this.attachedIds(k).size, waiting.length)
+  }
+
+  /**
+   * The executors of a colony+type key attached now: parked in a long-poll here, or whose
+   * last request began (or long-poll ended) within ATTACHED_MS. Older stamps are dropped.
+   */
+  private attachedIds (k: string): Set<string> {
     const seen = this.attached.get(k)
     const now = this.clock.now()
-    let attached = 0
+    const ids = new Set<string>()
     for (const [id, at] of seen ?? []) {
-      if (now - at < ATTACHED_MS) attached++
+      if (now - at < ATTACHED_MS) ids.add(id)
       else seen?.delete(id)
     }
-    this.policy.onPresence(colony, type, attached, this.waiters.get(k)?.length ?? 0)
+    for (const w of this.waiters.get(k) ?? []) ids.add(w.executor.executorid)
+    return ids
+  }
+
+  /** `executorid` asked for work, or its long-poll ended, just now. */
+  private touch (k: string, executorid: string): void {
+    let seenBy = this.attached.get(k)
+    if (seenBy === undefined) this.attached.set(k, seenBy = new Map())
+    seenBy.set(executorid, this.clock.now())
   }
 
   /**
@@ -239,15 +260,12 @@ export class Assigner implements Service {
    * ATTACHED_MS or are parked in a long-poll now (what a lone site shows as its sites' executors).
    */
   attachedExecutors (colony: string): Record<string, number> {
-    const now = this.clock.now()
     const out: Record<string, number> = {}
-    for (const [k, seen] of this.attached) {
+    for (const k of [...this.attached.keys()]) {
       const [c, type] = k.split('\x00') as [string, string]
       if (c !== colony) continue
-      const ids = new Set<string>()
-      for (const [id, at] of seen) if (now - at < ATTACHED_MS) ids.add(id)
-      for (const w of this.waiters.get(k) ?? []) ids.add(w.executor.executorid)
-      if (ids.size > 0) out[type] = ids.size
+      const n = this.attachedIds(k).size
+      if (n > 0) out[type] = n
     }
     return out
   }
@@ -266,9 +284,7 @@ export class Assigner implements Service {
   async assign (executor: ExecutorInfo, offer: Offer, timeoutSec: number, signal?: AbortSignal): Promise<ProcessInfo> {
     const deadline = this.clock.now() + Math.max(0, timeoutSec) * 1000
     const k = key(executor.colonyname, executor.executortype)
-    let seenBy = this.attached.get(k)
-    if (seenBy === undefined) this.attached.set(k, seenBy = new Map())
-    seenBy.set(executor.executorid, this.clock.now())
+    this.touch(k, executor.executorid)
     this.report(executor.colonyname, executor.executortype)
     for (;;) {
       if (signal?.aborted === true) throw new NotFoundError('the request was aborted')
@@ -312,6 +328,8 @@ export class Assigner implements Service {
         const i = l?.indexOf(waiter) ?? -1
         if (l !== undefined && i >= 0) {
           l.splice(i, 1)
+          // attached for ATTACHED_MS after its wait ended: time to ask again, as it does
+          this.touch(k, executor.executorid)
           this.report(executor.colonyname, executor.executortype)
         }
         resolve()

@@ -49,7 +49,7 @@ export function processHistory (fold: LedgerFold, p: ProcessView, submitsite: st
       executorid: s.executorid,
       executorname: names.get(s.executorid) ?? '',
       site,
-      sitename: colony?.sitenames[site] ?? '',
+      sitename: colony === undefined ? '' : fold.siteName(colony.name, site),
       record: s.record
     }
   })
@@ -123,6 +123,6 @@ export function executorSites (fold: LedgerFold, reads: LedgerReads, colonyname:
     let seen = latest.get(x.executorid) ?? { site: '', at: 0 }
     const here = heardHere.get(x.executorid)
     if (here !== undefined && here >= seen.at) seen = { site: nodeId, at: here }
-    return { executorid: x.executorid, site: seen.site, sitename: colony?.sitenames[seen.site] ?? '', lastseen: seen.at }
+    return { executorid: x.executorid, site: seen.site, sitename: colony === undefined ? '' : fold.siteName(colony.name, seen.site), lastseen: seen.at }
   })
 }

@@ -4,6 +4,8 @@
  * life cycle; everything a node holds lives in its data directory.
  */
 import { existsSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import type { SiteRemoval } from '../protocol/fold.js'
 import { join } from 'node:path'
 import { installCryptoBackend } from '../crypto/index.js'
 import { cryptoBackend } from '../protocol/crypto.js'
@@ -19,7 +21,7 @@ import { LeaseWatcher } from './leases.js'
 import { HttpServer } from './http-server.js'
 import type { TlsCredentials } from './tls-port.js'
 import { MemoryWatch, memoryStatus } from './memory.js'
-import { loadIdentity, type NodeIdentity } from './identity.js'
+import { checkOperator, loadIdentity, OperatorChangeError, loadNodeKey, type NodeIdentity } from './identity.js'
 import { Federation, healthOf, type P2POptions } from './federation/index.js'
 import { PubSub } from './pubsub.js'
 import { ChannelService } from './channels.js'
@@ -34,6 +36,11 @@ import { Blobs, type BlobsOptions } from './blobs/index.js'
 /** How long a federated node waits, at start, for a first sync before it writes (see firstSync). */
 export const RECOVERY_WAIT_MS = 5000
 
+/** /health's `removed`: the colonies this site was removed from, when there are any. */
+function removedHealth (removals: readonly SiteRemoval[]): { removed?: Array<{ colony: string, by: string, at: number }> } {
+  return removals.length === 0 ? {} : { removed: removals.map(r => ({ colony: r.colony, by: r.by, at: r.at })) }
+}
+
 export interface NodeOptions {
   readonly dataDir: string
   /** interface to listen on (default 127.0.0.1; use 0.0.0.0 to serve other machines) */
@@ -44,6 +51,11 @@ export interface NodeOptions {
   readonly operatorId?: string
   /** the operator's private key (COLONIES_SERVER_PRVKEY) */
   readonly operatorPrvkey?: string
+  /**
+   * let the operator given here replace the one this data directory's node had (otherwise
+   * start refuses: OperatorChangeError)
+   */
+  readonly replaceOperator?: boolean
   /** a name for this site, shown to other sites */
   readonly name?: string
   /** join a federation of sites over libp2p; omitted = a lone site */
@@ -189,6 +201,8 @@ export class ColonyNode {
         // that went back to the queue since the start because it did not (leases.ts)
         leases: { seconds: this.leases.leaseMs / 1000, holding: this.leases.holding(), expired: this.leases.written },
         ...(full ? { statehash: ledger.fold.stateHash() } : {}),
+        // colonies this site was removed from (it no longer takes part in them): who, when
+        ...removedHealth(ledger.fold.removals(identity.nodeId)),
         // federation counters: gossip judged, claims that waited for acknowledgements (and gave up),
         // acknowledgements we owed (sent as adverts or carried by our batches), dead links closed
         ...(this.federation === undefined
@@ -232,6 +246,7 @@ export class ColonyNode {
     const ledger = await Ledger.open({ dir: join(opts.dataDir, 'ledger'), nodeKey: identity.nodeKey, now: () => clock.now(), ...(archiveDir === undefined ? {} : { archiveDir }) })
     const node = new ColonyNode(identity, ledger, opts.host ?? '127.0.0.1', opts)
     try {
+      checkOperator(identity, ledger.fold.siteOperator(identity.nodeId), opts.replaceOperator === true)
       if (opts.p2p !== undefined) {
         node.federation = await Federation.start({
           ...opts.p2p,
@@ -246,15 +261,21 @@ export class ColonyNode {
         // Before writing anything: take back any of our own batches a peer holds and we do not.
         if ((opts.p2p.bootstrap ?? []).length > 0) await node.federation.firstSync(RECOVERY_WAIT_MS)
       }
-      // The node's site record says which operator speaks for it (written once, or when it changes).
-      if (ledger.fold.siteOperator(identity.nodeId) !== identity.operatorId) {
-        await ledger.appendLocal([{ body: { k: 'site', operatorid: identity.operatorId, name: opts.name ?? '' } }])
+      // The node's site record says which operator speaks for it and its name (written once,
+      // or when either changes: a restart with another --name renames the site; none keeps it).
+      const name = opts.name ?? ledger.fold.siteOwnName(identity.nodeId)
+      if (ledger.fold.siteOperator(identity.nodeId) !== identity.operatorId || ledger.fold.siteOwnName(identity.nodeId) !== name) {
+        await ledger.appendLocal([{ body: { k: 'site', operatorid: identity.operatorId, name } }])
       }
       for (const s of node.services) await s.start()
     } catch (err) {
       for (const s of node.services) await s.stop()
       await node.federation?.stop()
       await ledger.close()
+      // a key made for a start refused for its operator would stand for this node on the next
+      if (err instanceof OperatorChangeError && identity.operatorKeyFile !== undefined && identity.operatorKeySource === 'generated') {
+        await rm(identity.operatorKeyFile, { force: true })
+      }
       throw err
     }
     const owed = node.assigner.undeliveredCount()
@@ -322,8 +343,8 @@ export async function rebuildDataDir (dataDir: string): Promise<{ records: numbe
     throw new NotFoundError(`${dataDir} holds no colonynet node (no ledger/ or node.key): check --data`)
   }
   installCryptoBackend()
-  const identity = await loadIdentity(dataDir, {})
-  const ledger = await Ledger.open({ dir: join(dataDir, 'ledger'), nodeKey: identity.nodeKey })
+  // only the node key: an operator.key made here would not be this node's operator
+  const ledger = await Ledger.open({ dir: join(dataDir, 'ledger'), nodeKey: await loadNodeKey(dataDir) })
   try {
     return await ledger.rebuildProjections()
   } finally {

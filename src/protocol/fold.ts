@@ -26,6 +26,19 @@ import type { ColonyInfo, CronInfo, ExecutorInfo, FunctionInfo, GeneratorInfo, P
 
 export { route, type CronRun, type EvictedUnit, type PagingNeeds, type Route, type UnitRecords } from './fold-units.js'
 
+/** A site's removal from a colony, as the fold holds it (see LedgerFold.removals). */
+export interface SiteRemoval {
+  readonly colony: string
+  /** the signer of the removesitemsg: the colony's owner */
+  readonly by: string
+  /** ms since the epoch, the removal record's clock */
+  readonly at: number
+  readonly record: string
+  /** the node whose batch holds the record, and that batch's sequence (when the store knows it) */
+  readonly origin: string
+  readonly seq?: number
+}
+
 export class LedgerFold extends PagedFold {
   // ---- reading the state -----------------------------------------------------------------
 
@@ -227,6 +240,36 @@ export class LedgerFold extends PagedFold {
   /** The operator a node declared, as of now. */
   siteOperator (nodeid: string): string | undefined {
     return this.timeline.sites.get(nodeid)?.current?.operatorid
+  }
+
+  /**
+   * The colonies `nodeid` was a site of and was removed from (and not admitted again):
+   * who removed it (the colony's owner), when (the record's wall clock), and the record.
+   */
+  removals (nodeid: string): SiteRemoval[] {
+    const out: SiteRemoval[] = []
+    for (const [name, v] of this.timeline.colonies) {
+      const c = v.current
+      if (c === undefined || c.sites.includes(nodeid)) continue
+      const ev = [...this.timeline.eventsOf(name)].reverse().find(ev => ev.kind === 'removesite' && ev.siteid === nodeid)
+      const e = ev === undefined ? undefined : this.entry(ev.key.slice(ev.key.lastIndexOf('.') + 1))
+      if (e !== undefined) out.push({ colony: name, by: e.author, at: e.rec.t.w, record: e.id, origin: e.rec.o, ...(e.s === undefined ? {} : { seq: e.s }) })
+    }
+    return out
+  }
+
+  /** The name a node gave itself (`--name`, its latest site record; '' if none). */
+  siteOwnName (nodeid: string): string {
+    return this.timeline.sites.get(nodeid)?.current?.name ?? ''
+  }
+
+  /**
+   * The name shown for a site of `colony`: the one it gives itself now, else the one the
+   * colony's owner admitted it with (a restart with another --name renames it).
+   */
+  siteName (colony: string, nodeid: string): string {
+    const own = this.siteOwnName(nodeid)
+    return own !== '' ? own : (this.colony(colony)?.sitenames[nodeid] ?? '')
   }
 
   isMember (colony: string, id: string): boolean {

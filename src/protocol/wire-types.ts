@@ -191,11 +191,16 @@ export interface SiteInfo {
   nodeid: string
   name: string
   self: boolean
+  /** a connection is open and the site was heard from within the silence window (heartbeats come every 2 s) */
   connected: boolean
+  /** a connection is open but nothing came from the site for the silence window: frozen, or its link is down */
+  silent?: boolean
   /** ms since the epoch (0 = never) */
   lastseen: number
   /** per origin node: records this site lacked when it last told the answering node (heartbeat advert or sync) */
   behind: Record<string, number>
+  /** false: the site has not said what it holds since the answering node started (cut off), so `behind` is unknown */
+  behindknown?: boolean
   /** ms its clock is ahead of the answering node's (estimated; null = not heard yet; absent on a lone node) */
   clockskew?: number | null
   /** executors attached there per executor type, as it last advertised (a lone node: its own; absent on other sites it cannot hear) */
@@ -204,6 +209,8 @@ export interface SiteInfo {
   reach?: 'self' | 'direct' | 'relayed' | 'upgraded' | 'none'
   /** the relay site's node id, for a relayed or upgraded connection */
   via?: string
+  /** on the answering node's own row when it is no longer a site of the colony: who removed it, when (ms since the epoch) */
+  removed?: { by: string, at: number }
 }
 
 export interface GraphNode {

@@ -160,6 +160,11 @@ export function healthText (h: Record<string, unknown>, first: Array<[string, st
       case 'memory': fields.push(['Memory', memoryText(v)]); break
       case 'blobs': fields.push(['Blobs', blobsText(v)]); break
       case 'nat': fields.push(['Reachability', natText(v)]); break
+      // this site no longer takes part in these colonies
+      case 'removed': fields.push(['Removed', (Array.isArray(v) ? v : []).map(r => {
+        const o = obj(r)
+        return `from colony ${str(o.colony)} by ${str(o.by).slice(0, 16)}… at ${utc(num(o.at))}`
+      }).join('; ')]); break
       case 'retention': {
         const r = obj(v)
         fields.push(['Retention', retentionText(num(r.policy) ?? 0, str(r.archive))], ['Pruned', prunedText(v)])

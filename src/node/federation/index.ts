@@ -93,7 +93,7 @@ export class Federation extends EventEmitter implements ClaimPolicy, Service {
     const membership = new Membership({ ledger, nodeId, host })
     const publisher = new Publisher({ host, topics: () => membership.topics(), clock, log }, settings)
     const presence = new Presence({ ledger, nodeId, host, membership, publisher, clock, log })
-    const sites = new Sites({ ledger, nodeId, host, presence, clock })
+    const sites = new Sites({ ledger, nodeId, host, presence, clock, log })
     const summary = new SummaryCheck({ host, membership, clock, log })
     const puller = new Puller({
       host,
@@ -159,6 +159,8 @@ export class Federation extends EventEmitter implements ClaimPolicy, Service {
     })
     host.onMessage((topic, data, from) => gossip.onGossip(topic, data, from))
     await server.start()
+    // a removal stored before this start is said again in this run's log
+    this.parts.sites.noticeRemovals()
     host.on('peer:connect', (peer: string) => {
       this.log(`connected to ${logNameOfPeer(peer)}`)
       puller.schedulePull(peer, 0)
@@ -235,6 +237,7 @@ export class Federation extends EventEmitter implements ClaimPolicy, Service {
     // sites admitted or removed: who may claim changes
     presence.sitesChanged()
     membership.update()
+    this.parts.sites.noticeRemovals()
     // a removed site is no longer redialled (bootstrap peers are kept regardless)
     for (const peer of this.host.keptPeers()) {
       const site = siteIdOfPeer(peer)

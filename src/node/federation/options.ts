@@ -2,6 +2,7 @@
  * How a node takes part in a federation, and what the federation's parts are given: the
  * operator's settings (`P2POptions`), and the components one Federation wires together.
  */
+import type { SiteRemoval } from '../../protocol/fold.js'
 import type { ColonyInfo } from '../../protocol/state.js'
 import type { Ledger } from '../../store/ledger.js'
 import type { Clock } from '../clock.js'
@@ -66,4 +67,6 @@ export interface FederationOptions extends P2POptions, Omit<FederationComponents
 export interface ColonyView {
   colony: (name: string) => ColonyInfo | undefined
   colonies: () => ColonyInfo[]
+  siteName: (colony: string, nodeid: string) => string
+  removals: (nodeid: string) => SiteRemoval[]
 }

@@ -8,14 +8,17 @@ import type { Clock } from '../clock.js'
 import type { P2PHost } from '../p2p/host.js'
 import { siteIdOfPeer } from '../p2p/peer-identity.js'
 import type { ColonyView } from './options.js'
-import type { Presence } from './presence.js'
+import { PRESENCE_TTL_MS, type Presence } from './presence.js'
 
 /** What `getsitesmsg` / `colonies node ls` shows of one site. */
 export interface SiteStatus {
   readonly nodeid: string
   readonly name: string
   readonly self: boolean
+  /** a connection is open and the site was heard from within SILENT_MS */
   readonly connected: boolean
+  /** a connection is open but the site said nothing for SILENT_MS (frozen, or its link went down) */
+  readonly silent: boolean
   /** ms since the epoch of the last gossip or sync with it (0 = never) */
   readonly lastseen: number
   /**
@@ -24,6 +27,11 @@ export interface SiteStatus {
    * full, it holds at least what we held as its pull began)
    */
   readonly behind: Record<string, number>
+  /**
+   * false while the site has not told us what it holds since this node started (no advert,
+   * no sync: cut off, or just started): `behind` is then unknown, not "in sync"
+   */
+  readonly behindknown: boolean
   /**
    * ms its clock is ahead of ours (negative: behind), estimated from the times it stamps on
    * what it gossips, so within about one gossip delay; null until it has gossiped (0 for us)
@@ -42,7 +50,17 @@ export interface SiteStatus {
   readonly reach: 'self' | 'direct' | 'relayed' | 'upgraded' | 'none'
   /** the relay site (node id) of a relayed or upgraded connection */
   readonly via?: string
+  /** this site, no longer a site of the colony: who removed it and when (ms since the epoch) */
+  readonly removed?: { readonly by: string, readonly at: number }
 }
+
+/**
+ * A connected site heard from less recently than this is shown as not answering: every site
+ * advertises every 2 s, so three heartbeats missed. The transport notices later (a ping after
+ * 8 s of silence, answered within 4 s, see P2P_SETTINGS): until then the connection stays
+ * open to a site that was frozen (SIGSTOP) or whose link went down.
+ */
+export const SILENT_MS = PRESENCE_TTL_MS
 
 /** clock samples kept per site; the estimate is the one that travelled fastest */
 const SKEW_SAMPLES = 16
@@ -53,6 +71,7 @@ export interface SitesComponents {
   readonly host: Pick<P2PHost, 'connectedPeers' | 'pathTo'>
   readonly presence: Pick<Presence, 'ownExecutors' | 'advertisedExecutors'>
   readonly clock: Clock
+  readonly log?: (line: string) => void
 }
 
 export class Sites {
@@ -61,6 +80,8 @@ export class Sites {
   private readonly vectors = new Map<string, Map<string, number>>()
   /** site → recent (their stamp − our receipt) samples: from adverts (their wall clock) and batches (their HLC) */
   private readonly clockSamples = new Map<string, { wall: number[], hlc: number[] }>()
+  /** removal records of this site already logged */
+  private readonly removalsSaid = new Set<string>()
 
   constructor (components: SitesComponents) {
     this.c = components
@@ -102,36 +123,75 @@ export class Sites {
     return list.length === 0 ? null : Math.max(...list)
   }
 
+  /**
+   * Logs each removal of this site from a colony once, when the fold first holds it (the
+   * removal gossiped, or sent by a site that refused our pull because of it).
+   */
+  noticeRemovals (): void {
+    for (const r of this.c.ledger.fold.removals(this.c.nodeId)) {
+      if (this.removalsSaid.has(r.record)) continue
+      this.removalsSaid.add(r.record)
+      this.c.log?.(`this site was removed from colony ${r.colony} by ${r.by} at ${new Date(r.at).toISOString()}: it no longer takes part in it`)
+    }
+  }
+
   status (colony: string): SiteStatus[] {
     const { ledger, nodeId, host, presence, clock } = this.c
     const c = ledger.fold.colony(colony)
     if (c === undefined) return []
     const peers = new Map(host.connectedPeers().map(p => [siteIdOfPeer(p), p]))
     const ours = ledger.versionVector()
-    return c.sites.map(nodeid => {
+    const now = clock.now()
+    const rows: SiteStatus[] = c.sites.map(nodeid => {
       const theirs = this.vectors.get(nodeid)
       const behind: Record<string, number> = {}
-      if (nodeid !== nodeId) {
+      // with no vector heard from it (since our start) we cannot tell what it lacks: counting
+      // everything we hold showed a site restarted while cut off every other site behind on
+      // all the records they wrote themselves
+      if (nodeid !== nodeId && theirs !== undefined) {
         for (const [origin, seq] of ours) {
           const missing = ledger.recordsBetween(origin, theirs?.get(origin) ?? 0, seq)
           if (missing > 0) behind[origin] = missing
         }
       }
+      const self = nodeid === nodeId
+      const lastseen = self ? now : (this.lastSeen.get(nodeid) ?? 0)
       const peer = peers.get(nodeid)
+      const open = self || peer !== undefined
+      const heard = self || now - lastseen < SILENT_MS
       const path = peer === undefined ? undefined : host.pathTo(peer)
       const via = path === undefined || path.how === 'direct' ? undefined : siteIdOfPeer(path.via) ?? path.via
       return {
         nodeid,
-        name: c.sitenames[nodeid] ?? '',
-        self: nodeid === nodeId,
-        connected: nodeid === nodeId || peer !== undefined,
-        reach: nodeid === nodeId ? 'self' : path?.how ?? (peer === undefined ? 'none' : 'direct'),
+        name: ledger.fold.siteName(colony, nodeid),
+        self,
+        connected: open && heard,
+        silent: open && !heard,
+        reach: self ? 'self' : path?.how ?? (peer === undefined ? 'none' : 'direct'),
         ...(via === undefined ? {} : { via }),
-        lastseen: nodeid === nodeId ? clock.now() : (this.lastSeen.get(nodeid) ?? 0),
+        lastseen,
         behind,
+        behindknown: self || theirs !== undefined,
         clockskew: nodeid === nodeId ? 0 : this.clockSkew(nodeid),
         executors: nodeid === nodeId ? presence.ownExecutors(colony) : presence.advertisedExecutors(colony, nodeid)
       }
     })
+    // this site was removed: it says so rather than list the others as if it were one of them
+    const removal = c.sites.includes(nodeId) ? undefined : ledger.fold.removals(nodeId).find(r => r.colony === colony)
+    if (removal === undefined) return rows
+    return [...rows, {
+      nodeid: nodeId,
+      name: ledger.fold.siteName(colony, nodeId),
+      self: true,
+      connected: false,
+      silent: false,
+      reach: 'self',
+      lastseen: now,
+      behind: {},
+      behindknown: true,
+      clockskew: 0,
+      executors: {},
+      removed: { by: removal.by, at: removal.at }
+    }]
   }
 }

@@ -5,7 +5,7 @@
 import type { Ledger } from '../../store/ledger.js'
 import type { P2PHost } from '../p2p/host.js'
 import { siteIdOfPeer } from '../p2p/peer-identity.js'
-import { serve, SYNC_PROTOCOL } from '../p2p/sync-protocol.js'
+import { type RemovalNotice, serve, SYNC_PROTOCOL } from '../p2p/sync-protocol.js'
 import type { Membership } from './membership.js'
 import type { Puller } from './puller.js'
 import type { Sites } from './sites.js'
@@ -46,6 +46,7 @@ export class SyncServer {
       const allowed = site !== undefined && this.c.membership.isCoSite(site)
       let ahead = false
       if (!allowed) this.refused++
+      const told = allowed || site === undefined ? undefined : await this.removalNotice(site).catch(() => undefined)
       try {
         let theirs: Map<string, number> | undefined
         // what the pull will carry at least (batches stored while it runs may go too)
@@ -56,7 +57,7 @@ export class SyncServer {
           sites.touch(site as string)
           this.served++
           ahead = this.holdsMore(vv)
-        })
+        }, told)
         // served in full: besides what it had, it now holds all we held as the pull began
         if (theirs !== undefined) {
           const now = new Map(theirs)
@@ -75,6 +76,25 @@ export class SyncServer {
       // one pull per peer at a time bounds how often a stranger makes us ask.
       if (!allowed) puller.schedulePull(peer, 0)
     })
+  }
+
+  /**
+   * For a site removed from colonies we are a site of: the batches holding the removal
+   * records (signed by their origins, the records by the colony's owner), so it learns it
+   * was removed as its fold would have had it stayed connected, and says so; nothing else.
+   */
+  private async removalNotice (site: string): Promise<RemovalNotice | undefined> {
+    const { ledger } = this.c
+    const removals = ledger.fold.removals(site).filter(r => ledger.fold.colony(r.colony)?.sites.includes(ledger.nodeId) === true)
+    if (removals.length === 0) return undefined
+    const batches: string[] = []
+    for (const r of removals) {
+      if (r.seq === undefined) continue
+      const [b] = await ledger.getBatches(r.origin, r.seq, 1)
+      if (b !== undefined && b.seq === r.seq) batches.push(JSON.stringify(b))
+    }
+    const reason = removals.map(r => `removed from colony ${JSON.stringify(r.colony)} by ${r.by} at ${new Date(r.at).toISOString()}`).join('; ')
+    return { batches, reason }
   }
 
   /** Whether a peer's version vector holds a batch this node lacks. */

@@ -139,7 +139,11 @@ export async function pull (stream: SyncStream, ledger: Pick<Ledger, 'versionVec
     const data = next.value
     bytes += data.length
     const f = decodeSyncFrame(data)
-    if (f.type === 'refused') throw new SyncRefusedError(f.reason)
+    if (f.type === 'refused') {
+      // a removed site is sent the batches that remove it before the refusal: stored first
+      await settle()
+      throw new SyncRefusedError(f.reason)
+    }
     if (f.type === 'summary') {
       const state = ledger.fresh ? 'adopted' : 'behind'
       if (state === 'adopted') await ledger.adoptSummary(f.summary)
@@ -165,13 +169,21 @@ export async function pull (stream: SyncStream, ledger: Pick<Ledger, 'versionVec
  * Serves one pull. `allowed` says whether the peer may read this node's ledger;
  * `onHello` learns the peer's version vector (how far behind it is).
  */
+/** What a site removed from our colonies is sent instead of a pull: the batches (JSON) holding its removal, and why. */
+export interface RemovalNotice {
+  readonly batches: readonly string[]
+  readonly reason: string
+}
+
 /** How long a peer that opened a sync stream has to say hello. */
 export const HELLO_TIMEOUT_MS = 10_000
 
-export async function serve (stream: SyncStream, ledger: Ledger, allowed: boolean, onHello?: (theirs: Map<string, number>) => void): Promise<number> {
-  // a stranger is told at once, before it may send anything (it cannot hold the stream open)
+export async function serve (stream: SyncStream, ledger: Ledger, allowed: boolean, onHello?: (theirs: Map<string, number>) => void, told?: RemovalNotice): Promise<number> {
+  // a stranger is told at once, before it may send anything (it cannot hold the stream open);
+  // a site that was removed gets the signed batches that say so first, so its own fold knows
   if (!allowed) {
-    await stream.send(encode({ type: 'refused', reason: 'not a site of any colony of this node' }))
+    for (const b of told?.batches ?? []) await stream.send(enc.encode(`{"type":"batches","batches":[${b}]}`))
+    await stream.send(encode({ type: 'refused', reason: told?.reason ?? 'not a site of any colony of this node' }))
     await stream.close()
     return 0
   }

@@ -45,12 +45,13 @@ export const siteHandlers: Pick<Handlers, Sites> = {
     const self = x.identity.nodeId
     return (c?.sites ?? []).map(nodeid => ({
       nodeid,
-      name: c?.sitenames[nodeid] ?? '',
+      name: x.fold.siteName(msg.colonyname, nodeid),
       self: nodeid === self,
       connected: nodeid === self,
       reach: nodeid === self ? 'self' as const : 'none' as const,
       lastseen: nodeid === self ? Date.now() : 0,
       behind: {},
+      behindknown: nodeid === self,
       ...(nodeid === self ? { executors: x.assigner.attachedExecutors(msg.colonyname) } : {})
     }))
   }

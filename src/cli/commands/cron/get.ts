@@ -1,6 +1,6 @@
-import { Flags } from '@oclif/core'
 import { ClientCommand } from '../../client-command.js'
 import { MEMBER_KEY } from '../../config.js'
+import { cronRefFlags, resolveCronId } from '../../cron-ref.js'
 import { memberKeyFlag } from '../../flags.js'
 import { cronDetail } from '../../views/cron.js'
 import { stateName } from '../../views/process.js'
@@ -8,13 +8,14 @@ import { stateName } from '../../views/process.js'
 export default class CronGet extends ClientCommand<typeof CronGet> {
   static override summary = 'Show one cron: schedule, next and last run, previous workflow, and the workflow it starts'
   static override flags = {
-    cronid: Flags.string({ description: 'Cron id', required: true }),
+    ...cronRefFlags,
     ...memberKeyFlag
   }
 
   async run (): Promise<void> {
     const client = await this.client(MEMBER_KEY, this.flags.prvkey)
-    const cron = await client.getCron(this.flags.cronid)
+    const cronid = await resolveCronId(client, this.flags, () => this.colonyName())
+    const cron = await client.getCron(cronid)
     if (this.json) {
       this.log(JSON.stringify(cron, null, 2))
       return

@@ -1,6 +1,6 @@
-import { Flags } from '@oclif/core'
 import { ClientCommand } from '../../client-command.js'
 import { MEMBER_KEY } from '../../config.js'
+import { cronRefFlags, resolveCronId } from '../../cron-ref.js'
 import { memberKeyFlag } from '../../flags.js'
 import { yesFlag } from '../../confirm.js'
 
@@ -8,15 +8,16 @@ export default class CronRemove extends ClientCommand<typeof CronRemove> {
   static override summary = 'Remove a cron; workflows it started are kept'
   static override description = 'Asks for confirmation unless --yes.'
   static override flags = {
-    cronid: Flags.string({ description: 'Cron id', required: true }),
+    ...cronRefFlags,
     ...memberKeyFlag,
     ...yesFlag
   }
 
   async run (): Promise<void> {
     const client = await this.client(MEMBER_KEY, this.flags.prvkey)
-    await this.confirmOrAbort(`Remove cron ${this.flags.cronid}?`, this.flags.yes)
-    await client.removeCron(this.flags.cronid)
-    this.output({ cronid: this.flags.cronid, removed: true }, r => `Cron ${r.cronid} removed`)
+    const cronid = await resolveCronId(client, this.flags, () => this.colonyName())
+    await this.confirmOrAbort(`Remove cron ${cronid}?`, this.flags.yes)
+    await client.removeCron(cronid)
+    this.output({ cronid, removed: true }, r => `Cron ${r.cronid} removed`)
   }
 }

@@ -42,7 +42,8 @@ export default class ExecutorAdd extends ClientCommand<typeof ExecutorAdd> {
     }
     this.output(prvkey === undefined ? executor : { ...executor, prvkey }, e => {
       const lines = [`Executor ${e.executorname} added${this.flags.approve ? ' and approved' : ' (pending: approve it with `colonies executor approve --name ' + e.executorname + '`)'}`, executorDetail(e)]
-      if (prvkey !== undefined) lines.push('', 'The executor key (shown once):', `  export COLONIES_PRVKEY=${prvkey}`)
+      // the variable `executor start` reads first, so a shell's user key (COLONIES_PRVKEY) stays as it is
+      if (prvkey !== undefined) lines.push('', 'The executor key (shown once); `colonies executor start` reads it from:', `  export COLONIES_EXECUTOR_PRVKEY=${prvkey}`)
       return lines.join('\n')
     })
   }
