@@ -14,7 +14,7 @@ import { ColoniesClient } from '../../src/client/index.js'
 import { cliName } from '../../src/cli/invocation.js'
 import { explainNodeStartError } from '../../src/cli/node-errors.js'
 import { ProcessState } from '../../src/protocol/state.js'
-import { CliProcess, ROOT, cli, type Env } from '../helpers/cli.js'
+import { cli, CliProcess, colonyEnv, type Env, ROOT } from '../helpers/cli.js'
 import { startColony, type TestColony } from '../helpers/colony-node.js'
 
 let tc: TestColony
@@ -25,12 +25,7 @@ let user: ColoniesClient
 test.before(async () => {
   tc = await startColony({ executors: 0 })
   dir = await mkdtemp(join(tmpdir(), 'colonynet-errors-'))
-  env = {
-    COLONIES_SERVER_HOST: '127.0.0.1',
-    COLONIES_SERVER_PORT: String(tc.node.port),
-    COLONIES_COLONY_NAME: tc.colony,
-    COLONIES_PRVKEY: tc.user.prv
-  }
+  env = colonyEnv(tc)
   user = new ColoniesClient({ url: tc.node.url, prvkey: tc.user.prv })
 })
 test.after(async () => {

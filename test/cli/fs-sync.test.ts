@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { ColoniesClient } from '../../src/client/index.js'
-import { cli, type Env } from '../helpers/cli.js'
+import { cli, colonyEnv, type Env } from '../helpers/cli.js'
 import { startColony, type TestColony } from '../helpers/colony-node.js'
 
 const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex')
@@ -52,12 +52,7 @@ function oneLine (stderr: string): void {
 
 test.before(async () => {
   tc = await startColony({ executors: 0 })
-  env = {
-    COLONIES_SERVER_HOST: '127.0.0.1',
-    COLONIES_SERVER_PORT: String(tc.node.port),
-    COLONIES_COLONY_NAME: tc.colony,
-    COLONIES_PRVKEY: tc.user.prv
-  }
+  env = colonyEnv(tc)
   user = new ColoniesClient({ url: tc.node.url, prvkey: tc.user.prv })
   tmp = await mkdtemp(join(tmpdir(), 'colonynet-fs-sync-'))
 })

@@ -8,7 +8,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
 import { ColoniesClient } from '../../src/client/index.js'
-import { cli, type Env } from '../helpers/cli.js'
+import { cli, colonyEnv, type Env } from '../helpers/cli.js'
 import { startColony, type TestColony } from '../helpers/colony-node.js'
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex')
@@ -19,12 +19,7 @@ let user: ColoniesClient
 
 test.before(async () => {
   tc = await startColony({ executors: 0 })
-  env = {
-    COLONIES_SERVER_HOST: '127.0.0.1',
-    COLONIES_SERVER_PORT: String(tc.node.port),
-    COLONIES_COLONY_NAME: tc.colony,
-    COLONIES_PRVKEY: tc.user.prv
-  }
+  env = colonyEnv(tc)
   user = new ColoniesClient({ url: tc.node.url, prvkey: tc.user.prv })
   const add = async (label: string, name: string, content: string): Promise<void> => {
     await user.addFile({ colonyname: tc.colony, label, name, size: content.length, checksum: sha(content) })

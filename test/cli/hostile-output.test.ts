@@ -7,7 +7,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ColoniesClient } from '../../src/client/index.js'
-import { cli, type Env } from '../helpers/cli.js'
+import { cli, colonyEnv, type Env } from '../helpers/cli.js'
 import { startColony, type TestColony } from '../helpers/colony-node.js'
 
 let tc: TestColony
@@ -22,12 +22,7 @@ const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/
 
 test.before(async () => {
   tc = await startColony({ executors: 1 })
-  env = {
-    COLONIES_SERVER_HOST: '127.0.0.1',
-    COLONIES_SERVER_PORT: String(tc.node.port),
-    COLONIES_COLONY_NAME: tc.colony,
-    COLONIES_PRVKEY: tc.user.prv
-  }
+  env = colonyEnv(tc)
   const user = new ColoniesClient({ url: tc.node.url, prvkey: tc.user.prv })
   const executor = new ColoniesClient({ url: tc.node.url, prvkey: tc.executors[0]!.prv })
   const p = await user.submitFunctionSpec({ funcname: `echo${HOSTILE}`, args: [HOSTILE], conditions: { colonyname: tc.colony, executortype: 'cli' } } as never)

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ColoniesClient } from '../../src/client/index.js'
-import { cli, type Env } from '../helpers/cli.js'
+import { cli, colonyEnv, type Env } from '../helpers/cli.js'
 import { startColony, submit, type TestColony } from '../helpers/colony-node.js'
 
 let tc: TestColony
@@ -16,12 +16,7 @@ let user: ColoniesClient
 
 test.before(async () => {
   tc = await startColony({ executors: 1 })
-  env = {
-    COLONIES_SERVER_HOST: '127.0.0.1',
-    COLONIES_SERVER_PORT: String(tc.node.port),
-    COLONIES_COLONY_NAME: tc.colony,
-    COLONIES_PRVKEY: tc.user.prv
-  }
+  env = colonyEnv(tc)
   user = new ColoniesClient({ url: tc.node.url, prvkey: tc.user.prv })
 })
 

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { cli, type Env } from '../helpers/cli.js'
+import { cli, colonyEnv, type Env } from '../helpers/cli.js'
 import { assignMsg, eventually, startColony, type TestColony } from '../helpers/colony-node.js'
 import { ok } from '../helpers/federation.js'
 import { call } from '../helpers/raw-rpc.js'
@@ -17,12 +17,7 @@ interface Site { nodeid: string, self: boolean, executors?: Record<string, numbe
 
 test.before(async () => {
   tc = await startColony({ executors: 1 })
-  env = {
-    COLONIES_SERVER_HOST: '127.0.0.1',
-    COLONIES_SERVER_PORT: String(tc.node.port),
-    COLONIES_COLONY_NAME: tc.colony,
-    COLONIES_PRVKEY: tc.user.prv
-  }
+  env = colonyEnv(tc)
 })
 
 test.after(async () => {

@@ -13,9 +13,9 @@ import { join } from 'node:path'
 import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
 import { assignMsg, eventually } from '../helpers/colony-node.js'
 import { call } from '../helpers/raw-rpc.js'
-import { cli, CliProcess, type Env } from '../helpers/cli.js'
+import { cli, CliProcess, type CliSite, type Env, siteEnv, startCliSite } from '../helpers/cli.js'
 
-interface SiteProc { proc: CliProcess, url: string, p2p: string, nodeid: string, dir: string }
+type SiteProc = CliSite
 
 let dir: string
 const operator = generatePrivateKey()
@@ -23,25 +23,10 @@ const owner = generatePrivateKey()
 const userKey = generatePrivateKey()
 const sites: SiteProc[] = []
 
-async function startSite (name: string, bootstrap: string[], port = '0'): Promise<SiteProc> {
-  const d = join(dir, name)
-  const args = ['node', 'start', '--data', d, '--port', port, '--p2p-port', '0', ...bootstrap.flatMap(b => ['--bootstrap', b])]
-  const proc = new CliProcess(args, { COLONIES_SERVER_PRVKEY: operator })
-  const [, url] = await proc.waitFor(/URL\s+(http:\/\/\S+)/) as unknown as [string, string]
-  const [, p2p] = await proc.waitFor(/P2P\s+(\/ip4\/\S+)/) as unknown as [string, string]
-  const [, nodeid] = await proc.waitFor(/Node id\s+([0-9a-f]{64})/) as unknown as [string, string]
-  await proc.waitFor(/Serving/)
-  return { proc, url, p2p, nodeid, dir: d }
-}
+const startSite = async (name: string, bootstrap: string[], port = '0'): Promise<SiteProc> =>
+  await startCliSite(dir, name, operator, bootstrap, { port })
 
-const envFor = (s: SiteProc): Env => ({
-  COLONIES_SERVER_HOST: '127.0.0.1',
-  COLONIES_SERVER_PORT: new URL(s.url).port,
-  COLONIES_COLONY_NAME: 'fed',
-  COLONIES_COLONY_PRVKEY: owner,
-  COLONIES_PRVKEY: userKey,
-  COLONIES_SERVER_PRVKEY: operator
-})
+const envFor = (s: SiteProc): Env => siteEnv(s, 'fed', { owner, user: userKey, operator })
 
 async function stateHash (s: SiteProc): Promise<string> {
   const r = await fetch(`${s.url}/health?state=1`)

@@ -12,6 +12,17 @@ const BIN = join(ROOT, 'bin', 'run.js')
 
 export type Env = Record<string, string>
 
+/** The environment a colony member's CLI runs with against a test colony's node (more variables in `extra`). */
+export function colonyEnv (tc: { readonly node: { readonly port: number }, readonly colony: string, readonly user: { readonly prv: string } }, extra: Env = {}): Env {
+  return {
+    COLONIES_SERVER_HOST: '127.0.0.1',
+    COLONIES_SERVER_PORT: String(tc.node.port),
+    COLONIES_COLONY_NAME: tc.colony,
+    COLONIES_PRVKEY: tc.user.prv,
+    ...extra
+  }
+}
+
 /** The environment a command runs with: this process's, without any COLONIES_* leaking in, plus `env`. */
 function childEnv (env: Env): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = {}
@@ -97,4 +108,34 @@ export function parseExports (text: string): Env {
   const env: Env = {}
   for (const m of text.matchAll(/^export (COLONIES_[A-Z_]+)=(.*)$/gm)) env[m[1] as string] = (m[2] as string).replace(/^'(.*)'$/, '$1')
   return env
+}
+
+/** A site run as its own `colonies node start` process (test/e2e). */
+export interface CliSite { proc: CliProcess, url: string, p2p: string, nodeid: string, dir: string }
+
+/**
+ * Starts `colonies node start` for site `name` in `parent`/`name` with the operator's key,
+ * bootstrapped to `bootstrap`, and waits until it serves; `more`: further flags.
+ */
+export async function startCliSite (parent: string, name: string, operator: string, bootstrap: string[], opts: { port?: string, more?: string[] } = {}): Promise<CliSite> {
+  const d = join(parent, name)
+  const args = ['node', 'start', '--data', d, '--port', opts.port ?? '0', '--p2p-port', '0', ...(opts.more ?? []), ...bootstrap.flatMap(b => ['--bootstrap', b])]
+  const proc = new CliProcess(args, { COLONIES_SERVER_PRVKEY: operator })
+  const [, url] = await proc.waitFor(/URL\s+(http:\/\/\S+)/) as unknown as [string, string]
+  const [, p2p] = await proc.waitFor(/P2P\s+(\/ip4\/\S+)/) as unknown as [string, string]
+  const [, nodeid] = await proc.waitFor(/Node id\s+([0-9a-f]{64})/) as unknown as [string, string]
+  await proc.waitFor(/Serving/)
+  return { proc, url, p2p, nodeid, dir: d }
+}
+
+/** The CLI environment against a CLI site of colony `colony`: its owner, a user and the operator. */
+export function siteEnv (s: { url: string }, colony: string, keys: { owner: string, user: string, operator: string }): Env {
+  return {
+    COLONIES_SERVER_HOST: '127.0.0.1',
+    COLONIES_SERVER_PORT: new URL(s.url).port,
+    COLONIES_COLONY_NAME: colony,
+    COLONIES_COLONY_PRVKEY: keys.owner,
+    COLONIES_PRVKEY: keys.user,
+    COLONIES_SERVER_PRVKEY: keys.operator
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawn } from 'node:child_process'
+import { killWhen } from '../helpers/kill-child.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,28 +22,8 @@ test.after(async () => { for (const d of dirs) await rm(d, { recursive: true, fo
 
 /** Runs the settler (see fixtures/settler.ts) until it is ready, kills it with SIGKILL; returns its processes. */
 async function settleAndKill (dir: string, nodeKey: string, n: number, mode: 'written' | 'checkpointed', deadlineMs = 60_000): Promise<string[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', settler, dir, nodeKey, String(n), mode], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const lines: string[] = []
-  let partial = ''
-  let stderr = ''
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  return await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`the settler was not ready in ${deadlineMs} ms: ${stderr}`))
-    }, deadlineMs)
-    child.stdout.on('data', (d: Buffer) => {
-      const got = (partial + d.toString()).split('\n')
-      partial = got.pop() ?? ''
-      lines.push(...got)
-      if (lines.includes('ready') && !child.killed) child.kill('SIGKILL')
-    })
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer)
-      if (signal === 'SIGKILL' && lines.includes('ready')) resolve(lines.filter(x => x.length === 64))
-      else reject(new Error(`the settler exited (code ${code}, signal ${signal}): ${stderr}`))
-    })
-  })
+  const lines = await killWhen(settler, [dir, nodeKey, String(n), mode], got => got.includes('ready'), 'the settler being ready', deadlineMs)
+  return lines.filter(x => x.length === 64)
 }
 
 /** Every process settled successfully, read from wherever it is, counted once, projections as a rebuild makes them. */

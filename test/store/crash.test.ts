@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawn } from 'node:child_process'
+import { killWhen } from '../helpers/kill-child.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,28 +16,8 @@ const writer = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures', 'w
 
 /** Runs the writer until it has acknowledged `n` records, then kills it with SIGKILL. */
 async function killAfter (dir: string, nodeKey: string, colony: string, n: number, deadlineMs = 60_000): Promise<string[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', writer, dir, nodeKey, colony], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const acked: string[] = []
-  let partial = ''
-  let stderr = ''
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  return await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`writer acknowledged only ${acked.length} records in ${deadlineMs} ms: ${stderr}`))
-    }, deadlineMs)
-    child.stdout.on('data', (d: Buffer) => {
-      const lines = (partial + d.toString()).split('\n')
-      partial = lines.pop() ?? ''
-      acked.push(...lines.filter(x => x.length === 64))
-      if (acked.length >= n && child.exitCode === null && !child.killed) child.kill('SIGKILL')
-    })
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer)
-      if (signal === 'SIGKILL') resolve(acked)
-      else reject(new Error(`writer exited on its own (code ${code}): ${stderr}`))
-    })
-  })
+  const acked = (lines: readonly string[]): string[] => lines.filter(x => x.length === 64)
+  return acked(await killWhen(writer, [dir, nodeKey, colony], lines => acked(lines).length >= n, `${n} acknowledged records`, deadlineMs))
 }
 
 test('a writer killed mid-write loses no acknowledged record, twice over', async () => {
