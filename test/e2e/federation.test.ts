@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
 import { assignMsg, eventually } from '../helpers/colony-node.js'
 import { call } from '../helpers/raw-rpc.js'
-import { cli, CliProcess, type CliSite, type Env, siteEnv, startCliSite } from '../helpers/cli.js'
+import { cli, cliColonyOfThree, CliProcess, type CliSite, type Env, siteEnv, startCliSite } from '../helpers/cli.js'
 
 type SiteProc = CliSite
 
@@ -42,16 +42,7 @@ async function agree (): Promise<string> {
 
 test.before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'colonynet-fed-e2e-'))
-  sites.push(await startSite('a', []))
-  const a = sites[0] as SiteProc
-  sites.push(await startSite('b', [a.p2p]), await startSite('c', [a.p2p]))
-  const env = envFor(a)
-  assert.is((await cli(['colony', 'add', '--name', 'fed', '--colonyid', idFromPrivateKey(owner)], env)).code, 0)
-  assert.is((await cli(['user', 'add', '--name', 'alice', '--userid', idFromPrivateKey(userKey)], env)).code, 0)
-  for (const [i, s] of sites.slice(1).entries()) {
-    const r = await cli(['node', 'add', '--nodeid', s.nodeid, '--name', `site-${i + 1}`], env)
-    assert.is(r.code, 0, r.stderr)
-  }
+  sites.push(...await cliColonyOfThree(startSite, envFor, { owner, user: userKey }))
 })
 
 test.after(async () => {

@@ -10,9 +10,9 @@ import * as assert from 'uvu/assert'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
+import { generatePrivateKey } from '../../src/protocol/crypto.js'
 import { eventually } from '../helpers/colony-node.js'
-import { cli, type CliSite, type Env, siteEnv, startCliSite } from '../helpers/cli.js'
+import { cli, cliColonyOfThree, type CliSite, type Env, siteEnv, startCliSite } from '../helpers/cli.js'
 import { call } from '../helpers/raw-rpc.js'
 
 type SiteProc = CliSite
@@ -37,13 +37,8 @@ async function ls (s: SiteProc): Promise<SiteRow[]> {
 
 test.before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'colonynet-ls-truth-'))
-  sites.push(await startSite('a', []))
+  sites.push(...await cliColonyOfThree(startSite, envFor, { owner, user: userKey }))
   const a = sites[0] as SiteProc
-  sites.push(await startSite('b', [a.p2p]), await startSite('c', [a.p2p]))
-  const env = envFor(a)
-  assert.is((await cli(['colony', 'add', '--name', 'fed', '--colonyid', idFromPrivateKey(owner)], env)).code, 0)
-  assert.is((await cli(['user', 'add', '--name', 'alice', '--userid', idFromPrivateKey(userKey)], env)).code, 0)
-  for (const s of sites.slice(1)) assert.is((await cli(['node', 'add', '--nodeid', s.nodeid, '--name', `site-${s.nodeid.slice(0, 4)}`], env)).code, 0)
   await eventually(async () => {
     const list = await ls(a)
     return list.length === 3 && list.every(s => s.connected) ? true : undefined

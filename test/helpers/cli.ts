@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { idFromPrivateKey } from '../../src/protocol/crypto.js'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const BIN = join(ROOT, 'bin', 'run.js')
@@ -138,4 +139,21 @@ export function siteEnv (s: { url: string }, colony: string, keys: { owner: stri
     COLONIES_PRVKEY: keys.user,
     COLONIES_SERVER_PRVKEY: keys.operator
   }
+}
+
+/**
+ * Three CLI sites, b and c bootstrapped to a; on a, colony `fed` (owned by `keys.owner`),
+ * user alice (`keys.user`), and b and c admitted as site-1 and site-2, all with the CLI.
+ */
+export async function cliColonyOfThree (start: (name: string, bootstrap: string[]) => Promise<CliSite>, env: (s: CliSite) => Env, keys: { owner: string, user: string }): Promise<CliSite[]> {
+  const a = await start('a', [])
+  const sites = [a, await start('b', [a.p2p]), await start('c', [a.p2p])]
+  const run = async (args: string[]): Promise<void> => {
+    const r = await cli(args, env(a))
+    if (r.code !== 0) throw new Error(`colonies ${args.join(' ')} failed (${String(r.code)}): ${r.stderr}`)
+  }
+  await run(['colony', 'add', '--name', 'fed', '--colonyid', idFromPrivateKey(keys.owner)])
+  await run(['user', 'add', '--name', 'alice', '--userid', idFromPrivateKey(keys.user)])
+  for (const [i, s] of sites.slice(1).entries()) await run(['node', 'add', '--nodeid', s.nodeid, '--name', `site-${i + 1}`])
+  return sites
 }
