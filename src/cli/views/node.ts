@@ -136,6 +136,15 @@ export function describe (v: unknown): string {
 const ORDER = ['nodeid', 'records', 'ledger', 'memory', 'retention']
 
 /** /health as field lines; the last prunes as a table below them. */
+/** /health's duplicate executions: processes both sides of a partition ran, each listed (`process get` shows where). */
+export function duplicatesHealthText (v: unknown): string {
+  const d = obj(v)
+  const n = num(d.executions) ?? 0
+  if (n === 0) return 'none: no process ran more than once'
+  const listed = Array.isArray(d.listed) ? d.listed.filter((x): x is string => typeof x === 'string') : []
+  return `${n} duplicate execution${n === 1 ? '' : 's'} of ${num(d.processes) ?? '?'} process${num(d.processes) === 1 ? '' : 'es'} (colonies process get --processid ID shows where): ${listed.join(', ')}${listed.length < (num(d.processes) ?? 0) ? ', …' : ''}`
+}
+
 export function healthText (h: Record<string, unknown>, first: Array<[string, string]>, now = Date.now()): string {
   const fields: Array<[string, string]> = [...first]
   const keys = [...ORDER.filter(k => k in h), ...Object.keys(h).filter(k => !ORDER.includes(k))]
@@ -148,6 +157,7 @@ export function healthText (h: Record<string, unknown>, first: Array<[string, st
       // the heap against its limit: what a node must keep below
       case 'memory': fields.push(['Memory', memoryText(v)]); break
       case 'blobs': fields.push(['Blobs', blobsText(v)]); break
+      case 'duplicates': fields.push(['Duplicates', duplicatesHealthText(v)]); break
       case 'retention': {
         const r = obj(v)
         fields.push(['Retention', retentionText(num(r.policy) ?? 0, str(r.archive))], ['Pruned', prunedText(v)])
