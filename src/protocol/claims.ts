@@ -32,3 +32,16 @@ export function rankOf (processid: string, site: string, sites: Iterable<string>
 export function claimableAt (since: number, rank: number, stepMs: number): number {
   return since + Math.max(0, rank) * stepMs
 }
+
+/**
+ * During a partition, the site that may run a process without racing the other side: the
+ * site it was submitted at when that site has executors for it, else the site it ranks
+ * first. `sites` are the sites with executors for it on both sides (the silent ones by
+ * their last advert). Each side works out the same owner from the same inputs, so the
+ * sides take disjoint shares; the owner's side claims at once, the other after a grace.
+ */
+export function partitionOwner (processid: string, origin: string | undefined, sites: Iterable<string>): string | undefined {
+  const all = [...sites]
+  if (origin !== undefined && all.includes(origin)) return origin
+  return rankSites(processid, all)[0]
+}

@@ -4,7 +4,7 @@
  * its turn comes, and when a claim it wrote stands (every other live site has
  * acknowledged it). Also the other side: acknowledging the claims other sites make.
  */
-import { claimableAt, rankOf } from '../../protocol/claims.js'
+import { claimableAt, partitionOwner, rankOf } from '../../protocol/claims.js'
 import { compareHlc, type Hlc } from '../../protocol/hlc.js'
 import type { ProcessInfo } from '../../protocol/state.js'
 import type { Ledger } from '../../store/ledger.js'
@@ -12,7 +12,7 @@ import type { ClaimPolicy } from '../assigner.js'
 import type { Clock } from '../clock.js'
 import type { P2PHost } from '../p2p/host.js'
 import { siteIdOfPeer } from '../p2p/peer-identity.js'
-import type { ColonyView } from './options.js'
+import { type ColonyView, PARTITION_GRACE_MS } from './options.js'
 import type { Presence } from './presence.js'
 import type { Publisher } from './publisher.js'
 import type { Puller } from './puller.js'
@@ -32,9 +32,9 @@ export const PULL_HOLD_CAP_MS = 30_000
 export const ACK_DELAY_MS = 2
 
 export interface ClaimSettlingComponents {
-  readonly ledger: { readonly fold: Pick<ColonyView, 'colony'> } & Pick<Ledger, 'seqOf' | 'head'>
+  readonly ledger: { readonly fold: Pick<ColonyView, 'colony'> & { submitOrigin?: (processid: string) => string | undefined } } & Pick<Ledger, 'seqOf' | 'head'>
   readonly nodeId: string
-  readonly presence: Pick<Presence, 'claimingSites' | 'liveSites' | 'advertise'>
+  readonly presence: Pick<Presence, 'claimingSites' | 'liveSites' | 'advertise'> & Partial<Pick<Presence, 'silentSites'>>
   readonly pulls: Pick<Puller, 'streaming' | 'noPullStreaming'>
   readonly publisher: Pick<Publisher, 'publishedClock'>
   readonly host: Pick<P2PHost, 'connectedPeers'>
@@ -45,8 +45,12 @@ export interface ClaimSettlingComponents {
 }
 
 export interface ClaimSettlingStats {
-  /** claims that waited for acknowledgements, gave up waiting (CONFIRM_CAP_MS), or first waited for a pull */
-  readonly claims: { readonly waited: number, readonly capped: number, readonly heldForPull: number }
+  /** claims that waited for acknowledgements, gave up waiting (CONFIRM_CAP_MS), or first waited for a pull; processes left to a silent side */
+  readonly claims: {
+    readonly waited: number, readonly capped: number, readonly heldForPull: number
+    /** waiting processes this site left to a silent site's side for the partition grace (each counted once) */
+    readonly leftToSilentSide: number
+  }
   /**
    * acknowledgements owed to other sites' claims: sent as an advert, or given by a batch of
    * ours; `atOnce`: times they were owed at rest, and so sent after two turns of the event
@@ -58,6 +62,12 @@ export interface ClaimSettlingStats {
 export class ClaimSettling implements Pick<ClaimPolicy, 'rank' | 'claimableAt' | 'confirmClaim'> {
   private readonly c: ClaimSettlingComponents
   private readonly rankStepMs: number
+  private readonly graceMs: number
+  /** processes held back for a silent site's side (for stats: each counted once) */
+  private readonly heldBack = new Set<string>()
+  private leftToSilentSide = 0
+  /** partitionOwner by process id, for the set of sites `sig` it was worked out over */
+  private readonly owners = new Map<string, { sig: string, owner: string | undefined }>()
   /**
    * per site: its latest acknowledgement (clock h, log head seq): every claim it wrote with
    * a clock up to h is in its batches up to seq; any it writes later has a later clock
@@ -77,9 +87,10 @@ export class ClaimSettling implements Pick<ClaimPolicy, 'rank' | 'claimableAt' |
   private readonly claims = { waited: 0, capped: 0, heldForPull: 0 }
   private readonly acks = { adverts: 0, byBatch: 0, atOnce: 0 }
 
-  constructor (components: ClaimSettlingComponents, init: { rankStepMs?: number } = {}) {
+  constructor (components: ClaimSettlingComponents, init: { rankStepMs?: number, partitionGraceMs?: number } = {}) {
     this.c = components
     this.rankStepMs = init.rankStepMs ?? 40
+    this.graceMs = init.partitionGraceMs ?? PARTITION_GRACE_MS
   }
 
   /** No acknowledgement is sent from now on. */
@@ -88,7 +99,7 @@ export class ClaimSettling implements Pick<ClaimPolicy, 'rank' | 'claimableAt' |
   }
 
   stats (): ClaimSettlingStats {
-    return { claims: { ...this.claims }, acks: { ...this.acks } }
+    return { claims: { ...this.claims, leftToSilentSide: this.leftToSilentSide }, acks: { ...this.acks } }
   }
 
   rank (p: ProcessInfo): number {
@@ -116,10 +127,44 @@ export class ClaimSettling implements Pick<ClaimPolicy, 'rank' | 'claimableAt' |
   }
 
   claimableAt (p: ProcessInfo): number {
+    const held = this.heldForSilentSide(p)
+    if (held > 0) return held
     const rank = this.rank(p)
     if (rank === 0) return 0
     const since = p.history[p.history.length - 1]?.at ?? p.submissiontime
     return claimableAt(since, rank, this.rankStepMs)
+  }
+
+  /**
+   * During a partition (a site with executors for `p` has gone silent), when `p` belongs to
+   * the silent side (partitionOwner): the end of the grace, before which this site leaves
+   * it alone; else 0. Without a silent site this costs one cached lookup.
+   */
+  private heldForSilentSide (p: ProcessInfo): number {
+    const type = p.spec.conditions.executortype
+    const silent = this.c.presence.silentSites?.(p.colonyname, type, this.graceMs)
+    if (silent === undefined || silent.size === 0) return 0
+    const c = this.c.ledger.fold.colony(p.colonyname)
+    if (c === undefined || c.sites.length <= 1) return 0
+    const sites = new Set(this.c.presence.claimingSites(p.colonyname, type))
+    sites.add(this.c.nodeId)
+    for (const s of silent.keys()) sites.add(s)
+    const sig = [...sites].join(',')
+    let owned = this.owners.get(p.processid)
+    if (owned?.sig !== sig) {
+      owned = { sig, owner: partitionOwner(p.processid, this.c.ledger.fold.submitOrigin?.(p.processid), sites) }
+      if (this.owners.size > 100_000) this.owners.clear()
+      this.owners.set(p.processid, owned)
+    }
+    const owner = owned.owner
+    const since = owner === undefined ? undefined : silent.get(owner)
+    if (since === undefined) return 0
+    if (!this.heldBack.has(p.processid)) {
+      if (this.heldBack.size > 100_000) this.heldBack.clear()
+      this.heldBack.add(p.processid)
+      this.leftToSilentSide++
+    }
+    return since + this.graceMs
   }
 
   /**

@@ -23,6 +23,8 @@ const CLAIMING_CACHE_MS = 100
 
 type Types = Readonly<Record<string, number>>
 
+const NONE: ReadonlyMap<string, number> = new Map()
+
 /** Whether two adverts name the same executor types (with executors attached). */
 function sameTypes (a: Types, b: Types): boolean {
   const ka = Object.keys(a).filter(t => (a[t] ?? 0) > 0)
@@ -55,6 +57,8 @@ export class Presence {
   private readonly local = new Map<string, Map<string, number>>()
   /** claimingSites per colony and type, while `version` is unchanged (and briefly: adverts expire) */
   private readonly claimingCache = new Map<string, { sites: string[], at: number, version: number }>()
+  /** silentSites per colony and type, kept as claimingSites' answers are */
+  private readonly silentCache = new Map<string, { sites: ReadonlyMap<string, number>, at: number, version: number }>()
   /** bumped whenever a site's advertised executor types, or ours, change */
   private version = 0
   private heartbeat: Timer | undefined
@@ -145,6 +149,31 @@ export class Presence {
     }
     if ((this.local.get(colony)?.get(type) ?? 0) > 0) out.push(this.c.nodeId)
     return out
+  }
+
+  /**
+   * Sites of `colony` that had executors of `type` attached and have gone silent (no advert
+   * for PRESENCE_TTL_MS) less than `graceMs` ago, with when they went silent: the other side
+   * of a partition, as far as this site can tell (see ClaimSettling.claimableAt).
+   */
+  silentSites (colony: string, type: string, graceMs: number): ReadonlyMap<string, number> {
+    if (graceMs <= 0) return NONE
+    const now = this.c.clock.now()
+    const k = colony + '\x00' + type
+    const kept = this.silentCache.get(k)
+    if (kept !== undefined && kept.version === this.version && now - kept.at < CLAIMING_CACHE_MS) return kept.sites
+    const c = this.c.ledger.fold.colony(colony)
+    let out: Map<string, number> | undefined
+    for (const [site, ad] of this.adverts.get(colony) ?? []) {
+      const since = ad.at + PRESENCE_TTL_MS
+      if (site === this.c.nodeId || now < since || now >= since + graceMs || (ad.types[type] ?? 0) === 0 || !(c?.sites.includes(site) ?? false)) continue
+      if (out === undefined) out = new Map()
+      out.set(site, since)
+    }
+    const sites = out ?? NONE
+    if (this.silentCache.size > 1000) this.silentCache.clear()
+    this.silentCache.set(k, { sites, at: now, version: this.version })
+    return sites
   }
 
   /** The other sites of `colony` that advertised within PRESENCE_TTL_MS: a claim waits for those. */

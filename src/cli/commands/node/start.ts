@@ -10,6 +10,7 @@ import { renderFields } from '../../table.js'
 import { retentionText } from '../../views/node.js'
 import { UsageError } from '../../errors.js'
 import { DEFAULT_MAX_BLOB_BYTES, parseKeepLabel } from '../../../node/blobs/options.js'
+import { PARTITION_GRACE_MS } from '../../../node/federation/options.js'
 
 export default class NodeStart extends BaseCommand<typeof NodeStart> {
   static override summary = 'Run a colonynet node (ColonyOS API on --port) until Ctrl-C'
@@ -28,6 +29,11 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     'keep-label': Flags.string({ description: 'Keep every file of a label (and its sub-labels) on this site\'s disk, fetched as soon as the colony lists it, to serve it offline: COLONY:/label (repeatable)', multiple: true }),
     'max-blob-mib': Flags.integer({ description: 'The largest file content (blob) this site stores, in MiB', default: DEFAULT_MAX_BLOB_BYTES / (1024 * 1024), min: 1 }),
     dashboard: Flags.boolean({ description: 'Serve the web dashboard at / on the API port (--no-dashboard: API only)', default: true, allowNo: true }),
+    'partition-grace': Flags.integer({
+      description: 'Seconds, after another site of the colony goes silent (a partition, or it is down), that this site leaves to that site\'s side the waiting work submitted there or ranked to it, running its own side\'s first: longer means fewer processes run on both sides of a partition, but work submitted on the other side waits longer while cut off (0: take everything at once)',
+      default: PARTITION_GRACE_MS / 1000,
+      min: 0
+    }),
     lease: Flags.integer({ description: 'Seconds a process this site handed out may go without word from its executor before it goes back to the queue as a new attempt (0: never)', default: 60, min: 0 }),
     ...retentionFlags
   }
@@ -63,7 +69,7 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     const listen = [`/ip4/${p2pHost}/tcp/${port}`]
     if (this.flags.ws) listen.push(`/ip4/${p2pHost}/tcp/${port === 0 ? 0 : port + 1}/ws`)
     const node = await ColonyNode.start({
-      ...(federated ? { p2p: { listen, announce: this.flags.announce ?? [], bootstrap: this.flags.bootstrap ?? [], mdns: this.flags.mdns, ...(psk === undefined ? {} : { psk }) } } : {}),
+      ...(federated ? { p2p: { listen, announce: this.flags.announce ?? [], bootstrap: this.flags.bootstrap ?? [], mdns: this.flags.mdns, partitionGraceMs: this.flags['partition-grace'] * 1000, ...(psk === undefined ? {} : { psk }) } } : {}),
       dataDir,
       host: this.flags.host,
       port: this.flags.port,
