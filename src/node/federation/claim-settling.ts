@@ -13,7 +13,7 @@ import type { Clock } from '../clock.js'
 import type { P2PHost } from '../p2p/host.js'
 import { siteIdOfPeer } from '../p2p/peer-identity.js'
 import { type ColonyView, PARTITION_GRACE_MS } from './options.js'
-import type { Presence } from './presence.js'
+import { PRESENCE_TTL_MS, type Presence } from './presence.js'
 import type { Publisher } from './publisher.js'
 import type { Puller } from './puller.js'
 
@@ -141,30 +141,36 @@ export class ClaimSettling implements Pick<ClaimPolicy, 'rank' | 'claimableAt' |
    * it alone; else 0. Without a silent site this costs one cached lookup.
    */
   private heldForSilentSide (p: ProcessInfo): number {
-    const type = p.spec.conditions.executortype
-    const silent = this.c.presence.silentSites?.(p.colonyname, type, this.graceMs)
+    const silent = this.c.presence.silentSites?.(p.colonyname, this.graceMs)
     if (silent === undefined || silent.size === 0) return 0
-    const c = this.c.ledger.fold.colony(p.colonyname)
-    if (c === undefined || c.sites.length <= 1) return 0
+    const type = p.spec.conditions.executortype
     const sites = new Set(this.c.presence.claimingSites(p.colonyname, type))
     sites.add(this.c.nodeId)
-    for (const s of silent.keys()) sites.add(s)
-    const sig = [...sites].join(',')
+    let firstSilence = Infinity
+    let sig = ''
+    for (const [s, v] of silent) {
+      if ((v.types[type] ?? 0) > 0) sites.add(s)
+      firstSilence = Math.min(firstSilence, v.heardAt)
+      sig += `${s}@${v.heardAt},`
+    }
+    sig += [...sites].join(',')
     let owned = this.owners.get(p.processid)
     if (owned?.sig !== sig) {
-      owned = { sig, owner: partitionOwner(p.processid, this.c.ledger.fold.submitOrigin?.(p.processid), sites) }
+      const origin = this.c.ledger.fold.submitOrigin?.(p.processid)
+      // submitted after its side lost sight of the other: the other side cannot hold it
+      const since = origin === undefined ? Infinity : silent.get(origin)?.heardAt ?? firstSilence
+      owned = { sig, owner: partitionOwner(p.processid, origin, p.submissiontime > since, sites) }
       if (this.owners.size > 100_000) this.owners.clear()
       this.owners.set(p.processid, owned)
     }
-    const owner = owned.owner
-    const since = owner === undefined ? undefined : silent.get(owner)
-    if (since === undefined) return 0
+    const gone = owned.owner === undefined ? undefined : silent.get(owned.owner)
+    if (gone === undefined) return 0
     if (!this.heldBack.has(p.processid)) {
       if (this.heldBack.size > 100_000) this.heldBack.clear()
       this.heldBack.add(p.processid)
       this.leftToSilentSide++
     }
-    return since + this.graceMs
+    return gone.heardAt + PRESENCE_TTL_MS + this.graceMs
   }
 
   /**

@@ -9,7 +9,8 @@ import type { P2PHost } from '../p2p/host.js'
 
 /**
  * How long (ms) after a site of the colony went silent this site still leaves to that
- * site's side the waiting processes submitted there or ranked to it (partitionOwner), and
+ * site's side the waiting processes ranked to it, or submitted there while cut off
+ * (partitionOwner), and
  * claims only its own side's: a partition then runs each process once, on one side. Longer
  * means fewer duplicate executions in a longer partition, but work submitted on the other
  * side waits longer here while it is cut off (or down). 0: claim everything at once.

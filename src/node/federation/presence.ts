@@ -23,7 +23,13 @@ const CLAIMING_CACHE_MS = 100
 
 type Types = Readonly<Record<string, number>>
 
-const NONE: ReadonlyMap<string, number> = new Map()
+/** A site gone silent: when its last advert reached us (ms, our clock), and the executor types it named. */
+export interface SilentSite {
+  readonly heardAt: number
+  readonly types: Types
+}
+
+const NONE: ReadonlyMap<string, SilentSite> = new Map()
 
 /** Whether two adverts name the same executor types (with executors attached). */
 function sameTypes (a: Types, b: Types): boolean {
@@ -58,7 +64,7 @@ export class Presence {
   /** claimingSites per colony and type, while `version` is unchanged (and briefly: adverts expire) */
   private readonly claimingCache = new Map<string, { sites: string[], at: number, version: number }>()
   /** silentSites per colony and type, kept as claimingSites' answers are */
-  private readonly silentCache = new Map<string, { sites: ReadonlyMap<string, number>, at: number, version: number }>()
+  private readonly silentCache = new Map<string, { sites: ReadonlyMap<string, SilentSite>, at: number, version: number }>()
   /** bumped whenever a site's advertised executor types, or ours, change */
   private version = 0
   private heartbeat: Timer | undefined
@@ -152,27 +158,26 @@ export class Presence {
   }
 
   /**
-   * Sites of `colony` that had executors of `type` attached and have gone silent (no advert
-   * for PRESENCE_TTL_MS) less than `graceMs` ago, with when they went silent: the other side
-   * of a partition, as far as this site can tell (see ClaimSettling.claimableAt).
+   * Sites of `colony` that went silent (no advert for PRESENCE_TTL_MS) less than `graceMs`
+   * ago: the other side of a partition, as far as this site can tell. Each with when its last
+   * advert reached us and the executor types it named (see ClaimSettling.claimableAt).
    */
-  silentSites (colony: string, type: string, graceMs: number): ReadonlyMap<string, number> {
+  silentSites (colony: string, graceMs: number): ReadonlyMap<string, SilentSite> {
     if (graceMs <= 0) return NONE
     const now = this.c.clock.now()
-    const k = colony + '\x00' + type
-    const kept = this.silentCache.get(k)
+    const kept = this.silentCache.get(colony)
     if (kept !== undefined && kept.version === this.version && now - kept.at < CLAIMING_CACHE_MS) return kept.sites
     const c = this.c.ledger.fold.colony(colony)
-    let out: Map<string, number> | undefined
+    let out: Map<string, SilentSite> | undefined
     for (const [site, ad] of this.adverts.get(colony) ?? []) {
       const since = ad.at + PRESENCE_TTL_MS
-      if (site === this.c.nodeId || now < since || now >= since + graceMs || (ad.types[type] ?? 0) === 0 || !(c?.sites.includes(site) ?? false)) continue
+      if (site === this.c.nodeId || now < since || now >= since + graceMs || !(c?.sites.includes(site) ?? false)) continue
       if (out === undefined) out = new Map()
-      out.set(site, since)
+      out.set(site, { heardAt: ad.at, types: ad.types })
     }
     const sites = out ?? NONE
     if (this.silentCache.size > 1000) this.silentCache.clear()
-    this.silentCache.set(k, { sites, at: now, version: this.version })
+    this.silentCache.set(colony, { sites, at: now, version: this.version })
     return sites
   }
 

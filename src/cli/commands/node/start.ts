@@ -30,7 +30,7 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     'max-blob-mib': Flags.integer({ description: 'The largest file content (blob) this site stores, in MiB', default: DEFAULT_MAX_BLOB_BYTES / (1024 * 1024), min: 1 }),
     dashboard: Flags.boolean({ description: 'Serve the web dashboard at / on the API port (--no-dashboard: API only)', default: true, allowNo: true }),
     'partition-grace': Flags.integer({
-      description: 'Seconds, after another site of the colony goes silent (a partition, or it is down), that this site leaves to that site\'s side the waiting work submitted there or ranked to it, running its own side\'s first: longer means fewer processes run on both sides of a partition, but work submitted on the other side waits longer while cut off (0: take everything at once)',
+      description: 'Seconds, after another site of the colony goes silent (a partition, or it is down), that this site leaves to that site\'s side the waiting work ranked to it (or submitted there while cut off), running its own side\'s first: longer means fewer processes run on both sides of a partition, but work submitted on the other side waits longer while cut off (0: take everything at once)',
       default: PARTITION_GRACE_MS / 1000,
       min: 0
     }),
