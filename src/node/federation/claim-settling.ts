@@ -30,11 +30,17 @@ export const PULL_HOLD_CAP_MS = 30_000
  * claim our executor makes on the batch just stored still carries them).
  */
 export const ACK_DELAY_MS = 2
+/**
+ * A site counts among those a partition's shares are ranked over if it had executors of the
+ * type this recently before its last advert: longer than an idle executor's long-poll (10 s)
+ * and the time it then counts as attached, so a quiet spell does not drop it.
+ */
+export const TYPE_RECENT_MS = 20_000
 
 export interface ClaimSettlingComponents {
   readonly ledger: { readonly fold: Pick<ColonyView, 'colony'> & { submitOrigin?: (processid: string) => string | undefined } } & Pick<Ledger, 'seqOf' | 'head'>
   readonly nodeId: string
-  readonly presence: Pick<Presence, 'claimingSites' | 'liveSites' | 'advertise'> & Partial<Pick<Presence, 'silentSites'>>
+  readonly presence: Pick<Presence, 'claimingSites' | 'liveSites' | 'advertise'> & Partial<Pick<Presence, 'silentSites' | 'partitionSites'>>
   readonly pulls: Pick<Puller, 'streaming' | 'noPullStreaming'>
   readonly publisher: Pick<Publisher, 'publishedClock'>
   readonly host: Pick<P2PHost, 'connectedPeers'>
@@ -144,16 +150,14 @@ export class ClaimSettling implements Pick<ClaimPolicy, 'rank' | 'claimableAt' |
     const silent = this.c.presence.silentSites?.(p.colonyname, this.graceMs)
     if (silent === undefined || silent.size === 0) return 0
     const type = p.spec.conditions.executortype
-    const sites = new Set(this.c.presence.claimingSites(p.colonyname, type))
-    sites.add(this.c.nodeId)
+    const sites = this.c.presence.partitionSites?.(p.colonyname, type, TYPE_RECENT_MS, this.graceMs) ?? []
     let firstSilence = Infinity
     let sig = ''
     for (const [s, v] of silent) {
-      if ((v.types[type] ?? 0) > 0) sites.add(s)
       firstSilence = Math.min(firstSilence, v.heardAt)
       sig += `${s}@${v.heardAt},`
     }
-    sig += [...sites].join(',')
+    sig += sites.join(',')
     let owned = this.owners.get(p.processid)
     if (owned?.sig !== sig) {
       const origin = this.c.ledger.fold.submitOrigin?.(p.processid)

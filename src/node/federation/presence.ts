@@ -63,6 +63,8 @@ export class Presence {
   private readonly local = new Map<string, Map<string, number>>()
   /** claimingSites per colony and type, while `version` is unchanged (and briefly: adverts expire) */
   private readonly claimingCache = new Map<string, { sites: string[], at: number, version: number }>()
+  /** colony → site (this one too) → executor type → when it last had executors of that type attached */
+  private readonly typeSeen = new Map<string, Map<string, Map<string, number>>>()
   /** silentSites per colony and type, kept as claimingSites' answers are */
   private readonly silentCache = new Map<string, { sites: ReadonlyMap<string, SilentSite>, at: number, version: number }>()
   /** bumped whenever a site's advertised executor types, or ours, change */
@@ -101,6 +103,43 @@ export class Presence {
     const before = m.get(site)
     if (before === undefined || !sameTypes(before.types, types)) this.version++
     m.set(site, { types, at: this.c.clock.now() })
+    this.noteTypes(colony, site, Object.keys(types).filter(t => (types[t] ?? 0) > 0))
+  }
+
+  /** When `site` last had executors of each of `types` (see partitionSites). */
+  private noteTypes (colony: string, site: string, types: readonly string[]): void {
+    if (types.length === 0) return
+    let bySite = this.typeSeen.get(colony)
+    if (bySite === undefined) this.typeSeen.set(colony, bySite = new Map())
+    let m = bySite.get(site)
+    if (m === undefined) bySite.set(site, m = new Map())
+    const now = this.c.clock.now()
+    for (const t of types) m.set(t, now)
+  }
+
+  /**
+   * The sites a partition's shares are ranked over (partitionOwner): those of `colony` that
+   * had executors of `type` within `recentMs` before their last advert (this site: before
+   * now), of the sites still advertising or silent for less than `graceMs`. Not the last
+   * advert alone: an idle executor drops out of an advert now and then, and both sides of
+   * a partition must rank over the same sites.
+   */
+  partitionSites (colony: string, type: string, recentMs: number, graceMs: number): string[] {
+    const c = this.c.ledger.fold.colony(colony)
+    const now = this.c.clock.now()
+    const seen = this.typeSeen.get(colony)
+    const out: string[] = []
+    for (const site of c?.sites ?? []) {
+      const at = seen?.get(site)?.get(type)
+      if (at === undefined) continue
+      if (site === this.c.nodeId) {
+        if (now - at < recentMs) out.push(site)
+        continue
+      }
+      const ad = this.adverts.get(colony)?.get(site)
+      if (ad !== undefined && now - ad.at < PRESENCE_TTL_MS + graceMs && ad.at - at < recentMs) out.push(site)
+    }
+    return out
   }
 
   /** When the site's last advert in `colony` reached us (undefined: never). */
@@ -121,6 +160,7 @@ export class Presence {
     if (m === undefined) this.local.set(colony, m = new Map())
     const before = m.get(executortype) ?? 0
     m.set(executortype, attached)
+    if (attached > 0 || idle > 0) this.noteTypes(colony, this.c.nodeId, [executortype])
     if ((before === 0) !== (attached === 0)) {
       this.version++
       this.advertise(colony)
