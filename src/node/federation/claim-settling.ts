@@ -51,12 +51,10 @@ export interface ClaimSettlingComponents {
 }
 
 export interface ClaimSettlingStats {
-  /** claims that waited for acknowledgements, gave up waiting (CONFIRM_CAP_MS), or first waited for a pull; processes left to a silent side */
-  readonly claims: {
-    readonly waited: number, readonly capped: number, readonly heldForPull: number
-    /** waiting processes this site left to a silent site's side for the partition grace (each counted once) */
-    readonly leftToSilentSide: number
-  }
+  /** claims that waited for acknowledgements, gave up waiting (CONFIRM_CAP_MS), or first waited for a pull */
+  readonly claims: { readonly waited: number, readonly capped: number, readonly heldForPull: number }
+  /** waiting processes this site left to a silent site's side for the partition grace (each counted once) */
+  readonly leftToSilentSide: number
   /**
    * acknowledgements owed to other sites' claims: sent as an advert, or given by a batch of
    * ours; `atOnce`: times they were owed at rest, and so sent after two turns of the event
@@ -105,7 +103,7 @@ export class ClaimSettling implements Pick<ClaimPolicy, 'rank' | 'claimableAt' |
   }
 
   stats (): ClaimSettlingStats {
-    return { claims: { ...this.claims, leftToSilentSide: this.leftToSilentSide }, acks: { ...this.acks } }
+    return { claims: { ...this.claims }, acks: { ...this.acks }, leftToSilentSide: this.leftToSilentSide }
   }
 
   rank (p: ProcessInfo): number {

@@ -47,6 +47,8 @@ export interface FederationStats {
   readonly sync: { readonly pulls: number, readonly served: number, readonly refused: number, readonly pullsRefused: number }
   /** claims that waited for acknowledgements, gave up waiting, or first waited for a pull */
   readonly claims: ClaimSettlingStats['claims']
+  /** waiting processes left to a silent site's side for the partition grace (each counted once) */
+  readonly leftToSilentSide: number
   /** acknowledgements owed to other sites' claims: by advert, by a batch of ours; sent at rest */
   readonly acks: { readonly adverts: number, readonly byBatch: number, readonly atOnce: number }
   /** gossip messages of our batches sent */
@@ -59,7 +61,7 @@ export interface FederationStats {
 
 /** The federation's part of the node's /health, as `node status` prints it. */
 export function healthOf (s: FederationStats): Record<string, unknown> {
-  return { gossip: s.gossip, claims: s.claims, acks: s.acks, sync: s.sync, silenthangups: s.silentHangUps }
+  return { gossip: s.gossip, claims: s.claims, lefttosilentside: s.leftToSilentSide, acks: s.acks, sync: s.sync, silenthangups: s.silentHangUps }
 }
 
 /** The parts a Federation wires, for diagnostics and white-box tests. */
@@ -190,6 +192,7 @@ export class Federation extends EventEmitter implements ClaimPolicy, Service {
       gossip: g.gossip,
       sync: { pulls: p.pulls, served: s.served, refused: s.refused, pullsRefused: p.pullsRefused },
       claims: c.claims,
+      leftToSilentSide: c.leftToSilentSide,
       acks: c.acks,
       published: publisher.stats(),
       traffic: { gossipBytes: g.bytes, syncBytes: p.bytes },

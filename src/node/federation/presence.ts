@@ -23,10 +23,9 @@ const CLAIMING_CACHE_MS = 100
 
 type Types = Readonly<Record<string, number>>
 
-/** A site gone silent: when its last advert reached us (ms, our clock), and the executor types it named. */
+/** A site gone silent: when its last advert reached us (ms, our clock). */
 export interface SilentSite {
   readonly heardAt: number
-  readonly types: Types
 }
 
 const NONE: ReadonlyMap<string, SilentSite> = new Map()
@@ -200,7 +199,7 @@ export class Presence {
   /**
    * Sites of `colony` that went silent (no advert for PRESENCE_TTL_MS) less than `graceMs`
    * ago: the other side of a partition, as far as this site can tell. Each with when its last
-   * advert reached us and the executor types it named (see ClaimSettling.claimableAt).
+   * advert reached us (see ClaimSettling.claimableAt).
    */
   silentSites (colony: string, graceMs: number): ReadonlyMap<string, SilentSite> {
     if (graceMs <= 0) return NONE
@@ -213,7 +212,7 @@ export class Presence {
       const since = ad.at + PRESENCE_TTL_MS
       if (site === this.c.nodeId || now < since || now >= since + graceMs || !(c?.sites.includes(site) ?? false)) continue
       if (out === undefined) out = new Map()
-      out.set(site, { heardAt: ad.at, types: ad.types })
+      out.set(site, { heardAt: ad.at })
     }
     const sites = out ?? NONE
     if (this.silentCache.size > 1000) this.silentCache.clear()
