@@ -26,8 +26,9 @@ import type { WriteChain } from './write-chain.js'
  * Bump when the projection layout or the fold's semantics change: the store rebuilds on open.
  * 2: `procs` holds settled processes only (1 held every process).
  * 3: settled units leave memory for `units`; counts, attrs, graphs, colonylog, checkpoints.
+ * 4: a process notes claims that lost its attempt (`dups`): stored units' hashes change.
  */
-export const PROJECTION_VERSION = 3
+export const PROJECTION_VERSION = 4
 
 /** How long changes gather before their projections are written (one write for many). */
 export const PROJECTION_DELAY_MS = 25
