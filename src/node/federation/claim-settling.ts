@@ -13,7 +13,7 @@ import type { Clock } from '../clock.js'
 import type { P2PHost } from '../p2p/host.js'
 import { siteIdOfPeer } from '../p2p/peer-identity.js'
 import { type ColonyView, PARTITION_GRACE_MS } from './options.js'
-import { PRESENCE_TTL_MS, type Presence } from './presence.js'
+import { PRESENCE_TTL_MS, type Presence, TYPE_RECENT_MS } from './presence.js'
 import type { Publisher } from './publisher.js'
 import type { Puller } from './puller.js'
 
@@ -30,12 +30,6 @@ export const PULL_HOLD_CAP_MS = 30_000
  * claim our executor makes on the batch just stored still carries them).
  */
 export const ACK_DELAY_MS = 2
-/**
- * A site counts among those a partition's shares are ranked over if it had executors of the
- * type this recently before its last advert: longer than an idle executor's long-poll (10 s)
- * and the time it then counts as attached, so a quiet spell does not drop it.
- */
-export const TYPE_RECENT_MS = 20_000
 
 export interface ClaimSettlingComponents {
   readonly ledger: { readonly fold: Pick<ColonyView, 'colony'> & { submitOrigin?: (processid: string) => string | undefined } } & Pick<Ledger, 'seqOf' | 'head'>
