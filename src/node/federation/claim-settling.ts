@@ -13,7 +13,7 @@ import type { Clock } from '../clock.js'
 import type { P2PHost } from '../p2p/host.js'
 import { siteIdOfPeer } from '../p2p/peer-identity.js'
 import { type ColonyView, PARTITION_GRACE_MS } from './options.js'
-import { PRESENCE_TTL_MS, type Presence, TYPE_RECENT_MS } from './presence.js'
+import { PRESENCE_HEARTBEAT_MS, PRESENCE_TTL_MS, type Presence, TYPE_RECENT_MS } from './presence.js'
 import type { Publisher } from './publisher.js'
 import type { Puller } from './puller.js'
 
@@ -30,6 +30,8 @@ export const PULL_HOLD_CAP_MS = 30_000
  * claim our executor makes on the batch just stored still carries them).
  */
 export const ACK_DELAY_MS = 2
+/** beyond a heartbeat after a silent site's last advert, when a submission surely missed it (a late heartbeat, a busy loop) */
+const FRESH_MARGIN_MS = 1000
 
 export interface ClaimSettlingComponents {
   readonly ledger: { readonly fold: Pick<ColonyView, 'colony'> & { submitOrigin?: (processid: string) => string | undefined } } & Pick<Ledger, 'seqOf' | 'head'>
@@ -153,9 +155,11 @@ export class ClaimSettling implements Pick<ClaimPolicy, 'rank' | 'claimableAt' |
     let owned = this.owners.get(p.processid)
     if (owned?.sig !== sig) {
       const origin = this.c.ledger.fold.submitOrigin?.(p.processid)
-      // submitted after its side lost sight of the other: the other side cannot hold it
+      // submitted after its side lost sight of the other: the other side cannot hold it. The
+      // cut came within a heartbeat after the last advert heard; what was submitted before
+      // may have reached the other side, which then ranks it as before the cut, as we do
       const since = origin === undefined ? Infinity : silent.get(origin)?.heardAt ?? firstSilence
-      owned = { sig, owner: partitionOwner(p.processid, origin, p.submissiontime > since, sites) }
+      owned = { sig, owner: partitionOwner(p.processid, origin, p.submissiontime > since + PRESENCE_HEARTBEAT_MS + FRESH_MARGIN_MS, sites) }
       if (this.owners.size > 100_000) this.owners.clear()
       this.owners.set(p.processid, owned)
     }

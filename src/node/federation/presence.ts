@@ -17,7 +17,7 @@ import type { Publisher } from './publisher.js'
 
 /** adverts older than this are forgotten (a site that stopped advertising has no executors left) */
 export const PRESENCE_TTL_MS = 6000
-const PRESENCE_HEARTBEAT_MS = 2000
+export const PRESENCE_HEARTBEAT_MS = 2000
 /**
  * A site counts as having executors of a type if it had some this recently before its last
  * advert: longer than an idle executor's long-poll (10 s) and the time it then counts as
