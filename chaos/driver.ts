@@ -285,6 +285,9 @@ async function runScenario (sc: Scenario): Promise<Row> {
       retention = { purgedMs, when }
     }
     for (const s of c.sites) await stopChild(s.executor)
+    // an executor that ran a process whose claim lost may close it only now: that refused
+    // close is put on record (node/late-runs.ts) and must reach every site before they stop
+    await until(async () => await sitesQuiet(c as Cluster), 'every site to agree once the executors stopped', 30_000)
     for (const s of c.sites) await stopChild(s.node)
     const ops = (await Promise.all(c.sites.map(async s => await readLines<{ ok: boolean, pid?: string }>(join(dir, `ops-${s.name}.jsonl`))))).flat()
     const executions = (await Promise.all(c.sites.map(async s => await readLines<Execution>(join(dir, `exec-${s.name}.jsonl`))))).flat()
