@@ -19,9 +19,10 @@ import type { Publisher } from './publisher.js'
 export const PRESENCE_TTL_MS = 6000
 export const PRESENCE_HEARTBEAT_MS = 2000
 /**
- * A site counts as having executors of a type if it had some this recently before its last
- * advert: longer than an idle executor's long-poll (10 s) and the time it then counts as
- * attached (5 s), so a quiet spell does not change the sites a process is ranked over.
+ * A site counts among those a partition's shares are ranked over (partitionSites) if it had
+ * executors of the type this recently before its last advert: longer than an idle
+ * executor's long-poll (10 s) and the time it then counts as attached (5 s), so a quiet
+ * spell does not change the set.
  */
 export const TYPE_RECENT_MS = 20_000
 /** How long claimingSites may answer from its cache (adverts expire after PRESENCE_TTL_MS). */
@@ -174,9 +175,7 @@ export class Presence {
 
   /**
    * Sites with executors of this colony and type attached (asking for work, busy or not),
-   * as last advertised or within TYPE_RECENT_MS before it; this site included when it has
-   * some. Both sides of a partition then rank over the same sites while neither has
-   * noticed the cut yet, even when an idle executor was missing from the last advert. Ranking over attached
+   * as last advertised; this site included when it has some. Ranking over attached
    * rather than idle executors keeps the set stable when everyone is busy, so each site
    * takes its own share of a full queue instead of all racing for its head. The same
    * array comes back while the answer holds.
@@ -196,15 +195,11 @@ export class Presence {
 
   private computeClaimingSites (colony: string, type: string, now: number): string[] {
     const c = this.c.ledger.fold.colony(colony)
-    const seen = this.typeSeen.get(colony)
     const out: string[] = []
     for (const [site, ad] of this.adverts.get(colony) ?? []) {
-      if (now - ad.at >= PRESENCE_TTL_MS || !(c?.sites.includes(site) ?? false)) continue
-      // an idle executor drops out of its site's advert now and then: it still counts for a while
-      const recent = ad.at - (seen?.get(site)?.get(type) ?? -Infinity) < TYPE_RECENT_MS
-      if ((ad.types[type] ?? 0) > 0 || recent) out.push(site)
+      if (now - ad.at < PRESENCE_TTL_MS && (ad.types[type] ?? 0) > 0 && (c?.sites.includes(site) ?? false)) out.push(site)
     }
-    if ((this.local.get(colony)?.get(type) ?? 0) > 0 || now - (seen?.get(this.c.nodeId)?.get(type) ?? -Infinity) < TYPE_RECENT_MS) out.push(this.c.nodeId)
+    if ((this.local.get(colony)?.get(type) ?? 0) > 0) out.push(this.c.nodeId)
     return out
   }
 
