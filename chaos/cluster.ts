@@ -201,6 +201,29 @@ export function startExecutor (c: Cluster, s: SiteProc, opts: { readonly runMs?:
     String(opts.runMs ?? 20), String(opts.watchMs ?? 0)], `${s.name} executor`)
 }
 
+/**
+ * Resumes assignments at `s` when `go` is called, from inside its namespace (cue.ts): it
+ * works after the site is cut off from the driver. Resolves once the helper is loaded.
+ */
+export async function resumeCue (c: Cluster, s: SiteProc): Promise<{ go: () => Promise<void> }> {
+  const child = spawnIn(s.net.ns, {}, ['--import', 'tsx', join(root, 'chaos/cue.ts'), s.url, c.owner, COLONY], `${s.name} cue`, 'pipe')
+  const said = async (word: string): Promise<void> => {
+    await new Promise<void>((resolve, reject) => {
+      let text = ''
+      child.stdout?.on('data', (d: Buffer) => { text += d.toString(); if (text.includes(word)) resolve() })
+      child.once('exit', code => { if (!text.includes(word)) reject(new Error(`${s.name}'s cue exited (${code}) before "${word}"`)) })
+    })
+  }
+  await said('ready')
+  return {
+    go: async () => {
+      const done = said('ok')
+      child.stdin?.write('go\n')
+      await done
+    }
+  }
+}
+
 export function startClient (c: Cluster, s: SiteProc, ratePerS: number): void {
   s.client = spawnIn(s.net.ns, {}, ['--import', 'tsx', join(root, 'chaos/client.ts'), s.url, c.user, COLONY, s.name, join(c.dir, `ops-${s.name}.jsonl`), String(ratePerS)], `${s.name} client`)
 }

@@ -5,8 +5,8 @@
  * down, also on Ctrl-C or failure. Where namespaces are not permitted it says so and
  * exits 0 (nothing was tested); scenarios that need `tc netem` or libfaketime are skipped
  * with a reason where those are missing.
- * Options: --only NAME[,NAME] (cut-off, split-2|1, latency, loss-5%, kill-9, executor-kill-9, clock+30s, retention,
- * nat-cone, nat-symmetric, nat-relay-killed; `nat` names the three), --quick;
+ * Options: --only NAME[,NAME] (cut-off, split-2|1, latency, loss-5%, kill-9, executor-kill-9, backlog-cut (both of its runs) or
+ * backlog-cut/grace-0, clock+30s, retention, nat-cone, nat-symmetric, nat-relay-killed; `nat` names the three), --quick;
  * --soak runs soak.ts instead (`npm run soak`: --minutes N, --fault-every S).
  * CHAOS_KEEP=1 keeps each scenario's directory (its sites' ledgers and the executors'
  * exec-*.jsonl logs of what ran where and when) and prints where it is.

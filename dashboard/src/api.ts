@@ -41,6 +41,8 @@ export interface NodeHealth {
   memory?: { heapused: number, heaplimit: number, rss: number }
   /** policy in seconds (0: off); totals since the node started */
   retention?: { policy: number, archive: string, written: number, last: PruneReport[], units: number, processes: number, pending: number }
+  /** processes that ran more than once (both sides of a partition claimed them), the first ids listed */
+  duplicates?: { processes: number, executions: number, listed: string[] }
 }
 
 type Msg = { msgtype: string } & Record<string, unknown>

@@ -1,7 +1,8 @@
 /**
  * This node's own figures, from its /health, as the sites view lists them (the same as
  * `colonies node status` prints): what memory holds, the data directory, the heap against
- * its limit, retention and what the colony's last prune freed, and when.
+ * its limit, retention and what the colony's last prune freed, and when, and how many
+ * executions were duplicates (a partition's both sides ran the same process).
  */
 import type { NodeHealth } from './api.js'
 import { ago, bytes, count, seconds, when } from './format.js'
@@ -27,6 +28,13 @@ export function healthRows (h: NodeHealth, colony: string, now: number): Array<[
       ? 'nothing since the node started'
       : `${plural(last.processes, 'process', 'processes')}${last.horizon > 0 ? ` settled before ${when(last.horizon)}` : ' (removed ones)'}, ${ago(last.at, now)}`])
     rows.push(['Pruned in all', `${plural(r.processes, 'process', 'processes')} since the node started`])
+  }
+  const d = h.duplicates
+  if (d !== undefined) {
+    // both sides of a partition ran these: one result stands, the other run was wasted
+    rows.push(['Duplicate executions', d.executions === 0
+      ? 'none: no process ran more than once'
+      : `${plural(d.executions, 'execution', 'executions')} beyond the first, of ${plural(d.processes, 'process', 'processes')}: ${d.listed.map(id => id.slice(0, 12)).join(', ')}${d.listed.length < d.processes ? ', …' : ''}`])
   }
   return rows
 }

@@ -8,6 +8,7 @@
 import type { LedgerFold } from '../protocol/fold.js'
 import type { MessageOf } from '../protocol/messages.js'
 import { MAX_COUNT } from '../protocol/messages.js'
+import { duplicateRuns } from '../protocol/duplicates.js'
 import type { Process, ProcessHistory } from '../protocol/wire-types.js'
 import { ProcessState } from '../protocol/state.js'
 import { processToWire, type ProcessView } from '../protocol/wire.js'
@@ -53,7 +54,15 @@ export function processHistory (fold: LedgerFold, p: ProcessView, submitsite: st
       record: s.record
     }
   })
-  return { processid: p.processid, submitsite, steps }
+  const duplicates = duplicateRuns(p).map(d => ({
+    attempt: d.attempt,
+    executorid: d.executorid,
+    executorname: names.get(d.executorid) ?? '',
+    site: d.site,
+    sitename: colony?.sitenames[d.site] ?? '',
+    claim: d.claim
+  }))
+  return { processid: p.processid, submitsite, steps, duplicates }
 }
 
 export interface ThroughputBucket {

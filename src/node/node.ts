@@ -31,6 +31,7 @@ import { DashboardAssets } from './dashboard-assets.js'
 import { Schedules, SCHEDULE_PERIOD_MS } from './schedules.js'
 import { Retention } from './retention.js'
 import { DiskWatch } from './disk.js'
+import { duplicatesHealth } from './duplicate-stats.js'
 import { Blobs, type BlobsOptions } from './blobs/index.js'
 
 /** How long a federated node waits, at start, for a first sync before it writes (see firstSync). */
@@ -200,6 +201,8 @@ export class ColonyNode {
         // processes handed out here whose executor must keep showing it holds them, and those
         // that went back to the queue since the start because it did not (leases.ts)
         leases: { seconds: this.leases.leaseMs / 1000, holding: this.leases.holding(), expired: this.leases.written },
+        // processes that ran more than once (both sides of a partition claimed them: duplicates.ts)
+        duplicates: duplicatesHealth(ledger.reads.duplicates()),
         ...(full ? { statehash: ledger.fold.stateHash() } : {}),
         // colonies this site was removed from (it no longer takes part in them): who, when
         ...removedHealth(ledger.fold.removals(identity.nodeId)),

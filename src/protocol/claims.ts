@@ -32,3 +32,17 @@ export function rankOf (processid: string, site: string, sites: Iterable<string>
 export function claimableAt (since: number, rank: number, stepMs: number): number {
   return since + Math.max(0, rank) * stepMs
 }
+
+/**
+ * During a partition, the site that may run a process without racing the other side.
+ * `sites` are the sites with executors for it on both sides (the silent ones by their last
+ * advert): it is the one it ranks first among them, as before the partition began, so the
+ * sides go on with the shares they had. A process submitted after the sides lost sight of
+ * each other (`fresh`) is known only on its origin's side: the origin owns it. Each side
+ * works out the same owner from what it holds, so they take disjoint shares; the owner's
+ * side claims at once, the other only after a grace.
+ */
+export function partitionOwner (processid: string, origin: string | undefined, fresh: boolean, sites: Iterable<string>): string | undefined {
+  if (origin !== undefined && fresh) return origin
+  return rankSites(processid, sites)[0]
+}

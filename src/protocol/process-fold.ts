@@ -14,6 +14,7 @@ import {
   AttributeType, EXEC_TIMEOUT_ERROR, ExecutorState, isFinal, type ProcessInfo, ProcessState,
   type ProcessStateValue, WAIT_TIMEOUT_ERROR
 } from './state.js'
+import { noteRefused } from './duplicates.js'
 import { executorMatches } from './matching.js'
 import { conflict, forbidden, invalid, isRefusal, notFound, type Refusal } from './refusal.js'
 import type { FunctionSpec } from './spec.js'
@@ -187,8 +188,14 @@ export function applyEvent (p: ProcessInfo, ev: ColonyEvent, at: number): void {
   }
 }
 
-/** Applies one process record in order; returns why when it is refused. */
+/** Applies one process record in order; returns why when it is refused (a refused claim or executor record may show a duplicate run). */
 export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): Refusal | undefined {
+  const reason = applyRecord(p, e, tl)
+  if (reason !== undefined && reason.code !== 'invalid') noteRefused(p, e, reason.code === 'conflict')
+  return reason
+}
+
+function applyRecord (p: ProcessInfo, e: FoldEntry, tl: Timeline): Refusal | undefined {
   if (e.invalid !== undefined) return invalid(e.invalid)
   if (p.removed) return notFound('the process was removed')
   const key = e.key

@@ -95,6 +95,18 @@ export interface LogEntry {
 }
 
 /** One step in a process's life: which site and executor held which attempt, and when. */
+/** A claim that lost an attempt another claim won (duplicates.ts). */
+export interface DuplicateRun {
+  readonly attempt: number
+  /** the site that wrote the losing claim */
+  readonly site: string
+  readonly executorid: string
+  /** the losing claim's record id */
+  readonly claim: string
+  /** whether its executor is known to have run it (it wrote records for that attempt) */
+  readonly ran: boolean
+}
+
 export interface HistoryStep {
   readonly at: number
   readonly state: ProcessStateValue
@@ -140,6 +152,8 @@ export interface ProcessInfo {
   history: HistoryStep[]
   /** order key of the submit record: the tie-break in the waiting queue */
   readonly submitkey: string
+  /** claims that lost an attempt another claim won, and whether they ran (duplicates.ts); absent when none */
+  dups?: DuplicateRun[]
 }
 
 export function isFinal (state: number): boolean {

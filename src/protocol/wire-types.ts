@@ -306,9 +306,25 @@ export interface ProcessHistoryStep {
   readonly record: string
 }
 
+/**
+ * An execution beyond the one that won its attempt: a claim that lost the attempt (both
+ * sides of a partition claimed it) whose executor ran the process all the same.
+ */
+export interface DuplicateExecution {
+  readonly attempt: number
+  readonly executorid: string
+  readonly executorname: string
+  readonly site: string
+  readonly sitename: string
+  /** the losing claim's record id */
+  readonly claim: string
+}
+
 /** getprocesshistorymsg's reply: a process's state changes in ledger order. */
 export interface ProcessHistory {
   readonly processid: string
   readonly submitsite: string
   readonly steps: readonly ProcessHistoryStep[]
+  /** executions beyond the winning one of each attempt (colonynet; absent from older nodes) */
+  readonly duplicates?: readonly DuplicateExecution[]
 }

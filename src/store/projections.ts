@@ -11,6 +11,7 @@
  * that has settled leaves memory in the same write as its last projections (see Pager).
  */
 import { canonicalJson } from '../protocol/canonical.js'
+import { duplicateRuns } from '../protocol/duplicates.js'
 import { sha3Hex } from '../protocol/crypto.js'
 import type { LedgerFold } from '../protocol/fold.js'
 import { type GraphInfo, isFinal, type LogEntry, type ProcessInfo, ProcessState } from '../protocol/state.js'
@@ -25,8 +26,9 @@ import type { WriteChain } from './write-chain.js'
  * Bump when the projection layout or the fold's semantics change: the store rebuilds on open.
  * 2: `procs` holds settled processes only (1 held every process).
  * 3: settled units leave memory for `units`; counts, attrs, graphs, colonylog, checkpoints.
+ * 4: a process notes claims that lost its attempt (`dups`): stored units' hashes change.
  */
-export const PROJECTION_VERSION = 3
+export const PROJECTION_VERSION = 4
 
 /** How long changes gather before their projections are written (one write for many). */
 export const PROJECTION_DELAY_MS = 25
@@ -71,6 +73,8 @@ export class Projections {
   /** per colony: successful runs' times per function, and where each executor last got work */
   private functions = new Map<string, Record<string, FunctionStats>>()
   private seen = new Map<string, Record<string, { site: string, at: number }>>()
+  /** processes that ran more than once: id → colony and executions beyond the winning ones */
+  private dups = new Map<string, { colony: string, n: number }>()
   private countsChanged = false
   private timer: NodeJS.Timeout | undefined
   /** when the oldest change not yet written was announced (0: none) */
@@ -99,6 +103,7 @@ export class Projections {
     this.functions = new Map(Object.entries(c?.functions ?? {}).map(([colony, fns]) => [colony, Object.fromEntries(Object.entries(fns).map(([k, st]) =>
       [k, { ...st, minWait: st.minWait ?? Infinity, minExec: st.minExec ?? Infinity }]))]))
     this.seen = new Map(Object.entries(c?.seen ?? {}))
+    this.dups = new Map(Object.entries(c?.dups ?? {}))
   }
 
   /** Forgets everything it knew of the store (a rebuild drops the projections). */
@@ -112,6 +117,7 @@ export class Projections {
     this.counts = { processes: new Map(), workflows: new Map() }
     this.functions.clear()
     this.seen.clear()
+    this.dups.clear()
     this.countsChanged = true
   }
 
@@ -322,6 +328,7 @@ export class Projections {
       return
     }
     const w = writtenFor(p)
+    this.noteDuplicates(p)
     if (old?.queue !== undefined && old.queue !== w.queue) ops.push(del(queue, old.queue))
     if (old?.state !== undefined && old.state !== w.state) {
       ops.push(del(bystate, old.state))
@@ -413,6 +420,22 @@ export class Projections {
     }
   }
 
+  /** Keeps the count of a process's duplicate executions as its fold now says (a re-fold may change it). */
+  private noteDuplicates (p: ProcessInfo): void {
+    const n = p.dups === undefined ? 0 : duplicateRuns(p).length
+    if (n === (this.dups.get(p.processid)?.n ?? 0)) return
+    if (n === 0) this.dups.delete(p.processid)
+    else this.dups.set(p.processid, { colony: p.colonyname, n })
+    this.countsChanged = true
+  }
+
+  /** Processes that ran more than once (of `colony`, or of every colony), with their executions beyond the winning ones. */
+  duplicates (colony?: string): Array<{ processid: string, colony: string, n: number }> {
+    const out: Array<{ processid: string, colony: string, n: number }> = []
+    for (const [processid, d] of this.dups) if (colony === undefined || d.colony === colony) out.push({ processid, ...d })
+    return out
+  }
+
   /** Successful runs' times per function (executor type + NUL + function name) in a colony. */
   functionStats (colony: string): Readonly<Record<string, FunctionStats>> {
     return this.functions.get(colony) ?? {}
@@ -454,7 +477,8 @@ export class Projections {
       processes: Object.fromEntries(this.counts.processes),
       workflows: Object.fromEntries(this.counts.workflows),
       functions: Object.fromEntries(this.functions),
-      seen: Object.fromEntries(this.seen)
+      seen: Object.fromEntries(this.seen),
+      ...(this.dups.size === 0 ? {} : { dups: Object.fromEntries(this.dups) })
     }
   }
 

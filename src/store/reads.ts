@@ -162,6 +162,11 @@ export class LedgerReads {
     return this.projections.functionStats(colony)[executortype + SEP + funcname]
   }
 
+  /** Processes that ran more than once (duplicates.ts), of one colony or all, with their executions beyond the winning ones. */
+  duplicates (colony?: string): Array<{ processid: string, colony: string, n: number }> {
+    return this.projections.duplicates(colony)
+  }
+
   /** Where each executor of a colony last got work (the site whose claim handed it), and when. */
   executorsSeen (colony: string): Readonly<Record<string, { site: string, at: number }>> {
     return this.projections.executorsSeen(colony)

@@ -84,6 +84,8 @@ export interface Counts {
   readonly functions?: Record<string, Record<string, FunctionStats>>
   /** per colony, per executor: the site of the claim that last handed it work, and when */
   readonly seen?: Record<string, Record<string, { site: string, at: number }>>
+  /** processes that ran more than once (duplicates.ts): process id → its colony and extra executions */
+  readonly dups?: Record<string, { colony: string, n: number }>
 }
 
 /** The wait and run times (seconds) of a function's successful processes. */

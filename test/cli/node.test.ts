@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { duplicatesHealthText } from '../../src/cli/views/node.js'
 import { generatePrivateKey } from '../../src/protocol/crypto.js'
 import { cli, CliProcess, type Env } from '../helpers/cli.js'
 import { assignMsg, eventually, startColony, submit, type TestColony } from '../helpers/colony-node.js'
@@ -139,6 +140,7 @@ test('node status shows processes in memory, the data directory on disk, the hea
   assert.match(out, /^Last pruned\n {2}COLONY\s+PROCESSES\s+UNITS\s+BATCHES\s+SETTLED BEFORE\s+APPLIED$/m)
   assert.match(out, /^ {2}test\s+\d+\s+\d+\s+\d+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(\d+ s ago\)$/m)
   assert.match(out, /^Statistics\n {2}Colonies\s+1$/m)
+  assert.match(out, /^Duplicates\s+none: no process ran more than once$/m)
   assert.not.match(out, 'object Object')
 
   const raw = JSON.parse((await cli(['node', 'status', '--json'], env)).stdout)
@@ -146,6 +148,12 @@ test('node status shows processes in memory, the data directory on disk, the hea
   assert.is(raw.health.retention.last[0].colony, 'test')
   assert.type(raw.health.ledger.diskbytes, 'number')
   assert.is(raw.health.ledger.processes, 1)
+  assert.equal(raw.health.duplicates, { processes: 0, executions: 0, listed: [] })
+})
+
+test('node status names the processes that ran more than once', () => {
+  const text = duplicatesHealthText({ processes: 2, executions: 3, listed: ['a'.repeat(64), 'b'.repeat(64)] })
+  assert.is(text, `3 duplicate executions of 2 processes (colonies process get --processid ID shows where): ${'a'.repeat(64)}, ${'b'.repeat(64)}`)
 })
 
 /** The archive's one file (a day's): its name and lines. */

@@ -28,7 +28,8 @@ test('a node that prunes: live work in memory, the data directory, the heap, the
     await submit(tc, { conditions: { executortype: 'nobody' } })
     await eventually(async () => (await tc.node.ledger.reads.processes(done)).length === 0 ? true : undefined, 'the settled processes to be purged', 20_000)
     const rows = await rowsOf(tc)
-    assert.equal([...rows.keys()], ['In memory', 'On disk', 'Heap', 'Retention', 'Last pruned', 'Pruned in all'])
+    assert.equal([...rows.keys()], ['In memory', 'On disk', 'Heap', 'Retention', 'Last pruned', 'Pruned in all', 'Duplicate executions'])
+    assert.is(rows.get('Duplicate executions'), 'none: no process ran more than once')
     assert.is(rows.get('In memory'), '1 process (live work; settled ones are read from disk)')
     assert.match(rows.get('On disk') ?? '', /^\d+(\.\d)? [KMG]iB in the data directory$/)
     assert.match(rows.get('Heap') ?? '', /^\d+(\.\d)? [KMG]iB of \d+(\.\d)? [KMG]iB \(\d+ %\)$/)
@@ -52,6 +53,11 @@ test('a node without retention says off; a node without these parts of /health s
     await tc.stop()
   }
   assert.equal(healthRows({ nodeid: 'older' }, 'test', Date.now()), [])
+})
+
+test('duplicate executions: counted, and the first processes named', () => {
+  const rows = new Map(healthRows({ nodeid: 'n', duplicates: { processes: 2, executions: 3, listed: ['a'.repeat(64)] } }, 'test', Date.now()))
+  assert.is(rows.get('Duplicate executions'), `3 executions beyond the first, of 2 processes: ${'a'.repeat(12)}, …`)
 })
 
 test.run()

@@ -40,13 +40,13 @@ export async function ok (url: string, msg: Record<string, unknown>, prv: string
   return r.value
 }
 
-async function startSite (dir: string, operator: Identity, bootstrap: string[], port = 0, syncIntervalMs = 3000, closeHoldMs?: number, retention?: NodeOptions['retention'], blobs?: NodeOptions['blobs'], leaseMs?: number): Promise<ColonyNode> {
+async function startSite (dir: string, operator: Identity, bootstrap: string[], port = 0, syncIntervalMs = 3000, closeHoldMs?: number, retention?: NodeOptions['retention'], blobs?: NodeOptions['blobs'], leaseMs?: number, partitionGraceMs?: number): Promise<ColonyNode> {
   return await ColonyNode.start({
     ...(leaseMs === undefined ? {} : { leaseMs }),
     dataDir: dir,
     port,
     operatorPrvkey: operator.prv,
-    p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, syncIntervalMs, ...(closeHoldMs === undefined ? {} : { closeHoldMs }) },
+    p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, syncIntervalMs, ...(closeHoldMs === undefined ? {} : { closeHoldMs }), ...(partitionGraceMs === undefined ? {} : { partitionGraceMs }) },
     ...(retention === undefined ? {} : { retention }),
     ...(blobs === undefined ? {} : { blobs })
   })
@@ -55,9 +55,10 @@ async function startSite (dir: string, operator: Identity, bootstrap: string[], 
 /**
  * `syncIntervalMs`: the repair timer's mean (3 s here, to keep tests short; 15 s by default);
  * `closeHoldMs`: how long a close batch may wait for the next one (the node's default if omitted);
- * `blobs`: each site's blob store options (its file catalogue, labels kept locally).
+ * `blobs`: each site's blob store options (its file catalogue, labels kept locally);
+ * `partitionGraceMs`: how long a site leaves a silent side's processes to it (the node's default if omitted).
  */
-export async function startFederation (n: number, opts: { syncIntervalMs?: number, closeHoldMs?: number, retention?: (site: number) => NodeOptions['retention'], blobs?: (site: number) => NodeOptions['blobs'], leaseMs?: number } = {}): Promise<Federation> {
+export async function startFederation (n: number, opts: { syncIntervalMs?: number, closeHoldMs?: number, retention?: (site: number) => NodeOptions['retention'], blobs?: (site: number) => NodeOptions['blobs'], leaseMs?: number, partitionGraceMs?: number } = {}): Promise<Federation> {
   const interval = opts.syncIntervalMs ?? 3000
   const hold = opts.closeHoldMs
   const retentionOf = (i: number): NodeOptions['retention'] => opts.retention?.(i)
@@ -69,7 +70,8 @@ export async function startFederation (n: number, opts: { syncIntervalMs?: numbe
   const sites: Site[] = []
   const dirA = await mkdtemp(join(tmpdir(), 'colonynet-site-'))
   const lease = opts.leaseMs
-  const a = await startSite(dirA, operator, [], 0, interval, hold, retentionOf(0), blobsOf(0), lease)
+  const grace = opts.partitionGraceMs
+  const a = await startSite(dirA, operator, [], 0, interval, hold, retentionOf(0), blobsOf(0), lease, grace)
   sites.push({ node: a, dir: dirA, name: 'site-0' })
   await ok(a.url, { msgtype: 'addcolonymsg', colony: { colonyid: owner.id, name: colony } }, operator.prv)
   await ok(a.url, { msgtype: 'addusermsg', user: { colonyname: colony, userid: user.id, name: 'user', email: '', phone: '' } }, owner.prv)
@@ -83,7 +85,7 @@ export async function startFederation (n: number, opts: { syncIntervalMs?: numbe
     addSite: async (name, opts = {}) => {
       const dir = await mkdtemp(join(tmpdir(), 'colonynet-site-'))
       const first = sites[0] as Site
-      const node = await startSite(dir, operator, first.node.federation?.addresses() ?? [], 0, interval, hold, retentionOf(sites.length), blobsOf(sites.length), lease)
+      const node = await startSite(dir, operator, first.node.federation?.addresses() ?? [], 0, interval, hold, retentionOf(sites.length), blobsOf(sites.length), lease, grace)
       const site = { node, dir, name }
       sites.push(site)
       if (opts.admit !== false) {
@@ -97,7 +99,7 @@ export async function startFederation (n: number, opts: { syncIntervalMs?: numbe
       await site.node.stop()
       const first = sites[0] as Site
       const bootstrap = site === first ? (sites[1]?.node.federation?.addresses() ?? []) : (first.node.federation?.addresses() ?? [])
-      site.node = await startSite(site.dir, operator, bootstrap, port, interval, hold, retentionOf(sites.indexOf(site)), blobsOf(sites.indexOf(site)), lease)
+      site.node = await startSite(site.dir, operator, bootstrap, port, interval, hold, retentionOf(sites.indexOf(site)), blobsOf(sites.indexOf(site)), lease, grace)
     },
     stop: async () => {
       for (const s of sites) await s.node.stop()

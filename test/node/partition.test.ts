@@ -12,7 +12,8 @@ import { converged, ok, startFederation, type Federation } from '../helpers/fede
 
 let fed: Federation
 
-test.before(async () => { fed = await startFederation(2) })
+// the partition grace off: each side runs all it sees, at-least-once (partition-duplicates.test.ts has it on)
+test.before(async () => { fed = await startFederation(2, { partitionGraceMs: 0 }) })
 test.after(async () => { await fed.stop() })
 
 test('partitioned sites both run work; after healing, one result stands per process and both agree', async () => {

@@ -135,7 +135,6 @@ export function describe (v: unknown): string {
 /** The parts of /health shown first, in this order; any other part follows as it comes. */
 const ORDER = ['nodeid', 'records', 'ledger', 'memory', 'retention']
 
-/** /health as field lines; the last prunes as a table below them. */
 /** public / behind NAT (seen at …) / private network, and the relays it holds a slot on. */
 function natText (v: unknown): string {
   const n = obj(v)
@@ -147,6 +146,16 @@ function natText (v: unknown): string {
   return relays.length === 0 ? how : `${how}; relay slot on ${relays.map(r => r.slice(-12)).join(', ')}`
 }
 
+/** /health's duplicate executions: processes both sides of a partition ran, each listed (`process get` shows where). */
+export function duplicatesHealthText (v: unknown): string {
+  const d = obj(v)
+  const n = num(d.executions) ?? 0
+  if (n === 0) return 'none: no process ran more than once'
+  const listed = Array.isArray(d.listed) ? d.listed.filter((x): x is string => typeof x === 'string') : []
+  return `${n} duplicate execution${n === 1 ? '' : 's'} of ${num(d.processes) ?? '?'} process${num(d.processes) === 1 ? '' : 'es'} (colonies process get --processid ID shows where): ${listed.join(', ')}${listed.length < (num(d.processes) ?? 0) ? ', …' : ''}`
+}
+
+/** /health as field lines; the last prunes as a table below them. */
 export function healthText (h: Record<string, unknown>, first: Array<[string, string]>, now = Date.now()): string {
   const fields: Array<[string, string]> = [...first]
   const keys = [...ORDER.filter(k => k in h), ...Object.keys(h).filter(k => !ORDER.includes(k))]
@@ -165,6 +174,7 @@ export function healthText (h: Record<string, unknown>, first: Array<[string, st
         const o = obj(r)
         return `from colony ${str(o.colony)} by ${str(o.by).slice(0, 16)}… at ${utc(num(o.at))}`
       }).join('; ')]); break
+      case 'duplicates': fields.push(['Duplicates', duplicatesHealthText(v)]); break
       case 'retention': {
         const r = obj(v)
         fields.push(['Retention', retentionText(num(r.policy) ?? 0, str(r.archive))], ['Pruned', prunedText(v)])

@@ -3,7 +3,7 @@
  * view of one (`process get`).
  */
 import { ProcessState } from '../../protocol/state.js'
-import type { Process } from '../../protocol/wire-types.js'
+import type { DuplicateExecution, Process } from '../../protocol/wire-types.js'
 import { type Column, renderFields, renderTable } from '../table.js'
 import { formatSeconds, formatTime, secondsBetween } from './time.js'
 
@@ -50,7 +50,21 @@ export function processesTable (processes: readonly Process[], state: number, co
   return renderTable(columns, processes, `${LIST_EMPTY[state] ?? 'No processes found'} in colony ${colonyname}`)
 }
 
-export function processDetail (p: Process): string {
+/** A process as `process get` prints it: with, from colonynet's history, the executions beyond the winning one. */
+export type ProcessWithRuns = Process & { duplicates?: readonly DuplicateExecution[] }
+
+/** The executions of a process beyond the one that won each attempt (both sides of a partition claimed it). */
+export function duplicatesText (dups: readonly DuplicateExecution[]): string {
+  if (dups.length === 0) return ''
+  return `Ran more than once: ${dups.length + 1} executions of ${new Set(dups.map(d => d.attempt)).size === 1 ? 'one attempt' : 'its attempts'}; beyond the one that won, also\n${renderTable([
+    { header: 'ATTEMPT', value: d => String(d.attempt), align: 'right' },
+    { header: 'SITE', value: d => d.sitename === '' ? d.site.slice(0, 12) : `${d.sitename} (${d.site.slice(0, 12)})` },
+    { header: 'EXECUTOR', value: d => d.executorname === '' ? d.executorid : `${d.executorname} (${d.executorid.slice(0, 12)})` },
+    { header: 'LOSING CLAIM', value: d => d.claim.slice(0, 12) }
+  ], dups, '').split('\n').map(l => `  ${l}`).join('\n')}`
+}
+
+export function processDetail (p: ProcessWithRuns): string {
   const spec = p.spec
   const c = spec.conditions
   const waited = secondsBetween(p.submissiontime, p.starttime)
@@ -72,7 +86,8 @@ export function processDetail (p: Process): string {
       ['Workflow', p.processgraphid === '' ? '-' : p.processgraphid],
       ['Input', valuesText(p.in) || '-'],
       ['Output', valuesText(p.out) || '-'],
-      ['Errors', (p.errors ?? []).join('; ') || '-']
+      ['Errors', (p.errors ?? []).join('; ') || '-'],
+      ...(p.duplicates === undefined || p.duplicates.length === 0 ? [] : [['Executions', `${p.duplicates.length + 1}: ran more than once (see below)`] as [string, string]])
     ], 'Process'),
     renderFields([
       ['Funcname', spec.funcname || '-'],
@@ -95,6 +110,7 @@ export function processDetail (p: Process): string {
       ['Dependencies', (c.dependencies ?? []).join(', ') || '-']
     ], 'Conditions')
   ]
+  if (p.duplicates !== undefined && p.duplicates.length > 0) sections.push(duplicatesText(p.duplicates))
   const attributes = p.attributes ?? []
   sections.push(attributes.length === 0
     ? 'Attributes\n  none'

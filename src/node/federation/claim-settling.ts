@@ -4,7 +4,7 @@
  * its turn comes, and when a claim it wrote stands (every other live site has
  * acknowledged it). Also the other side: acknowledging the claims other sites make.
  */
-import { claimableAt, rankOf } from '../../protocol/claims.js'
+import { claimableAt, partitionOwner, rankOf } from '../../protocol/claims.js'
 import { compareHlc, type Hlc } from '../../protocol/hlc.js'
 import type { ProcessInfo } from '../../protocol/state.js'
 import type { Ledger } from '../../store/ledger.js'
@@ -12,8 +12,8 @@ import type { ClaimPolicy } from '../assigner.js'
 import type { Clock } from '../clock.js'
 import type { P2PHost } from '../p2p/host.js'
 import { siteIdOfPeer } from '../p2p/peer-identity.js'
-import type { ColonyView } from './options.js'
-import type { Presence } from './presence.js'
+import { type ColonyView, PARTITION_GRACE_MS } from './options.js'
+import { PRESENCE_HEARTBEAT_MS, PRESENCE_TTL_MS, type Presence, TYPE_RECENT_MS } from './presence.js'
 import type { Publisher } from './publisher.js'
 import type { Puller } from './puller.js'
 
@@ -30,11 +30,13 @@ export const PULL_HOLD_CAP_MS = 30_000
  * claim our executor makes on the batch just stored still carries them).
  */
 export const ACK_DELAY_MS = 2
+/** beyond a heartbeat after a silent site's last advert, when a submission surely missed it (a late heartbeat, a busy loop) */
+const FRESH_MARGIN_MS = 1000
 
 export interface ClaimSettlingComponents {
-  readonly ledger: { readonly fold: Pick<ColonyView, 'colony'> } & Pick<Ledger, 'seqOf' | 'head'>
+  readonly ledger: { readonly fold: Pick<ColonyView, 'colony'> & { submitOrigin?: (processid: string) => string | undefined } } & Pick<Ledger, 'seqOf' | 'head'>
   readonly nodeId: string
-  readonly presence: Pick<Presence, 'claimingSites' | 'liveSites' | 'advertise'>
+  readonly presence: Pick<Presence, 'claimingSites' | 'liveSites' | 'advertise'> & Partial<Pick<Presence, 'silentSites' | 'partitionSites'>>
   readonly pulls: Pick<Puller, 'streaming' | 'noPullStreaming'>
   readonly publisher: Pick<Publisher, 'publishedClock'>
   readonly host: Pick<P2PHost, 'connectedPeers'>
@@ -47,6 +49,8 @@ export interface ClaimSettlingComponents {
 export interface ClaimSettlingStats {
   /** claims that waited for acknowledgements, gave up waiting (CONFIRM_CAP_MS), or first waited for a pull */
   readonly claims: { readonly waited: number, readonly capped: number, readonly heldForPull: number }
+  /** waiting processes this site left to a silent site's side for the partition grace (each counted once) */
+  readonly leftToSilentSide: number
   /**
    * acknowledgements owed to other sites' claims: sent as an advert, or given by a batch of
    * ours; `atOnce`: times they were owed at rest, and so sent after two turns of the event
@@ -58,6 +62,12 @@ export interface ClaimSettlingStats {
 export class ClaimSettling implements Pick<ClaimPolicy, 'rank' | 'claimableAt' | 'confirmClaim'> {
   private readonly c: ClaimSettlingComponents
   private readonly rankStepMs: number
+  private readonly graceMs: number
+  /** processes held back for a silent site's side (for stats: each counted once) */
+  private readonly heldBack = new Set<string>()
+  private leftToSilentSide = 0
+  /** partitionOwner by process id, for the set of sites `sig` it was worked out over */
+  private readonly owners = new Map<string, { sig: string, owner: string | undefined }>()
   /**
    * per site: its latest acknowledgement (clock h, log head seq): every claim it wrote with
    * a clock up to h is in its batches up to seq; any it writes later has a later clock
@@ -77,9 +87,10 @@ export class ClaimSettling implements Pick<ClaimPolicy, 'rank' | 'claimableAt' |
   private readonly claims = { waited: 0, capped: 0, heldForPull: 0 }
   private readonly acks = { adverts: 0, byBatch: 0, atOnce: 0 }
 
-  constructor (components: ClaimSettlingComponents, init: { rankStepMs?: number } = {}) {
+  constructor (components: ClaimSettlingComponents, init: { rankStepMs?: number, partitionGraceMs?: number } = {}) {
     this.c = components
     this.rankStepMs = init.rankStepMs ?? 40
+    this.graceMs = init.partitionGraceMs ?? PARTITION_GRACE_MS
   }
 
   /** No acknowledgement is sent from now on. */
@@ -88,7 +99,7 @@ export class ClaimSettling implements Pick<ClaimPolicy, 'rank' | 'claimableAt' |
   }
 
   stats (): ClaimSettlingStats {
-    return { claims: { ...this.claims }, acks: { ...this.acks } }
+    return { claims: { ...this.claims }, acks: { ...this.acks }, leftToSilentSide: this.leftToSilentSide }
   }
 
   rank (p: ProcessInfo): number {
@@ -116,10 +127,50 @@ export class ClaimSettling implements Pick<ClaimPolicy, 'rank' | 'claimableAt' |
   }
 
   claimableAt (p: ProcessInfo): number {
+    const held = this.heldForSilentSide(p)
+    if (held > 0) return held
     const rank = this.rank(p)
     if (rank === 0) return 0
     const since = p.history[p.history.length - 1]?.at ?? p.submissiontime
     return claimableAt(since, rank, this.rankStepMs)
+  }
+
+  /**
+   * During a partition (a site with executors for `p` has gone silent), when `p` belongs to
+   * the silent side (partitionOwner): the end of the grace, before which this site leaves
+   * it alone; else 0. Without a silent site this costs one cached lookup.
+   */
+  private heldForSilentSide (p: ProcessInfo): number {
+    const silent = this.c.presence.silentSites?.(p.colonyname, this.graceMs)
+    if (silent === undefined || silent.size === 0) return 0
+    const type = p.spec.conditions.executortype
+    const sites = this.c.presence.partitionSites?.(p.colonyname, type, TYPE_RECENT_MS, this.graceMs) ?? []
+    let firstSilence = Infinity
+    let sig = ''
+    for (const [s, v] of silent) {
+      firstSilence = Math.min(firstSilence, v.heardAt)
+      sig += `${s}@${v.heardAt},`
+    }
+    sig += sites.join(',')
+    let owned = this.owners.get(p.processid)
+    if (owned?.sig !== sig) {
+      const origin = this.c.ledger.fold.submitOrigin?.(p.processid)
+      // submitted after its side lost sight of the other: the other side cannot hold it. The
+      // cut came within a heartbeat after the last advert heard; what was submitted before
+      // may have reached the other side, which then ranks it as before the cut, as we do
+      const since = origin === undefined ? Infinity : silent.get(origin)?.heardAt ?? firstSilence
+      owned = { sig, owner: partitionOwner(p.processid, origin, p.submissiontime > since + PRESENCE_HEARTBEAT_MS + FRESH_MARGIN_MS, sites) }
+      if (this.owners.size > 100_000) this.owners.clear()
+      this.owners.set(p.processid, owned)
+    }
+    const gone = owned.owner === undefined ? undefined : silent.get(owned.owner)
+    if (gone === undefined) return 0
+    if (!this.heldBack.has(p.processid)) {
+      if (this.heldBack.size > 100_000) this.heldBack.clear()
+      this.heldBack.add(p.processid)
+      this.leftToSilentSide++
+    }
+    return gone.heardAt + PRESENCE_TTL_MS + this.graceMs
   }
 
   /**

@@ -23,7 +23,7 @@ import type { ClaimPolicy } from '../assigner.js'
 import { type Clock, type Service, systemClock } from '../clock.js'
 import { P2PHost } from '../p2p/host.js'
 import { logNameOfPeer, siteIdOfPeer } from '../p2p/peer-identity.js'
-import { ClaimSettling } from './claim-settling.js'
+import { ClaimSettling, type ClaimSettlingStats } from './claim-settling.js'
 import { GossipIn } from './gossip-in.js'
 import { Membership } from './membership.js'
 import type { FederationComponents, FederationOptions, FederationSettings } from './options.js'
@@ -46,7 +46,9 @@ export interface FederationStats {
   /** sync pulls this node made (and those refused to it), and served to sites (and refused to strangers) */
   readonly sync: { readonly pulls: number, readonly served: number, readonly refused: number, readonly pullsRefused: number }
   /** claims that waited for acknowledgements, gave up waiting, or first waited for a pull */
-  readonly claims: { readonly waited: number, readonly capped: number, readonly heldForPull: number }
+  readonly claims: ClaimSettlingStats['claims']
+  /** waiting processes left to a silent site's side for the partition grace (each counted once) */
+  readonly leftToSilentSide: number
   /** acknowledgements owed to other sites' claims: by advert, by a batch of ours; sent at rest */
   readonly acks: { readonly adverts: number, readonly byBatch: number, readonly atOnce: number }
   /** gossip messages of our batches sent */
@@ -59,7 +61,7 @@ export interface FederationStats {
 
 /** The federation's part of the node's /health, as `node status` prints it. */
 export function healthOf (s: FederationStats): Record<string, unknown> {
-  return { gossip: s.gossip, claims: s.claims, acks: s.acks, sync: s.sync, silenthangups: s.silentHangUps }
+  return { gossip: s.gossip, claims: s.claims, lefttosilentside: s.leftToSilentSide, acks: s.acks, sync: s.sync, silenthangups: s.silentHangUps }
 }
 
 /** The parts a Federation wires, for diagnostics and white-box tests. */
@@ -204,6 +206,7 @@ export class Federation extends EventEmitter implements ClaimPolicy, Service {
       gossip: g.gossip,
       sync: { pulls: p.pulls, served: s.served, refused: s.refused, pullsRefused: p.pullsRefused },
       claims: c.claims,
+      leftToSilentSide: c.leftToSilentSide,
       acks: c.acks,
       published: publisher.stats(),
       traffic: { gossipBytes: g.bytes, syncBytes: p.bytes },

@@ -9,6 +9,16 @@ import type { Clock } from '../clock.js'
 import type { P2PHost } from '../p2p/host.js'
 import type { RelaySettings } from '../p2p/host-options.js'
 
+/**
+ * How long (ms) after a site of the colony went silent this site still leaves to that
+ * site's side the waiting processes ranked to it, or submitted there while cut off
+ * (partitionOwner), and
+ * claims only its own side's: a partition then runs each process once, on one side. Longer
+ * means fewer duplicate executions in a longer partition, but work submitted on the other
+ * side waits longer here while it is cut off (or down). 0: claim everything at once.
+ */
+export const PARTITION_GRACE_MS = 30_000
+
 /** How a node takes part in a federation (`NodeOptions.p2p`). */
 export interface P2POptions {
   /** multiaddrs to listen on, e.g. /ip4/0.0.0.0/tcp/50081 (and …/ws for WebSockets) */
@@ -26,6 +36,11 @@ export interface P2POptions {
   readonly syncIntervalMs?: number
   /** delay per claim rank (default 40 ms) */
   readonly rankStepMs?: number
+  /**
+   * during a partition, how long this site leaves the other side's waiting processes to it
+   * (default PARTITION_GRACE_MS; 0: off): see ClaimSettling.claimableAt
+   */
+  readonly partitionGraceMs?: number
   /**
    * gossipsub mesh degree (default 0): sites connect to each other directly, so the one that
    * publishes reaches every other itself; see P2PHostOptions.meshDegree
@@ -57,7 +72,7 @@ export interface FederationComponents {
 }
 
 /** The settings the federation's parts read (the rest of P2POptions configures the host). */
-export type FederationSettings = Pick<P2POptions, 'bootstrap' | 'syncIntervalMs' | 'rankStepMs' | 'closeHoldMs'>
+export type FederationSettings = Pick<P2POptions, 'bootstrap' | 'syncIntervalMs' | 'rankStepMs' | 'partitionGraceMs' | 'closeHoldMs'>
 
 export interface FederationOptions extends P2POptions, Omit<FederationComponents, 'host'> {
   readonly nodeKey: string

@@ -17,11 +17,25 @@ import type { Publisher } from './publisher.js'
 
 /** adverts older than this are forgotten (a site that stopped advertising has no executors left) */
 export const PRESENCE_TTL_MS = 6000
-const PRESENCE_HEARTBEAT_MS = 2000
+export const PRESENCE_HEARTBEAT_MS = 2000
+/**
+ * A site counts among those a partition's shares are ranked over (partitionSites) if it had
+ * executors of the type this recently before its last advert: longer than an idle
+ * executor's long-poll (10 s) and the time it then counts as attached (5 s), so a quiet
+ * spell does not change the set.
+ */
+export const TYPE_RECENT_MS = 20_000
 /** How long claimingSites may answer from its cache (adverts expire after PRESENCE_TTL_MS). */
 const CLAIMING_CACHE_MS = 100
 
 type Types = Readonly<Record<string, number>>
+
+/** A site gone silent: when its last advert reached us (ms, our clock). */
+export interface SilentSite {
+  readonly heardAt: number
+}
+
+const NONE: ReadonlyMap<string, SilentSite> = new Map()
 
 /** Whether two adverts name the same executor types (with executors attached). */
 function sameTypes (a: Types, b: Types): boolean {
@@ -55,6 +69,10 @@ export class Presence {
   private readonly local = new Map<string, Map<string, number>>()
   /** claimingSites per colony and type, while `version` is unchanged (and briefly: adverts expire) */
   private readonly claimingCache = new Map<string, { sites: string[], at: number, version: number }>()
+  /** colony → site (this one too) → executor type → when it last had executors of that type attached */
+  private readonly typeSeen = new Map<string, Map<string, Map<string, number>>>()
+  /** silentSites per colony and type, kept as claimingSites' answers are */
+  private readonly silentCache = new Map<string, { sites: ReadonlyMap<string, SilentSite>, at: number, version: number }>()
   /** bumped whenever a site's advertised executor types, or ours, change */
   private version = 0
   private heartbeat: Timer | undefined
@@ -91,6 +109,43 @@ export class Presence {
     const before = m.get(site)
     if (before === undefined || !sameTypes(before.types, types)) this.version++
     m.set(site, { types, at: this.c.clock.now() })
+    this.noteTypes(colony, site, Object.keys(types).filter(t => (types[t] ?? 0) > 0))
+  }
+
+  /** When `site` last had executors of each of `types` (see partitionSites). */
+  private noteTypes (colony: string, site: string, types: readonly string[]): void {
+    if (types.length === 0) return
+    let bySite = this.typeSeen.get(colony)
+    if (bySite === undefined) this.typeSeen.set(colony, bySite = new Map())
+    let m = bySite.get(site)
+    if (m === undefined) bySite.set(site, m = new Map())
+    const now = this.c.clock.now()
+    for (const t of types) m.set(t, now)
+  }
+
+  /**
+   * The sites a partition's shares are ranked over (partitionOwner): those of `colony` that
+   * had executors of `type` within `recentMs` before their last advert (this site: before
+   * now), of the sites still advertising or silent for less than `graceMs`. Not the last
+   * advert alone: an idle executor drops out of an advert now and then, and both sides of
+   * a partition must rank over the same sites.
+   */
+  partitionSites (colony: string, type: string, recentMs: number, graceMs: number): string[] {
+    const c = this.c.ledger.fold.colony(colony)
+    const now = this.c.clock.now()
+    const seen = this.typeSeen.get(colony)
+    const out: string[] = []
+    for (const site of c?.sites ?? []) {
+      const at = seen?.get(site)?.get(type)
+      if (at === undefined) continue
+      if (site === this.c.nodeId) {
+        if (now - at < recentMs) out.push(site)
+        continue
+      }
+      const ad = this.adverts.get(colony)?.get(site)
+      if (ad !== undefined && now - ad.at < PRESENCE_TTL_MS + graceMs && ad.at - at < recentMs) out.push(site)
+    }
+    return out
   }
 
   /** When the site's last advert in `colony` reached us (undefined: never). */
@@ -111,6 +166,7 @@ export class Presence {
     if (m === undefined) this.local.set(colony, m = new Map())
     const before = m.get(executortype) ?? 0
     m.set(executortype, attached)
+    if (attached > 0 || idle > 0) this.noteTypes(colony, this.c.nodeId, [executortype])
     if ((before === 0) !== (attached === 0)) {
       this.version++
       this.advertise(colony)
@@ -145,6 +201,30 @@ export class Presence {
     }
     if ((this.local.get(colony)?.get(type) ?? 0) > 0) out.push(this.c.nodeId)
     return out
+  }
+
+  /**
+   * Sites of `colony` that went silent (no advert for PRESENCE_TTL_MS) less than `graceMs`
+   * ago: the other side of a partition, as far as this site can tell. Each with when its last
+   * advert reached us (see ClaimSettling.claimableAt).
+   */
+  silentSites (colony: string, graceMs: number): ReadonlyMap<string, SilentSite> {
+    if (graceMs <= 0) return NONE
+    const now = this.c.clock.now()
+    const kept = this.silentCache.get(colony)
+    if (kept !== undefined && kept.version === this.version && now - kept.at < CLAIMING_CACHE_MS) return kept.sites
+    const c = this.c.ledger.fold.colony(colony)
+    let out: Map<string, SilentSite> | undefined
+    for (const [site, ad] of this.adverts.get(colony) ?? []) {
+      const since = ad.at + PRESENCE_TTL_MS
+      if (site === this.c.nodeId || now < since || now >= since + graceMs || !(c?.sites.includes(site) ?? false)) continue
+      if (out === undefined) out = new Map()
+      out.set(site, { heardAt: ad.at })
+    }
+    const sites = out ?? NONE
+    if (this.silentCache.size > 1000) this.silentCache.clear()
+    this.silentCache.set(colony, { sites, at: now, version: this.version })
+    return sites
   }
 
   /** The other sites of `colony` that advertised within PRESENCE_TTL_MS: a claim waits for those. */

@@ -15,6 +15,7 @@ import type { ProcessView } from '../../protocol/wire.js'
 import type { Ledger, WorkflowView } from '../../store/ledger.js'
 import type { Assigner } from '../assigner.js'
 import { ChannelService } from '../channels.js'
+import { recordLateRun } from '../late-runs.js'
 import type { SiteStatus } from '../federation/index.js'
 import type { NodeIdentity } from '../identity.js'
 
@@ -172,7 +173,11 @@ export class RpcContext {
     }
     // the preview brings back into memory a settled process or workflow the record names
     const refusal = await this.ledger.preview(this.draft(req, body))
-    if (refusal !== undefined) throw refusalError(refusal)
+    if (refusal !== undefined) {
+      // an executor of ours closing what it ran after its claim lost (a healed partition): on record
+      if (processid !== undefined) await recordLateRun(this.ledger, this.identity.nodeId, req, processid, refusal)
+      throw refusalError(refusal)
+    }
     const { ids: [id], refusals: [late] } = await this.ledger.appendLocal([{ body, author: req.signer, msg: req.msg, ...(next === undefined ? {} : { next }) }])
     if (id === undefined) throw new ColonyError('the record was not written')
     // Another record may have won the race between the check and the write.

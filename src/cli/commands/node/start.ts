@@ -28,6 +28,7 @@ function operatorKeyText (source: OperatorKeySource, file: string | undefined): 
 function shellQuote (path: string): string {
   return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`
 }
+import { PARTITION_GRACE_MS } from '../../../node/federation/options.js'
 
 export default class NodeStart extends BaseCommand<typeof NodeStart> {
   static override summary = 'Run a colonynet node (ColonyOS API on --port) until Ctrl-C'
@@ -42,6 +43,11 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     'max-blob-mib': Flags.integer({ description: 'The largest file content (blob) this site stores, in MiB', default: DEFAULT_MAX_BLOB_BYTES / (1024 * 1024), min: 1 }),
     dashboard: Flags.boolean({ description: 'Serve the web dashboard at / on the API port (--no-dashboard: API only)', default: true, allowNo: true }),
     'replace-operator': Flags.boolean({ description: 'Let COLONIES_SERVER_PRVKEY (or COLONIES_SERVER_ID) replace the operator this data directory\'s node had; without it such a start is refused' }),
+    'partition-grace': Flags.integer({
+      description: 'Seconds, after another site of the colony goes silent (a partition, or it is down), that this site leaves to that site\'s side the waiting work ranked to it (or submitted there while cut off), running its own side\'s first: longer means fewer processes run on both sides of a partition, but work submitted on the other side waits longer while cut off (0: take everything at once)',
+      default: PARTITION_GRACE_MS / 1000,
+      min: 0
+    }),
     lease: Flags.integer({ description: 'Seconds a process this site handed out may go without word from its executor before it goes back to the queue as a new attempt (0: never)', default: 60, min: 0 }),
     ...retentionFlags,
     ...tlsFlags
@@ -71,7 +77,7 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
     const { ColonyNode } = await import('../../../node/index.js')
     const p2p = await p2pOptions(this.flags, this.flags.host)
     const node = await ColonyNode.start({
-      ...(p2p === undefined ? {} : { p2p }),
+      ...(p2p === undefined ? {} : { p2p: { ...p2p, partitionGraceMs: this.flags['partition-grace'] * 1000 } }),
       dataDir,
       host: this.flags.host,
       port: this.flags.port,
