@@ -43,6 +43,8 @@ export interface NodeHealth {
   retention?: { policy: number, archive: string, written: number, last: PruneReport[], units: number, processes: number, pending: number }
   /** processes that ran more than once (both sides of a partition claimed them), the first ids listed */
   duplicates?: { processes: number, executions: number, listed: string[] }
+  /** public, behind NAT (peers see it at an address not its own) or on a private network; its relay slot */
+  nat?: { reachability: 'public' | 'nat' | 'private', observed: string[], relays: string[] }
 }
 
 type Msg = { msgtype: string } & Record<string, unknown>

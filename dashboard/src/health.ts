@@ -36,5 +36,10 @@ export function healthRows (h: NodeHealth, colony: string, now: number): Array<[
       ? 'none: no process ran more than once'
       : `${plural(d.executions, 'execution', 'executions')} beyond the first, of ${plural(d.processes, 'process', 'processes')}: ${d.listed.map(id => id.slice(0, 12)).join(', ')}${d.listed.length < d.processes ? ', …' : ''}`])
   }
+  const n = h.nat
+  if (n !== undefined) {
+    const how = n.reachability === 'public' ? 'public' : n.reachability === 'nat' ? `behind NAT (peers see ${n.observed.slice(0, 2).join(', ')})` : 'private network or loopback'
+    rows.push(['Reachability', n.relays.length === 0 ? how : `${how}; reached through a relay site (${n.relays.map(r => r.slice(-12)).join(', ')})`])
+  }
   return rows
 }

@@ -71,6 +71,15 @@ function ThisNode ({ health, colony }: { health: Live<NodeHealth>, colony: strin
   )
 }
 
+/** Connected (directly, through a relay site, or upgraded from one), silent, or not. */
+function connection (s: SiteStatus, names: ReadonlyMap<string, string>): JSX.Element {
+  if (s.self) return <span class='ok'>connected</span>
+  if (s.connected !== true) return s.silent === true ? <span class='bad'>no answer</span> : <span class='bad'>not connected</span>
+  const via = s.via === undefined ? '' : (names.get(s.via) ?? shortId(s.via))
+  const how = s.reach === 'relayed' ? ` · relayed via ${via}` : s.reach === 'upgraded' ? ` · direct (was relayed via ${via})` : ''
+  return <span><span class='ok'>connected</span>{how}</span>
+}
+
 export function Sites (): JSX.Element {
   const { session } = useApp()
   // Sync progress is not a ledger change: reload on any change, and on request.
@@ -96,7 +105,7 @@ export function Sites (): JSX.Element {
                   <tr key={s.nodeid}>
                     <td>{s.name === '' ? <span class='muted'>(unnamed)</span> : s.name}{s.self && <span class='tag'>this node</span>}</td>
                     <td class='mono' title={s.nodeid}>{shortId(s.nodeid)}</td>
-                    <td>{s.connected ? <span class='ok'>connected</span> : <span class='bad'>not connected</span>}</td>
+                    <td>{connection(s, names)}</td>
                     <td>{s.self ? 'now' : ago(s.lastseen, now)}</td>
                     <td>{executors(s)}</td>
                     <td><Behind s={s} names={names} /></td>
