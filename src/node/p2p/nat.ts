@@ -19,6 +19,7 @@ import type { Libp2p } from 'libp2p'
 import type { Connection, IdentifyResult } from '@libp2p/interface'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { isPrivate } from '@libp2p/utils'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { Clock, Timer } from '../clock.js'
 
 /** When a site reserves a relay slot: behind NAT or with nothing to listen on (auto), always, or never. */
@@ -87,9 +88,7 @@ export interface NatComponents {
 export class NatTraversal {
   private readonly c: NatComponents
   private readonly observed = new Set<string>()
-  /** peers with a relayed connection open, and the relay it goes through */
-  private readonly relayedVia = new Map<string, string>()
-  /** peers whose direct connection opened while a relayed one was up */
+  /** peers whose direct connection opened while a relayed one was up: the relay it went through */
   private readonly upgraded = new Map<string, string>()
   private reserved = false
   private timer: Timer | undefined
@@ -113,19 +112,13 @@ export class NatTraversal {
     })
     node.addEventListener('connection:open', (evt: CustomEvent<Connection>) => {
       const c = evt.detail
-      const peer = c.remotePeer.toString()
-      const via = relayOf(c.remoteAddr)
-      if (via !== undefined) {
-        this.relayedVia.set(peer, via)
-      } else {
-        const was = this.relayedVia.get(peer)
-        if (was !== undefined && this.openVia(peer) !== undefined) this.upgraded.set(peer, was)
-      }
+      if (relayOf(c.remoteAddr) !== undefined) return
+      // a direct connection while a relayed one is still open (DCUtR closes it after)
+      const relayed = this.open(c.remotePeer.toString()).find(o => relayOf(o.remoteAddr) !== undefined)
+      if (relayed !== undefined) this.upgraded.set(c.remotePeer.toString(), relayOf(relayed.remoteAddr) as string)
     })
     node.addEventListener('peer:disconnect', (evt: CustomEvent) => {
-      const peer = String(evt.detail)
-      this.relayedVia.delete(peer)
-      this.upgraded.delete(peer)
+      this.upgraded.delete(String(evt.detail))
     })
   }
 
@@ -145,7 +138,7 @@ export class NatTraversal {
 
   /** How `peer` is reached now (undefined: not connected). */
   pathTo (peer: string): PeerPath | undefined {
-    const open = this.c.node.getConnections().filter(c => c.remotePeer.toString() === peer && c.status === 'open')
+    const open = this.open(peer)
     if (open.length === 0) return undefined
     if (open.some(c => relayOf(c.remoteAddr) === undefined)) {
       const via = this.upgraded.get(peer)
@@ -168,9 +161,8 @@ export class NatTraversal {
     }
   }
 
-  private openVia (peer: string): string | undefined {
-    const relayed = this.c.node.getConnections().find(c => c.remotePeer.toString() === peer && c.status === 'open' && relayOf(c.remoteAddr) !== undefined)
-    return relayed === undefined ? undefined : relayOf(relayed.remoteAddr)
+  private open (peer: string): Connection[] {
+    return this.c.node.getConnections(peerIdFromString(peer)).filter(c => c.status === 'open')
   }
 
   private get internals (): { addressManager?: AddressManagerLike, transportManager?: TransportManagerLike } {
