@@ -22,8 +22,8 @@ import { ExecutorState } from '../src/protocol/state.js'
 import { eventually } from '../test/helpers/colony-node.js'
 import { World } from '../test/helpers/world.js'
 import { type Site, startColonyOfThree, stopSite } from './federation.js'
+import { percentile } from './percentile.js'
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN
 const round = (ms: number): number => Number(ms.toFixed(1))
 
 /** µs of fold CPU per append: 5,000 appends by both parties, one `add` each, every `swap`-th pair arriving swapped (0: in order). */

@@ -23,6 +23,7 @@ import { generatePrivateKey, idFromPrivateKey } from '../src/protocol/crypto.js'
 import { eventually } from '../test/helpers/colony-node.js'
 import { cpuSeconds } from './compare/proc-stats.js'
 import { nobleRecoveriesPerSecond } from './crypto.js'
+import { percentile } from './percentile.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -95,7 +96,6 @@ async function status (s: Site, hash = false): Promise<SiteStatus> {
 const until = async <T>(what: string, check: () => Promise<T | undefined> | T | undefined, ms = 120_000): Promise<T> =>
   await eventually(check, what, ms)
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN
 
 /**
  * Three sites a, b, c (b and c bootstrapped from a), each pushed to `sites` as it starts (so

@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline'
 import { Executor } from '../src/client/executor.js'
 import { ColoniesClient } from '../src/client/rpc-client.js'
 import { generatePrivateKey, idFromPrivateKey } from '../src/protocol/crypto.js'
+import { percentile } from './percentile.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -77,10 +78,6 @@ export async function setUpColony (url: string, operator: string, n: number): Pr
 // distinct submissions (identical ones would be signed identically: see bench/federation.ts)
 let nth = 0
 const spec = (colony: string): any => ({ funcname: 'noop', args: [String(nth++)], conditions: { colonyname: colony, executortype: 'noop' } })
-
-function percentile (sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN
-}
 
 export async function sequentialCycles (c: BenchColony, ms: number): Promise<number> {
   const x = c.executors[0] as ColoniesClient

@@ -19,6 +19,7 @@ import { ColoniesClient } from '../src/client/rpc-client.js'
 import { COLONY, type Cluster, readLines, type SiteProc, startNode, stopChild, until } from './cluster.js'
 import { setNatKind, type SiteNet } from './net.js'
 import type { Scenario } from './driver.js'
+import { percentile } from '../bench/percentile.js'
 
 interface Helpers {
   readonly hold: (ms: number) => Promise<void>
@@ -75,8 +76,7 @@ async function crossLatency (c: Cluster, from: number[], to: number[], since: nu
   }
   if (ms.length === 0) return 'none crossed'
   ms.sort((x, y) => x - y)
-  const at = (q: number): number => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] as number
-  return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms (${ms.length})`
+  return `p50 ${percentile(ms, 0.5)} ms, p99 ${percentile(ms, 0.99)} ms (${ms.length})`
 }
 
 /** How site 1 reaches the others, and the latency of work crossing since the NATed sites joined. */

@@ -17,6 +17,7 @@ import {
 } from './cluster.js'
 import { cut, heal, siteNets } from './net.js'
 import { ColoniesClient } from '../src/client/rpc-client.js'
+import { percentile } from '../bench/percentile.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { killAll(); process.exit(130) })
@@ -41,7 +42,6 @@ async function records (s: SiteProc): Promise<number> {
   return r === undefined ? NaN : ((await r.json()) as { records: number }).records
 }
 
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN
 
 const dir = await mkdtemp(join(tmpdir(), 'colonynet-soak-'))
 const c: Cluster = await startCluster(dir, nets)
@@ -97,7 +97,7 @@ try {
     const inMinute = ops.filter(o => o.ok && o.sent - start >= m * 60_000 && o.sent - start < (m + 1) * 60_000)
     const ack = inMinute.map(o => o.answered - o.sent).sort((a, b) => a - b)
     const toStart = inMinute.flatMap(o => { const t = started.get(o.pid ?? ''); return t === undefined ? [] : [t - o.sent] }).sort((a, b) => a - b)
-    perMinute.push({ minute: m + 1, submits: inMinute.length, ackP50: pct(ack, 0.5), ackP99: pct(ack, 0.99), startP50: pct(toStart, 0.5), startP99: pct(toStart, 0.99) })
+    perMinute.push({ minute: m + 1, submits: inMinute.length, ackP50: percentile(ack, 0.5), ackP99: percentile(ack, 0.99), startP50: percentile(toStart, 0.5), startP99: percentile(toStart, 0.99) })
   }
   const views: SiteView[] = []
   for (const s of c.sites) views.push(await siteView(s))

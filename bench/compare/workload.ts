@@ -9,6 +9,7 @@
  */
 import { cpuSeconds, peakRssMiB } from './proc-stats.js'
 import type { LineChild } from './children.js'
+import { percentile } from '../percentile.js'
 
 export type Mode = 'throughput' | 'latency'
 
@@ -59,7 +60,6 @@ export interface LatencyFigures {
 
 const STALL_MS = 60_000
 
-export const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN
 
 async function within<T> (p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout | undefined
