@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ColoniesClient } from '../../src/client/index.js'
-import { cli, type Env } from '../helpers/cli.js'
+import { cli, colonyEnv, type Env } from '../helpers/cli.js'
 import { startColony, type TestColony } from '../helpers/colony-node.js'
 
 let tc: TestColony
@@ -33,13 +33,7 @@ async function ok (args: string[], extra: Env = {}): Promise<string> {
 
 test.before(async () => {
   tc = await startColony({ executors: 1, type: 'home-reconciler' })
-  env = {
-    COLONIES_SERVER_HOST: '127.0.0.1',
-    COLONIES_SERVER_PORT: String(tc.node.port),
-    COLONIES_COLONY_NAME: tc.colony,
-    COLONIES_PRVKEY: tc.user.prv,
-    COLONIES_COLONY_PRVKEY: tc.owner.prv
-  }
+  env = colonyEnv(tc, { COLONIES_COLONY_PRVKEY: tc.owner.prv })
 })
 test.after(async () => { await tc.stop() })
 

@@ -7,7 +7,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ColoniesClient } from '../../src/client/index.js'
-import { cli, type Env } from '../helpers/cli.js'
+import { cli, colonyEnv, type Env } from '../helpers/cli.js'
 import { addExecutor, startColony, type TestColony } from '../helpers/colony-node.js'
 
 let tc: TestColony
@@ -16,14 +16,7 @@ let owner: ColoniesClient
 
 test.before(async () => {
   tc = await startColony({ executors: 1 })
-  env = {
-    COLONIES_SERVER_HOST: '127.0.0.1',
-    COLONIES_SERVER_PORT: String(tc.node.port),
-    COLONIES_COLONY_NAME: tc.colony,
-    COLONIES_PRVKEY: tc.user.prv,
-    COLONIES_COLONY_PRVKEY: tc.owner.prv,
-    COLONIES_SERVER_PRVKEY: tc.operator.prv
-  }
+  env = colonyEnv(tc, { COLONIES_COLONY_PRVKEY: tc.owner.prv, COLONIES_SERVER_PRVKEY: tc.operator.prv })
   owner = new ColoniesClient({ url: tc.node.url, prvkey: tc.owner.prv })
 })
 test.after(async () => { await tc.stop() })

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ColoniesClient } from '../../src/client/index.js'
 import { S3Client } from '../../src/client/s3.js'
-import { cli, type Env } from '../helpers/cli.js'
+import { cli, colonyEnv, type Env } from '../helpers/cli.js'
 import { startColony, type TestColony } from '../helpers/colony-node.js'
 import { startS3, type TestS3 } from '../helpers/s3-server.js'
 
@@ -30,18 +30,14 @@ let tmp: string
 test.before(async () => {
   s3 = await startS3()
   tc = await startColony({ executors: 0 })
-  env = {
-    COLONIES_SERVER_HOST: '127.0.0.1',
-    COLONIES_SERVER_PORT: String(tc.node.port),
-    COLONIES_COLONY_NAME: tc.colony,
-    COLONIES_PRVKEY: tc.user.prv,
+  env = colonyEnv(tc, {
     AWS_S3_ENDPOINT: `${s3.host}:${s3.port}`,
     AWS_S3_ACCESSKEY: s3.accessKey,
     AWS_S3_SECRETKEY: s3.secretKey,
     AWS_S3_REGION: '',
     AWS_S3_TLS: 'false',
     AWS_S3_BUCKET: BUCKET
-  }
+  })
   user = new ColoniesClient({ url: tc.node.url, prvkey: tc.user.prv })
   tmp = await mkdtemp(join(tmpdir(), 'colonynet-fs-s3-'))
 })

@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ColoniesClient, Executor, ProcessFailedError } from '../../src/client/index.js'
 import { parseWorkflowText } from '../../src/cli/workflow-spec-file.js'
-import { cli, type Env } from '../helpers/cli.js'
+import { cli, colonyEnv, type Env } from '../helpers/cli.js'
 import { eventually, startColony, type TestColony } from '../helpers/colony-node.js'
 
 let tc: TestColony
@@ -43,13 +43,7 @@ function oneLine (stderr: string): void {
 
 test.before(async () => {
   tc = await startColony({ executors: 1 })
-  env = {
-    COLONIES_SERVER_HOST: '127.0.0.1',
-    COLONIES_SERVER_PORT: String(tc.node.port),
-    COLONIES_COLONY_NAME: tc.colony,
-    COLONIES_PRVKEY: tc.user.prv,
-    COLONIES_COLONY_PRVKEY: tc.owner.prv
-  }
+  env = colonyEnv(tc, { COLONIES_COLONY_PRVKEY: tc.owner.prv })
   user = new ColoniesClient({ url: tc.node.url, prvkey: tc.user.prv })
   executor = new Executor({
     client: new ColoniesClient({ url: tc.node.url, prvkey: tc.executors[0]!.prv }),

@@ -8,20 +8,14 @@ import * as assert from 'uvu/assert'
 import { Executor, ProcessFailedError, type ExecutorEvent } from '../../src/client/executor.js'
 import { ColoniesClient } from '../../src/client/rpc-client.js'
 import { addExecutor, eventually, startColony, type TestColony } from '../helpers/colony-node.js'
-import { cli, CliProcess, type Env } from '../helpers/cli.js'
+import { cli, CliProcess, colonyEnv, type Env } from '../helpers/cli.js'
 
 let tc: TestColony
 let env: Env
 
 test.before(async () => {
   tc = await startColony({ executors: 1 })
-  env = {
-    COLONIES_SERVER_HOST: '127.0.0.1',
-    COLONIES_SERVER_PORT: String(tc.node.port),
-    COLONIES_COLONY_NAME: tc.colony,
-    COLONIES_COLONY_PRVKEY: tc.owner.prv,
-    COLONIES_PRVKEY: tc.user.prv
-  }
+  env = colonyEnv(tc, { COLONIES_COLONY_PRVKEY: tc.owner.prv })
 })
 
 test.after(async () => {
