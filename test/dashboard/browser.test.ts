@@ -11,12 +11,13 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
+import type { Browser, Page } from 'playwright-core'
 import * as assert from 'uvu/assert'
 import { ColoniesClient } from '../../src/client/rpc-client.js'
 import { Executor } from '../../src/client/executor.js'
 import { generatePrivateKey } from '../../src/protocol/crypto.js'
 import { addExecutor, startColony, type TestColony } from '../helpers/colony-node.js'
-import { browserSuite, CHROMIUM, WAIT_MS } from '../helpers/browser.js'
+import { browserSuite, launchChromium, WAIT_MS, watchedPage } from '../helpers/browser.js'
 import { call } from '../helpers/raw-rpc.js'
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/dashboard/', import.meta.url))
@@ -24,9 +25,6 @@ const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/dashboard/', impor
 await browserSuite('the dashboard in a real browser', suite)
 
 async function suite (): Promise<void> {
-  const { chromium } = await import('playwright-core')
-  type Browser = Awaited<ReturnType<typeof chromium.launch>>
-  type Page = Awaited<ReturnType<Browser['newPage']>>
 
   let tc: TestColony
   let browser: Browser
@@ -49,17 +47,8 @@ async function suite (): Promise<void> {
   test.before(async () => {
     await mkdir(ARTIFACTS, { recursive: true })
     tc = await startColony({ executors: 1 })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // root in a container needs --no-sandbox; the rest keeps Chromium off the (closed) network
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync']
-    })
-    page = await browser.newPage({ viewport: { width: 1200, height: 850 } })
-    page.setDefaultTimeout(WAIT_MS)
-    page.on('pageerror', err => pageErrors.push(err.message))
-    page.on('console', m => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text()) })
-    await page.goto(`${tc.node.url}/`)
+    browser = await launchChromium()
+    page = await watchedPage(browser, `${tc.node.url}/`, pageErrors)
   })
 
   test.after(async () => {

@@ -7,19 +7,17 @@
  * /usr/bin/chromium or a built dashboard.
  */
 import { test } from 'uvu'
+import type { Browser, Page } from 'playwright-core'
 import * as assert from 'uvu/assert'
 import { ColoniesClient } from '../../src/client/rpc-client.js'
 import { Executor } from '../../src/client/executor.js'
 import { eventually, startColony, type TestColony } from '../helpers/colony-node.js'
-import { browserSuite, CHROMIUM, WAIT_MS } from '../helpers/browser.js'
+import { browserSuite, launchChromium, WAIT_MS, watchedPage } from '../helpers/browser.js'
 import { call } from '../helpers/raw-rpc.js'
 
 await browserSuite('the dashboard as a newcomer meets it', suite)
 
 async function suite (): Promise<void> {
-  const { chromium } = await import('playwright-core')
-  type Browser = Awaited<ReturnType<typeof chromium.launch>>
-  type Page = Awaited<ReturnType<Browser['newPage']>>
 
   let tc: TestColony
   let browser: Browser
@@ -53,17 +51,8 @@ async function suite (): Promise<void> {
       const r = await call(tc.node.url, { msgtype: 'getprocessgraphmsg', processgraphid: workflowid }, tc.user.prv)
       return r.value?.state === 2 ? true : undefined
     }, 'the workflow to succeed', WAIT_MS)
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync']
-    })
-    // a fresh profile: no colony remembered from an earlier sign-in
-    page = await browser.newPage({ viewport: { width: 1200, height: 850 } })
-    page.setDefaultTimeout(WAIT_MS)
-    page.on('pageerror', err => pageErrors.push(err.message))
-    page.on('console', m => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text()) })
-    await page.goto(`${tc.node.url}/`)
+    browser = await launchChromium()
+    page = await watchedPage(browser, `${tc.node.url}/`, pageErrors)
   })
 
   test.after(async () => {

@@ -9,11 +9,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
+import type { Browser } from 'playwright-core'
 import * as assert from 'uvu/assert'
 import { ColoniesClient } from '../../src/client/rpc-client.js'
 import { ColonyNode } from '../../src/node/index.js'
 import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
-import { browserSuite, CHROMIUM, WAIT_MS } from '../helpers/browser.js'
+import { browserSuite, launchChromium, WAIT_MS } from '../helpers/browser.js'
 import { makeCert, noOpenssl } from '../helpers/tls-cert.js'
 
 if (noOpenssl !== undefined) {
@@ -25,10 +26,9 @@ if (noOpenssl !== undefined) {
 }
 
 async function suite (): Promise<void> {
-  const { chromium } = await import('playwright-core')
   let dir: string
   let node: ColonyNode
-  let browser: Awaited<ReturnType<typeof chromium.launch>>
+  let browser: Browser
   const operator = generatePrivateKey()
   const owner = generatePrivateKey()
   const user = generatePrivateKey()
@@ -48,11 +48,7 @@ async function suite (): Promise<void> {
     await own.approveExecutor('test', 'x0')
     // chromium trusts this one key and nothing else it would otherwise refuse
     const spki = createHash('sha256').update(createPublicKey(cert.cert).export({ type: 'spki', format: 'der' })).digest('base64')
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync', `--ignore-certificate-errors-spki-list=${spki}`]
-    })
+    browser = await launchChromium([`--ignore-certificate-errors-spki-list=${spki}`])
   })
 
   test.after(async () => {
