@@ -35,13 +35,12 @@ function baseEnv (): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(COLONIES_|TEST_COLONY_|AWS_)/.test(k)))
 }
 
-/** The environment colonies-ts's CI gives `npm run test:integration`. */
-export function tsEnv (host: string, port: number): NodeJS.ProcessEnv {
+/** What both SDKs' CIs give their suites: the node, and the colony and executor the setup makes. */
+function sdkEnv (host: string, port: number): NodeJS.ProcessEnv {
   return {
     ...baseEnv(),
     COLONIES_SERVER_HOST: host,
     COLONIES_SERVER_PORT: String(port),
-    COLONIES_SERVER_TLS: 'false',
     COLONIES_SERVER_PRVKEY: SDK.serverPrvkey,
     COLONIES_COLONY_NAME: SDK.colonyName,
     COLONIES_COLONY_ID: SDK.colonyId,
@@ -52,6 +51,11 @@ export function tsEnv (host: string, port: number): NodeJS.ProcessEnv {
   }
 }
 
+/** The environment colonies-ts's CI gives `npm run test:integration`. */
+export function tsEnv (host: string, port: number): NodeJS.ProcessEnv {
+  return { ...sdkEnv(host, port), COLONIES_SERVER_TLS: 'false' }
+}
+
 /**
  * The environment pycolonies' CI gives its setup script and tests, plus TEST_COLONY_HOST
  * (colonies_test.py's host). CFSLIB only when the prebuilt library is there; the AWS_S3_*
@@ -59,18 +63,9 @@ export function tsEnv (host: string, port: number): NodeJS.ProcessEnv {
  */
 export function pyEnv (host: string, port: number, opts: { cryptolib?: string, cfslib?: string, s3?: S3Endpoint, pythonpath?: string }): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
-    ...baseEnv(),
+    ...sdkEnv(host, port),
     COLONIES_TLS: 'false',
-    COLONIES_SERVER_HOST: host,
-    COLONIES_SERVER_PORT: String(port),
-    COLONIES_SERVER_PRVKEY: SDK.serverPrvkey,
-    COLONIES_COLONY_NAME: SDK.colonyName,
-    COLONIES_COLONY_ID: SDK.colonyId,
-    COLONIES_COLONY_PRVKEY: SDK.colonyPrvkey,
-    COLONIES_EXECUTOR_ID: SDK.executorId,
-    COLONIES_PRVKEY: SDK.executorPrvkey,
     COLONIES_EXECUTOR_NAME: SDK.executorName,
-    COLONIES_EXECUTOR_TYPE: SDK.executorType,
     TEST_COLONY_HOST: host,
     TEST_COLONY_PRVKEY: SDK.serverPrvkey,
     PYTHONDONTWRITEBYTECODE: '1'
