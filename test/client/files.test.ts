@@ -10,6 +10,7 @@ import { BadRequestError, ForbiddenError, NotFoundError } from '../../src/client
 import { ValidationError } from '../../src/protocol/errors.js'
 import { generatePrivateKey } from '../../src/protocol/crypto.js'
 import { startColony, type TestColony } from '../helpers/colony-node.js'
+import { rejects } from '../helpers/rejects.js'
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex')
 
@@ -21,15 +22,6 @@ test.before(async () => {
   client = new ColoniesClient({ url: tc.node.url, prvkey: tc.user.prv })
 })
 test.after(async () => { await tc.stop() })
-
-async function rejects (p: Promise<unknown>): Promise<Error> {
-  try {
-    await p
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a rejection')
-}
 
 test('addFile (colonynet by default, or an s3 ref), the three getFile* and getFileData', async () => {
   const c = tc.colony

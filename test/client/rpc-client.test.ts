@@ -8,6 +8,7 @@ import { BadRequestError, ForbiddenError, NodeUnreachableError, NotFoundError, R
 import { generatePrivateKey, idFromPrivateKey } from '../../src/protocol/crypto.js'
 import { ValidationError } from '../../src/protocol/errors.js'
 import { makeProcess, startFakeNode, type FakeNode } from './fake-node.js'
+import { rejects } from '../helpers/rejects.js'
 
 const KEY = generatePrivateKey()
 const ID = idFromPrivateKey(KEY)
@@ -28,15 +29,6 @@ async function deadPort (): Promise<number> {
   const { port } = s.address() as AddressInfo
   await new Promise<void>(resolve => s.close(() => resolve()))
   return port
-}
-
-async function rejects (p: Promise<unknown>): Promise<Error> {
-  try {
-    await p
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a rejection')
 }
 
 test('a request is an envelope signed by the client key, carrying the message', async () => {

@@ -30,6 +30,7 @@ import { envelope } from '../helpers/raw-rpc.js'
 import { fcOptions } from './fuzz-config.js'
 import { applyByteEdits, applyEdits, byteEditArb, editsArb, hostileValue } from './hostile.js'
 import { healthy } from './target.js'
+import { framed, varint } from '../helpers/frames.js'
 
 const LIMIT = 2 * 1024 * 1024
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
@@ -47,13 +48,6 @@ const catalog = new MapCatalog()
 /** a blob A holds and the catalogue lists */
 let held: { data: Buffer, sum: string }
 
-function varint (n: number): Uint8Array {
-  const out: number[] = []
-  while (n >= 0x80) { out.push((n & 0x7f) | 0x80); n = Math.floor(n / 128) }
-  out.push(n)
-  return Uint8Array.from(out)
-}
-const framed = (...frames: Uint8Array[]): Uint8Array => Buffer.concat(frames.flatMap(f => [varint(f.length), f]))
 
 /** The frames in `bytes` (whole ones; a cut-off tail is dropped). */
 function frames (bytes: Buffer): Buffer[] {

@@ -23,6 +23,7 @@ import { converged, ok, startFederation, type Federation, type Site } from '../h
 import { fcOptions } from './fuzz-config.js'
 import { applyByteEdits, applyEdits, byteEditArb, editsArb, hostileValue } from './hostile.js'
 import { healthy } from './target.js'
+import { framed, varint } from '../helpers/frames.js'
 
 let fed: Federation
 let a: Site
@@ -50,14 +51,6 @@ test.after(async () => {
 const submitMsg = (funcname: string, extra: Record<string, unknown> = {}, executortype = 'cli'): { msgtype: string } & Record<string, unknown> =>
   ({ msgtype: 'submitfuncspecmsg', spec: { funcname, ...extra, conditions: { colonyname: fed.colony, executortype } } })
 
-function varint (n: number): Uint8Array {
-  const out: number[] = []
-  while (n >= 0x80) { out.push((n & 0x7f) | 0x80); n = Math.floor(n / 128) }
-  out.push(n)
-  return Uint8Array.from(out)
-}
-
-const framed = (...frames: Uint8Array[]): Uint8Array => Buffer.concat(frames.flatMap(f => [varint(f.length), f]))
 const json = (v: unknown): Uint8Array => enc.encode(JSON.stringify(v))
 
 /**

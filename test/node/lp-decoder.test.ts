@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert'
 import { LengthPrefixedDecoder } from '@libp2p/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { installCheapEmptyPrefix } from '../../src/node/p2p/lp-decoder.js'
+import { varint } from '../helpers/frames.js'
 
 installCheapEmptyPrefix()
 
@@ -22,16 +23,6 @@ function rng (seed: number): () => number {
 }
 
 /** unsigned LEB128, as multiformats' varint writes it */
-function varintBytes (n: number): number[] {
-  const out: number[] = []
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80)
-    n = Math.floor(n / 128)
-  }
-  out.push(n)
-  return out
-}
-
 const u16 = {
   decode: (buf: { byteLength: number, get: (i: number) => number }): number => {
     if (buf.byteLength < 2) throw new RangeError('need 2 bytes')
@@ -51,7 +42,7 @@ for (const kind of ['varint', 'uint16be'] as const) {
       /** where each message's last byte lies on the wire */
       const ends: number[] = []
       for (const m of messages) {
-        wire.push(...(kind === 'varint' ? varintBytes(m.byteLength) : u16.encode(m.byteLength)), ...m)
+        wire.push(...(kind === 'varint' ? varint(m.byteLength) : u16.encode(m.byteLength)), ...m)
         ends.push(wire.length)
       }
       const decoder = kind === 'varint'
@@ -75,7 +66,7 @@ for (const kind of ['varint', 'uint16be'] as const) {
 
 test('an empty buffer throws one preallocated RangeError, not a new error per chunk', () => {
   const cases = [
-    { decoder: new LengthPrefixedDecoder(), message: [...varintBytes(1), 9] },
+    { decoder: new LengthPrefixedDecoder(), message: [...varint(1), 9] },
     { decoder: new LengthPrefixedDecoder({ lengthDecoder: u16.decode as any, encodingLength: u16.encodingLength }), message: [...u16.encode(1), 9] }
   ]
   for (const { decoder, message } of cases) {
@@ -91,7 +82,7 @@ test('an empty buffer throws one preallocated RangeError, not a new error per ch
 
 test('a length over the limit is still refused', () => {
   const decoder = new LengthPrefixedDecoder({ maxDataLength: 100 })
-  assert.throws(() => [...decoder.decode(Uint8Array.from([...varintBytes(1000), 1, 2, 3]))], /length/i)
+  assert.throws(() => [...decoder.decode(Uint8Array.from([...varint(1000), 1, 2, 3]))], /length/i)
 })
 
 test.run()
