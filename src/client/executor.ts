@@ -11,6 +11,7 @@ import type { Capabilities, Executor as ExecutorRecord, FunctionArg, Process } f
 import { endedAttemptText } from './attempts.js'
 import { NodeUnreachableError, RpcError, rpcError } from './errors.js'
 import type { ColoniesClient } from './rpc-client.js'
+import type { CloseOutcome } from './rpc-processes.js'
 
 export interface ExecutionContext {
   readonly process: Process
@@ -82,6 +83,12 @@ export interface ExecutorOptions {
   maxBackoffMs?: number
   /** after an abort, how long to wait for the handler to wind down before closing (default 3000 ms) */
   abortWaitMs?: number
+  /**
+   * close each process and ask for the next one in one request (colonynet's
+   * closeandassignmsg; default true). Against a ColonyOS server, which does not know the
+   * message, the executor finds out on its first close and uses closes and assigns from then on.
+   */
+  closeAndAssign?: boolean
   onEvent?: (event: ExecutorEvent) => void
 }
 
@@ -117,6 +124,14 @@ function abortError (message: string): Error {
   const err = new Error(message)
   err.name = 'AbortError'
   return err
+}
+
+/**
+ * A server that does not know the message: ColonyOS answers "invalid rpcMsg.PayloadType: …"
+ * (403, pkg/server/server.go), an older colonynet "unknown message type" (400).
+ */
+function unknownMessage (err: RpcError): boolean {
+  return /invalid rpcMsg\.PayloadType|unknown message type/i.test(err.message)
 }
 
 function asError (err: unknown): Error {
@@ -193,7 +208,8 @@ export class Executor {
       logFlushMs: opts.logFlushMs ?? 100,
       watchIntervalMs: opts.watchIntervalMs ?? 5_000,
       maxBackoffMs: opts.maxBackoffMs ?? 2_000,
-      abortWaitMs: opts.abortWaitMs ?? 3_000
+      abortWaitMs: opts.abortWaitMs ?? 3_000,
+      closeAndAssign: opts.closeAndAssign ?? true
     }
   }
 
@@ -252,7 +268,15 @@ export class Executor {
   async #loop (): Promise<void> {
     const { assignTimeoutSec, availableCpu, availableMem, maxBackoffMs } = this.#opts
     let backoffMs = 0
-    while (!this.#stopping) {
+    // the process a close-and-assign brought: it is ours, so it runs even if we are stopping
+    let next: Process | undefined
+    while (!this.#stopping || next !== undefined) {
+      if (next !== undefined) {
+        const given = next
+        next = undefined
+        next = await this.#run(given)
+        continue
+      }
       const startedAt = Date.now()
       let process: Process
       try {
@@ -271,7 +295,7 @@ export class Executor {
         await this.#pause(backoffMs)
         continue
       }
-      await this.#run(process)
+      next = await this.#run(process)
     }
   }
 
@@ -315,7 +339,8 @@ export class Executor {
     }
   }
 
-  async #run (process: Process): Promise<void> {
+  /** Runs one process and closes it; resolves with the next process when the close brought one. */
+  async #run (process: Process): Promise<Process | undefined> {
     const id = process.processid
     const task: Task = { process, ctrl: new AbortController(), why: undefined, checking: false }
     this.#active.set(id, task)
@@ -381,6 +406,13 @@ export class Executor {
 
     await logs.close()
     try {
+      if (outcome.kind !== 'release' && this.#opts.closeAndAssign && !this.#stopping) {
+        const closed = await this.#closeAndAssign(id, outcome.kind === 'success' ? { successful: true, out: outcome.out } : { successful: false, errors: outcome.errors })
+        if (closed !== 'unsupported') {
+          this.#emit({ type: 'closed', process, successful: outcome.kind === 'success', errors: outcome.kind === 'success' ? [] : outcome.errors })
+          return closed
+        }
+      }
       if (outcome.kind === 'release') {
         this.#emit({ type: 'released', process, reason: outcome.reason })
       } else if (outcome.kind === 'success') {
@@ -394,6 +426,40 @@ export class Executor {
       this.#emit({ type: 'error', error: await this.#closeRefused(id, process, asError(err)), during: 'close', process })
     } finally {
       this.#active.delete(id)
+    }
+    return undefined
+  }
+
+  /**
+   * The close and the next assign in one request. 'unsupported' when the node does not know
+   * the message (a ColonyOS server; nothing written); the executor then closes and
+   * assigns separately from now on. A network failure is retried like a close; an abort
+   * (the executor stopping during the long-poll) leaves us not knowing whether the close
+   * was written, so the node is asked.
+   */
+  async #closeAndAssign (id: string, outcome: CloseOutcome): Promise<Process | undefined | 'unsupported'> {
+    const { availableCpu, availableMem } = this.#opts
+    try {
+      let r: { next: Process | undefined, assignerror: string } | undefined
+      // try once, not a long-poll: the close is known (and reported) as soon as it is
+      // written; with nothing waiting, the loop's own long-poll follows
+      await this.#retry(CLOSE_ATTEMPTS, async () => {
+        r = await this.client.closeAndAssign(id, outcome, this.colonyname, -1, availableCpu, availableMem, this.#assignCtrl.signal)
+      })
+      if (r !== undefined && r.next === undefined && r.assignerror !== '' && !/^No process/.test(r.assignerror)) {
+        this.#emit({ type: 'error', error: new Error(r.assignerror), during: 'assign' })
+      }
+      return r?.next
+    } catch (err) {
+      if (err instanceof RpcError && unknownMessage(err)) {
+        this.#opts.closeAndAssign = false
+        return 'unsupported'
+      }
+      if (!this.#assignCtrl.signal.aborted) throw err
+      // stopped mid-long-poll: closed already, or close it now
+      const p = await this.client.getProcess(id).catch(() => undefined)
+      if (p !== undefined && p.state !== ProcessState.RUNNING) return undefined
+      return 'unsupported'
     }
   }
 

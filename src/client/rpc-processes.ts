@@ -13,6 +13,9 @@ import { MembershipCalls } from './rpc-membership.js'
 
 type DeepPartial<T> = T extends Array<infer U> ? Array<DeepPartial<U>> : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T
 
+/** How a process ends, for closeAndAssign. */
+export type CloseOutcome = { successful: true, out: unknown[] } | { successful: false, errors: string[] }
+
 /** A function spec as a caller writes it: missing fields take upstream's defaults (see protocol/spec.ts). */
 export type FunctionSpecInput = DeepPartial<FunctionSpec> & { conditions: DeepPartial<FunctionSpec['conditions']> & { executortype: string } }
 
@@ -77,6 +80,30 @@ export abstract class ProcessCalls extends MembershipCalls {
   /** Close a process as failed (upstream Fail); failed processes are never retried. */
   async closeFailed (processid: string, errors: string[], opts?: CallOptions): Promise<void> {
     await this.send({ msgtype: 'closefailedmsg', processid, errors }, opts)
+  }
+
+  /**
+   * colonynet's close-and-assign: close a running process (successful with `out`, or failed
+   * with `errors`) and long-poll for the next one in one signed request. `next` is
+   * undefined when nothing matched within `timeoutSec` or the node would not assign
+   * (`assignerror` says why); the close is durable either way once this resolves. A
+   * ColonyOS server does not know the message ("invalid rpcMsg.PayloadType"): use
+   * closeSuccessful or closeFailed and assign there.
+   */
+  async closeAndAssign (processid: string, outcome: CloseOutcome, colonyname: string, timeoutSec: number, availableCpu = '', availableMem = '', signal?: AbortSignal): Promise<{ next: Process | undefined, assignerror: string }> {
+    const timeoutMs = (timeoutSec > 0 ? timeoutSec * 1000 : 0) + this.timeoutMs
+    const r = await this.send<{ next?: Process | null, assignerror?: string }>({
+      msgtype: 'closeandassignmsg',
+      processid,
+      successful: outcome.successful,
+      out: outcome.successful ? outcome.out as JsonValue[] : [],
+      errors: outcome.successful ? [] : outcome.errors,
+      colonyname,
+      timeout: timeoutSec,
+      availablecpu: availableCpu,
+      availablemem: availableMem
+    }, { signal, timeoutMs })
+    return { next: r?.next ?? undefined, assignerror: r?.assignerror ?? '' }
   }
 
   async setOutput (processid: string, out: unknown[], opts?: CallOptions): Promise<void> {

@@ -11,7 +11,7 @@ import type { Message } from '../protocol/messages.js'
 import type { Refusal } from '../protocol/refusal.js'
 import type { Ledger } from '../store/ledger.js'
 
-const CLOSES = new Set(['closesuccessfulmsg', 'closefailedmsg'])
+const CLOSES = new Set(['closesuccessfulmsg', 'closefailedmsg', 'closeandassignmsg'])
 
 export async function recordLateRun (ledger: Ledger, nodeId: string, req: { readonly env: RpcEnvelope, readonly msg: Message, readonly signer: string }, processid: string, refusal: Refusal): Promise<void> {
   if (refusal.code !== 'forbidden' || !CLOSES.has(req.msg.msgtype)) return

@@ -97,8 +97,9 @@ export class RpcService {
     }
     const value = await handler(this.ctx, msg, { req, signer, abortSignal })
     // an assign hands a process over: its lease starts with the delivery, not only with the claim
-    if (msg.msgtype === 'assignprocessmsg' && this.renew !== undefined) {
-      const pid = (value as { processid?: unknown } | undefined)?.processid
+    if (this.renew !== undefined && (msg.msgtype === 'assignprocessmsg' || msg.msgtype === 'closeandassignmsg')) {
+      const given = msg.msgtype === 'assignprocessmsg' ? value : (value as { next?: unknown } | undefined)?.next
+      const pid = (given as { processid?: unknown } | null | undefined)?.processid
       if (typeof pid === 'string') this.renew(pid, signer)
     }
     return value

@@ -224,6 +224,7 @@ export function processRefOf (e: FoldEntry): string | undefined {
     case 'addattributemsg': return m.attribute.targetid
     case 'closesuccessfulmsg':
     case 'closefailedmsg':
+    case 'closeandassignmsg':
     case 'setoutputmsg':
     case 'addlogmsg':
     case 'cancelprocessmsg':

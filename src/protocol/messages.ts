@@ -85,7 +85,7 @@ export const MUTATIONS: ReadonlySet<string> = new Set<MsgType>([
   'addexecutormsg', 'approveexecutormsg', 'rejectexecutormsg', 'removeexecutormsg', 'updateexecutormsg', 'changeexecutoridmsg',
   'addusermsg', 'removeusermsg', 'changeuseridmsg',
   'changeserveridmsg',
-  'submitfuncspecmsg', 'assignprocessmsg', 'closesuccessfulmsg', 'closefailedmsg', 'setoutputmsg', 'cancelprocessmsg',
+  'submitfuncspecmsg', 'assignprocessmsg', 'closesuccessfulmsg', 'closefailedmsg', 'closeandassignmsg', 'setoutputmsg', 'cancelprocessmsg',
   'removeprocessmsg', 'removeallprocessesmsg', 'pauseassignmentsmsg', 'resumeassignmentsmsg',
   'addattributemsg',
   'addlogmsg', 'addexecutorlogmsg',

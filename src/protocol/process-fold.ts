@@ -288,6 +288,16 @@ function applyRecord (p: ProcessInfo, e: FoldEntry, tl: Timeline): Refusal | und
       p.errors = m.errors
       transition(p, ProcessState.FAILED, at, e.id)
       return undefined
+    // the close half of colonynet's close-and-assign: the same as the two above
+    case 'closeandassignmsg':
+      if (m.successful) {
+        if (m.out.length > 0) p.out = m.out
+        transition(p, ProcessState.SUCCESS, at, e.id)
+      } else {
+        p.errors = m.errors
+        transition(p, ProcessState.FAILED, at, e.id)
+      }
+      return undefined
     case 'setoutputmsg':
       if (m.out.length > 0) p.out = m.out
       return undefined

@@ -109,7 +109,8 @@ export class FakeNode {
     }
     this.#record(call)
     const handler = this.handlers.get(call.msgtype)
-    const answer: Answer = handler === undefined ? { status: 400, error: `fake node: no handler for ${call.msgtype}` } : await handler(call)
+    // as a ColonyOS server answers a payload type it has no handler for (pkg/server/server.go)
+    const answer: Answer = handler === undefined ? { status: 403, error: `invalid rpcMsg.PayloadType: ${call.msgtype} (fake node: no handler)` } : await handler(call)
     if (answer === 'hold') {
       this.#held.add(res)
       res.on('close', () => this.#held.delete(res))

@@ -65,6 +65,7 @@ export function examples (c: ExampleContext): Record<MsgType, Example> {
     submitfuncspecmsg: e('user', { spec }),
     assignprocessmsg: e('executor', { colonyname: c.colony, timeout: -1, availablecpu: '', availablemem: '' }),
     closesuccessfulmsg: e('executor', { processid: c.running, out: ['result', 42, { k: [1] }] }),
+    closeandassignmsg: e('executor', { processid: c.running, successful: true, out: ['r'], errors: [], colonyname: c.colony, timeout: -1, availablecpu: '', availablemem: '' }),
     closefailedmsg: e('executor', { processid: c.running, errors: ['boom'] }),
     setoutputmsg: e('executor', { processid: c.running, out: [1, 2] }),
     cancelprocessmsg: e('user', { processid: c.waiting }),

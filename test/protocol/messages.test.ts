@@ -66,6 +66,7 @@ const VALID: { [T in MsgType]: Record<string, unknown> } = {
   submitfuncspecmsg: { spec },
   assignprocessmsg: { colonyname: 'dev', timeout: 10, availablecpu: '1000m', availablemem: '4Gi' },
   closesuccessfulmsg: { processid: A, out: ['result', 42, { k: [1] }] },
+  closeandassignmsg: { processid: A, successful: true, out: ['r'], errors: [], colonyname: 'dev', timeout: 10, availablecpu: '', availablemem: '' },
   closefailedmsg: { processid: A, errors: ['boom'] },
   setoutputmsg: { processid: A, out: [1, 2] },
   cancelprocessmsg: { processid: A },
@@ -167,7 +168,7 @@ test('simple messages come back field for field (unknown fields dropped)', () =>
   const simple: MsgType[] = ['removecolonymsg', 'getcolonymsg', 'approveexecutormsg', 'getexecutorbyidmsg', 'removeusermsg',
     'getuserbyidmsg', 'versionmsg', 'assignprocessmsg', 'closefailedmsg', 'getprocessesmsg', 'removeallprocessesmsg',
     'addlogmsg', 'searchlogsmsg', 'getprocessgraphsmsg', 'getcronsmsg', 'packgeneratormsg', 'subscribeprocessmsg',
-    'subscribeprocessesmsg', 'getlogsmsg', 'removeprocessmsg', 'closesuccessfulmsg']
+    'subscribeprocessesmsg', 'getlogsmsg', 'removeprocessmsg', 'closesuccessfulmsg', 'closeandassignmsg']
   for (const t of simple) assert.equal(parseMessage(msg(t, { bogus: 1 })), { msgtype: t, ...VALID[t] }, t)
 })
 
@@ -293,6 +294,11 @@ test('wrong fields are refused with the field named', () => {
     [msg('closefailedmsg', { errors: 'boom' }), 'errors'],
     [msg('closefailedmsg', { errors: [1] }), 'errors[0]'],
     [msg('closesuccessfulmsg', { out: 'x' }), 'out'],
+    [msg('closeandassignmsg', { successful: false }), 'out'],
+    [msg('closeandassignmsg', { errors: ['boom'] }), 'errors'],
+    [msg('closeandassignmsg', { successful: 'yes' }), 'successful'],
+    [msg('closeandassignmsg', { timeout: 0 }), 'timeout'],
+    [msg('closeandassignmsg', { colonyname: '' }), 'colonyname'],
     [msg('setoutputmsg', { out: { a: 1 } }), 'out'],
     [msg('addlogmsg', { message: 5 }), 'message'],
     [msg('packgeneratormsg', { arg: 5 }), 'arg'],
@@ -334,7 +340,7 @@ test('encodeMessage writes specs in upstream shape', () => {
 
 test('MUTATIONS, UNSIGNED, SUBSCRIPTIONS', () => {
   for (const t of MUTATIONS) assert.ok((MSGTYPES as readonly string[]).includes(t), t)
-  for (const t of ['submitfuncspecmsg', 'assignprocessmsg', 'closesuccessfulmsg', 'closefailedmsg', 'addcolonymsg',
+  for (const t of ['submitfuncspecmsg', 'assignprocessmsg', 'closesuccessfulmsg', 'closefailedmsg', 'closeandassignmsg', 'addcolonymsg',
     'approveexecutormsg', 'addlogmsg', 'cancelprocessmsg', 'packgeneratormsg', 'pauseassignmentsmsg', 'runcronmsg']) {
     assert.ok(MUTATIONS.has(t), t)
   }

@@ -23,9 +23,11 @@ const HOLD_MAX_BYTES = 64 * 1024
 /** the most one gossip message of held batches and the next one may weigh */
 const FRAME_MAX_BYTES = 1024 * 1024
 
+const CLOSES = new Set(['closesuccessfulmsg', 'closefailedmsg', 'closeandassignmsg'])
+
 /** Whether every record of `batch` closes a process: nothing waits on those but other sites' view. */
 function onlyCloses (batch: Batch): boolean {
-  return batch.records.every(r => r.b.k === 'env' && (r.b.env.payloadtype === 'closesuccessfulmsg' || r.b.env.payloadtype === 'closefailedmsg'))
+  return batch.records.every(r => r.b.k === 'env' && CLOSES.has(r.b.env.payloadtype))
 }
 
 export interface PublisherComponents {

@@ -2,6 +2,7 @@
  * Processes: submit, assign (a long-poll), the assigned executor's closes and output,
  * cancel and remove, and the reads that list them.
  */
+import { ColonyError } from '../../protocol/errors.js'
 import { parseOffer } from '../../protocol/matching.js'
 import { isFinal, type ProcessInfo } from '../../protocol/state.js'
 import { processToWire, type ProcessView } from '../../protocol/wire.js'
@@ -9,7 +10,7 @@ import { everything } from '../../store/reads.js'
 import { requireApprovedExecutor } from '../assigner.js'
 import { type Handlers, mutateProcess, pubsubOnly } from './context.js'
 
-type Family = 'submitfuncspecmsg' | 'assignprocessmsg' | 'closesuccessfulmsg' | 'closefailedmsg' | 'setoutputmsg' |
+type Family = 'submitfuncspecmsg' | 'assignprocessmsg' | 'closesuccessfulmsg' | 'closefailedmsg' | 'closeandassignmsg' | 'setoutputmsg' |
 'cancelprocessmsg' | 'removeprocessmsg' | 'removeallprocessesmsg' | 'getprocessmsg' | 'getprocessesmsg' | 'getprocesshistmsg' |
 'subscribeprocessmsg' | 'subscribeprocessesmsg'
 
@@ -28,6 +29,28 @@ export const processHandlers: Pick<Handlers, Family> = {
   },
   closesuccessfulmsg: mutateProcess,
   closefailedmsg: mutateProcess,
+  /**
+   * The close is written first, exactly as closesuccessfulmsg/closefailedmsg would be (a
+   * refused close is the reply, and nothing is assigned). Once it is durable the reply
+   * says so whatever the assign does: no process within the long-poll, or a refusal
+   * (the executor was rejected meanwhile), is `next: null` with the reason, never an error
+   * that would make the executor send its close again.
+   */
+  async closeandassignmsg (x, msg, call) {
+    await mutateProcess(x, msg, call)
+    let next: ReturnType<typeof processToWire> | null = null
+    let assignerror = ''
+    try {
+      x.requireColony(msg.colonyname)
+      const executor = requireApprovedExecutor(x.fold.executor(msg.colonyname, call.signer), msg.colonyname)
+      const p = await x.assigner.assign(executor, parseOffer(msg.availablecpu, msg.availablemem), msg.timeout, call.abortSignal?.())
+      next = processToWire(p)
+    } catch (err) {
+      if (!(err instanceof ColonyError)) throw err
+      assignerror = err.message
+    }
+    return { processid: msg.processid, next, assignerror }
+  },
   setoutputmsg: mutateProcess,
   cancelprocessmsg: mutateProcess,
   removeprocessmsg: mutateProcess,

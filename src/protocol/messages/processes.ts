@@ -50,6 +50,25 @@ export interface AssignProcessMsg {
 }
 export interface CloseSuccessfulMsg { msgtype: 'closesuccessfulmsg', processid: string, out: JsonValue[] }
 export interface CloseFailedMsg { msgtype: 'closefailedmsg', processid: string, errors: string[] }
+/**
+ * colonynet's own: the assigned executor closes its process (as closesuccessfulmsg when
+ * `successful`, else as closefailedmsg) and asks for its next one in the same signed
+ * request (as assignprocessmsg). The ledger keeps this envelope as the close.
+ */
+export interface CloseAndAssignMsg {
+  msgtype: 'closeandassignmsg'
+  processid: string
+  successful: boolean
+  /** the output of a successful close */
+  out: JsonValue[]
+  /** the errors of a failed close */
+  errors: string[]
+  colonyname: string
+  /** seconds to long-poll for the next process; < 0 = try once; never 0 */
+  timeout: number
+  availablecpu: string
+  availablemem: string
+}
 export interface SetOutputMsg { msgtype: 'setoutputmsg', processid: string, out: JsonValue[] }
 export interface CancelProcessMsg { msgtype: 'cancelprocessmsg', processid: string }
 export interface GetProcessMsg { msgtype: 'getprocessmsg', processid: string }
@@ -124,7 +143,7 @@ export interface SubscribeProcessesMsg {
 }
 
 export type ProcessMessage =
-  | SubmitFunctionSpecMsg | AssignProcessMsg | CloseSuccessfulMsg | CloseFailedMsg | SetOutputMsg | CancelProcessMsg
+  | SubmitFunctionSpecMsg | AssignProcessMsg | CloseSuccessfulMsg | CloseFailedMsg | CloseAndAssignMsg | SetOutputMsg | CancelProcessMsg
   | GetProcessMsg | GetProcessesMsg | GetProcessHistMsg | RemoveProcessMsg | RemoveAllProcessesMsg
   | PauseAssignmentsMsg | ResumeAssignmentsMsg | GetPauseStatusMsg | AddAttributeMsg | GetAttributeMsg | AddLogMsg
   | AddExecutorLogMsg | GetLogsMsg | SearchLogsMsg | AddFunctionMsg | GetFunctionsMsg | RemoveFunctionMsg
@@ -143,21 +162,33 @@ function parseFunctionArg (o: Obj, p: string): FunctionArg {
   return arg
 }
 
+/** What an assign asks for: the colony, the long-poll and the executor's offer. */
+function assignFields (o: Obj): Omit<AssignProcessMsg, 'msgtype'> {
+  const timeout = readInt(o, 'timeout', ROOT)
+  if (timeout === 0) throw new ValidationError('timeout', 'must not be 0 (> 0 waits that many seconds, < 0 tries once)')
+  return {
+    colonyname: name(o, 'colonyname'),
+    timeout,
+    availablecpu: readQuantity.cpu(o, 'availablecpu', ROOT),
+    availablemem: readQuantity.memory(o, 'availablemem', ROOT)
+  }
+}
+
 export const PROCESS_PARSERS: ParsersOf<ProcessMessage> = {
   // processes
   submitfuncspecmsg: o => ({ spec: standaloneSpec(o) }),
-  assignprocessmsg: o => {
-    const timeout = readInt(o, 'timeout', ROOT)
-    if (timeout === 0) throw new ValidationError('timeout', 'must not be 0 (> 0 waits that many seconds, < 0 tries once)')
-    return {
-      colonyname: name(o, 'colonyname'),
-      timeout,
-      availablecpu: readQuantity.cpu(o, 'availablecpu', ROOT),
-      availablemem: readQuantity.memory(o, 'availablemem', ROOT)
-    }
-  },
+  assignprocessmsg: assignFields,
   closesuccessfulmsg: o => ({ processid: id(o, 'processid'), out: readJsonArray(o, 'out', ROOT) }),
   closefailedmsg: o => ({ processid: id(o, 'processid'), errors: readStringArray(o, 'errors', ROOT) }),
+  closeandassignmsg: o => {
+    const successful = readBool(o, 'successful', ROOT)
+    const out = readJsonArray(o, 'out', ROOT)
+    const errors = readStringArray(o, 'errors', ROOT)
+    // one outcome: a failed close carries no output, a successful one no errors
+    if (successful && errors.length > 0) throw new ValidationError('errors', 'must be empty when successful is true')
+    if (!successful && out.length > 0) throw new ValidationError('out', 'must be empty when successful is false (a failed close keeps no output)')
+    return { processid: id(o, 'processid'), successful, out, errors, ...assignFields(o) }
+  },
   setoutputmsg: o => ({ processid: id(o, 'processid'), out: readJsonArray(o, 'out', ROOT) }),
   cancelprocessmsg: o => ({ processid: id(o, 'processid') }),
   getprocessmsg: o => ({ processid: id(o, 'processid') }),
