@@ -76,3 +76,28 @@ export function submittedSpec (e: FoldEntry): FunctionSpec | undefined {
   if (m?.msgtype === 'submitfuncspecsmsg' && e.part !== undefined) return m.specs[0]
   return undefined
 }
+
+/**
+ * How the store marks one process of a bulk dead while the record lives on for the others
+ * (pruner.ts): the record's order key, '/', the spec index. Order keys hold no '/'.
+ */
+export function partDeadKey (e: FoldEntry & { part: NonNullable<FoldEntry['part']> }): string {
+  return `${e.key}/${e.part.i}`
+}
+
+/** Whether a key of a batch's dead list marks one process of a bulk, not a whole record. */
+export function isPartDeadKey (key: string): boolean {
+  return key.includes('/')
+}
+
+/**
+ * An entry read back from a batch, given the batch's dead list: undefined when the record
+ * is dead, a bulk record with the processes already pruned set aside, or the entry as is.
+ */
+export function unlessDead (e: FoldEntry, gone: ReadonlySet<string>): FoldEntry | undefined {
+  if (gone.size === 0) return e
+  if (gone.has(e.key) || gone.has(e.id)) return undefined
+  if (!isBulkRecord(e)) return e
+  const pruned = bulkProcessIds(e).flatMap((_, i) => gone.has(`${e.key}/${i}`) ? [i] : [])
+  return pruned.length === 0 ? e : { ...e, pruned }
+}

@@ -57,6 +57,8 @@ export interface FoldEntry {
    * process's spec index `i` of `n`; `msg` then carries that one spec.
    */
   readonly part?: { readonly i: number, readonly n: number }
+  /** a whole bulk submit read back from the store: the spec indexes whose processes a prune dropped (not created again) */
+  readonly pruned?: readonly number[]
 }
 
 export function makeEntry (rec: LedgerRecord, author: string, msg?: Message, invalid?: string, id = recordId(rec), seq?: number): FoldEntry {

@@ -310,6 +310,7 @@ export class FoldCore {
   /** A whole bulk submit: each spec's part starts (or, seen again, re-folds) its own standalone unit (bulk-fold.ts). */
   protected addBulk (e: FoldEntry, pids: readonly string[], refold: Set<Unit>): void {
     pids.forEach((pid, i) => {
+      if (e.pruned?.includes(i) === true) return
       const part = bulkPart(e, i)
       const unit = this.units.get(pid)
       if (unit === undefined) {

@@ -57,7 +57,8 @@ export function createProcess (e: FoldEntry, tl: Timeline, planOf?: PlanOf): Pro
     spec,
     at: e.rec.t.w,
     record: e.id,
-    submitkey: e.key
+    // a bulk's processes share its record: each gets its own place in the queue, in spec order (as a workflow's nodes)
+    submitkey: e.part === undefined ? e.key : `${e.key}/${String(e.part.i).padStart(6, '0')}`
   })
 }
 
