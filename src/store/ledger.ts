@@ -11,8 +11,8 @@
  * while a write is in flight goes into the next batch, one signature and one disk write
  * for all of them. Ingested batches are verified once, off the write chain when large.
  */
-import { unlessDead } from '../protocol/bulk-fold.js'
 import { availableParallelism } from 'node:os'
+import { unlessDead } from '../protocol/bulk-fold.js'
 import { type FoldEntry, makeEntry } from '../protocol/entry.js'
 import type { Hlc } from '../protocol/hlc.js'
 import { type Batch, type LedgerRecord, type RecordBody, recordId, signBatch, verifyBatch } from '../protocol/records.js'
