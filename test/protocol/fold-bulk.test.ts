@@ -9,7 +9,7 @@ import { bulkProcessId, unlessDead } from '../../src/protocol/bulk-fold.js'
 import { foldRecords } from '../../src/protocol/fold.js'
 import { ProcessState } from '../../src/protocol/state.js'
 import { PagedFold } from '../helpers/pager.js'
-import { newKey, World } from '../helpers/world.js'
+import { assertOrderFree, newKey, World } from '../helpers/world.js'
 
 test('one record, N processes: distinct hashed ids, standalone, each settled on its own', () => {
   const w = new World()
@@ -83,6 +83,20 @@ test('read back with some processes pruned, a bulk record creates only the other
   assert.ok(f.process(bulkProcessId(b.id, 0)) !== undefined)
   assert.is(f.process(bulkProcessId(b.id, 1)), undefined)
   assert.ok(f.process(bulkProcessId(b.id, 2)) !== undefined)
+})
+
+test('a bulk process\'s channels: its submitter and its executor talk, in every order', () => {
+  const w = new World()
+  const base = [...w.setup(), w.addExecutor('e0'), w.approve('e0')]
+  const b = w.submitMany([{}, { channels: ['chat'] }])
+  const pid = bulkProcessId(b.id, 1)
+  const say = (by: ReturnType<World['user']>, sequence: number, text: string): ReturnType<World['env']> =>
+    w.env({ msgtype: 'channelappendmsg', processid: pid, name: 'chat', sequence, inreplyto: 0, payload: [...Buffer.from(text)], payloadtype: '' }, by)
+  const records = [...base, b, say(w.user('u1'), 1, 'hello'), w.claim(pid, 'e0'), say(w.exec('e0'), 1, 'hi')]
+  const f = foldRecords(records)
+  assert.equal(f.channelEntries(pid, 'chat').map(c => Buffer.from(c.payload ?? '', 'base64').toString()), ['hello', 'hi'])
+  assert.is(f.channels(bulkProcessId(b.id, 0)), undefined, 'its sibling declared none')
+  assertOrderFree(records, 5)
 })
 
 test.run()
