@@ -91,6 +91,16 @@ export function isPartDeadKey (key: string): boolean {
 }
 
 /**
+ * A batch's dead list without the per-process marks of records dead whole: the list is
+ * then the same at every site, however each chunked the prune (the prune summary's digest
+ * compares them).
+ */
+export function withoutCoveredParts (keys: readonly string[]): string[] {
+  const whole = new Set(keys.filter(k => !isPartDeadKey(k)))
+  return keys.filter(k => !isPartDeadKey(k) || !whole.has(k.slice(0, k.lastIndexOf('/'))))
+}
+
+/**
  * An entry read back from a batch, given the batch's dead list: undefined when the record
  * is dead, a bulk record with the processes already pruned set aside, or the entry as is.
  */

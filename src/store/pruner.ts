@@ -18,7 +18,7 @@
  * written out first. Records that name what was pruned and arrive later are orphans,
  * dropped once a frontier passes them: sync never brings a pruned unit back.
  */
-import { isPartDeadKey, partDeadKey, siblingIds } from '../protocol/bulk-fold.js'
+import { isPartDeadKey, partDeadKey, siblingIds, withoutCoveredParts } from '../protocol/bulk-fold.js'
 import type { FoldEntry } from '../protocol/entry.js'
 import type { LedgerFold } from '../protocol/fold.js'
 import { compareHlc, type Hlc } from '../protocol/hlc.js'
@@ -377,7 +377,7 @@ export class Pruner {
     keys.forEach((k, i) => {
       const meta = metas[i]
       if (meta === undefined) return
-      const all = [...new Set([...(known[i] ?? []), ...(byBatch.get(k) ?? [])])].sort()
+      const all = withoutCoveredParts([...new Set([...(known[i] ?? []), ...(byBatch.get(k) ?? [])])].sort())
       // a bulk's process marked alone is not one of the batch's records
       if (all.filter(key => !isPartDeadKey(key)).length < meta.n) {
         ops.push(put(store.dead, k, all))
