@@ -11,6 +11,7 @@ export {
   entryBytes, entryText, type ChannelAppendOptions, type MsgEntry
 } from './rpc-client.js'
 export { attemptEnds, attemptEndText, endedAttemptText, type AttemptEnd, type HistoryStep, type ProcessHistory } from './attempts.js'
+export { SubmitBatcher, type BulkSubmitter, type SubmitBatcherOptions } from './submit-batcher.js'
 export { ChannelSubscription, subscribeChannel, type SubscribeChannelOptions } from './channel-subscribe.js'
 export {
   BadRequestError, ConflictError, ForbiddenError, NodeUnreachableError, NotFoundError, RpcError, TooManyRequestsError, WaitTimeoutError, rpcError

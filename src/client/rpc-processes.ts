@@ -60,6 +60,15 @@ export abstract class ProcessCalls extends MembershipCalls {
   }
 
   /**
+   * colonynet's bulk submit (`submitfuncspecsmsg`, not in ColonyOS): up to MAX_BULK_SPECS
+   * specs of one colony in one signed request; each becomes its own process. Returns them
+   * in spec order. Refused whole (nothing submitted) if any spec is: the error names it.
+   */
+  async submitFunctionSpecs (specs: ReadonlyArray<FunctionSpecInput | FunctionSpec>, opts?: CallOptions): Promise<Process[]> {
+    return await this.send<Process[]>({ msgtype: 'submitfuncspecsmsg', specs }, opts)
+  }
+
+  /**
    * Long-poll for a process to run (upstream Assign): the node waits up to `timeoutSec`
    * (< 0: try once) and answers 404 (NotFoundError) when nothing matched. The HTTP timeout
    * is timeoutSec plus the client timeout, so the node always answers first.

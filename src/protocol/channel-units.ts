@@ -13,7 +13,8 @@ import {
 } from './channel-fold.js'
 import type { FoldEntry } from './entry.js'
 import { insertSorted, type Unit } from './fold-units.js'
-import type { StepObserver } from './process-fold.js'
+import { submittedSpec } from './bulk-fold.js'
+import { createdProcessId, type StepObserver } from './process-fold.js'
 import { notFound, type Refusal } from './refusal.js'
 import type { ProcessInfo } from './state.js'
 import type { Timeline } from './timeline.js'
@@ -51,7 +52,7 @@ function mayHaveChannels (unit: Unit): boolean {
   if (unit.graphUnit || unit.chans !== undefined) return true
   for (const e of unit.entries) {
     if (channelRefOf(e) !== undefined) return true
-    if (e.id === unit.id && e.msg?.msgtype === 'submitfuncspecmsg' && e.msg.spec.channels.length > 0) return true
+    if (createdProcessId(e) === unit.id && (submittedSpec(e)?.channels.length ?? 0) > 0) return true
   }
   return false
 }

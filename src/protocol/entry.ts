@@ -52,6 +52,13 @@ export interface FoldEntry {
   readonly invalid?: string
   /** the sequence of the batch that holds it in its origin's log (where the store knows it) */
   readonly s?: number
+  /**
+   * A bulk submit's record as one of its processes' units holds it (bulk-fold.ts): that
+   * process's spec index `i` of `n`; `msg` then carries that one spec.
+   */
+  readonly part?: { readonly i: number, readonly n: number }
+  /** a whole bulk submit read back from the store: the spec indexes whose processes a prune dropped (not created again) */
+  readonly pruned?: readonly number[]
 }
 
 export function makeEntry (rec: LedgerRecord, author: string, msg?: Message, invalid?: string, id = recordId(rec), seq?: number): FoldEntry {

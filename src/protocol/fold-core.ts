@@ -4,6 +4,7 @@
  * is written. Paging (fold-paging.ts) and the reads and hash (fold.ts) build on it.
  */
 import { BlueprintBook, type ReconcilePlan } from './blueprint-fold.js'
+import { bulkPart, submittedSpec } from './bulk-fold.js'
 import { canonicalJson } from './canonical.js'
 import type { ChannelEntry } from './channel-fold.js'
 import { channelRefOf } from './channel-fold.js'
@@ -61,6 +62,8 @@ export class FoldCore {
   protected readonly cronLatest = new Map<string, CronRun>()
   /** each cron's latest scheduled firing time among its runs (0: none) */
   protected readonly lastAtByCron = new Map<string, number>()
+  /** bulk submit record id → how many of its processes' units are in memory */
+  protected readonly bulkHeld = new Map<string, number>()
   /** distinct records folded, those of evicted units included */
   protected records = 0
   /** channel entries accepted since the last drain (they are delivered to subscribers) */
@@ -180,6 +183,10 @@ export class FoldCore {
     for (const e of wake) step.push([e, route(e)])
     step.forEach(([e, r]) => {
       let unit: Unit | undefined
+      if (r.kind === 'bulk') {
+        this.addBulk(e, r.units, refold)
+        return
+      }
       if (r.kind === 'create') {
         unit = this.units.get(r.unit)
         if (unit === undefined) {
@@ -300,11 +307,29 @@ export class FoldCore {
     if (!this.units.has(gid)) out.push(e)
   }
 
+  /** A whole bulk submit: each spec's part starts (or, seen again, re-folds) its own standalone unit (bulk-fold.ts). */
+  protected addBulk (e: FoldEntry, pids: readonly string[], refold: Set<Unit>): void {
+    pids.forEach((pid, i) => {
+      if (e.pruned?.includes(i) === true) return
+      const part = bulkPart(e, i)
+      const unit = this.units.get(pid)
+      if (unit === undefined) {
+        refold.add(this.newUnit(pid, false, part))
+        return
+      }
+      insertSorted(unit.entries, part)
+      this.unitsChanged.add(pid)
+      refold.add(unit)
+    })
+  }
+
   protected newUnit (id: string, graphUnit: boolean, e: FoldEntry, more: readonly FoldEntry[] = []): Unit {
     const b = e.rec.b
     const colony = graphUnit
       ? colonyOfCreator(e, this.timeline)
-      : e.msg?.msgtype === 'submitfuncspecmsg' ? e.msg.spec.conditions.colonyname : b.k === 'reconcile' ? b.colonyname : ''
+      : submittedSpec(e)?.conditions.colonyname ?? (b.k === 'reconcile' ? b.colonyname : '')
+    // a bulk record stays seen while any of its processes' units is in memory (see evict)
+    if (e.part !== undefined) this.bulkHeld.set(e.id, (this.bulkHeld.get(e.id) ?? 0) + 1)
     const entries = [e, ...more, ...(this.orphans.get(id) ?? [])].sort(compareEntries)
     this.orphans.delete(id)
     const unit: Unit = { id, graphUnit, colony, entries, proc: undefined, graph: undefined, chans: undefined }
@@ -481,6 +506,12 @@ export class FoldCore {
         }
         if (this.units.get(r.unit)?.graph !== undefined) return conflict('the workflow was already started')
         const created = createGraph(e, r.unit, this.timeline, this.genVerdict)
+        return isRefusal(created) ? created : undefined
+      }
+      case 'bulk': {
+        // every part is judged alike (one colony, author and origin: the parser saw to the
+        // colony), so the first stands for all
+        const created = createProcess(bulkPart(e, 0), this.timeline, this.planOf)
         return isRefusal(created) ? created : undefined
       }
       case 'file': return this.fileFold.preview(e)

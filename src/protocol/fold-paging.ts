@@ -34,6 +34,7 @@ export class PagedFold extends FoldCore {
       }
       const r = route(e)
       if (r.kind === 'create' && !this.units.has(r.unit)) units.push(r.unit)
+      else if (r.kind === 'bulk') this.later(r.units, units)
       else if (r.kind === 'graph' && !this.units.has(r.gid)) units.push(r.gid)
       else if ((r.kind === 'process' || r.kind === 'channel') && !this.byProcess.has(r.pid)) processes.push(r.pid)
       else if (r.kind === 'colony') {
@@ -142,7 +143,7 @@ export class PagedFold extends FoldCore {
     for (const p of processes) if (this.byProcess.get(p.processid) === u) this.byProcess.delete(p.processid)
     this.unitsByColony.get(u.colony)?.delete(u)
     this.refusalsByUnit.delete(u)
-    for (const e of u.entries) this.seen.delete(e.id)
+    for (const e of u.entries) if (e.part === undefined || this.releaseBulk(e.id)) this.seen.delete(e.id)
     for (const p of processes) this.changed.delete(p.processid)
     this.unitsChanged.delete(unitid)
     const source = u.graph?.graph.source
@@ -163,6 +164,17 @@ export class PagedFold extends FoldCore {
       workflow: u.graph?.graph,
       hash
     }
+  }
+
+  /** One unit holding a bulk record's part leaves memory; true when it was the last (the record is then no longer seen). */
+  protected releaseBulk (id: string): boolean {
+    const n = (this.bulkHeld.get(id) ?? 1) - 1
+    if (n > 0) {
+      this.bulkHeld.set(id, n)
+      return false
+    }
+    this.bulkHeld.delete(id)
+    return true
   }
 
   /**

@@ -3,6 +3,7 @@
  * what a settled unit hands out when it leaves memory, and how their hashes combine.
  */
 import { blueprintColonyOf } from './blueprint-fold.js'
+import { bulkProcessIds, partProcessId } from './bulk-fold.js'
 import { channelRefOf, type ProcChannels } from './channel-fold.js'
 import type { FoldEntry } from './entry.js'
 import { fileColonyOf } from './file-fold.js'
@@ -17,6 +18,8 @@ export type Route =
   /** a prune record: the store applies it; the fold takes no part */
   | { readonly kind: 'prune' }
   | { readonly kind: 'create', readonly unit: string, readonly graph: boolean }
+  /** a whole bulk submit: it creates these standalone units, one per spec (bulk-fold.ts) */
+  | { readonly kind: 'bulk', readonly units: readonly string[] }
   | { readonly kind: 'process', readonly pid: string }
   | { readonly kind: 'graph', readonly gid: string }
   | { readonly kind: 'pack' }
@@ -33,6 +36,9 @@ export function route (e: FoldEntry): Route {
   if (b.k === 'prune') return { kind: 'prune' }
   if (fileColonyOf(e) !== undefined) return { kind: 'file' }
   if (e.msg?.msgtype === 'submitfuncspecmsg' && b.k === 'env') return { kind: 'create', unit: e.id, graph: false }
+  if (e.msg?.msgtype === 'submitfuncspecsmsg' && b.k === 'env') {
+    return e.part === undefined ? { kind: 'bulk', units: bulkProcessIds(e) } : { kind: 'create', unit: partProcessId(e) as string, graph: false }
+  }
   if (b.k === 'reconcile') return { kind: 'create', unit: reconcileProcessId(b.record), graph: false }
   const book = blueprintColonyOf(e)
   if (book !== undefined) return { kind: 'blueprint', colony: book }

@@ -56,6 +56,11 @@ export class LedgerFold extends PagedFold {
         const unit = this.units.get(r.unit)
         return unit === undefined ? notFound('the process does not exist') : this.refusalsByUnit.get(unit)?.get(id)
       }
+      case 'bulk': {
+        // its processes are judged alike: the first one held speaks for the record
+        const unit = r.units.map(pid => this.units.get(pid)).find(u => u !== undefined)
+        return unit === undefined ? notFound('the process does not exist') : this.refusalsByUnit.get(unit)?.get(id)
+      }
       case 'graph': {
         const unit = this.units.get(r.gid)
         return unit === undefined ? notFound('the workflow does not exist') : this.refusalsByUnit.get(unit)?.get(id)

@@ -52,6 +52,7 @@ export type * from './messages/files.js'
 export type * from './messages/membership.js'
 export type * from './messages/processes.js'
 export type * from './messages/workflows.js'
+export { MAX_BULK_SPECS } from './messages/processes.js'
 export { BLOB_CHECKSUM_ALG, EMPTY_S3OBJECT, FILE_PROTOCOLS, MAX_FILE_TEXT } from './messages/files.js'
 export {
   MAX_COUNT, MAX_DAYS, MAX_LOG_COUNT, MAX_PAGE_COUNT, MAX_THROUGHPUT_BUCKETS, MAX_THROUGHPUT_SECONDS
@@ -86,6 +87,7 @@ export const MUTATIONS: ReadonlySet<string> = new Set<MsgType>([
   'addusermsg', 'removeusermsg', 'changeuseridmsg',
   'changeserveridmsg',
   'submitfuncspecmsg', 'assignprocessmsg', 'closesuccessfulmsg', 'closefailedmsg', 'closeandassignmsg', 'setoutputmsg', 'cancelprocessmsg',
+  'submitfuncspecsmsg',
   'removeprocessmsg', 'removeallprocessesmsg', 'pauseassignmentsmsg', 'resumeassignmentsmsg',
   'addattributemsg',
   'addlogmsg', 'addexecutorlogmsg',
@@ -129,6 +131,8 @@ export function encodeMessage (msg: Message): Record<string, unknown> {
     case 'submitfuncspecmsg':
     case 'addchildmsg':
       return { ...msg, spec: functionSpecToJson(msg.spec) }
+    case 'submitfuncspecsmsg':
+      return { ...msg, specs: msg.specs.map(functionSpecToJson) }
     case 'submitworkflowspecmsg':
       return { ...msg, spec: workflowSpecToJson(msg.spec) }
     default:

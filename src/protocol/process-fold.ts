@@ -6,6 +6,7 @@
  * nothing and keeps its reason.
  */
 import type { ReconcilePlan } from './blueprint-fold.js'
+import { partProcessId, submittedSpec } from './bulk-fold.js'
 import { sha3Hex } from './crypto.js'
 import type { FoldEntry } from './entry.js'
 import { reconcileProcessId } from './records.js'
@@ -26,20 +27,22 @@ export type Refuse = (id: string, refusal: Refusal) => void
 /** The reconcile process a blueprint change of a colony (its record id) calls for, if any (blueprint-fold.ts). */
 export type PlanOf = (colony: string, record: string) => ReconcilePlan | undefined
 
-/** The process a record creates: a submit's own id, or the process a `reconcile` fact names. */
+/** The process a record creates: a submit's own id, a bulk submit part's (bulk-fold.ts), or the process a `reconcile` fact names. */
 export function createdProcessId (e: FoldEntry): string | undefined {
   const b = e.rec.b
   if (b.k === 'reconcile') return reconcileProcessId(b.record)
-  return b.k === 'env' && e.msg?.msgtype === 'submitfuncspecmsg' ? e.id : undefined
+  if (b.k !== 'env') return undefined
+  if (e.msg?.msgtype === 'submitfuncspecmsg') return e.id
+  return e.msg?.msgtype === 'submitfuncspecsmsg' ? partProcessId(e) : undefined
 }
 
 /** Creates the process from its submit entry (or reconcile fact), or returns why it is refused. */
 export function createProcess (e: FoldEntry, tl: Timeline, planOf?: PlanOf): ProcessInfo | Refusal {
   if (e.invalid !== undefined) return invalid(e.invalid)
   if (e.rec.b.k === 'reconcile') return createReconcileProcess(e, e.rec.b.colonyname, e.rec.b.record, tl, planOf)
-  const m = e.msg
-  if (m?.msgtype !== 'submitfuncspecmsg') return invalid('not a submit record')
-  const spec = m.spec
+  const spec = submittedSpec(e)
+  const processid = createdProcessId(e)
+  if (spec === undefined || processid === undefined) return invalid('not a submit record')
   const colonyname = spec.conditions.colonyname
   if (tl.colonyAt(colonyname, e.key) === undefined) return notFound(`colony ${JSON.stringify(colonyname)} does not exist`)
   if (!tl.isSiteOfAt(colonyname, e.rec.o, e.key)) return forbidden('the origin node is not a site of the colony')
@@ -47,14 +50,15 @@ export function createProcess (e: FoldEntry, tl: Timeline, planOf?: PlanOf): Pro
   const user = tl.userAt(colonyname, e.author, e.key)
   if (executor?.state !== ExecutorState.APPROVED && user === undefined) return forbidden('only members of the colony may submit')
   return newProcess({
-    processid: e.id,
+    processid,
     colonyname,
     initiatorid: e.author,
     initiatorname: executor?.executorname ?? user?.name ?? '',
     spec,
     at: e.rec.t.w,
     record: e.id,
-    submitkey: e.key
+    // a bulk's processes share its record: each gets its own place in the queue, in spec order (as a workflow's nodes)
+    submitkey: e.part === undefined ? e.key : `${e.key}/${String(e.part.i).padStart(6, '0')}`
   })
 }
 

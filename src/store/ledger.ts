@@ -12,6 +12,7 @@
  * for all of them. Ingested batches are verified once, off the write chain when large.
  */
 import { availableParallelism } from 'node:os'
+import { unlessDead } from '../protocol/bulk-fold.js'
 import { type FoldEntry, makeEntry } from '../protocol/entry.js'
 import type { Hlc } from '../protocol/hlc.js'
 import { type Batch, type LedgerRecord, type RecordBody, recordId, signBatch, verifyBatch } from '../protocol/records.js'
@@ -318,7 +319,7 @@ export class Ledger extends LedgerState {
       for (const key of this.deadAhead.get(k) ?? []) gone.add(key)
       this.deadAhead.delete(k)
     }
-    return gone.size === 0 ? [...entries] : entries.filter(e => !gone.has(e.key))
+    return gone.size === 0 ? [...entries] : entries.flatMap(e => unlessDead(e, gone) ?? [])
   }
 
 

@@ -18,6 +18,7 @@
  * written out first. Records that name what was pruned and arrive later are orphans,
  * dropped once a frontier passes them: sync never brings a pruned unit back.
  */
+import { isPartDeadKey, partDeadKey, siblingIds, withoutCoveredParts } from '../protocol/bulk-fold.js'
 import type { FoldEntry } from '../protocol/entry.js'
 import type { LedgerFold } from '../protocol/fold.js'
 import { compareHlc, type Hlc } from '../protocol/hlc.js'
@@ -109,7 +110,7 @@ export class Pruner {
     lists.forEach(([k, keys], i) => {
       const meta = metas[i]
       if (meta !== undefined) {
-        if (keys.length >= meta.n) this.deadLater.add(k)
+        if (keys.filter(key => !isPartDeadKey(key)).length >= meta.n) this.deadLater.add(k)
       } else if (!this.deletedBatch(k)) {
         ahead.set(k, keys)
       }
@@ -325,8 +326,32 @@ export class Pruner {
     if (this.o.archive !== undefined) await this.writeArchive(archived)
     ops.push(...projections.countsOps())
     await writeOps(store.db, ops)
-    const batches = await this.markDead(dead, below)
+    const batches = await this.markDead(await this.deadBulkParts(dead), below)
     return { units: n, processes: procs, batches }
+  }
+
+  /**
+   * The records among a pruned chunk's that are dead: a bulk submit's record (its parts,
+   * bulk-fold.ts) only once none of its processes' units is left, in memory or stored, so
+   * that its batch stays for as long as one of them lives (sync and rebuilds read it).
+   */
+  private async deadBulkParts (entries: readonly FoldEntry[]): Promise<FoldEntry[]> {
+    const out: FoldEntry[] = []
+    const bulks = new Map<string, FoldEntry[]>()
+    for (const e of entries) {
+      if (e.part === undefined) out.push(e)
+      else bulks.set(e.id, [...(bulks.get(e.id) ?? []), e])
+    }
+    const fold = this.o.fold()
+    for (const parts of bulks.values()) {
+      const e = parts[0] as FoldEntry
+      const away = siblingIds(e).filter(pid => !fold.holds(pid))
+      const alive = away.length < (e.part?.n ?? 0) || (await this.o.store.units.getMany(away)).some(u => u !== undefined)
+      // while it lives for the others, its pruned processes are marked one by one (not read back in a rebuild)
+      if (alive) for (const p of parts) out.push({ ...p, key: partDeadKey(p as FoldEntry & { part: NonNullable<FoldEntry['part']> }) })
+      else out.push(e)
+    }
+    return out
   }
 
   /**
@@ -352,8 +377,9 @@ export class Pruner {
     keys.forEach((k, i) => {
       const meta = metas[i]
       if (meta === undefined) return
-      const all = [...new Set([...(known[i] ?? []), ...(byBatch.get(k) ?? [])])].sort()
-      if (all.length < meta.n) {
+      const all = withoutCoveredParts([...new Set([...(known[i] ?? []), ...(byBatch.get(k) ?? [])])].sort())
+      // a bulk's process marked alone is not one of the batch's records
+      if (all.filter(key => !isPartDeadKey(key)).length < meta.n) {
         ops.push(put(store.dead, k, all))
         return
       }

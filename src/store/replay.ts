@@ -5,6 +5,7 @@
  * so the origins are merged by the record's order key, a chunk at a time: memory holds a
  * few batches per origin, whatever the size of the ledger.
  */
+import { unlessDead } from '../protocol/bulk-fold.js'
 import type { FoldEntry } from '../protocol/entry.js'
 import type { Batch } from '../protocol/records.js'
 import { recordId } from '../protocol/records.js'
@@ -49,7 +50,10 @@ class OriginReader {
     batches.forEach(([, b], i) => {
       // records a prune made dead are not read back: what was pruned stays pruned
       const gone = new Set(dead[i] ?? [])
-      for (const e of batchEntries(b, authors[i], this.refs)) if (!gone.has(e.id)) this.queue.push(e)
+      for (const e of batchEntries(b, authors[i], this.refs)) {
+        const kept = unlessDead(e, gone)
+        if (kept !== undefined) this.queue.push(kept)
+      }
     })
     const [lastKey] = batches[batches.length - 1] as [string, Batch]
     this.next = lastKey + '\x00' // just after it

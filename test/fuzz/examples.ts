@@ -63,6 +63,7 @@ export function examples (c: ExampleContext): Record<MsgType, Example> {
     getstatisticsmsg: e('operator', {}),
     changeserveridmsg: e('operator', { serverid: c.nobody }),
     submitfuncspecmsg: e('user', { spec }),
+    submitfuncspecsmsg: e('user', { specs: [spec, spec] }),
     assignprocessmsg: e('executor', { colonyname: c.colony, timeout: -1, availablecpu: '', availablemem: '' }),
     closesuccessfulmsg: e('executor', { processid: c.running, out: ['result', 42, { k: [1] }] }),
     closeandassignmsg: e('executor', { processid: c.running, successful: true, out: ['r'], errors: [], colonyname: c.colony, timeout: -1, availablecpu: '', availablemem: '' }),

@@ -161,6 +161,14 @@ export class World {
     }, by ?? this.user('u1'), opts)
   }
 
+  /** A bulk submit (submitfuncspecsmsg) of these specs, each completed as `submit` does. */
+  submitMany (specs: Array<Record<string, unknown>>, by?: Key, opts: { at?: number, origin?: string } = {}): WorldEntry {
+    return this.env({
+      msgtype: 'submitfuncspecsmsg',
+      specs: specs.map(({ conditions, ...rest }) => ({ funcname: 'echo', ...rest, conditions: { colonyname: this.colony, executortype: 'cli', ...(conditions as object ?? {}) } }))
+    }, by ?? this.user('u1'), opts)
+  }
+
   claim (processid: string, executor: string, attempt = 1, opts: { at?: number, origin?: string } = {}): WorldEntry {
     return this.entry({ k: 'claim', processid, attempt, executorid: this.exec(executor).id }, opts)
   }

@@ -6,6 +6,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fc from 'fast-check'
+import { bulkProcessId } from '../../src/protocol/bulk-fold.js'
 import type { FoldEntry } from '../../src/protocol/entry.js'
 import { foldRecords } from '../../src/protocol/fold.js'
 import { ProcessState } from '../../src/protocol/state.js'
@@ -14,6 +15,7 @@ import { shuffle, World } from '../helpers/world.js'
 
 type Op =
   | { k: 'submit', maxexectime: number }
+  | { k: 'bulk', n: number }
   | { k: 'claim', p: number, e: number, attempt: number, site: number }
   | { k: 'close', p: number, e: number, ok: boolean }
   | { k: 'expire', p: number, what: 'wait' | 'exec', attempt: number }
@@ -26,6 +28,7 @@ type Op =
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ k: fc.constant('submit' as const), maxexectime: fc.constantFrom(-1, 2) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('bulk' as const), n: fc.integer({ min: 1, max: 4 }) }) },
   { weight: 4, arbitrary: fc.record({ k: fc.constant('claim' as const), p: fc.constantFrom(0, 0, 1, 2, 5), e: fc.nat(2), attempt: fc.constantFrom(1, 1, 2), site: fc.constantFrom(0, 0, 1) }) },
   { weight: 4, arbitrary: fc.record({ k: fc.constant('close' as const), p: fc.constantFrom(0, 0, 1, 2, 5), e: fc.nat(2), ok: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('expire' as const), p: fc.constantFrom(0, 1, 5), what: fc.constantFrom('wait' as const, 'exec' as const), attempt: fc.integer({ min: 1, max: 2 }) }) },
@@ -49,6 +52,13 @@ function history (ops: Op[]): { w: World, entries: FoldEntry[], pids: string[] }
       case 'submit': {
         const e = w.submit({ maxexectime: op.maxexectime, maxwaittime: 3 })
         pids.push(e.id)
+        entries.push(e)
+        break
+      }
+      case 'bulk': {
+        // its processes settle, leave memory and come back one by one
+        const e = w.submitMany(Array.from({ length: op.n }, (_, i) => ({ args: [String(i)], maxexectime: i % 2 === 0 ? -1 : 2, maxwaittime: 3 })))
+        for (let i = 0; i < op.n; i++) pids.push(bulkProcessId(e.id, i))
         entries.push(e)
         break
       }

@@ -7,6 +7,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fc from 'fast-check'
+import { bulkProcessId } from '../../src/protocol/bulk-fold.js'
 import { canonicalJson } from '../../src/protocol/canonical.js'
 import type { FoldEntry } from '../../src/protocol/entry.js'
 import { foldRecords, LedgerFold } from '../../src/protocol/fold.js'
@@ -14,6 +15,7 @@ import { assertOrderFree, newKey, shuffle, World } from '../helpers/world.js'
 
 type Op =
   | { k: 'submit', maxexectime: number, maxretries: number, priority: number }
+  | { k: 'bulk', n: number, maxexectime: number, maxretries: number }
   | { k: 'claim', p: number, e: number, attempt: number, site: number }
   | { k: 'close', p: number, e: number, own: boolean, ok: boolean, att: number }
   | { k: 'expire', p: number, what: 'wait' | 'exec' | 'lease', attempt: number, dt: number, site: number }
@@ -24,6 +26,7 @@ type Op =
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ k: fc.constant('submit' as const), maxexectime: fc.constantFrom(-1, 0, 2), maxretries: fc.constantFrom(-1, 0, 1), priority: fc.integer({ min: -2, max: 2 }) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('bulk' as const), n: fc.integer({ min: 1, max: 4 }), maxexectime: fc.constantFrom(-1, 0, 2), maxretries: fc.constantFrom(-1, 0, 1) }) },
   { weight: 4, arbitrary: fc.record({ k: fc.constant('claim' as const), p: fc.constantFrom(0, 0, 0, 1, 2, 5), e: fc.nat(2), attempt: fc.constantFrom(1, 1, 1, 2, 3), site: fc.constantFrom(0, 0, 0, 1) }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constant('close' as const), p: fc.constantFrom(0, 0, 0, 1, 2, 5), e: fc.nat(2), own: fc.constantFrom(true, true, true, false), ok: fc.boolean(), att: fc.constantFrom(0, 0, 1, 2) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('expire' as const), p: fc.constantFrom(0, 0, 0, 1, 2, 5), what: fc.constantFrom('wait' as const, 'exec' as const, 'lease' as const), attempt: fc.integer({ min: 1, max: 3 }), dt: fc.constantFrom(0, 5000), site: fc.integer({ min: 0, max: 1 }) }) },
@@ -47,6 +50,14 @@ function history (ops: Op[]): { world: World, entries: FoldEntry[] } {
       case 'submit': {
         const e = w.submit({ maxexectime: op.maxexectime, maxretries: op.maxretries, maxwaittime: 3, priority: op.priority })
         pids.push(e.id)
+        entries.push(e)
+        break
+      }
+      case 'bulk': {
+        // one record, n processes: each as independent as a submit of its own
+        const specs = Array.from({ length: op.n }, (_, i) => ({ args: [String(i)], maxexectime: op.maxexectime, maxretries: op.maxretries, maxwaittime: 3, priority: i - 1 }))
+        const e = w.submitMany(specs)
+        for (let i = 0; i < op.n; i++) pids.push(bulkProcessId(e.id, i))
         entries.push(e)
         break
       }
@@ -118,6 +129,7 @@ test('records from unauthorised authors never change the state', () => {
     const pid = pids[Math.abs(seed) % Math.max(1, pids.length)] ?? '0'.repeat(64)
     const hostile: FoldEntry[] = [
       w.submit({}, stranger),
+      w.submitMany([{}, {}], stranger),
       w.env({ msgtype: 'closesuccessfulmsg', processid: pid, out: ['forged'] }, stranger),
       w.env({ msgtype: 'closefailedmsg', processid: pid, errors: ['forged'] }, stranger),
       w.env({ msgtype: 'cancelprocessmsg', processid: pid }, stranger),

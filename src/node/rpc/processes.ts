@@ -2,15 +2,17 @@
  * Processes: submit, assign (a long-poll), the assigned executor's closes and output,
  * cancel and remove, and the reads that list them.
  */
+import { bulkProcessId } from '../../protocol/bulk-fold.js'
 import { ColonyError } from '../../protocol/errors.js'
 import { parseOffer } from '../../protocol/matching.js'
+import type { FunctionSpec } from '../../protocol/spec.js'
 import { isFinal, type ProcessInfo } from '../../protocol/state.js'
 import { processToWire, type ProcessView } from '../../protocol/wire.js'
 import { everything } from '../../store/reads.js'
 import { requireApprovedExecutor } from '../assigner.js'
 import { type Handlers, mutateProcess, pubsubOnly } from './context.js'
 
-type Family = 'submitfuncspecmsg' | 'assignprocessmsg' | 'closesuccessfulmsg' | 'closefailedmsg' | 'closeandassignmsg' | 'setoutputmsg' |
+type Family = 'submitfuncspecmsg' | 'submitfuncspecsmsg' | 'assignprocessmsg' | 'closesuccessfulmsg' | 'closefailedmsg' | 'closeandassignmsg' | 'setoutputmsg' |
 'cancelprocessmsg' | 'removeprocessmsg' | 'removeallprocessesmsg' | 'getprocessmsg' | 'getprocessesmsg' | 'getprocesshistmsg' |
 'subscribeprocessmsg' | 'subscribeprocessesmsg'
 
@@ -19,6 +21,12 @@ export const processHandlers: Pick<Handlers, Family> = {
     x.requireColony(msg.spec.conditions.colonyname)
     const id = await x.mutate(req)
     return processToWire(x.fold.process(id) as ProcessInfo)
+  },
+  async submitfuncspecsmsg (x, msg, { req }) {
+    // the parser saw to one colony for every spec
+    x.requireColony((msg.specs[0] as FunctionSpec).conditions.colonyname)
+    const id = await x.mutate(req)
+    return msg.specs.map((_, i) => processToWire(x.fold.process(bulkProcessId(id, i)) as ProcessInfo))
   },
   async assignprocessmsg (x, msg, { signer, abortSignal }) {
     x.requireColony(msg.colonyname)

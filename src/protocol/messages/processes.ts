@@ -7,7 +7,7 @@ import {
   getField, type JsonValue, readBool, readId, readInt, readJsonArray, readNonEmptyString, readObjectArray, readQuantity,
   readString, readStringArray
 } from '../json.js'
-import type { FunctionSpec } from '../spec.js'
+import { type FunctionSpec, parseFunctionSpec } from '../spec.js'
 import type { AttributeTypeValue } from '../state.js'
 import type { FunctionArg } from '../wire-types.js'
 import {
@@ -38,6 +38,11 @@ export interface FunctionInput {
 
 // processes
 export interface SubmitFunctionSpecMsg { msgtype: 'submitfuncspecmsg', spec: FunctionSpec }
+/**
+ * colonynet's own: many specs of one colony in one signed envelope, each its own process
+ * (bulk-fold.ts). Replies with the processes, in spec order.
+ */
+export interface SubmitFunctionSpecsMsg { msgtype: 'submitfuncspecsmsg', specs: FunctionSpec[] }
 export interface AssignProcessMsg {
   msgtype: 'assignprocessmsg'
   colonyname: string
@@ -143,7 +148,7 @@ export interface SubscribeProcessesMsg {
 }
 
 export type ProcessMessage =
-  | SubmitFunctionSpecMsg | AssignProcessMsg | CloseSuccessfulMsg | CloseFailedMsg | CloseAndAssignMsg | SetOutputMsg | CancelProcessMsg
+  | SubmitFunctionSpecMsg | SubmitFunctionSpecsMsg | AssignProcessMsg | CloseSuccessfulMsg | CloseFailedMsg | CloseAndAssignMsg | SetOutputMsg | CancelProcessMsg
   | GetProcessMsg | GetProcessesMsg | GetProcessHistMsg | RemoveProcessMsg | RemoveAllProcessesMsg
   | PauseAssignmentsMsg | ResumeAssignmentsMsg | GetPauseStatusMsg | AddAttributeMsg | GetAttributeMsg | AddLogMsg
   | AddExecutorLogMsg | GetLogsMsg | SearchLogsMsg | AddFunctionMsg | GetFunctionsMsg | RemoveFunctionMsg
@@ -174,9 +179,29 @@ function assignFields (o: Obj): Omit<AssignProcessMsg, 'msgtype'> {
   }
 }
 
+/** Most specs one submitfuncspecsmsg may carry (the envelope must also fit in one request body). */
+export const MAX_BULK_SPECS = 1000
+
+/** The specs of a bulk submit, each read as submitfuncspecmsg's spec is, all of one colony. */
+function bulkSpecs (o: Obj): FunctionSpec[] {
+  const v = getField(o, 'specs')
+  if (!Array.isArray(v) || v.length === 0 || v.length > MAX_BULK_SPECS) {
+    throw new ValidationError('specs', `must be an array of 1 to ${MAX_BULK_SPECS} function specs`)
+  }
+  const specs = v.map((x, i) => parseFunctionSpec(x, `specs[${i}]`))
+  const colony = (specs[0] as FunctionSpec).conditions.colonyname
+  specs.forEach((s, i) => {
+    const c = s.conditions.colonyname
+    if (c === '') throw new ValidationError(`specs[${i}].conditions.colonyname`, 'is required')
+    if (c !== colony) throw new ValidationError(`specs[${i}].conditions.colonyname`, `must be the colony of specs[0] (${JSON.stringify(colony)}): one bulk submits to one colony`)
+  })
+  return specs
+}
+
 export const PROCESS_PARSERS: ParsersOf<ProcessMessage> = {
   // processes
   submitfuncspecmsg: o => ({ spec: standaloneSpec(o) }),
+  submitfuncspecsmsg: o => ({ specs: bulkSpecs(o) }),
   assignprocessmsg: assignFields,
   closesuccessfulmsg: o => ({ processid: id(o, 'processid'), out: readJsonArray(o, 'out', ROOT) }),
   closefailedmsg: o => ({ processid: id(o, 'processid'), errors: readStringArray(o, 'errors', ROOT) }),
