@@ -33,6 +33,7 @@ import { Retention } from './retention.js'
 import { DiskWatch } from './disk.js'
 import { duplicatesHealth } from './duplicate-stats.js'
 import { Blobs, type BlobsOptions } from './blobs/index.js'
+import { maxVerifyThreads, RpcVerifier } from './rpc-verifier.js'
 
 /** How long a federated node waits, at start, for a first sync before it writes (see firstSync). */
 export const RECOVERY_WAIT_MS = 5000
@@ -66,6 +67,11 @@ export interface NodeOptions {
   readonly log?: (line: string) => void
   /** serve the dashboard at `/` on the API port (default true) */
   readonly dashboard?: boolean
+  /**
+   * worker threads that recover the signatures of RPC requests (rpc-verifier.ts); default
+   * 0, the node's own thread (on 2 cores a thread made the node slower: see rpc-verifier.ts)
+   */
+  readonly verifyThreads?: number
   /**
    * ColonyOS retention: successful processes older than `policySeconds` are purged at every
    * site (omitted or 0: off; removed processes are purged either way); `archiveDir`: write
@@ -106,6 +112,8 @@ export class ColonyNode {
   readonly host: string
   private readonly http: HttpServer
   private readonly rpc: RpcService
+  /** recovers RPC signatures on worker threads, when there are any */
+  private readonly verifier: RpcVerifier | undefined
   private readonly memory: MemoryWatch
   private readonly assigner: Assigner
   private readonly deadlines: DeadlineWatcher
@@ -143,6 +151,7 @@ export class ColonyNode {
       ...opts.schedules,
       ...(opts.log === undefined ? {} : { log: opts.log })
     })
+    this.verifier = RpcVerifier.create(Math.min(opts.verifyThreads ?? 0, maxVerifyThreads()))
     const rpc = this.rpc = new RpcService({
       ledger,
       assigner: this.assigner,
@@ -152,7 +161,8 @@ export class ColonyNode {
       sites: colony => this.federation?.sites(colony),
       checkerPeriodMs: opts.schedules?.periodMs ?? SCHEDULE_PERIOD_MS,
       channels: this.channels,
-      renew: (pid, signer) => { this.leases.renew(pid, signer) }
+      renew: (pid, signer) => { this.leases.renew(pid, signer) },
+      ...(this.verifier === undefined ? {} : { verifier: this.verifier })
     })
     this.blobs = new Blobs({
       dataDir: opts.dataDir,
@@ -274,6 +284,7 @@ export class ColonyNode {
     } catch (err) {
       for (const s of node.services) await s.stop()
       await node.federation?.stop()
+      await node.verifier?.close()
       await ledger.close()
       // a key made for a start refused for its operator would stand for this node on the next
       if (err instanceof OperatorChangeError && identity.operatorKeyFile !== undefined && identity.operatorKeySource === 'generated') {
@@ -335,6 +346,7 @@ export class ColonyNode {
     await this.federation?.stop()
     // which claims the closed requests left unanswered, for the executors' next assign after a restart
     await this.assigner.saveDeliveries()
+    await this.verifier?.close()
     await this.ledger.close()
   }
 }

@@ -13,6 +13,7 @@ import { errorReply, okReply, openEnvelope, parseEnvelope, type RpcReply, verify
 import { type Message, MUTATIONS, parseMessage, UNSIGNED } from '../protocol/messages.js'
 import { ACCESS_DENIED } from '../protocol/refusal.js'
 import { type Call, HANDLERS, type Request, RpcContext, type RpcServiceOptions } from './rpc/index.js'
+import type { RpcVerifier } from './rpc-verifier.js'
 
 export { BUILD_TIME, BUILD_VERSION, type Request, type RpcServiceOptions } from './rpc/index.js'
 
@@ -45,15 +46,27 @@ export function decodeRequest (body: unknown): Request {
   return { env, msg, signer }
 }
 
+/** decodeRequest with the signature recovered on a worker thread. */
+async function decodeRequestWith (body: unknown, verifier: RpcVerifier): Promise<Request> {
+  const env = parseEnvelope(body)
+  const { json } = openEnvelope(env)
+  const msg = parseMessage(json)
+  const signer = UNSIGNED.has(msg.msgtype) ? '' : await verifier.signer(env)
+  return { env, msg, signer }
+}
+
 export class RpcService {
   private readonly ctx: RpcContext
   private readonly renew: ((pid: string, signer: string) => void) | undefined
+  /** recovers signatures on worker threads; undefined = on this thread */
+  private readonly verifier: RpcVerifier | undefined
   /** requests being handled now, parked assigns included (see ColonyNode's `busy`) */
   private requests = 0
 
   constructor (opts: RpcServiceOptions) {
     this.ctx = new RpcContext(opts)
     this.renew = opts.renew
+    this.verifier = opts.verifier
   }
 
   /**
@@ -65,7 +78,7 @@ export class RpcService {
   async handle (body: unknown, abortSignal?: () => AbortSignal): Promise<RpcResult> {
     this.requests++
     try {
-      const req = decodeRequest(body)
+      const req = this.verifier === undefined ? decodeRequest(body) : await decodeRequestWith(body, this.verifier)
       const value = await this.dispatch(req, abortSignal)
       return { status: 200, reply: okReply(req.env.payloadtype, value) }
     } catch (err) {

@@ -3,6 +3,7 @@
  * checks, the look-ups that answer 404 for what does not exist, and `mutate`, which
  * appends a client's envelope only if the fold would accept it now.
  */
+import type { RpcVerifier } from '../rpc-verifier.js'
 import { ColonyError, ForbiddenError, NotFoundError, ValidationError } from '../../protocol/errors.js'
 import type { RpcEnvelope } from '../../protocol/envelope.js'
 import { type FoldEntry, makeEntry } from '../../protocol/entry.js'
@@ -36,6 +37,8 @@ export interface RpcServiceOptions {
   readonly channels?: ChannelService
   /** a request from `signer` named process `pid` (or was handed it): renews the lease it holds (leases.ts) */
   readonly renew?: (pid: string, signer: string) => void
+  /** recovers request signatures on worker threads (rpc-verifier.ts); undefined = on the node's thread */
+  readonly verifier?: RpcVerifier
 }
 
 /** A decoded, verified request. */

@@ -48,6 +48,7 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
       default: PARTITION_GRACE_MS / 1000,
       min: 0
     }),
+    'verify-threads': Flags.integer({ description: 'Worker threads that recover request signatures (0: the node\'s own thread). Pays only with a core to spare: on 2 cores shared with clients it made the node slower', default: 0, min: 0 }),
     lease: Flags.integer({ description: 'Seconds a process this site handed out may go without word from its executor before it goes back to the queue as a new attempt (0: never)', default: 60, min: 0 }),
     ...retentionFlags,
     ...tlsFlags
@@ -85,6 +86,7 @@ export default class NodeStart extends BaseCommand<typeof NodeStart> {
       dashboard: this.flags.dashboard,
       retention,
       leaseMs: this.flags.lease * 1000,
+      verifyThreads: this.flags['verify-threads'],
       ...(tls === undefined ? {} : { tls }),
       blobs: { keepLabels, maxBlobBytes: this.flags['max-blob-mib'] * 1024 * 1024 },
       operatorId: env.COLONIES_SERVER_ID,
