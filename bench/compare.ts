@@ -10,7 +10,8 @@
  * Writes bench/results/compare-<time>.{json,svg} and compare-latest.{json,svg}.
  *
  * Options: --n N · --k K · --procs P (worker processes) · --inflight F · --samples S
- * (latency samples) · --warmup W · --only bullmq,one,three,scale · --scale 10k,100k | 1m |
+ * (latency samples) · --warmup W · --only bullmq,one,one-fast,three,three-fast,scale ·
+ * --scale 10k,100k | 1m |
  * none · --scale-n N (jobs per scaling point) · --profile (CPU profiles of every process
  * under bench/results/profiles-<time>/, summarized) · --redis HOST:PORT (an existing
  * Redis on loopback instead of starting one; the run's queue, compare-<pid>-<time>, is
@@ -28,7 +29,7 @@ import { type Ceiling, ceiling } from './compare/ceiling.js'
 import { chart } from './compare/chart.js'
 import { countPerProcess } from './compare/count.js'
 import { Children } from './compare/children.js'
-import { ONE, oneSite, THREE, threeSites } from './compare/colonynet.js'
+import { ONE, ONE_FAST, oneSite, THREE, THREE_FAST, threeSites } from './compare/colonynet.js'
 import { assertLoopback } from './compare/loopback.js'
 import { formatSummary, isMainThreadProfile, type ProfileSummary, summarizeFile } from './compare/profile.js'
 import { ensureRedis, startRedis } from './compare/redis.js'
@@ -46,7 +47,7 @@ const options = {
   inflight: { type: 'string', default: '32' },
   samples: { type: 'string', default: '300' },
   warmup: { type: 'string' },
-  only: { type: 'string', default: 'bullmq,one,three,scale' },
+  only: { type: 'string', default: 'bullmq,one,one-fast,three,three-fast,scale' },
   scale: { type: 'string', default: '10k,100k' },
   'scale-n': { type: 'string', default: '4000' },
   profile: { type: 'boolean', default: false },
@@ -171,9 +172,19 @@ try {
     results.push(await measure(await oneSite(children, { k: place.k, nodeArgs })))
   }
 
+  if (only.has('one-fast')) {
+    log('\n[3b] colonynet, one site, fast path (client and executors on one WebSocket each; bulk submits; close-and-assign)')
+    results.push(await measure(await oneSite(children, { k: place.k, nodeArgs, fast: true })))
+  }
+
   if (only.has('three')) {
     log('\n[4] colonynet, three sites on loopback (each its own process); executors and submits spread over the sites, latency: submit at A, executor at C')
     results.push(await measure(await threeSites(children, { k: place.k, nodeArgs })))
+  }
+
+  if (only.has('three-fast')) {
+    log('\n[4b] colonynet, three sites, fast path')
+    results.push(await measure(await threeSites(children, { k: place.k, nodeArgs, fast: true })))
   }
 
   if (only.has('scale') && scaleSizes.length > 0) {
@@ -193,11 +204,15 @@ try {
 const bull = results.find(r => r.label === BULLMQ)
 const one = results.find(r => r.label === ONE)
 const three = results.find(r => r.label === THREE)
+const oneFast = results.find(r => r.label === ONE_FAST)
+const threeFast = results.find(r => r.label === THREE_FAST)
 for (const r of results) {
   if (bull !== undefined && r !== bull) r.ratioToBullmq = r.throughput.jobsPerSec / bull.throughput.jobsPerSec
-  if (ceil !== undefined && r === one) r.ceilingFraction = r.throughput.jobsPerSec / ceil.oneSite
-  if (ceil !== undefined && r === three) r.ceilingFraction = r.throughput.jobsPerSec / ceil.threeSites
+  // the ceiling counts the recoveries the ColonyOS RPC needs per process, for the fast path too
+  if (ceil !== undefined && (r === one || r === oneFast)) r.ceilingFraction = r.throughput.jobsPerSec / ceil.oneSite
+  if (ceil !== undefined && (r === three || r === threeFast)) r.ceilingFraction = r.throughput.jobsPerSec / ceil.threeSites
 }
+const cpuPerJob = (r: SystemResult | undefined): number | undefined => r === undefined ? undefined : Object.values(r.throughput.cpuMsPerJob).reduce((a, b) => a + b, 0)
 
 const memoryPerProcess = (p: ScalePoint): number | undefined => {
   const base = scaling.find(s => s.processes === 0)
@@ -228,11 +243,15 @@ const check = (what: string, value: number | undefined, need: number, show: (v: 
   targets.push({ what, measured: value === undefined ? 'not run' : show(value), met: value === undefined ? undefined : value >= need })
 }
 const ratio = (v: number): string => `${v.toFixed(2)}×`
-check('one site ≥ 50 % of BullMQ\'s jobs/s (verifying every signature)', one?.ratioToBullmq, 0.5, ratio)
-check('three sites ≥ 60 % of one site\'s jobs/s', one !== undefined && three !== undefined ? three.throughput.jobsPerSec / one.throughput.jobsPerSec : undefined, 0.6, ratio)
-check('one site p50 submit→start within 2× BullMQ\'s', one !== undefined && bull !== undefined ? bull.latency.p50 * 2 / one.latency.p50 : undefined, 1,
-  () => `${(one?.latency.p50 ?? NaN).toFixed(2)} vs ${(bull?.latency.p50 ?? NaN).toFixed(2)} ms (${((one?.latency.p50 ?? NaN) / (bull?.latency.p50 ?? NaN)).toFixed(2)}×)`)
-check('one site ≥ 50 % of the signature ceiling', one?.ceilingFraction, 0.5, v => `${(v * 100).toFixed(0)} %`)
+// issue 28's targets, for the fast path on one site against BullMQ in this run
+check('fast path, one site: ≥ 0.5× BullMQ\'s jobs/s (verifying every signature)', oneFast?.ratioToBullmq, 0.5, ratio)
+check('fast path, one site: ≥ 50 % of the signature ceiling', oneFast?.ceilingFraction, 0.5, v => `${(v * 100).toFixed(0)} %`)
+check('fast path, one site: p50 submit→start ≤ 2× BullMQ\'s', oneFast !== undefined && bull !== undefined ? bull.latency.p50 * 2 / oneFast.latency.p50 : undefined, 1,
+  () => `${(oneFast?.latency.p50 ?? NaN).toFixed(2)} vs ${(bull?.latency.p50 ?? NaN).toFixed(2)} ms (${((oneFast?.latency.p50 ?? NaN) / (bull?.latency.p50 ?? NaN)).toFixed(2)}×)`)
+check('fast path, one site: CPU per job (all processes) ≤ 3× BullMQ\'s', oneFast !== undefined && bull !== undefined ? 3 * (cpuPerJob(bull) as number) / (cpuPerJob(oneFast) as number) : undefined, 1,
+  () => `${(cpuPerJob(oneFast) ?? NaN).toFixed(2)} vs ${(cpuPerJob(bull) ?? NaN).toFixed(2)} ms (${((cpuPerJob(oneFast) ?? NaN) / (cpuPerJob(bull) ?? NaN)).toFixed(2)}×)`)
+check('fast path, three sites: ≥ 0.30× one site\'s jobs/s', oneFast !== undefined && threeFast !== undefined ? threeFast.throughput.jobsPerSec / oneFast.throughput.jobsPerSec : undefined, 0.3, ratio)
+check('ColonyOS RPC (HTTP), three sites: ≥ 0.30× one site\'s jobs/s', one !== undefined && three !== undefined ? three.throughput.jobsPerSec / one.throughput.jobsPerSec : undefined, 0.3, ratio)
 
 if (results.length > 0) log('\n' + table([
   ['system', 'jobs/s', 'vs BullMQ', 'of sig. ceiling', 'p50 ms', 'p99 ms', 'submit ack p50', 'peak RSS MiB per process'],

@@ -24,6 +24,8 @@ const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures')
 export const COLONY = 'compare'
 export const ONE = 'colonynet, one site'
 export const THREE = 'colonynet, three sites'
+export const ONE_FAST = 'colonynet, one site, fast path'
+export const THREE_FAST = 'colonynet, three sites, fast path'
 
 export interface ColonyKeys {
   readonly userKey: string
@@ -36,6 +38,12 @@ interface Options {
   readonly k: number
   /** extra node arguments for a process with this role (a CPU profile) */
   readonly nodeArgs?: (role: string) => string[]
+  /**
+   * colonynet's fast path for client and executors: one WebSocket each, bulk submits,
+   * close-and-assign. Without it they speak the ColonyOS RPC as ColonyOS's SDKs do: one
+   * HTTP request per submit, a close and an assign per job.
+   */
+  readonly fast?: boolean
 }
 
 /**
@@ -67,7 +75,7 @@ export async function setUpColony (urls: string[], operator: string, k: number, 
 }
 
 /** Executor i connects to node i mod count; the client's submission lane j goes to node j mod count. */
-function system (children: Children, label: string, servers: Array<{ role: string, pid: number, url: string }>, keys: ColonyKeys, nodeArgs: (role: string) => string[], stop: () => Promise<void>): System {
+function system (children: Children, label: string, servers: Array<{ role: string, pid: number, url: string }>, keys: ColonyKeys, nodeArgs: (role: string) => string[], fast: boolean, stop: () => Promise<void>): System {
   const urls = servers.map(s => s.url)
   for (const u of urls) assertLoopback(label, u)
   return {
@@ -78,9 +86,10 @@ function system (children: Children, label: string, servers: Array<{ role: strin
     workers: (indices, mode, name) => children.fixture(`${label} ${name}`, join(fixtures, 'colonynet-executor.ts'), {
       colony: COLONY,
       mode,
+      fast,
       executors: indices.map(i => ({ url: urls[i % urls.length], prvkey: keys.executorKeys[i] }))
     }, nodeArgs(`${label} ${name}`)),
-    client: name => children.fixture(`${label} ${name}`, join(fixtures, 'colonynet-client.ts'), { urls, prvkey: keys.userKey, colony: COLONY }, nodeArgs(`${label} ${name}`)),
+    client: name => children.fixture(`${label} ${name}`, join(fixtures, 'colonynet-client.ts'), { urls, prvkey: keys.userKey, colony: COLONY, fast }, nodeArgs(`${label} ${name}`)),
     stop
   }
 }
@@ -90,7 +99,7 @@ const none = (): string[] => []
 /** One node in its own process (bench/node.ts's startNodeProcess). */
 export async function oneSite (children: Children, opts: Options): Promise<System> {
   const operator = generatePrivateKey()
-  const args = (opts.nodeArgs ?? none)(`${ONE} node`)
+  const args = (opts.nodeArgs ?? none)(`${opts.fast === true ? ONE_FAST : ONE} node`)
   const saved = process.env.BENCH_NODE_ARGS
   // startNodeProcess takes its extra node arguments from the environment
   if (args.length > 0) process.env.BENCH_NODE_ARGS = args.join(' ')
@@ -101,7 +110,7 @@ export async function oneSite (children: Children, opts: Options): Promise<Syste
   children.track('colonynet node', node.child, node.stop)
   assertLoopback('the colonynet node', node.url)
   const keys = await setUpColony([node.url], operator, opts.k)
-  return system(children, ONE, [{ role: 'node', pid: node.child.pid ?? -1, url: node.url }], keys, opts.nodeArgs ?? none, node.stop)
+  return system(children, opts.fast === true ? ONE_FAST : ONE, [{ role: 'node', pid: node.child.pid ?? -1, url: node.url }], keys, opts.nodeArgs ?? none, opts.fast === true, node.stop)
 }
 
 /** Three sites on loopback, each its own process (bench/federation.ts's startSite). */
@@ -128,7 +137,7 @@ export async function threeSites (children: Children, opts: Options): Promise<Sy
   await start('c', bootstrap)
   for (const s of sites) assertLoopback(`site ${s.name}`, s.url)
   const keys = await setUpColony(sites.map(s => s.url), operator, opts.k, sites.slice(1).map(s => ({ nodeid: s.nodeid, name: s.name })))
-  return system(children, THREE, sites.map(s => ({ role: `site-${s.name}`, pid: s.child.pid ?? -1, url: s.url })), keys, opts.nodeArgs ?? none,
+  return system(children, opts.fast === true ? THREE_FAST : THREE, sites.map(s => ({ role: `site-${s.name}`, pid: s.child.pid ?? -1, url: s.url })), keys, opts.nodeArgs ?? none, opts.fast === true,
     async () => { for (const s of sites) await stopSite(s) })
 }
 
@@ -158,5 +167,5 @@ export async function startNodeOn (children: Children, dir: string, operator: st
 /** The colony set up on a node started by startNodeOn. */
 export async function onNode (children: Children, node: DirNode, operator: string, opts: Options): Promise<System> {
   const keys = await setUpColony([node.url], operator, opts.k)
-  return system(children, ONE, [{ role: 'node', pid: node.pid, url: node.url }], keys, opts.nodeArgs ?? none, node.stop)
+  return system(children, ONE, [{ role: 'node', pid: node.pid, url: node.url }], keys, opts.nodeArgs ?? none, opts.fast === true, node.stop)
 }
