@@ -193,6 +193,20 @@ async function sitesQuiet (c: Cluster): Promise<boolean> {
   return stats.waitingprocesses === 0 && stats.runningprocesses === 0
 }
 
+/** Each site's state hash, record count and queue, for an error that says where a run stuck. */
+async function quietReport (c: Cluster): Promise<string> {
+  const parts = await Promise.all(c.sites.map(async s => {
+    try {
+      const h = await (await fetch(`${s.url}/health?state=1`, { signal: AbortSignal.timeout(5000) })).json() as { statehash: string, records: number }
+      const st = await new ColoniesClient({ url: s.url, prvkey: c.user, timeoutMs: 5000 }).getColonyStatistics(COLONY)
+      return `${s.name} hash ${h.statehash.slice(0, 8)} records ${h.records} waiting ${st.waitingprocesses} running ${st.runningprocesses}`
+    } catch (err) {
+      return `${s.name} no answer (${(err as Error).message})`
+    }
+  }))
+  return parts.join('; ')
+}
+
 /** Every site agrees, runs nothing and holds no successful process: retention purged them all. */
 async function allPurged (c: Cluster): Promise<boolean> {
   if (!await sitesQuiet(c)) return false
@@ -258,7 +272,10 @@ async function runScenario (sc: Scenario): Promise<Row> {
       const st = await new ColoniesClient({ url: site(c as Cluster, 0).url, prvkey: (c as Cluster).user, timeoutMs: 5000 }).getColonyStatistics(COLONY)
       trace.push(`${((Date.now() - healed) / 1000).toFixed(1)}s: ${st.waitingprocesses} waiting, ${st.runningprocesses} running`)
       return false
-    }, 'every site to agree with nothing left to run', 120_000)
+    }, 'every site to agree with nothing left to run', 120_000).catch(async (err: Error) => {
+      // say where it stuck: what was left at the end
+      throw new Error(`${err.message} (site 0 at the end: ${trace.slice(-1)[0] ?? 'no answer'}; ${await quietReport(c as Cluster)})`)
+    })
     const converged = Date.now() - healed
     const counters = await Promise.all(c.sites.map(async s => {
       const r = await fetch(`${s.url}/health`, { signal: AbortSignal.timeout(5000) }).then(async x => await x.json() as { federation?: { claims: { waited: number, capped: number }, silenthangups: number } }).catch(() => undefined)
