@@ -32,6 +32,11 @@ import type { RpcService } from './rpc-service.js'
 export const MAX_IN_FLIGHT = 256
 /** Bytes of replies waiting to be written above which the node stops reading. */
 export const HIGH_WATER = 4 * 1024 * 1024
+/**
+ * While it does not read, the node pings this often: a paused socket sees no EOF, so a
+ * client that went away is noticed only when a write to it fails (the ping after its reset).
+ */
+export const PAUSED_PING_MS = 1000
 /** Room for the frame's own fields around an envelope of the largest size. */
 export const FRAME_SLACK = 64 * 1024
 
@@ -80,6 +85,7 @@ function parseFrame (text: string): Frame {
     return { id, cancel: true }
   }
   if (!Object.hasOwn(o, 'env')) throw new FrameError(id, 'env: is required, the signed envelope as POSTed to /api')
+  if (typeof o.env !== 'object' || o.env === null || Array.isArray(o.env)) throw new FrameError(id, 'env: must be the signed envelope, a JSON object {"signature","payloadtype","payload"}')
   return { id, env: o.env }
 }
 
@@ -93,6 +99,7 @@ class Connection {
   readonly #inFlight = new Map<number, InFlight>()
   readonly #queue: Buffer[] = []
   #closed = false
+  #pinger: NodeJS.Timeout | undefined
 
   constructor (ws: WebSocket, o: Required<RpcSocketOptions>) {
     this.#ws = ws
@@ -123,7 +130,7 @@ class Connection {
     // while full, frames the receiver had already read wait here (the socket is paused)
     if (this.#queue.length > 0 || this.#full()) {
       this.#queue.push(buf)
-      if (!this.#ws.isPaused) this.#ws.pause()
+      this.#pause()
       return
     }
     this.#take(buf)
@@ -133,7 +140,18 @@ class Connection {
   #pump (): void {
     if (this.#closed) return
     while (this.#queue.length > 0 && !this.#full()) this.#take(this.#queue.shift() as Buffer)
-    if (this.#queue.length === 0 && !this.#full() && this.#ws.isPaused) this.#ws.resume()
+    if (this.#queue.length === 0 && !this.#full() && this.#ws.isPaused) {
+      clearInterval(this.#pinger)
+      this.#pinger = undefined
+      this.#ws.resume()
+    }
+  }
+
+  #pause (): void {
+    if (this.#ws.isPaused) return
+    this.#ws.pause()
+    this.#pinger ??= setInterval(() => { if (this.#ws.readyState === WebSocket.OPEN) this.#ws.ping() }, PAUSED_PING_MS)
+    this.#pinger.unref()
   }
 
   #take (buf: Buffer): void {
@@ -186,11 +204,12 @@ class Connection {
     if (this.#closed || this.#ws.readyState !== WebSocket.OPEN) return
     // one serialization per reply; ws frames the string without another copy of its own
     this.#ws.send(JSON.stringify({ id, status, reply }))
-    if (this.#ws.bufferedAmount > this.#o.highWater && !this.#ws.isPaused) this.#ws.pause()
+    if (this.#ws.bufferedAmount > this.#o.highWater) this.#pause()
   }
 
   #abortAll (): void {
     this.#closed = true
+    clearInterval(this.#pinger)
     this.#queue.length = 0
     for (const r of this.#inFlight.values()) {
       r.cancelled = true
