@@ -199,7 +199,7 @@ export abstract class RpcBase {
       if (isAborted(signal)) throw abortReason(signal as AbortSignal)
       if (err instanceof UpgradeRefusedError) {
         if (auto) return undefined
-        if (!this.#target.tls && err.status === 400) throw new NodeUnreachableError(this.url, 'it serves HTTPS (TLS), not plain HTTP')
+        if (!this.#target.tls && err.status === 400 && plainOnTls(err.body)) throw new NodeUnreachableError(this.url, 'it serves HTTPS (TLS), not plain HTTP')
         throw new NodeUnreachableError(this.url, `it has no WebSocket RPC at /rpc (HTTP ${err.status}): a ColonyOS server, or a node with it turned off; use transport 'http' or 'auto' (COLONIES_TRANSPORT)`, err)
       }
       // the request never left: let HTTP try it and fail (or not) in its own words

@@ -44,7 +44,8 @@ export const WS_MAX_ENVELOPE_BYTES = 3 * 1024 * 1024
 
 /** The node answered the upgrade to /rpc with an HTTP status: it has no WebSocket RPC (a ColonyOS server, or the endpoint off). */
 export class UpgradeRefusedError extends Error {
-  constructor (readonly status: number) {
+  /** `body`: the start of the refusal's body (a TLS port's answer to plain HTTP says so there) */
+  constructor (readonly status: number, readonly body = '') {
     super(`the node refused the WebSocket upgrade to /rpc (HTTP ${status})`)
     this.name = 'UpgradeRefusedError'
   }
@@ -193,11 +194,18 @@ export class RpcConnection {
       })
       ws.on('message', (data: WebSocket.RawData) => this.#onFrame(data as Buffer))
       ws.on('unexpected-response', (_req, res) => {
-        res.resume()
         const status = res.statusCode ?? 0
         this.refusedStatus = status
-        reject(new UpgradeRefusedError(status))
-        ws.terminate()
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => { if (body.length < 4096) body += chunk })
+        const refuse = (): void => {
+          reject(new UpgradeRefusedError(status, body))
+          ws.terminate()
+        }
+        res.once('end', refuse)
+        res.once('error', refuse)
+        res.once('close', refuse)
       })
       ws.on('error', (err: Error & { code?: string }) => {
         if (!isOpen) reject(err)
