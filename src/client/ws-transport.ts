@@ -6,7 +6,10 @@
  * has its deadline and AbortSignal, and either sends a cancel frame so the node stops
  * its long-poll. The connection opens on the first request and again on the first
  * request after it dropped; a request in flight when it drops fails and is not sent
- * again (the node may have acted on it: a second submit would be a second process). Its
+ * again (the node may have acted on it: a second submit would be a second process),
+ * except as transport.ts does for a kept-alive HTTP socket: requests sent on a connection
+ * that had gone idle and was reset (ECONNRESET, EPIPE) before anything came back on it
+ * (a NAT router that forgot the idle flow) go again, once, on a fresh connection. Its
  * socket is unref'd while idle, as an HTTP agent's free sockets are, so an idle client
  * does not keep the process alive.
  */
@@ -67,6 +70,14 @@ export class ConnectionLostError extends Error {
   }
 }
 
+/** An idle connection was reset before it carried anything back: the request did not reach the node. */
+class StaleConnectionError extends Error {
+  constructor (reason: string) {
+    super(reason)
+    this.name = 'StaleConnectionError'
+  }
+}
+
 /** What the node answered: the HTTP status POST /api would have had and the reply, parsed. */
 export interface WsResult {
   readonly status: number
@@ -74,6 +85,9 @@ export interface WsResult {
 }
 
 interface Pending {
+  /** the socket it was sent on, and whether that had been idle with nothing heard since */
+  readonly ws: WebSocket
+  readonly quiet: boolean
   readonly resolve: (r: WsResult) => void
   readonly reject: (err: unknown) => void
   readonly timer: NodeJS.Timeout
@@ -91,6 +105,8 @@ export class RpcConnection {
   #opening: Promise<WebSocket> | undefined
   readonly #pending = new Map<number, Pending>()
   #nextId = 0
+  /** the current socket went idle and nothing has come on it since (see the file's head) */
+  #quiet = false
   /** set once the node answered the upgrade with a status: it has no /rpc */
   refusedStatus: number | undefined
 
@@ -126,6 +142,19 @@ export class RpcConnection {
    * ExchangeTimeoutError after `timeoutMs`, or the signal's reason.
    */
   async request (envText: string, timeoutMs: number, signal?: AbortSignal): Promise<WsResult> {
+    try {
+      return await this.#requestOnce(envText, timeoutMs, signal)
+    } catch (err) {
+      if (!(err instanceof StaleConnectionError)) throw err
+    }
+    try {
+      return await this.#requestOnce(envText, timeoutMs, signal)
+    } catch (err) {
+      throw err instanceof StaleConnectionError ? new ConnectionLostError(err.message) : err
+    }
+  }
+
+  async #requestOnce (envText: string, timeoutMs: number, signal?: AbortSignal): Promise<WsResult> {
     let ws = this.#ws
     if (ws?.readyState !== WebSocket.OPEN) {
       try {
@@ -155,7 +184,7 @@ export class RpcConnection {
         signal.addEventListener('abort', onAbort, { once: true })
       }
       if (this.#pending.size === 0) socketOf(open)?.ref()
-      this.#pending.set(id, { resolve, reject, timer, signal, onAbort })
+      this.#pending.set(id, { ws: open, quiet: this.#quiet, resolve, reject, timer, signal, onAbort })
       open.send(`{"id":${id},"env":${envText}}`)
     })
   }
@@ -172,7 +201,10 @@ export class RpcConnection {
     this.#pending.delete(id)
     clearTimeout(p.timer)
     if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort)
-    if (this.#pending.size === 0 && this.#ws !== undefined) socketOf(this.#ws)?.unref()
+    if (this.#pending.size === 0 && this.#ws !== undefined) {
+      socketOf(this.#ws)?.unref()
+      this.#quiet = true
+    }
     return p
   }
 
@@ -187,9 +219,13 @@ export class RpcConnection {
         ...(this.#ca === undefined ? {} : { ca: trustedCas(this.#ca) })
       })
       let isOpen = false
+      /** the socket's own error: ws reports a reset only as a close without a close frame */
+      let socketError: string | undefined
       ws.on('open', () => {
         isOpen = true
         this.#ws = ws
+        this.#quiet = false
+        ;(socketOf(ws) as { on?: (e: string, f: (err: Error & { code?: string }) => void) => void } | undefined)?.on?.('error', err => { socketError ??= err.code })
         resolve(ws)
       })
       ws.on('message', (data: WebSocket.RawData) => this.#onFrame(data as Buffer))
@@ -209,11 +245,11 @@ export class RpcConnection {
       })
       ws.on('error', (err: Error & { code?: string }) => {
         if (!isOpen) reject(err)
-        else this.#dropped(ws, new ConnectionLostError(err.message, err.code))
+        else this.#dropped(ws, new ConnectionLostError(err.message, err.code), err.code)
       })
       ws.on('close', (code: number) => {
         if (!isOpen) reject(new ConnectionLostError('it closed before it opened'))
-        else this.#dropped(ws, new ConnectionLostError(code === 1006 ? 'closed without a close frame' : `closed by the node (code ${code})`))
+        else this.#dropped(ws, new ConnectionLostError(socketError !== undefined ? `reset (${socketError})` : code === 1006 ? 'closed without a close frame' : `closed by the node (code ${code})`, socketError), socketError)
       })
     })
     this.#opening = opening
@@ -224,10 +260,18 @@ export class RpcConnection {
     }
   }
 
-  /** Fails every request in flight on `ws`; the next request opens a new connection. */
-  #dropped (ws: WebSocket, err: Error): void {
-    if (this.#ws === ws) this.#ws = undefined
-    for (const id of [...this.#pending.keys()]) this.#settle(id)?.reject(err)
+  /**
+   * Fails every request in flight on `ws` (or, when it was reset while quiet, hands those
+   * sent since it went idle back to be sent again); the next request opens a new connection.
+   */
+  #dropped (ws: WebSocket, err: Error, code?: string): void {
+    const current = this.#ws === ws
+    if (current) this.#ws = undefined
+    const stale = current && this.#quiet && (code === 'ECONNRESET' || code === 'EPIPE')
+    for (const [id, p] of [...this.#pending]) {
+      if (p.ws !== ws) continue
+      this.#settle(id)?.reject(stale && p.quiet ? new StaleConnectionError(err.message) : err)
+    }
     ws.terminate()
   }
 
@@ -238,6 +282,7 @@ export class RpcConnection {
     } catch {
       return
     }
+    this.#quiet = false
     // a frame without a known id answers nothing of ours (a request already timed out or cancelled)
     if (typeof frame?.id !== 'number') return
     this.#settle(frame.id)?.resolve({ status: typeof frame.status === 'number' ? frame.status : 0, reply: frame.reply })

@@ -5,7 +5,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
@@ -179,6 +179,63 @@ test('auto on a node that is down fails in HTTP\'s words', async () => {
     const err = await rejects(new ColoniesClient({ url: `http://127.0.0.1:${port}`, prvkey: tc.user.prv, transport }).version())
     assert.instance(err, NodeUnreachableError)
     assert.match(err.message, /connection refused \(ECONNREFUSED\)/, transport)
+  }
+})
+
+/** A TCP relay to the node that, once told to, resets each client connection at its next bytes instead of passing them on. */
+async function relay (port: number): Promise<{ url: string, resetNext: () => void, connections: () => number, close: () => void }> {
+  let reset = false
+  let conns = 0
+  const open = new Set<Socket>()
+  const srv = createTcpServer(client => {
+    conns++
+    const upstream = connect(port, '127.0.0.1')
+    open.add(client).add(upstream)
+    client.on('data', chunk => {
+      if (reset) {
+        reset = false
+        upstream.destroy()
+        client.resetAndDestroy()
+        return
+      }
+      upstream.write(chunk)
+    })
+    upstream.pipe(client)
+    const end = (): void => { client.destroy(); upstream.destroy() }
+    client.on('error', end).on('close', end)
+    upstream.on('error', end).on('close', end)
+  })
+  await new Promise<void>(resolve => srv.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+    resetNext: () => { reset = true },
+    connections: () => conns,
+    close: () => { for (const x of open) x.destroy(); srv.close() }
+  }
+}
+
+test('an idle connection reset before it carried anything back: the request goes again, once, on a fresh one', async () => {
+  const r = await relay(tc.node.port)
+  try {
+    const user = new ColoniesClient({ url: r.url, prvkey: tc.user.prv, transport: 'ws' })
+    await user.getColony(tc.colony)
+    assert.is(r.connections(), 1)
+    const before = (await user.getWaitingProcesses(tc.colony)).length
+    // the flow is forgotten while idle: the submit's bytes are answered with a reset, never reaching the node
+    r.resetNext()
+    const p = await user.submitFunctionSpec(spec(tc.colony, ['after reset']) as never)
+    assert.is(r.connections(), 2)
+    const waiting = await user.getWaitingProcesses(tc.colony)
+    assert.is(waiting.length, before + 1, 'submitted exactly once')
+    assert.ok(waiting.some(w => w.processid === p.processid))
+    // a reset of a fresh connection's first request is reported, not retried
+    RpcConnection.for(r.url).close()
+    r.resetNext()
+    const err = await rejects(user.getColony(tc.colony))
+    assert.instance(err, NodeUnreachableError)
+    assert.is(r.connections(), 3)
+  } finally {
+    r.close()
   }
 })
 
