@@ -3,7 +3,7 @@
  * the executor SDK and a ready-made executor that runs processes as command lines.
  */
 export {
-  ColoniesClient, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, serverUrlFromEnv,
+  ColoniesClient, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, serverUrlFromEnv, transportFromEnv, type Transport,
   type AttributeRegistration, type CallOptions, type ColoniesClientOptions, type CronRegistration, type ExecutorRegistration,
   type FunctionRegistration, type FunctionSpecInput, type GeneratorRegistration, type LogQuery, type ProcessFilter,
   type UserRegistration, type WorkflowSpecInput, type FileRegistration, type ColonyFile, type FileData, type FileLabel, type Snapshot,

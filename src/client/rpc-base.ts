@@ -1,7 +1,8 @@
 /**
  * What every call of the client shares: the node's URL, the identity requests are signed
- * with, one HTTP exchange per request (transport.ts) and the reply decoded or turned into
- * a typed error by its status. The server's own calls (health, version) live here too;
+ * with, one HTTP exchange per request (transport.ts) or the node's WebSocket RPC
+ * (ws-transport.ts, with `transport`), and the reply decoded or turned into a typed error
+ * by its status, the same whichever way it came. The server's own calls (health, version) live here too;
  * the other families of calls extend this class (rpc-client.ts puts them together).
  */
 import { installCryptoBackend } from '../crypto/index.js'
@@ -13,6 +14,9 @@ import { PLAIN_ON_TLS_MESSAGE } from '../protocol/tls.js'
 import { DEFAULT_PORT, type ServerInfo, type Statistics } from '../protocol/wire-types.js'
 import { NodeUnreachableError, RpcError, rpcError } from './errors.js'
 import { exchange, ExchangeTimeoutError, httpTarget, type HttpTarget } from './transport.js'
+import { ConnectFailedError, RpcConnection, type Transport, transportFromEnv, UpgradeRefusedError, WS_MAX_ENVELOPE_BYTES, WS_MAX_IN_FLIGHT } from './ws-transport.js'
+
+export { type Transport, transportFromEnv } from './ws-transport.js'
 
 /** Per-request limit for ordinary RPCs; assign adds its long-poll time on top. */
 export const DEFAULT_TIMEOUT_MS = 30_000
@@ -29,6 +33,13 @@ export interface ColoniesClientOptions {
    * private or self-signed certificate (NODE_EXTRA_CA_CERTS does the same for a process)
    */
   ca?: string
+  /**
+   * how requests reach the node: 'http' (POST /api each), 'ws' (pipelined on one
+   * WebSocket to /rpc: colonynet nodes only) or 'auto' (the WebSocket, or HTTP for the
+   * rest of the process's life once the node refuses it, as a ColonyOS server does).
+   * Default: COLONIES_TRANSPORT, else 'http'. health() always uses HTTP.
+   */
+  transport?: Transport
 }
 
 /** Per-call options every method accepts last. */
@@ -113,8 +124,12 @@ export abstract class RpcBase {
   readonly timeoutMs: number
   /** the extra CA the client trusts (ColoniesClientOptions.ca) */
   readonly ca: string | undefined
+  /** how requests reach the node (ColoniesClientOptions.transport) */
+  readonly transport: Transport
   readonly #prvkey: string
   readonly #target: HttpTarget
+  /** the WebSocket (shared by every client of this process to the same URL and CA); undefined for 'http' */
+  readonly #conn: RpcConnection | undefined
 
   constructor (opts: ColoniesClientOptions) {
     // every request is signed here: with the native backend where one loads
@@ -126,6 +141,9 @@ export abstract class RpcBase {
     this.id = idFromPrivateKey(opts.prvkey)
     this.#prvkey = opts.prvkey
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    this.transport = opts.transport ?? transportFromEnv()
+    if (!['http', 'ws', 'auto'].includes(this.transport)) throw new ValidationError('transport', `must be http, ws or auto, got ${JSON.stringify(this.transport)}`)
+    this.#conn = this.transport === 'http' ? undefined : RpcConnection.for(this.url, opts.ca)
   }
 
   /** Validate a message and sign it with this client's key. */
@@ -161,13 +179,46 @@ export abstract class RpcBase {
     return result
   }
 
+  /**
+   * One request over the WebSocket; undefined when it should go over HTTP instead: the
+   * node refused the upgrade ('auto'), the connection could not be made ('auto': the HTTP
+   * exchange then fails with HTTP's words), the connection is full or the envelope too
+   * large for a frame (HTTP gives the node's own 413).
+   */
+  async #overWs (conn: RpcConnection, body: string, opts: CallOptions): Promise<{ status: number, reply: unknown } | undefined> {
+    const auto = this.transport === 'auto'
+    if (auto && conn.refusedStatus !== undefined) return undefined
+    if (conn.inFlight >= WS_MAX_IN_FLIGHT) return undefined
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: count the bytes only when it matters
+    if (body.length * 3 > WS_MAX_ENVELOPE_BYTES && Buffer.byteLength(body) > WS_MAX_ENVELOPE_BYTES) return undefined
+    const { signal } = opts
+    if (isAborted(signal)) throw abortReason(signal as AbortSignal)
+    try {
+      return await conn.request(body, opts.timeoutMs ?? this.timeoutMs, signal)
+    } catch (err) {
+      if (isAborted(signal)) throw abortReason(signal as AbortSignal)
+      if (err instanceof UpgradeRefusedError) {
+        if (auto) return undefined
+        if (!this.#target.tls && err.status === 400 && plainOnTls(err.body)) throw new NodeUnreachableError(this.url, 'it serves HTTPS (TLS), not plain HTTP')
+        throw new NodeUnreachableError(this.url, `it has no WebSocket RPC at /rpc (HTTP ${err.status}): a ColonyOS server, or a node with it turned off; use transport 'http' or 'auto' (COLONIES_TRANSPORT)`, err)
+      }
+      // the request never left: let HTTP try it and fail (or not) in its own words
+      if (auto && err instanceof ConnectFailedError) return undefined
+      if (err instanceof ExchangeTimeoutError) throw new NodeUnreachableError(this.url, err.message, err)
+      throw new NodeUnreachableError(this.url, describeNetworkError(err), err)
+    }
+  }
+
   async #post (env: RpcEnvelope, opts: CallOptions): Promise<unknown> {
-    const { status, text } = await this.#fetch('/api', { method: 'POST', body: JSON.stringify(env) }, opts)
+    const body = JSON.stringify(env)
+    const viaWs = this.#conn === undefined ? undefined : await this.#overWs(this.#conn, body, opts)
+    const { status, text } = viaWs === undefined ? await this.#fetch('/api', { method: 'POST', body }, opts) : { status: viaWs.status, text: undefined }
     let reply: ReturnType<typeof parseReply>
     try {
-      reply = parseReply(text)
+      reply = parseReply(viaWs === undefined ? text : viaWs.reply)
     } catch {
-      const snippet = text.length > 200 ? `${text.slice(0, 200)}…` : text
+      const shown = text ?? JSON.stringify(viaWs?.reply) ?? ''
+      const snippet = shown.length > 200 ? `${shown.slice(0, 200)}…` : shown
       throw new RpcError(status >= 400 ? status : 502,
         `${this.url} answered HTTP ${status} with something that is not a ColonyOS reply (is this a colonies node?): ${JSON.stringify(snippet)}`,
         env.payloadtype)

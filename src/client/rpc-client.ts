@@ -18,7 +18,7 @@ import { ChannelCalls } from './rpc-channels.js'
 import type { FunctionSpecInput } from './rpc-processes.js'
 
 export { DEFAULT_PORT } from '../protocol/wire-types.js'
-export { DEFAULT_TIMEOUT_MS, serverUrlFromEnv, type CallOptions, type ColoniesClientOptions } from './rpc-base.js'
+export { DEFAULT_TIMEOUT_MS, serverUrlFromEnv, transportFromEnv, type CallOptions, type ColoniesClientOptions, type Transport } from './rpc-base.js'
 export type { ExecutorRegistration, UserRegistration } from './rpc-membership.js'
 export type { AttributeRegistration, FunctionRegistration, FunctionSpecInput, LogQuery, ProcessFilter } from './rpc-processes.js'
 export type { FileRegistration } from './rpc-files.js'
@@ -53,7 +53,7 @@ function workflowText (spec: WorkflowSpecInput | WorkflowSpec | string): string 
 export class ColoniesClient extends ChannelCalls {
   /** The same node, another identity (e.g. the colony owner's key for approving executors). */
   withKey (prvkey: string): ColoniesClient {
-    return new ColoniesClient({ url: this.url, prvkey, timeoutMs: this.timeoutMs, ...(this.ca === undefined ? {} : { ca: this.ca }) })
+    return new ColoniesClient({ url: this.url, prvkey, timeoutMs: this.timeoutMs, transport: this.transport, ...(this.ca === undefined ? {} : { ca: this.ca }) })
   }
 
   // ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 /**
- * The node's one port: `POST /api` (ColonyOS RPC), `GET /health`, WebSocket `/pubsub`,
+ * The node's one port: `POST /api` (ColonyOS RPC), the same RPC pipelined over WebSocket
+ * `/rpc` (rpc-socket.ts), `GET /health`, WebSocket `/pubsub`,
  * the blobs of colony files under `/blobs/`, and the dashboard at `/` unless it is turned off.
  * Bodies are limited (MAX_BODY_BYTES, 413 beyond) and must be JSON; a client that disconnects aborts
  * its long-poll. With `tls` the same routes are served as HTTPS and WSS (tls-port.ts).
@@ -15,6 +16,7 @@ import type { ColonyStream } from './colony-stream.js'
 import type { DashboardAssets } from './dashboard-assets.js'
 import type { PubSub } from './pubsub.js'
 import { decodeRequest, type RpcService, toResult } from './rpc-service.js'
+import { RpcSocket } from './rpc-socket.js'
 import { type TlsCredentials, TlsPort } from './tls-port.js'
 
 /**
@@ -43,6 +45,8 @@ export interface HttpServerOptions {
   readonly blobs?: { serve: (req: IncomingMessage, res: ServerResponse, path: string, expectContinue: boolean) => Promise<void> }
   /** serve HTTPS and WSS with this certificate and key (ColonyOS's COLONIES_TLS); undefined = plain HTTP */
   readonly tls?: TlsCredentials
+  /** false: no WebSocket RPC at /rpc (its upgrade is answered 404, as a ColonyOS server does) */
+  readonly rpcSocket?: boolean
 }
 
 function send (res: ServerResponse, status: number, body: unknown): void {
@@ -85,6 +89,8 @@ function abortOnClose (res: ServerResponse): AbortSignal {
 export class HttpServer implements Service {
   readonly server: Server
   private readonly wss: WebSocketServer
+  /** the WebSocket RPC at /rpc; undefined when turned off */
+  readonly rpcSocket: RpcSocket | undefined
   private readonly opts: HttpServerOptions
   /** with TLS: the listener in front of `server` (tls-port.ts) */
   private readonly tlsPort: TlsPort | undefined
@@ -107,9 +113,16 @@ export class HttpServer implements Service {
       void this.route(req, res)
     })
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 })
+    this.rpcSocket = opts.rpcSocket === false ? undefined : new RpcSocket({ rpc: opts.rpc, maxBodyBytes: MAX_BODY_BYTES })
     this.server.on('upgrade', (req, socket, head) => {
-      if (new URL(req.url ?? '/', 'http://x').pathname !== '/pubsub') {
-        socket.destroy()
+      const path = new URL(req.url ?? '/', 'http://x').pathname
+      if (path === '/rpc' && this.rpcSocket !== undefined) {
+        this.rpcSocket.handleUpgrade(req, socket, head)
+        return
+      }
+      if (path !== '/pubsub') {
+        // a status, not a reset: a client trying /rpc learns to use POST /api (client/ws-transport.ts)
+        socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n')
         return
       }
       this.wss.handleUpgrade(req, socket, head, ws => {
@@ -149,7 +162,7 @@ export class HttpServer implements Service {
       }
       if (path !== '/api' && this.opts.dashboard !== undefined && await this.opts.dashboard.serve(req, res, path)) return
       if (path !== '/api') {
-        send(res, 404, errorReply(404, `no such endpoint ${req.method ?? ''} ${path}: use POST /api, GET /health or /pubsub`))
+        send(res, 404, errorReply(404, `no such endpoint ${req.method ?? ''} ${path}: use POST /api, GET /health, /rpc or /pubsub`))
         return
       }
       if (req.method !== 'POST') {
@@ -197,6 +210,7 @@ export class HttpServer implements Service {
   async stop (): Promise<void> {
     for (const ws of this.wss.clients) ws.terminate()
     this.wss.close()
+    this.rpcSocket?.close()
     if (this.tlsPort !== undefined) {
       await this.tlsPort.close()
       return

@@ -67,6 +67,8 @@ export interface NodeOptions {
   readonly log?: (line: string) => void
   /** serve the dashboard at `/` on the API port (default true) */
   readonly dashboard?: boolean
+  /** serve the RPC over WebSocket at /rpc on the API port (default true; rpc-socket.ts) */
+  readonly rpcSocket?: boolean
   /**
    * worker threads that recover the signatures of RPC requests (rpc-verifier.ts); default
    * 0, the node's own thread (on 2 cores a thread made the node slower: see rpc-verifier.ts)
@@ -183,6 +185,7 @@ export class ColonyNode {
       colonyStream: this.colonyStream,
       channels: this.channels,
       ...(opts.dashboard === false ? {} : { dashboard: new DashboardAssets() }),
+      ...(opts.rpcSocket === false ? { rpcSocket: false } : {}),
       health: full => ({
         version: BUILD_VERSION,
         nodeid: identity.nodeId,
@@ -190,6 +193,8 @@ export class ColonyNode {
         // can fill it in (a name, no secret: every member types it; with several, none is named)
         ...soleColony(ledger.fold.colonies()),
         records: ledger.records,
+        // the WebSocket RPC (/rpc): connections open, their requests in flight, frames held back
+        ...(this.http.rpcSocket === undefined ? {} : { rpcsocket: this.http.rpcSocket.stats() }),
         // what memory holds (live work) and the store: units and processes in memory, units
         // sent out and brought back, sweeps to do; the data directory's bytes (looked at every 30 s)
         ledger: { ...ledger.memoryStats(), diskbytes: this.disk.bytes },

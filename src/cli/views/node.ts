@@ -175,6 +175,12 @@ export function healthText (h: Record<string, unknown>, first: Array<[string, st
         return `from colony ${str(o.colony)} by ${str(o.by).slice(0, 16)}… at ${utc(num(o.at))}`
       }).join('; ')]); break
       case 'duplicates': fields.push(['Duplicates', duplicatesHealthText(v)]); break
+      // the WebSocket RPC (/rpc): clients' connections, their requests, frames the node holds back
+      case 'rpcsocket': {
+        const r = obj(v)
+        fields.push(['RPC sockets', `${num(r.connections) ?? 0} open, ${num(r.inflight) ?? 0} requests in flight, ${num(r.queued) ?? 0} frames held back`])
+        break
+      }
       case 'retention': {
         const r = obj(v)
         fields.push(['Retention', retentionText(num(r.policy) ?? 0, str(r.archive))], ['Pruned', prunedText(v)])
