@@ -3,6 +3,7 @@
  * signing with the key the operation needs (member, colony owner or node operator).
  * The key's setting is remembered so an "access denied" can say which one to check.
  */
+import type { Transport } from '../client/ws-transport.js'
 import type { Command, Interfaces } from '@oclif/core'
 import type { ColoniesClient } from '../client/index.js'
 import { BaseCommand } from './base-command.js'
@@ -15,6 +16,13 @@ export abstract class ClientCommand<T extends typeof Command> extends BaseComman
   static override baseFlags = { ...BaseCommand.baseFlags, ...connectionFlags }
 
   protected declare flags: ClientFlags<T>
+
+  /**
+   * How this command's client reaches the node unless COLONIES_TRANSPORT says: a one-shot
+   * command sends a request or two, for which HTTP costs a round trip less than opening
+   * the WebSocket RPC; a long-running one (an executor) sets 'auto'.
+   */
+  protected transportDefault: Transport = 'http'
 
   protected connection (): Connection {
     const conn = resolveConnection(process.env, { host: this.flags.host, port: this.flags.port })
@@ -59,10 +67,10 @@ export abstract class ClientCommand<T extends typeof Command> extends BaseComman
   /** A client for an explicit key; `setting` names where the key came from for error messages. */
   protected async clientWithKey (prvkey: string, setting: string, role: string): Promise<ColoniesClient> {
     const { url } = this.connection()
-    const { ColoniesClient } = await import('../client/index.js')
+    const { ColoniesClient, transportFromEnv } = await import('../client/index.js')
     this.failureContext.keySetting = setting
     this.failureContext.keyRole = role
-    const client = new ColoniesClient({ url, prvkey })
+    const client = new ColoniesClient({ url, prvkey, transport: transportFromEnv(process.env, this.transportDefault) })
     this.detail(`${url} as ${client.id} (${setting})`)
     return client
   }

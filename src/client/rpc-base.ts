@@ -37,7 +37,9 @@ export interface ColoniesClientOptions {
    * how requests reach the node: 'http' (POST /api each), 'ws' (pipelined on one
    * WebSocket to /rpc: colonynet nodes only) or 'auto' (the WebSocket, or HTTP for the
    * rest of the process's life once the node refuses it, as a ColonyOS server does).
-   * Default: COLONIES_TRANSPORT, else 'http'. health() always uses HTTP.
+   * Default: COLONIES_TRANSPORT, else 'auto' (colonynet's fast path; the CLI's one-shot
+   * commands default to 'http', where a connection would cost one more round trip than it
+   * saves). health() always uses HTTP.
    */
   transport?: Transport
 }
@@ -141,7 +143,7 @@ export abstract class RpcBase {
     this.id = idFromPrivateKey(opts.prvkey)
     this.#prvkey = opts.prvkey
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
-    this.transport = opts.transport ?? transportFromEnv()
+    this.transport = opts.transport ?? transportFromEnv(process.env, 'auto')
     if (!['http', 'ws', 'auto'].includes(this.transport)) throw new ValidationError('transport', `must be http, ws or auto, got ${JSON.stringify(this.transport)}`)
     this.#conn = this.transport === 'http' ? undefined : RpcConnection.for(this.url, opts.ca)
   }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os'
 import { Flags } from '@oclif/core'
 import type { ColoniesClient } from '../../../client/index.js'
+import type { Transport } from '../../../client/ws-transport.js'
 import { ExecutorState } from '../../../protocol/state.js'
 import { ClientCommand } from '../../client-command.js'
 import { MEMBER_KEY, OWNER_KEY, resolveKey } from '../../config.js'
@@ -40,6 +41,9 @@ export default class ExecutorStart extends ClientCommand<typeof ExecutorStart> {
     '<%= config.bin %> executor start --type cli',
     '<%= config.bin %> executor start --type cli --name my-laptop --shell'
   ]
+
+  // a long-running executor: colonynet's WebSocket RPC where the node has it (and HTTP where not)
+  protected override transportDefault: Transport = 'auto'
 
   async run (): Promise<void> {
     const colonyname = this.colonyName()
