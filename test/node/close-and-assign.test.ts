@@ -119,6 +119,11 @@ test('the executor SDK runs a queue with one request per process after the first
 async function upstreamLike (target: string): Promise<{ url: string, refused: () => number, server: Server }> {
   let refused = 0
   const server = createServer((req, res) => {
+    // ColonyOS has no WebSocket RPC: the client's upgrade to /rpc gets its 404
+    if (req.headers.upgrade !== undefined) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found')
+      return
+    }
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
