@@ -41,6 +41,14 @@ export function bulkProcessIds (e: FoldEntry): readonly string[] {
   return ids
 }
 
+/**
+ * The processes a whole bulk submit record creates, by spec index, without those a prune
+ * dropped (read back from a batch's dead list, see unlessDead).
+ */
+export function keptBulkProcessIds (e: FoldEntry): Array<[number, string]> {
+  return bulkProcessIds(e).flatMap((pid, i) => e.pruned?.includes(i) === true ? [] : [[i, pid] as [number, string]])
+}
+
 /** The process a part creates (undefined for any other entry). */
 export function partProcessId (e: FoldEntry): string | undefined {
   if (e.part === undefined) return undefined

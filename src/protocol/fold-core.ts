@@ -4,7 +4,7 @@
  * is written. Paging (fold-paging.ts) and the reads and hash (fold.ts) build on it.
  */
 import { BlueprintBook, type ReconcilePlan } from './blueprint-fold.js'
-import { bulkPart, submittedSpec } from './bulk-fold.js'
+import { bulkPart, isBulkRecord, keptBulkProcessIds, submittedSpec } from './bulk-fold.js'
 import { canonicalJson } from './canonical.js'
 import type { ChannelEntry } from './channel-fold.js'
 import { channelRefOf } from './channel-fold.js'
@@ -64,6 +64,11 @@ export class FoldCore {
   protected readonly lastAtByCron = new Map<string, number>()
   /** bulk submit record id → how many of its processes' units are in memory */
   protected readonly bulkHeld = new Map<string, number>()
+  /**
+   * bulk submit record id → its processes forgotten (pruned) while the record stays seen
+   * for the others: the record seen again does not create them anew (see addBulk)
+   */
+  protected readonly bulkForgotten = new Map<string, Set<string>>()
   /** distinct records folded, those of evicted units included */
   protected records = 0
   /** channel entries accepted since the last drain (they are delivered to subscribers) */
@@ -98,17 +103,21 @@ export class FoldCore {
    */
   add (batch: readonly FoldEntry[], atOpen = false): void {
     const wake: FoldEntry[] = []
+    // bulk records seen already (some of their processes' units are in memory): one of
+    // their processes may have no unit, see addBulk
+    const partly: FoldEntry[] = []
     const fresh = batch.filter(e => {
       if (e.rec.b.k === 'prune') return false
       if (this.seen.has(e.id)) {
         if (e.rec.b.k === 'genfire' && this.dormant.size > 0) this.wake(e, wake)
+        else if (isBulkRecord(e)) partly.push(e)
         return false
       }
       this.seen.set(e.id, e)
       return true
     }).sort(compareEntries)
     this.records += fresh.length
-    if (fresh.length === 0 && wake.length === 0) return
+    if (fresh.length === 0 && wake.length === 0 && partly.length === 0) return
     const routes = fresh.map(route)
 
     // 1. Colony level first: everything below is judged against it.
@@ -184,7 +193,7 @@ export class FoldCore {
     step.forEach(([e, r]) => {
       let unit: Unit | undefined
       if (r.kind === 'bulk') {
-        this.addBulk(e, r.units, refold)
+        this.addBulk(e, refold)
         return
       }
       if (r.kind === 'create') {
@@ -236,6 +245,8 @@ export class FoldCore {
         refold.add(unit)
       }
     })
+    // after the fresh ones: a record seen twice in this batch has created its units by now
+    for (const e of partly) this.addBulk(e, refold, true)
 
     // 4. Units that a colony-level change reaches into.
     for (const [colony, key] of affected) {
@@ -307,20 +318,31 @@ export class FoldCore {
     if (!this.units.has(gid)) out.push(e)
   }
 
-  /** A whole bulk submit: each spec's part starts (or, seen again, re-folds) its own standalone unit (bulk-fold.ts). */
-  protected addBulk (e: FoldEntry, pids: readonly string[], refold: Set<Unit>): void {
-    pids.forEach((pid, i) => {
-      if (e.pruned?.includes(i) === true) return
+  /**
+   * A whole bulk submit: each spec's part starts (or, seen again, re-folds) its own
+   * standalone unit (bulk-fold.ts). `missingOnly`: the record is seen already, so only the
+   * processes without a unit in memory start. The record stays seen while any of its units
+   * is in memory, but each process is created by its own part, as by a submit of its own:
+   * one may have no unit anywhere while its siblings do (a reopen after a crash replays
+   * the record when some of them had gone out to the store and it had not), and it must
+   * be created then. The store brings back those away in it first (pagingNeeds lists
+   * them); those forgotten by a prune stay forgotten (bulkForgotten).
+   */
+  protected addBulk (e: FoldEntry, refold: Set<Unit>, missingOnly = false): void {
+    const forgotten = missingOnly ? this.bulkForgotten.get(e.id) : undefined
+    for (const [i, pid] of keptBulkProcessIds(e)) {
+      if (forgotten?.has(pid) === true) continue
       const part = bulkPart(e, i)
       const unit = this.units.get(pid)
       if (unit === undefined) {
         refold.add(this.newUnit(pid, false, part))
-        return
+        continue
       }
+      if (missingOnly) continue
       insertSorted(unit.entries, part)
       this.unitsChanged.add(pid)
       refold.add(unit)
-    })
+    }
   }
 
   protected newUnit (id: string, graphUnit: boolean, e: FoldEntry, more: readonly FoldEntry[] = []): Unit {

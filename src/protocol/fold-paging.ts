@@ -4,6 +4,7 @@
  * hash), takes it back folded against the colony as it is now, says what must come back
  * before records are added, and forgets pruned units (DESIGN decision 12).
  */
+import { isBulkRecord, keptBulkProcessIds, partProcessId } from './bulk-fold.js'
 import type { FoldEntry } from './entry.js'
 import { FoldCore } from './fold-core.js'
 import { cronRunOf, type EvictedUnit, type GenUnit, type PagingNeeds, route, settled, type UnitRecords, xorHex, ZERO_HASH } from './fold-units.js'
@@ -30,11 +31,13 @@ export class PagedFold extends FoldCore {
         // a firing read back at open, seen again after the checkpoint: its workflow may be stored
         const gid = e.rec.b.k === 'genfire' ? createdGraphId(e) : undefined
         if (gid !== undefined && this.dormant.get(gid)?.id === e.id && !this.units.has(gid)) units.push(gid)
+        // a bulk record seen by some of its units: the others may be away (addBulk creates those that are nowhere)
+        if (isBulkRecord(e)) this.later(keptBulkProcessIds(e).map(([, pid]) => pid), units)
         continue
       }
       const r = route(e)
       if (r.kind === 'create' && !this.units.has(r.unit)) units.push(r.unit)
-      else if (r.kind === 'bulk') this.later(r.units, units)
+      else if (r.kind === 'bulk') this.later(keptBulkProcessIds(e).map(([, pid]) => pid), units)
       else if (r.kind === 'graph' && !this.units.has(r.gid)) units.push(r.gid)
       else if ((r.kind === 'process' || r.kind === 'channel') && !this.byProcess.has(r.pid)) processes.push(r.pid)
       else if (r.kind === 'colony') {
@@ -174,6 +177,7 @@ export class PagedFold extends FoldCore {
       return false
     }
     this.bulkHeld.delete(id)
+    this.bulkForgotten.delete(id)
     return true
   }
 
@@ -212,8 +216,15 @@ export class PagedFold extends FoldCore {
       return
     }
     const h = this.unitHash(u)
+    const part = u.graphUnit ? undefined : u.entries.find(e => e.part !== undefined && partProcessId(e) === unitid)
     this.evict(unitid)
     this.outsideHash = xorHex(this.outsideHash, h)
+    // its bulk record still seen for a sibling: seen again, it must not create this one anew
+    if (part !== undefined && this.bulkHeld.has(part.id)) {
+      let set = this.bulkForgotten.get(part.id)
+      if (set === undefined) this.bulkForgotten.set(part.id, set = new Set())
+      set.add(unitid)
+    }
   }
 
   /**

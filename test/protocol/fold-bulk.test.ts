@@ -87,6 +87,34 @@ test('read back with some processes pruned, a bulk record creates only the other
   assert.ok(f.process(bulkProcessId(b.id, 2)) !== undefined)
 })
 
+test('replayed after its settled siblings came back from the store, the record creates the process that was nowhere', () => {
+  // a reopen after SIGKILL (chaos kill-9): the record is after the checkpoint, parts 1..2
+  // had gone out to the store, part 0 had not (never checkpointed, never sent out)
+  const w = new World()
+  const base = [...w.setup(), w.addExecutor('e0'), w.approve('e0')]
+  const b = w.submitMany([{}, {}, {}])
+  const [p0, p1, p2] = [0, 1, 2].map(i => bulkProcessId(b.id, i)) as [string, string, string]
+  const after = [b, w.claim(p0, 'e0'), w.claim(p1, 'e0'), w.claim(p2, 'e0'), w.close(p1, 'e0', ['x']), w.close(p2, 'e0', ['x'])]
+  const before = new PagedFold(0)
+  before.add(base)
+  before.add(after)
+  assert.ok(before.fold.holds(p0) && !before.fold.holds(p1) && !before.fold.holds(p2))
+  const reopened = new PagedFold(0)
+  reopened.add(base)
+  for (const p of [p1, p2]) reopened.away.set(p, before.away.get(p) as NonNullable<ReturnType<typeof before.away.get>>)
+  reopened.fold.adoptOutside(before.fold.outside, 0)
+  reopened.add(after)
+  assert.is(reopened.fold.process(p0)?.state, ProcessState.RUNNING, 'the process that was nowhere is created')
+  assert.is(reopened.fold.orphanEntries().length, 0, 'its claim is not left waiting')
+  assert.is(reopened.stateHash(), foldRecords([...base, ...after]).stateHash())
+  // a sibling pruned while the record stays seen does not come back with it
+  const f = foldRecords([...base, ...after])
+  f.forget(p1)
+  const pruned = f.stateHash()
+  f.add([b])
+  assert.is(f.stateHash(), pruned)
+})
+
 test('a bulk process\'s channels: its submitter and its executor talk, in every order', () => {
   const w = new World()
   const base = [...w.setup(), w.addExecutor('e0'), w.approve('e0')]
