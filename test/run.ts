@@ -59,10 +59,20 @@ const child = spawn(process.execPath, ['--import', 'tsx', '--import', preload, j
   stdio: ['ignore', 'pipe', 'inherit']
 })
 let out = ''
+/** when each file's header appeared: the time until the next one is that file's */
+const started: Array<{ file: string, at: number }> = []
 child.stdout.on('data', (d: Buffer) => {
   process.stdout.write(d)
-  out += d.toString()
+  const text = d.toString()
+  for (const m of text.replace(/\x1b\[[0-9;]*m/g, '').matchAll(/^(\S.*\.test\.ts)$/gm)) started.push({ file: m[1] as string, at: Date.now() })
+  out += text
 })
+
+/** The slowest files, so that whoever keeps `npm test` within its bound knows where to look. */
+function slowest (end: number, n = 8): string {
+  const spans = started.map((s, i) => ({ file: s.file, ms: (started[i + 1]?.at ?? end) - s.at })).sort((a, b) => b.ms - a.ms).slice(0, n)
+  return spans.map(s => `${(s.ms / 1000).toFixed(1).padStart(6)} s  ${s.file}`).join('\n')
+}
 child.on('close', (code) => {
   // uvu's own summary; strip colours before reading it.
   const plain = out.replace(/\x1b\[[0-9;]*m/g, '')
@@ -76,6 +86,7 @@ child.on('close', (code) => {
   // uvu prints each failure after its file, far above the end of a long run: repeat them
   // here, so that whoever reads only the tail of the output (CI) sees what failed.
   const failures = failureBlocks(plain)
+  if (started.length > 1) console.log(`\nslowest files:\n${slowest(Date.now())}`)
   if (failures.length > 0) console.log(`\nfailures, repeated from above:\n${failures.join('\n')}`)
   console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`)
   process.exit(code ?? 1)
