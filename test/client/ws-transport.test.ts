@@ -19,6 +19,7 @@ import { generatePrivateKey } from '../../src/protocol/crypto.js'
 import { ValidationError } from '../../src/protocol/errors.js'
 import { eventually, startColony, type TestColony } from '../helpers/colony-node.js'
 import { within } from '../helpers/deadline.js'
+import { nodeInFlight, socketStats } from '../helpers/node-internals.js'
 import { rejects } from '../helpers/rejects.js'
 import { makeCert, noOpenssl } from '../helpers/tls-cert.js'
 
@@ -32,10 +33,6 @@ test.after(async () => {
   await tc.stop()
 })
 
-/** Requests the node is handling now (parked assigns included). */
-const nodeInFlight = (node: ColonyNode): number => (node as unknown as { rpc: { inFlight: number } }).rpc.inFlight
-const socketStats = (node: ColonyNode): { connections: number, inflight: number, queued: number } =>
-  (node as unknown as { http: { rpcSocket: { stats: () => { connections: number, inflight: number, queued: number } } } }).http.rpcSocket.stats()
 
 const spec = (colony: string, args: string[] = []): Record<string, unknown> =>
   ({ funcname: 'echo', args, maxexectime: -1, maxretries: 0, conditions: { colonyname: colony, executortype: 'cli' } })

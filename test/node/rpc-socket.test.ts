@@ -9,9 +9,9 @@ import * as assert from 'uvu/assert'
 import WebSocket from 'ws'
 import { MAX_BODY_BYTES } from '../../src/node/http-server.js'
 import { MAX_IN_FLIGHT } from '../../src/node/rpc-socket.js'
-import type { ColonyNode } from '../../src/node/index.js'
 import { assignMsg, eventually, startColony, submit, type TestColony } from '../helpers/colony-node.js'
 import { within } from '../helpers/deadline.js'
+import { nodeInFlight, socketStats } from '../helpers/node-internals.js'
 import { envelope } from '../helpers/raw-rpc.js'
 
 let tc: TestColony
@@ -24,9 +24,6 @@ test.after(async () => {
   await tc.stop()
 })
 
-const nodeInFlight = (node: ColonyNode): number => (node as unknown as { rpc: { inFlight: number } }).rpc.inFlight
-const socketStats = (node: ColonyNode): { connections: number, inflight: number, queued: number } =>
-  (node as unknown as { http: { rpcSocket: { stats: () => { connections: number, inflight: number, queued: number } } } }).http.rpcSocket.stats()
 
 interface Answer { id: number | null, status: number, reply: { payloadtype: string, payload: string, error: boolean } }
 
