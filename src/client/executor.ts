@@ -272,9 +272,7 @@ export class Executor {
     let next: Process | undefined
     while (!this.#stopping || next !== undefined) {
       if (next !== undefined) {
-        const given = next
-        next = undefined
-        next = await this.#run(given)
+        next = await this.#run(next)
         continue
       }
       const startedAt = Date.now()
@@ -434,8 +432,8 @@ export class Executor {
    * The close and the next assign in one request. 'unsupported' when the node does not know
    * the message (a ColonyOS server; nothing written); the executor then closes and
    * assigns separately from now on. A network failure is retried like a close; an abort
-   * (the executor stopping during the long-poll) leaves us not knowing whether the close
-   * was written, so the node is asked.
+   * (the executor stopping while the request is out) leaves us not knowing whether the
+   * close was written, so the node is asked.
    */
   async #closeAndAssign (id: string, outcome: CloseOutcome): Promise<Process | undefined | 'unsupported'> {
     const { availableCpu, availableMem } = this.#opts
@@ -456,7 +454,7 @@ export class Executor {
         return 'unsupported'
       }
       if (!this.#assignCtrl.signal.aborted) throw err
-      // stopped mid-long-poll: closed already, or close it now
+      // stopped while the request was out: closed already, or close it now
       const p = await this.client.getProcess(id).catch(() => undefined)
       if (p !== undefined && p.state !== ProcessState.RUNNING) return undefined
       return 'unsupported'

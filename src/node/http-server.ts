@@ -9,13 +9,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { errorReply } from '../protocol/envelope.js'
-import { PayloadTooLargeError } from '../protocol/errors.js'
 import type { ChannelService } from './channels.js'
 import type { Service } from './clock.js'
 import type { ColonyStream } from './colony-stream.js'
 import type { DashboardAssets } from './dashboard-assets.js'
 import type { PubSub } from './pubsub.js'
-import { decodeRequest, type RpcService, toResult } from './rpc-service.js'
+import { decodeRequest, requestTooLarge, type RpcService, toResult } from './rpc-service.js'
 import { RpcSocket } from './rpc-socket.js'
 import { type TlsCredentials, TlsPort } from './tls-port.js'
 
@@ -67,7 +66,7 @@ async function readBody (req: IncomingMessage): Promise<string> {
         // (node:http's requestTimeout bounds a body that never ends)
         req.off('data', onData)
         req.resume()
-        reject(new PayloadTooLargeError(`body: is larger than ${MAX_BODY_BYTES} bytes (${MAX_BODY_BYTES / 1024 / 1024} MiB), the most one request may carry: put large data in colony files`, MAX_BODY_BYTES))
+        reject(requestTooLarge(MAX_BODY_BYTES))
         return
       }
       chunks.push(chunk)

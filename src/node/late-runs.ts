@@ -7,11 +7,9 @@
  * losing claim, and only for the executor this site's own claim named.
  */
 import type { RpcEnvelope } from '../protocol/envelope.js'
-import type { Message } from '../protocol/messages.js'
+import { CLOSES, type Message } from '../protocol/messages.js'
 import type { Refusal } from '../protocol/refusal.js'
 import type { Ledger } from '../store/ledger.js'
-
-const CLOSES = new Set(['closesuccessfulmsg', 'closefailedmsg', 'closeandassignmsg'])
 
 export async function recordLateRun (ledger: Ledger, nodeId: string, req: { readonly env: RpcEnvelope, readonly msg: Message, readonly signer: string }, processid: string, refusal: Refusal): Promise<void> {
   if (refusal.code !== 'forbidden' || !CLOSES.has(req.msg.msgtype)) return

@@ -8,8 +8,8 @@
  * never reaches the ledger; whatever the ledger accepts is answered from the fold after the
  * write is durable.
  */
-import { ColonyError, ForbiddenError, SignatureError } from '../protocol/errors.js'
-import { errorReply, okReply, openEnvelope, parseEnvelope, type RpcReply, verifyEnvelope } from '../protocol/envelope.js'
+import { ColonyError, ForbiddenError, PayloadTooLargeError, SignatureError } from '../protocol/errors.js'
+import { errorReply, okReply, openEnvelope, parseEnvelope, type RpcEnvelope, type RpcReply, verifyEnvelope } from '../protocol/envelope.js'
 import { type Message, MUTATIONS, parseMessage, UNSIGNED } from '../protocol/messages.js'
 import { ACCESS_DENIED } from '../protocol/refusal.js'
 import { type Call, HANDLERS, type Request, RpcContext, type RpcServiceOptions } from './rpc/index.js'
@@ -37,22 +37,28 @@ export function toResult (err: unknown): RpcResult {
   return { status: 500, reply: errorReply(500, 'internal error') }
 }
 
-/** Decodes and verifies an RPC body; throws typed errors naming what is wrong. */
-export function decodeRequest (body: unknown): Request {
+/** A request body (HTTP) or frame (WebSocket) over `limit` bytes: one refusal for both. */
+export function requestTooLarge (limit: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(`body: is larger than ${limit} bytes (${limit / 1024 / 1024} MiB), the most one request may carry: put large data in colony files`, limit)
+}
+
+/** The envelope and its message, validated; the signature not yet recovered. */
+function openRequest (body: unknown): { env: RpcEnvelope, msg: Message } {
   const env = parseEnvelope(body)
   const { json } = openEnvelope(env)
-  const msg = parseMessage(json)
-  const signer = UNSIGNED.has(msg.msgtype) ? '' : verifyEnvelope(env)
-  return { env, msg, signer }
+  return { env, msg: parseMessage(json) }
+}
+
+/** Decodes and verifies an RPC body; throws typed errors naming what is wrong. */
+export function decodeRequest (body: unknown): Request {
+  const { env, msg } = openRequest(body)
+  return { env, msg, signer: UNSIGNED.has(msg.msgtype) ? '' : verifyEnvelope(env) }
 }
 
 /** decodeRequest with the signature recovered on a worker thread. */
 async function decodeRequestWith (body: unknown, verifier: RpcVerifier): Promise<Request> {
-  const env = parseEnvelope(body)
-  const { json } = openEnvelope(env)
-  const msg = parseMessage(json)
-  const signer = UNSIGNED.has(msg.msgtype) ? '' : await verifier.signer(env)
-  return { env, msg, signer }
+  const { env, msg } = openRequest(body)
+  return { env, msg, signer: UNSIGNED.has(msg.msgtype) ? '' : await verifier.signer(env) }
 }
 
 export class RpcService {

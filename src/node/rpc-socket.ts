@@ -26,7 +26,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import { errorReply } from '../protocol/envelope.js'
-import type { RpcService } from './rpc-service.js'
+import { requestTooLarge, type RpcService, toResult } from './rpc-service.js'
 
 /** Requests one connection may have in flight (parked assigns included). */
 export const MAX_IN_FLIGHT = 256
@@ -159,9 +159,8 @@ class Connection {
 
   #take (buf: Buffer): void {
     if (buf.length > this.#o.maxBodyBytes) {
-      const text = buf.subarray(0, 64).toString('utf8')
-      const limit = this.#o.maxBodyBytes
-      this.#send(leadingId(text), 413, errorReply(413, `body: is larger than ${limit} bytes (${limit / 1024 / 1024} MiB), the most one request may carry: put large data in colony files`))
+      const refused = toResult(requestTooLarge(this.#o.maxBodyBytes))
+      this.#send(leadingId(buf.subarray(0, 64).toString('utf8')), refused.status, refused.reply)
       return
     }
     let frame: Frame

@@ -101,6 +101,9 @@ export const MUTATIONS: ReadonlySet<string> = new Set<MsgType>([
   'channelappendmsg'
 ])
 
+/** The messages by which the assigned executor closes its process (closeandassignmsg is colonynet's). */
+export const CLOSES: ReadonlySet<string> = new Set<MsgType>(['closesuccessfulmsg', 'closefailedmsg', 'closeandassignmsg'])
+
 /** Answered without a valid signature upstream. */
 export const UNSIGNED: ReadonlySet<string> = new Set<MsgType>(['versionmsg', 'getserverinfomsg'])
 

@@ -199,6 +199,17 @@ export function applyEntry (p: ProcessInfo, e: FoldEntry, tl: Timeline): Refusal
   return reason
 }
 
+/** A close by the assigned executor: successful keeps its output (if any), failed its errors. */
+function close (p: ProcessInfo, successful: boolean, out: unknown[], errors: string[], at: number, by: string): void {
+  if (successful) {
+    if (out.length > 0) p.out = out
+    transition(p, ProcessState.SUCCESS, at, by)
+  } else {
+    p.errors = errors
+    transition(p, ProcessState.FAILED, at, by)
+  }
+}
+
 function applyRecord (p: ProcessInfo, e: FoldEntry, tl: Timeline): Refusal | undefined {
   if (e.invalid !== undefined) return invalid(e.invalid)
   if (p.removed) return notFound('the process was removed')
@@ -285,22 +296,14 @@ function applyRecord (p: ProcessInfo, e: FoldEntry, tl: Timeline): Refusal | und
   const executor = tl.executorAt(colony, e.author, key)
   switch (m.msgtype) {
     case 'closesuccessfulmsg':
-      if (m.out.length > 0) p.out = m.out
-      transition(p, ProcessState.SUCCESS, at, e.id)
+      close(p, true, m.out, [], at, e.id)
       return undefined
     case 'closefailedmsg':
-      p.errors = m.errors
-      transition(p, ProcessState.FAILED, at, e.id)
+      close(p, false, [], m.errors, at, e.id)
       return undefined
-    // the close half of colonynet's close-and-assign: the same as the two above
+    // the close half of colonynet's close-and-assign
     case 'closeandassignmsg':
-      if (m.successful) {
-        if (m.out.length > 0) p.out = m.out
-        transition(p, ProcessState.SUCCESS, at, e.id)
-      } else {
-        p.errors = m.errors
-        transition(p, ProcessState.FAILED, at, e.id)
-      }
+      close(p, m.successful, m.out, m.errors, at, e.id)
       return undefined
     case 'setoutputmsg':
       if (m.out.length > 0) p.out = m.out

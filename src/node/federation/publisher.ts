@@ -4,6 +4,7 @@
  * same gossip message (CLOSE_HOLD_MS).
  */
 import { compareHlc, type Hlc } from '../../protocol/hlc.js'
+import { CLOSES } from '../../protocol/messages.js'
 import type { Batch } from '../../protocol/records.js'
 import type { Clock, Timer } from '../clock.js'
 import { encodeBatchFrame, MAX_MORE_BATCHES } from '../p2p/gossip.js'
@@ -22,8 +23,6 @@ export const CLOSE_HOLD_MS = 8
 const HOLD_MAX_BYTES = 64 * 1024
 /** the most one gossip message of held batches and the next one may weigh */
 const FRAME_MAX_BYTES = 1024 * 1024
-
-const CLOSES = new Set(['closesuccessfulmsg', 'closefailedmsg', 'closeandassignmsg'])
 
 /** Whether every record of `batch` closes a process: nothing waits on those but other sites' view. */
 function onlyCloses (batch: Batch): boolean {

@@ -5,16 +5,25 @@
 import { bulkProcessId } from '../../protocol/bulk-fold.js'
 import { ColonyError } from '../../protocol/errors.js'
 import { parseOffer } from '../../protocol/matching.js'
+import type { AssignProcessMsg } from '../../protocol/messages.js'
 import type { FunctionSpec } from '../../protocol/spec.js'
 import { isFinal, type ProcessInfo } from '../../protocol/state.js'
 import { processToWire, type ProcessView } from '../../protocol/wire.js'
 import { everything } from '../../store/reads.js'
 import { requireApprovedExecutor } from '../assigner.js'
-import { type Handlers, mutateProcess, pubsubOnly } from './context.js'
+import { type Handlers, mutateProcess, pubsubOnly, type RpcContext } from './context.js'
 
 type Family = 'submitfuncspecmsg' | 'submitfuncspecsmsg' | 'assignprocessmsg' | 'closesuccessfulmsg' | 'closefailedmsg' | 'closeandassignmsg' | 'setoutputmsg' |
 'cancelprocessmsg' | 'removeprocessmsg' | 'removeallprocessesmsg' | 'getprocessmsg' | 'getprocessesmsg' | 'getprocesshistmsg' |
 'subscribeprocessmsg' | 'subscribeprocessesmsg'
+
+/** An assign's long-poll for an approved executor of the colony (assignprocessmsg, and closeandassignmsg after its close). */
+async function assign (x: RpcContext, msg: Omit<AssignProcessMsg, 'msgtype'>, signer: string, abortSignal: (() => AbortSignal) | undefined): Promise<ProcessInfo> {
+  x.requireColony(msg.colonyname)
+  const executor = requireApprovedExecutor(x.fold.executor(msg.colonyname, signer), msg.colonyname)
+  x.touch(signer)
+  return await x.assigner.assign(executor, parseOffer(msg.availablecpu, msg.availablemem), msg.timeout, abortSignal?.())
+}
 
 export const processHandlers: Pick<Handlers, Family> = {
   async submitfuncspecmsg (x, msg, { req }) {
@@ -28,13 +37,7 @@ export const processHandlers: Pick<Handlers, Family> = {
     const id = await x.mutate(req)
     return msg.specs.map((_, i) => processToWire(x.fold.process(bulkProcessId(id, i)) as ProcessInfo))
   },
-  async assignprocessmsg (x, msg, { signer, abortSignal }) {
-    x.requireColony(msg.colonyname)
-    const executor = requireApprovedExecutor(x.fold.executor(msg.colonyname, signer), msg.colonyname)
-    x.touch(signer)
-    const p = await x.assigner.assign(executor, parseOffer(msg.availablecpu, msg.availablemem), msg.timeout, abortSignal?.())
-    return processToWire(p)
-  },
+  assignprocessmsg: async (x, msg, { signer, abortSignal }) => processToWire(await assign(x, msg, signer, abortSignal)),
   closesuccessfulmsg: mutateProcess,
   closefailedmsg: mutateProcess,
   /**
@@ -49,10 +52,7 @@ export const processHandlers: Pick<Handlers, Family> = {
     let next: ReturnType<typeof processToWire> | null = null
     let assignerror = ''
     try {
-      x.requireColony(msg.colonyname)
-      const executor = requireApprovedExecutor(x.fold.executor(msg.colonyname, call.signer), msg.colonyname)
-      const p = await x.assigner.assign(executor, parseOffer(msg.availablecpu, msg.availablemem), msg.timeout, call.abortSignal?.())
-      next = processToWire(p)
+      next = processToWire(await assign(x, msg, call.signer, call.abortSignal))
     } catch (err) {
       if (!(err instanceof ColonyError)) throw err
       assignerror = err.message
