@@ -99,7 +99,8 @@ const none = (): string[] => []
 /** One node in its own process (bench/node.ts's startNodeProcess). */
 export async function oneSite (children: Children, opts: Options): Promise<System> {
   const operator = generatePrivateKey()
-  const args = (opts.nodeArgs ?? none)(`${opts.fast === true ? ONE_FAST : ONE} node`)
+  const label = opts.fast === true ? ONE_FAST : ONE
+  const args = (opts.nodeArgs ?? none)(`${label} node`)
   const saved = process.env.BENCH_NODE_ARGS
   // startNodeProcess takes its extra node arguments from the environment
   if (args.length > 0) process.env.BENCH_NODE_ARGS = args.join(' ')
@@ -110,7 +111,7 @@ export async function oneSite (children: Children, opts: Options): Promise<Syste
   children.track('colonynet node', node.child, node.stop)
   assertLoopback('the colonynet node', node.url)
   const keys = await setUpColony([node.url], operator, opts.k)
-  return system(children, opts.fast === true ? ONE_FAST : ONE, [{ role: 'node', pid: node.child.pid ?? -1, url: node.url }], keys, opts.nodeArgs ?? none, opts.fast === true, node.stop)
+  return system(children, label, [{ role: 'node', pid: node.child.pid ?? -1, url: node.url }], keys, opts.nodeArgs ?? none, opts.fast === true, node.stop)
 }
 
 /** Three sites on loopback, each its own process (bench/federation.ts's startSite). */
@@ -118,10 +119,11 @@ export async function threeSites (children: Children, opts: Options): Promise<Sy
   const root = await mkdtemp(join(tmpdir(), 'colonynet-compare-fed-'))
   children.onClose(async () => await rm(root, { recursive: true, force: true }))
   const operator = generatePrivateKey()
+  const label = opts.fast === true ? THREE_FAST : THREE
   const sites: Site[] = []
   const start = async (name: string, bootstrap?: string): Promise<Site> => {
     // startSite profiles the site named in BENCH_PROFILE_SITE
-    const args = (opts.nodeArgs ?? none)(`${THREE} site-${name}`)
+    const args = (opts.nodeArgs ?? none)(`${label} site-${name}`)
     const dir = args.find(a => a.startsWith('--cpu-prof-dir='))?.slice('--cpu-prof-dir='.length)
     if (dir !== undefined) Object.assign(process.env, { BENCH_PROFILE_SITE: name, BENCH_PROFILE_DIR: dir })
     const s = await startSite(root, name, operator, bootstrap)
@@ -137,7 +139,7 @@ export async function threeSites (children: Children, opts: Options): Promise<Sy
   await start('c', bootstrap)
   for (const s of sites) assertLoopback(`site ${s.name}`, s.url)
   const keys = await setUpColony(sites.map(s => s.url), operator, opts.k, sites.slice(1).map(s => ({ nodeid: s.nodeid, name: s.name })))
-  return system(children, opts.fast === true ? THREE_FAST : THREE, sites.map(s => ({ role: `site-${s.name}`, pid: s.child.pid ?? -1, url: s.url })), keys, opts.nodeArgs ?? none, opts.fast === true,
+  return system(children, label, sites.map(s => ({ role: `site-${s.name}`, pid: s.child.pid ?? -1, url: s.url })), keys, opts.nodeArgs ?? none, opts.fast === true,
     async () => { for (const s of sites) await stopSite(s) })
 }
 
